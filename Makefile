@@ -1,0 +1,147 @@
+# DAIS — Decentralized AI Simulator.  `make run` runs the baseline, `make test` the suite.
+#
+# == settings (override on the command line or in config.mk) =================
+CC       ?= cc
+OPT      ?= -O2
+WERROR   ?= 0
+OPENMP   ?= 1
+MPI      ?= 0
+SANITIZE ?= 0
+# CUDA engine: auto builds it when nvcc is found, 0 never, 1 always.
+CUDA     ?= auto
+NVCC     ?= nvcc
+V        ?= 0
+# == end of settings =========================================================
+-include config.mk
+
+BUILD    ?= build
+GEN      := $(BUILD)/gen
+SRCDIR   := $(CURDIR)
+
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unknown-pragmas
+CSTD     := -std=c11
+CFLAGS   ?= $(OPT) -g
+CFLAGS   += $(CSTD) $(WARN)
+ifeq ($(WERROR),1)
+CFLAGS   += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+ifeq ($(OPENMP),1)
+CFLAGS   += -fopenmp
+LDFLAGS  += -fopenmp
+endif
+
+PKGS     := gsl hdf5 libcjson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Debian's serial HDF5 lives in a subdirectory that pkg-config knows; fall back if absent.
+ifeq ($(PKG_LIBS),)
+PKG_CFLAGS := -I/usr/include/hdf5/serial -I/usr/include/cjson
+PKG_LIBS   := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -lgsl -lgslcblas -lcjson
+endif
+CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+CPPFLAGS += -D_GNU_SOURCE -Isim -Imodels -Ianalysis -Iengine -I$(GEN) $(PKG_CFLAGS) \
+            -DDAIS_SRCDIR='"$(SRCDIR)"' -MMD -MP
+LDLIBS   += $(PKG_LIBS) -lm -lpthread
+
+# == sources =================================================================
+# Two libraries: libengine (engine/, embeddable on its own) and libdais (the simulator).
+# Every .c in these folders joins its library; sim/main.c is the CLI entry point.
+ENG_SRC  := $(wildcard engine/*.c)
+ENG_OBJ  := $(ENG_SRC:%.c=$(BUILD)/%.o)
+ENG_LIB  := $(BUILD)/libengine.a
+LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c analysis/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN)/schema_json.o $(GEN)/buildinfo.o
+LIB      := $(BUILD)/libdais.a
+DAIS     := $(BUILD)/dais
+SCHEMA   := $(sort $(wildcard scenarios/schema/*.json))
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_SUP := $(wildcard tests/support/*.c)
+TEST_SUP_OBJ := $(TEST_SUP:%.c=$(BUILD)/%.o)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC:= $(wildcard tests/bench/*.c)
+BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+# Optional parts contribute objects and flags through their own fragments.
+EXTRA_OBJ :=
+-include engine/engine.mk
+
+.PHONY: all run test bench bench-engine figures paper deps clean regress-update check-deps \
+        fuzz FORCE
+all: $(DAIS)
+
+# == dependencies ============================================================
+deps:
+	$(Q)sh scripts/deps.sh
+
+# == build ===================================================================
+$(BUILD)/%.o: %.c
+	$(Q)mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The scenario schema (scenarios/schema/*.json) is compiled into the binary.
+$(GEN)/schema_json.c: $(SCHEMA) scripts/embed.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)sh scripts/embed.sh dais_schema $(SCHEMA) > $@
+
+$(GEN)/%.o: $(GEN)/%.c
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# Build provenance: rewritten only when the version or the flags change.
+$(GEN)/buildinfo.c: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)sh scripts/buildinfo.sh "$(CC)" "$(CFLAGS)" > $@.tmp
+	$(Q)cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+
+$(ENG_LIB): $(ENG_OBJ) $(EXTRA_OBJ)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(LIB): $(LIB_OBJ)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(DAIS): $(BUILD)/sim/main.o $(LIB) $(ENG_LIB)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
+
+# Engine tests (tests/test_eng_*.c) link the engine and its reference implementation only.
+$(BUILD)/tests/test_eng_%: $(BUILD)/tests/test_eng_%.o $(BUILD)/tests/eng_ref.o $(ENG_LIB)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CRIT_LIBS) $(LDLIBS) $(EXTRA_LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUP_OBJ) $(LIB) $(ENG_LIB)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CRIT_LIBS) $(LDLIBS) $(EXTRA_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB) $(ENG_LIB)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
+
+# == verbs ===================================================================
+run: deps $(DAIS)
+	$(Q)mkdir -p results
+	$(DAIS) run scenarios/baseline.json -o results/baseline.h5
+	$(DAIS) plot results/baseline.h5 -o results/figures
+
+test: deps $(DAIS) $(TESTS)
+	$(Q)sh scripts/run-tests.sh $(TESTS)
+
+bench: deps $(DAIS) $(BENCHES)
+	$(DAIS) bench des
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian packages DAIS needs, when they are missing.
+# As root it runs apt-get; otherwise it prints the exact command to run.
+set -e
+PKGS="build-essential pkg-config libgsl-dev libhdf5-dev hdf5-tools libcjson-dev libcriterion-dev gnuplot-nox libopenmpi-dev openmpi-bin"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+	echo "deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: run: sudo apt-get install -y$missing" >&2
+	exit 1
+fi

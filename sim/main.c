@@ -1,0 +1,54 @@
+/* main.c — the dais command: dispatches to one subcommand per verb.
+ *
+ * Each subcommand lives with the module it drives and has the signature
+ * int cmd(int argc, char **argv), argv[0] being the verb; it returns an exit
+ * status (0 ok, 1 failure, 2 bad input or usage) and handles its own --help.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "status.h"
+#include "buildinfo.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* One row per verb; keep in the order `dais --help` lists them. */
+static const struct cmd cmds[] = {
+	{ NULL, NULL, NULL }
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: dais <command> [options]\n\n"
+	           "DAIS, the Decentralized AI Simulator.\n\ncommands:\n");
+	for (const struct cmd *c = cmds; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "\n'dais <command> --help' describes a command; 'dais --version' prints the version.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return DAIS_EXIT_USAGE;
+	}
+	const char *verb = argv[1];
+	if (!strcmp(verb, "--help") || !strcmp(verb, "-h") || !strcmp(verb, "help")) {
+		usage(stdout);
+		return DAIS_EXIT_OK;
+	}
+	if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
+		printf("dais %s\n", dais_version);
+		return DAIS_EXIT_OK;
+	}
+	for (const struct cmd *c = cmds; c->name; c++)
+		if (!strcmp(c->name, verb))
+			return c->fn(argc - 1, argv + 1);
+	fprintf(stderr, "dais: unknown command '%s'\n", verb);
+	usage(stderr);
+	return DAIS_EXIT_USAGE;
+}
