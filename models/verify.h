@@ -1,0 +1,164 @@
+/* verify.h — Atoma's sampling consensus: what verification costs (compute,
+ * on-chain attestations) and what it catches (detections, slashes).
+ *
+ * Two designs (reference domain.md §3.2, Atoma whitepaper §2.6-2.7, App. A):
+ *   FULL   full sampling consensus: n nodes run every request (or stack) and
+ *          commit; a tampered output settles only if all n are the attacker's:
+ *          P(tamper settles) = r^n; compute overhead n.
+ *   CROSS  cross-validation (Proof of Sampling): one node runs it; with
+ *          probability p (replication rate) N extra nodes re-run and attest;
+ *          compute overhead 1 + p N.
+ *
+ *     struct ver_params vp; ver_params_default(&vp);
+ *     double p_min = ver_p_min(&vp.game);                  // smallest honest p
+ *     ver *v = ver_alloc(&vp, &diag);
+ *     gsl_rng *r = rng_stream(seed, rep, RNG_MODEL_VERIFY, 0);
+ *     for each day:
+ *         struct ver_day_in in = { .requests = q, .units = stacks, .nodes = n };
+ *         struct ver_day_out o;  ver_step(v, day, &in, r, &o);
+ *         capacity_needed = served_compute * o.overhead;   // feeds the network
+ *         tx_per_unit     = o.commit_tx_per_unit;          // feeds chain.h
+ *         tok_in.malicious = o.detected_nodes; tok_in.timeouts = o.timeouts;
+ *
+ * About the honesty game (cross-validation; payoffs in units of C, the native
+ * cost of one request): R reward, S collateral (slashed when caught), W1 the
+ * cheater's payoff when not replicated, W2 when replicated and every verifier
+ * also cheats, r the attacker's share of nodes, N extra nodes.  Honesty is a
+ * Nash equilibrium when (Theorem A.3)
+ *     f(p) = R + pS - (1-p)W1 - C + (1 - r^N - (1-r)^N) p C - p r^N (W2 + S - R) > 0.
+ * For N = 1, W1 = R, W2 = 2R this is Corollary 1: p > C / ((1-r)(R+S)); with
+ * r = 0.5, R = 1.2C, S = 250C, p_min = 0.00796 (Prop. 2.4).  ver_p_min uses the
+ * closed form for N = 1 and GSL's Brent solver on f over [0, 1] otherwise.
+ *
+ * About cheaters and detection: a share cheat_share of the nodes tamper with
+ * every request they serve (exogenous; rational nodes would not cheat when
+ * p >= p_min, see ver_day_out.honest_equilibrium).  With r the attacker's share
+ * of nodes (colluding verifiers), one tampered request is detected with
+ *     FULL:  1 - r^(n-1)        (some co-sampled node is honest)
+ *     CROSS: p (1 - r^N)        (replicated and some verifier is honest)
+ * A cheating node serving k requests a day is caught that day with
+ * 1 - (1 - q)^k, q the per-request detection; caught nodes lose their
+ * collateral (token.h) and leave.  Timeouts are Poisson with
+ * timeout_per_node_day * nodes.
+ */
+#ifndef DAIS_VERIFY_H
+#define DAIS_VERIFY_H
+
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+#include "scn.h"
+#include "status.h"
+
+enum ver_design { VER_NONE = 0, VER_FULL, VER_CROSS };
+
+/* The cross-validation game, payoffs in units of the native cost C. */
+struct ver_game {
+	double r;     /* attacker's share of nodes, [0, 1) */
+	double R;     /* reward per request */
+	double S;     /* collateral slashed when caught */
+	double C;     /* native cost of one request (usually 1) */
+	double W1;    /* cheater's payoff when not replicated (default R) */
+	double W2;    /* cheater's payoff when replicated by cheaters (default 2R) */
+	int N;        /* extra nodes when replicating, >= 1 */
+};
+
+struct ver_params {
+	enum ver_design design;     /* verification.design */
+	int n_full;                 /* FULL: nodes per request, >= 1 */
+	double p_replicate;         /* CROSS: replication rate p, [0, 1] */
+	int auto_p;                 /* CROSS: 1 = use p = p_margin * ver_p_min(game) */
+	double p_margin;            /* CROSS: safety factor on p_min, >= 1 */
+	struct ver_game game;       /* verification.game.*; game.N is N for CROSS */
+	double cheat_share;         /* share of nodes that tamper, [0, 1] */
+	double timeout_per_node_day;/* timeout events per node per day */
+};
+
+/* Inputs of one day. */
+struct ver_day_in {
+	double requests;   /* requests served today */
+	double units;      /* settlement units today (requests or stacks, see chain.h) */
+	double nodes;      /* active nodes */
+};
+
+/* Outputs of one day. */
+struct ver_day_out {
+	double overhead;           /* compute / native compute: n or 1 + pN */
+	double p_used;             /* replication rate in force (CROSS), else 0 */
+	double commit_tx_per_unit; /* commitment + attestation tx per settlement unit */
+	double attest_tx;          /* commit_tx_per_unit * units, tx/day */
+	double detect_per_request; /* P(a tampered request is detected) */
+	double tamper_settle_prob; /* P(a tampered request settles undetected) */
+	double cheaters;           /* cheating nodes at the start of the day (expected) */
+	int64_t detected_nodes;    /* cheating nodes caught today (drawn) */
+	int64_t timeouts;          /* timeout events today (drawn) */
+	double expected_detected;  /* the mean of detected_nodes */
+	double tampered_settled;   /* expected tampered requests settled undetected today */
+	int honest_equilibrium;    /* CROSS: p_used >= p_min; FULL/NONE: 1 */
+};
+
+typedef struct ver ver;
+
+/* ---------------------------------------------------------------- formulas */
+
+/* r^n: probability that a tampered output settles under full sampling. */
+double ver_tamper_prob_full(double r, int n);
+
+/* Theorem A.3's margin f(p); honesty is an equilibrium iff f(p) > 0. */
+double ver_honesty_margin(const struct ver_game *g, double p);
+
+/* Corollary 1: C / ((1-r)(R+S)); valid for N = 1, W1 = R, W2 = 2R. */
+double ver_p_min_corollary(const struct ver_game *g);
+
+/* The smallest p in [0, 1] with f(p) >= 0: 0 when f(0) >= 0 (honesty always
+ * pays), NAN when f(1) < 0 (no replication rate makes honesty pay).  Closed
+ * form when N = 1 and W1 = R, W2 = 2R; else Brent (gsl_root_fsolver_brent). */
+double ver_p_min(const struct ver_game *g);
+
+/* Per tampered request detection probability and compute overhead of a
+ * design, with p the replication rate (CROSS) and r the attacker's share. */
+double ver_detect_prob(const struct ver_params *p, double p_rep);
+double ver_overhead(const struct ver_params *p, double p_rep);
+
+/* Commitment/attestation transactions per settlement unit: FULL n (each node
+ * commits), CROSS 1 + p N (the executor's commitment plus the attestations),
+ * NONE 1.  chain.h adds the design's fixed transactions (1 per request, 2
+ * per stack: acquire and claim). */
+double ver_commit_tx(const struct ver_params *p, double p_rep);
+
+/* The replication rate in force: p_replicate, or p_margin * p_min if auto_p
+ * (clamped to [0, 1]; 1 when no p works). */
+double ver_p_effective(const struct ver_params *p);
+
+/* Figure data: n_pts rows of (detection probability, overhead) for FULL with
+ * n = 1..n_pts and for CROSS with p spread log-uniformly over [1e-4, 1], both
+ * at the attacker share r of p->game.  Fills det_*, ovh_* (each (n_pts,)). */
+void ver_tabulate(const struct ver_params *p, int n_pts, double *det_full,
+                  double *ovh_full, double *det_cross, double *ovh_cross);
+
+/* ---------------------------------------------------------------- state */
+
+void ver_params_default(struct ver_params *p);
+sim_status ver_parse(struct ver_params *p, const scn *s, sim_diag *d) SIM_MUST_CHECK;
+/* Messages "<src>: $.verification.<path>: <what>". */
+sim_status ver_check(const struct ver_params *p, const char *src, sim_diag *d) SIM_MUST_CHECK;
+
+ver *ver_alloc(const struct ver_params *p, sim_diag *d);
+void ver_free(ver *v);
+
+/* One day: draws detections (binomial over cheating nodes) and timeouts
+ * (Poisson) from rng; day must grow by one from 0. */
+void ver_step(ver *v, int day, const struct ver_day_in *in, gsl_rng *rng,
+              struct ver_day_out *out);
+
+/* Draws how many of n tampered requests are detected (binomial with the
+ * design's per-request probability); for tests and request-level models. */
+uint64_t ver_draw_detections(const ver *v, gsl_rng *rng, uint64_t n);
+
+/* Cumulative counts since day 0. */
+int64_t ver_total_detected(const ver *v);
+int64_t ver_total_timeouts(const ver *v);
+
+const char *ver_design_name(enum ver_design d);
+
+#endif
