@@ -8,7 +8,12 @@
 #include <string.h>
 
 #include "status.h"
+#include "bench.h"
 #include "buildinfo.h"
+#include "h5o.h"
+#include "plot.h"
+#include "scn.h"
+#include "run.h"
 
 struct cmd {
 	const char *name;
@@ -18,6 +23,12 @@ struct cmd {
 
 /* One row per verb; keep in the order `dais --help` lists them. */
 static const struct cmd cmds[] = {
+	{ "info", h5o_cmd_info, "print provenance, layout and summary of a results file" },
+	{ "plot", plot_cmd, "draw the summary time series of a results file (gnuplot)" },
+	{ "validate", scn_cmd_validate, "check scenario files against the schema" },
+	{ "schema",   scn_cmd_schema,   "print the scenario schema (Markdown or JSON)" },
+	{ "run", run_cmd, "run a scenario and write its results (HDF5)" },
+	{ "bench", bench_cmd, "measure the event core (dais bench des)" },
 	{ NULL, NULL, NULL }
 };
 

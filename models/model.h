@@ -1,0 +1,63 @@
+/* model.h — the simulations DAIS can run, as a table of model types.
+ *
+ * A scenario's $.model names one of them (queue, network, bitcoin, serving).
+ * The run driver (sim/run.c) uses the type in three steps:
+ *
+ *     const struct model_type *mt = model_find(scn_str(s, "model"));
+ *     void *p = calloc(1, mt->params_size);
+ *     if (mt->parse(p, s, &diag) != SIM_OK) -> report every message, exit 2
+ *     for each replication, in parallel:   mt->run(p, &ctx, rec, &diag)
+ *     mt->release(p); free(p);
+ *
+ * parse copies the resolved scenario into a plain parameter struct, loads any
+ * data files it names (CSV under data/, read once and then shared read-only by
+ * all replications) and checks the rules that span several keys (the schema
+ * already checked each key's type and range); every problem is appended to d
+ * with its JSON path.  run simulates one replication on its own sim (sim.h)
+ * with streams from rng_stream(ctx->seed, ctx->rep, RNG_MODEL_..., entity)
+ * and fills the recorder; it must not touch anything shared but the params.
+ */
+#ifndef DAIS_MODEL_H
+#define DAIS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rec.h"
+#include "scn.h"
+#include "status.h"
+
+struct model_ctx {
+	uint64_t seed;        /* master seed */
+	int rep;              /* replication index, 0-based */
+	/* Progress: called now and then with the fraction of the horizon done
+	 * (0..1) by this replication; may be NULL. */
+	void (*progress)(void *pctx, int rep, double frac, uint64_t events);
+	void *pctx;
+};
+
+struct model_type {
+	const char *name;
+	const char *summary;
+	size_t params_size;
+	sim_status (*parse)(void *params, const scn *s, sim_diag *d);
+	sim_status (*run)(const void *params, const struct model_ctx *ctx, rec *r,
+	                  sim_diag *d);
+	void (*release)(void *params);  /* frees what parse allocated; may be NULL */
+};
+
+/* The type named name, or NULL. */
+const struct model_type *model_find(const char *name);
+
+/* NULL-terminated table of every model type. */
+extern const struct model_type *const model_types[];
+
+/* Where data/ is: $DAIS_DATA if set, else ./data if it exists, else the
+ * source tree's data/ (compile-time DAIS_SRCDIR). */
+const char *model_data_dir(void);
+
+/* Joins data_dir and a relative path into buf; returns buf. Absolute paths
+ * and paths starting with ./ are kept as given. */
+char *model_data_path(char *buf, size_t n, const char *rel);
+
+#endif

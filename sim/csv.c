@@ -1,0 +1,289 @@
+/* csv.c — a small, strict CSV reader for sourced data tables. */
+#include "csv.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct csv {
+	char *path;
+	char *source;
+	int nrows, ncols;
+	char **header;   /* (ncols,) */
+	char **cells;    /* (nrows, ncols) row-major, each malloc'd */
+	int *lines;      /* (nrows,) file line of each row */
+};
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* Splits one line into fields; returns the count or -1 on an unterminated
+ * quote.  Fields are written into *out (grown as needed). */
+static int split_line(const char *line, char ***out, int *cap)
+{
+	int n = 0;
+	const char *p = line;
+	size_t len = strlen(line);
+	char *buf = malloc(len + 1);
+	if (!buf)
+		return -2;
+	for (;;) {
+		size_t k = 0;
+		if (*p == '"') {
+			p++;
+			for (;;) {
+				if (*p == '\0') {
+					free(buf);
+					return -1;
+				}
+				if (*p == '"') {
+					if (p[1] == '"') {
+						buf[k++] = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				buf[k++] = *p++;
+			}
+			while (*p && *p != ',')
+				buf[k++] = *p++;
+		} else {
+			while (*p && *p != ',')
+				buf[k++] = *p++;
+		}
+		buf[k] = '\0';
+		/* trim surrounding blanks of unquoted content */
+		char *s = buf;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		char *e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (n == *cap) {
+			int nc = *cap ? 2 * *cap : 16;
+			char **f = realloc(*out, (size_t)nc * sizeof *f);
+			if (!f) {
+				free(buf);
+				return -2;
+			}
+			*out = f;
+			*cap = nc;
+		}
+		(*out)[n] = xstrdup(s);
+		if (!(*out)[n]) {
+			free(buf);
+			return -2;
+		}
+		n++;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	free(buf);
+	return n;
+}
+
+static void free_fields(char **f, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(f[i]);
+}
+
+void csv_free(csv *t)
+{
+	if (!t)
+		return;
+	free_fields(t->header, t->ncols);
+	free(t->header);
+	free_fields(t->cells, t->nrows * t->ncols);
+	free(t->cells);
+	free(t->lines);
+	free(t->source);
+	free(t->path);
+	free(t);
+}
+
+csv *csv_read(const char *path, sim_diag *d)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		diag_add(d, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	csv *t = calloc(1, sizeof *t);
+	char *line = NULL;
+	size_t lcap = 0;
+	char **fields = NULL;
+	int fcap = 0, rcap = 0, lineno = 0;
+	if (!t || !(t->path = xstrdup(path)))
+		goto oom;
+	ssize_t len;
+	while ((len = getline(&line, &lcap, f)) != -1) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (lineno == 1 && (unsigned char)line[0] == 0xEF)
+			memmove(line, line + 3, (size_t)len - 2); /* UTF-8 BOM */
+		if (line[0] == '#') {
+			if (!t->source && !strncmp(line, "# source:", 9)) {
+				const char *s = line + 9;
+				while (*s == ' ')
+					s++;
+				if (!(t->source = xstrdup(s)))
+					goto oom;
+			}
+			continue;
+		}
+		if (strspn(line, " \t") == (size_t)len)
+			continue;
+		int n = split_line(line, &fields, &fcap);
+		if (n == -2)
+			goto oom;
+		if (n == -1) {
+			diag_add(d, "%s:%d: unterminated quoted field", path, lineno);
+			goto fail;
+		}
+		if (!t->header) {
+			t->ncols = n;
+			t->header = malloc((size_t)n * sizeof *t->header);
+			if (!t->header)
+				goto oom;
+			memcpy(t->header, fields, (size_t)n * sizeof *fields);
+			continue;
+		}
+		if (n != t->ncols) {
+			diag_add(d, "%s:%d: expected %d fields, got %d", path, lineno, t->ncols, n);
+			free_fields(fields, n);
+			goto fail;
+		}
+		if (t->nrows == rcap) {
+			rcap = rcap ? 2 * rcap : 64;
+			char **c = realloc(t->cells, (size_t)rcap * (size_t)t->ncols * sizeof *c);
+			int *l = realloc(t->lines, (size_t)rcap * sizeof *l);
+			if (c)
+				t->cells = c;
+			if (l)
+				t->lines = l;
+			if (!c || !l) {
+				free_fields(fields, n);
+				goto oom;
+			}
+		}
+		memcpy(t->cells + (size_t)t->nrows * (size_t)t->ncols, fields, (size_t)n * sizeof *fields);
+		t->lines[t->nrows++] = lineno;
+	}
+	if (ferror(f)) {
+		diag_add(d, "%s: read error: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!t->header) {
+		diag_add(d, "%s: no header line", path);
+		goto fail;
+	}
+	if (!t->source && !(t->source = xstrdup("")))
+		goto oom;
+	free(fields);
+	free(line);
+	fclose(f);
+	return t;
+oom:
+	diag_add(d, "%s: out of memory", path);
+fail:
+	free(fields);
+	free(line);
+	fclose(f);
+	csv_free(t);
+	return NULL;
+}
+
+const char *csv_path(const csv *t) { return t->path; }
+const char *csv_source(const csv *t) { return t->source; }
+int csv_nrows(const csv *t) { return t->nrows; }
+int csv_ncols(const csv *t) { return t->ncols; }
+const char *csv_header(const csv *t, int col) { return t->header[col]; }
+int csv_line(const csv *t, int row) { return t->lines[row]; }
+
+int csv_col(const csv *t, const char *name)
+{
+	for (int j = 0; j < t->ncols; j++)
+		if (!strcmp(t->header[j], name))
+			return j;
+	return -1;
+}
+
+int csv_require(const csv *t, const char *name, sim_diag *d)
+{
+	int j = csv_col(t, name);
+	if (j < 0)
+		diag_add(d, "%s: missing column '%s'", t->path, name);
+	return j;
+}
+
+const char *csv_cell(const csv *t, int row, int col)
+{
+	SIM_ASSERT(row >= 0 && row < t->nrows && col >= 0 && col < t->ncols);
+	return t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
+}
+
+sim_status csv_num(const csv *t, int row, int col, double *out, sim_diag *d)
+{
+	const char *s = csv_cell(t, row, col);
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+		diag_add(d, "%s:%d: column '%s': expected number, got '%s'", t->path,
+		         t->lines[row], t->header[col], s);
+		return SIM_EINVAL;
+	}
+	*out = v;
+	return SIM_OK;
+}
+
+static int is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+double csv_date_to_year(int y, int m, int d)
+{
+	static const int cum[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+	int doy = cum[m - 1] + (d - 1) + (m > 2 && is_leap(y));
+	return y + doy / (is_leap(y) ? 366.0 : 365.0);
+}
+
+sim_status csv_year(const csv *t, int row, int col, double *out, sim_diag *d)
+{
+	const char *s = csv_cell(t, row, col);
+	int y = 0, m = 1, dd = 1, n = 0;
+	int k = sscanf(s, "%4d-%2d-%2d%n", &y, &m, &dd, &n);
+	if (k == 3 && s[n] == '\0')
+		goto ok;
+	m = dd = 1;
+	k = sscanf(s, "%4d-%2d%n", &y, &m, &n);
+	if (k == 2 && s[n] == '\0')
+		goto ok;
+	m = 1;
+	k = sscanf(s, "%4d%n", &y, &n);
+	if (k == 1 && s[n] == '\0')
+		goto ok;
+	goto bad;
+ok:
+	if (y < 1900 || y > 2200 || m < 1 || m > 12 || dd < 1 || dd > 31)
+		goto bad;
+	*out = csv_date_to_year(y, m, dd);
+	return SIM_OK;
+bad:
+	diag_add(d, "%s:%d: column '%s': expected date YYYY[-MM[-DD]], got '%s'", t->path,
+	         t->lines[row], t->header[col], s);
+	return SIM_EINVAL;
+}
