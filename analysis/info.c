@@ -1,0 +1,403 @@
+/* info.c — `dais info RESULTS.h5`: provenance, the tree with shapes and units,
+ * and the summary scalars with their 95% intervals (declared in sim/h5o.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <hdf5.h>
+
+#include "h5i.h"
+#include "h5o.h"
+
+static void info_usage(FILE *f)
+{
+	fprintf(f, "usage: dais info RESULTS.h5 [--json]\n\n"
+	           "Prints the provenance of a results file (version, model, seed, replications,\n"
+	           "date, wall time, host, compiler), its tree of datasets with shapes and units,\n"
+	           "and the summary scalars with the mean and 95%% confidence interval.\n\n"
+	           "  --json    print the resolved scenario the run used, as JSON\n"
+	           "  --help    this text\n");
+}
+
+/* ---- lines of the tree ---------------------------------------------------- */
+
+struct lines {
+	char **v;
+	size_t n, cap;
+};
+
+static void lines_add(struct lines *l, char *s)
+{
+	if (!s)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 32;
+		char **p = realloc(l->v, cap * sizeof *p);
+		if (!p) {
+			free(s);
+			return;
+		}
+		l->v = p;
+		l->cap = cap;
+	}
+	l->v[l->n++] = s;
+}
+
+static void lines_free(struct lines *l)
+{
+	h5i_names_free(l->v, l->n);
+	memset(l, 0, sizeof *l);
+}
+
+static char *shape_str(int rank, const size_t dims[2])
+{
+	char *s = NULL;
+	int r = rank == 0   ? asprintf(&s, "()")
+	        : rank == 1 ? asprintf(&s, "(%zu,)", dims[0])
+	                    : asprintf(&s, "(%zu, %zu)", dims[0], dims[1]);
+	return r < 0 ? NULL : s;
+}
+
+static int is_table(const h5i *f, const char *path)
+{
+	hid_t ds = H5Dopen2(h5i_file(f), path, H5P_DEFAULT);
+	if (ds < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return 0;
+	}
+	hid_t t = H5Dget_type(ds);
+	int c = t >= 0 && H5Tget_class(t) == H5T_COMPOUND;
+	if (t >= 0)
+		H5Tclose(t);
+	H5Dclose(ds);
+	return c;
+}
+
+/* "shape  units  [columns]" of a dataset. */
+static char *describe(const h5i *f, const char *path)
+{
+	size_t dims[2];
+	int rank = h5i_shape(f, path, dims);
+	char *shape = rank >= 0 ? shape_str(rank, dims) : strdup("?");
+	char *units = NULL, **cols = NULL, *s = NULL;
+	size_t ncols = 0;
+	if (h5i_has_attr(f, path, "units") && h5i_attr_str(f, path, "units", &units, NULL))
+		units = NULL;
+	if (h5i_has_attr(f, path, "columns") &&
+	    h5i_attr_strv(f, path, "columns", &cols, &ncols, NULL))
+		cols = NULL;
+	size_t clen = 0;
+	for (size_t i = 0; i < ncols; i++)
+		clen += strlen(cols[i]) + 2;
+	char *cs = calloc(clen + 3, 1);
+	if (cs && cols) {
+		strcat(cs, "[");
+		for (size_t i = 0; i < ncols; i++) {
+			strcat(cs, cols[i]);
+			if (i + 1 < ncols)
+				strcat(cs, ", ");
+		}
+		strcat(cs, "]");
+	}
+	const char *u = units && *units ? units : "-";
+	if (is_table(f, path))
+		u = "table (t, kind, id, value)";
+	if (asprintf(&s, "%-14s %s%s%s", shape ? shape : "?", u, cs && *cs ? "  " : "",
+	             cs ? cs : "") < 0)
+		s = NULL;
+	free(cs);
+	free(shape);
+	free(units);
+	h5i_names_free(cols, ncols);
+	return s;
+}
+
+/* Appends "rel<TAB>desc" for every dataset under group path (rel to base). */
+static void walk(const h5i *f, const char *path, size_t base, struct lines *out)
+{
+	char **names;
+	size_t n;
+	if (h5i_list(f, path, &names, &n, NULL))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char *child = NULL, *line = NULL;
+		if (asprintf(&child, "%s/%s", strcmp(path, "/") ? path : "", names[i]) < 0)
+			continue;
+		if (h5i_is_group(f, child) && h5i_has_attr(f, child, "units")) {
+			/* A summary group: its statistics share one shape, print one line. */
+			char **st;
+			size_t ns;
+			if (!h5i_list(f, child, &st, &ns, NULL) && ns > 0) {
+				size_t len = 0;
+				for (size_t k = 0; k < ns; k++)
+					len += strlen(st[k]) + 1;
+				char *set = calloc(len + 1, 1), *mean = NULL, *units = NULL;
+				if (set)
+					for (size_t k = 0; k < ns; k++) {
+						strcat(set, st[k]);
+						strcat(set, k + 1 < ns ? "," : "");
+					}
+				char *desc = NULL;
+				if (asprintf(&mean, "%s/mean", child) >= 0)
+					desc = describe(f, mean);
+				if (h5i_attr_str(f, child, "units", &units, NULL))
+					units = NULL;
+				size_t dims[2];
+				int rank = mean ? h5i_shape(f, mean, dims) : -1;
+				char *shape = rank >= 0 ? shape_str(rank, dims) : NULL;
+				if (asprintf(&line, "%s/{%s}\t%-14s %s", child + base, set ? set : "",
+				             shape ? shape : "?", units && *units ? units : "-") < 0)
+					line = NULL;
+				lines_add(out, line);
+				free(set);
+				free(mean);
+				free(desc);
+				free(units);
+				free(shape);
+			}
+			h5i_names_free(st, ns);
+		} else if (h5i_is_group(f, child)) {
+			walk(f, child, base, out);
+		} else {
+			char *desc = describe(f, child);
+			if (asprintf(&line, "%s\t%s", child + base, desc ? desc : "?") < 0)
+				line = NULL;
+			lines_add(out, line);
+			free(desc);
+		}
+		free(child);
+	}
+	h5i_names_free(names, n);
+}
+
+static void print_lines(const struct lines *l, const char *prefix)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k = strcspn(l->v[i], "\t");
+		if (k > w)
+			w = k;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k = strcspn(l->v[i], "\t");
+		const char *rest = l->v[i][k] ? l->v[i] + k + 1 : "";
+		printf("  %s%.*s%*s  %s\n", prefix, (int)k, l->v[i], (int)(w - k), "", rest);
+	}
+}
+
+static int same_lines(const struct lines *a, const struct lines *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* rep_0000 in full, then runs of replications with the same layout. */
+static void print_reps(const h5i *f)
+{
+	int nr = h5i_nreps(f);
+	if (nr == 0)
+		return;
+	struct lines first = { 0 };
+	char path[64];
+	snprintf(path, sizeof path, "/%s", h5i_rep_name(f, 0));
+	walk(f, path, strlen(path) + 1, &first);
+	printf("%s/\n", path);
+	print_lines(&first, "");
+	int run = -1; /* start of the current run of same layouts */
+	for (int i = 1; i <= nr; i++) {
+		struct lines cur = { 0 };
+		int same = 0;
+		if (i < nr) {
+			snprintf(path, sizeof path, "/%s", h5i_rep_name(f, i));
+			walk(f, path, strlen(path) + 1, &cur);
+			same = same_lines(&first, &cur);
+		}
+		if (same && run < 0)
+			run = i;
+		if (!same && run >= 0) {
+			if (i - 1 > run)
+				printf("/%s .. /%s: same layout\n", h5i_rep_name(f, run),
+				       h5i_rep_name(f, i - 1));
+			else
+				printf("/%s: same layout\n", h5i_rep_name(f, run));
+			run = -1;
+		}
+		if (i < nr && !same) {
+			printf("/%s/ (different layout)\n", h5i_rep_name(f, i));
+			print_lines(&cur, "");
+		}
+		lines_free(&cur);
+	}
+	lines_free(&first);
+}
+
+/* ---- provenance and summary ------------------------------------------------ */
+
+static const char *const prov[] = {
+	"dais_version", "model", "scenario_path", "master_seed", "replications", "created",
+	"wall_time_s", "host", "compiler", "cflags",
+};
+
+static int is_prov(const char *name)
+{
+	for (size_t i = 0; i < sizeof prov / sizeof prov[0]; i++)
+		if (!strcmp(prov[i], name))
+			return 1;
+	return !strcmp(name, "scenario_json");
+}
+
+static void print_attr(const h5i *f, const char *name)
+{
+	char *v = NULL;
+	if (h5i_attr_str(f, "/", name, &v, NULL) == SIM_OK) {
+		printf("  %-14s %s\n", name, v);
+		free(v);
+	}
+}
+
+static void print_provenance(const h5i *f)
+{
+	printf("%s\n", h5i_name(f));
+	for (size_t i = 0; i < sizeof prov / sizeof prov[0]; i++)
+		if (h5i_has_attr(f, "/", prov[i]))
+			print_attr(f, prov[i]);
+	/* Attributes the driver added beyond the usual ones. */
+	hid_t root = H5Gopen2(h5i_file(f), "/", H5P_DEFAULT);
+	H5O_info_t oi;
+	if (root >= 0 && H5Oget_info(root, &oi) >= 0)
+		for (hsize_t k = 0; k < oi.num_attrs; k++) {
+			char name[256];
+			if (H5Aget_name_by_idx(root, ".", H5_INDEX_NAME, H5_ITER_INC, k, name,
+			                       sizeof name, H5P_DEFAULT) < 0)
+				continue;
+			if (!is_prov(name))
+				print_attr(f, name);
+		}
+	if (root >= 0)
+		H5Gclose(root);
+	H5Eclear2(H5E_DEFAULT);
+	if (h5i_has_attr(f, "/", "scenario_json"))
+		printf("  %-14s (stored; 'dais info --json' prints it)\n", "scenario_json");
+}
+
+static double scalar_at(const h5i *f, const char *group, const char *stat)
+{
+	char *p = NULL;
+	double v = NAN;
+	struct h5i_data x;
+	if (asprintf(&p, "%s/%s", group, stat) >= 0 && h5i_read(f, p, &x, NULL) == SIM_OK) {
+		if (x.n >= 1)
+			v = x.v[0];
+		h5i_data_release(&x);
+	}
+	free(p);
+	return v;
+}
+
+static void print_summary_scalars(const h5i *f)
+{
+	char **names;
+	size_t n;
+	if (!h5i_is_group(f, "/summary/scalars") ||
+	    h5i_list(f, "/summary/scalars", &names, &n, NULL))
+		return;
+	if (n > 0)
+		printf("\nsummary scalars: mean [95%% CI] units (finite/replications)\n");
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) > w)
+			w = strlen(names[i]);
+	for (size_t i = 0; i < n; i++) {
+		char *g = NULL, *units = NULL;
+		if (asprintf(&g, "/summary/scalars/%s", names[i]) < 0)
+			continue;
+		if (h5i_attr_str(f, g, "units", &units, NULL))
+			units = NULL;
+		printf("  %-*s  %.6g [%.6g, %.6g] %s (%.0f/%.0f)\n", (int)w, names[i],
+		       scalar_at(f, g, "mean"), scalar_at(f, g, "ci95_lo"), scalar_at(f, g, "ci95_hi"),
+		       units ? units : "", scalar_at(f, g, "n_finite"), scalar_at(f, g, "n"));
+		free(units);
+		free(g);
+	}
+	h5i_names_free(names, n);
+}
+
+static int print_json(const h5i *f)
+{
+	char *s = NULL;
+	sim_diag d;
+	diag_init(&d);
+	if (h5i_attr_str(f, "/", "scenario_json", &s, &d)) {
+		diag_print(&d, stderr, "dais: ");
+		diag_release(&d);
+		return DAIS_EXIT_FAIL;
+	}
+	diag_release(&d);
+	cJSON *j = cJSON_Parse(s);
+	char *pretty = j ? cJSON_Print(j) : NULL;
+	printf("%s\n", pretty ? pretty : s);
+	free(pretty);
+	cJSON_Delete(j);
+	free(s);
+	return DAIS_EXIT_OK;
+}
+
+int h5o_cmd_info(int argc, char **argv)
+{
+	const char *path = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			info_usage(stdout);
+			return DAIS_EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "dais info: unknown option '%s'\n", argv[i]);
+			info_usage(stderr);
+			return DAIS_EXIT_USAGE;
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			fprintf(stderr, "dais info: one results file at a time ('%s')\n", argv[i]);
+			return DAIS_EXIT_USAGE;
+		}
+	}
+	if (!path) {
+		info_usage(stderr);
+		return DAIS_EXIT_USAGE;
+	}
+	sim_diag d;
+	diag_init(&d);
+	h5i *f = h5i_open(path, &d);
+	if (!f) {
+		diag_print(&d, stderr, "dais info: ");
+		diag_release(&d);
+		return DAIS_EXIT_USAGE;
+	}
+	diag_release(&d);
+	int rc = DAIS_EXIT_OK;
+	if (json) {
+		rc = print_json(f);
+	} else {
+		print_provenance(f);
+		printf("\n");
+		print_reps(f);
+		if (h5i_is_group(f, "/summary")) {
+			struct lines s = { 0 };
+			walk(f, "/summary", strlen("/summary") + 1, &s);
+			printf("/summary/\n");
+			print_lines(&s, "");
+			lines_free(&s);
+		}
+		print_summary_scalars(f);
+	}
+	h5i_close(f);
+	return rc;
+}

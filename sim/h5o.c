@@ -1,0 +1,958 @@
+/* h5o.c — writing results files (layout and atomicity in h5o.h).
+ *
+ * Every object is created with timestamps off and the file types are explicit
+ * (little-endian IEEE doubles, 64-bit integers, UTF-8 strings), so the same
+ * recorders give the same bytes on every machine.  HDF5 return codes are all
+ * checked; HDF5's own error printing is off and our messages name the file.
+ */
+#include "h5o.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "buildinfo.h"
+#include "h5i.h"
+#include "stats.h"
+
+enum { OPEN, COMMITTED, ABORTED };
+
+struct h5o {
+	hid_t file;
+	char *path;      /* the final name */
+	char *tmp;       /* "<path>.tmp.<pid>" while not committed */
+	int slot;        /* in the signal table, -1 when not registered */
+	int state;
+	struct timespec t0; /* for wall_time_s */
+};
+
+/* ---- temporary names for signal handlers ---------------------------------
+ * About the table: a handler may run at any moment, so it must not take locks
+ * or follow pointers that another thread is changing.  Names live in fixed
+ * static buffers; a slot's flag is set only after its name is complete and
+ * cleared before the name is reused. */
+#define H5O_MAX_TMP 64
+static char tmp_names[H5O_MAX_TMP][PATH_MAX];
+static volatile sig_atomic_t tmp_used[H5O_MAX_TMP];
+static pthread_mutex_t tmp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int tmp_register(const char *name)
+{
+	if (strlen(name) >= PATH_MAX)
+		return -1;
+	int slot = -1;
+	pthread_mutex_lock(&tmp_lock);
+	for (int i = 0; i < H5O_MAX_TMP; i++)
+		if (!tmp_used[i]) {
+			strcpy(tmp_names[i], name);
+			tmp_used[i] = 1;
+			slot = i;
+			break;
+		}
+	pthread_mutex_unlock(&tmp_lock);
+	return slot; /* table full: the file still works, a signal just leaves it */
+}
+
+static void tmp_unregister(int slot)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&tmp_lock);
+	tmp_used[slot] = 0;
+	pthread_mutex_unlock(&tmp_lock);
+}
+
+void h5o_abort_all_signal_safe(void)
+{
+	int saved = errno;
+	for (int i = 0; i < H5O_MAX_TMP; i++)
+		if (tmp_used[i]) {
+			unlink(tmp_names[i]);
+			tmp_used[i] = 0;
+		}
+	errno = saved;
+}
+
+/* ---- small writers ---------------------------------------------------------
+ * Each creates, writes and closes its objects; on failure it leaves an HDF5
+ * message in msg and returns SIM_EIO. */
+
+#define MSG 512
+
+/* snprintf into a MSG buffer; through va_list because truncating a long
+ * message is intended. */
+static void SIM_PRINTF(2, 3) msgf(char *msg, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, MSG, fmt, ap);
+	va_end(ap);
+}
+
+static void h5err(char *msg, const char *what)
+{
+	char m[384];
+	h5i_errmsg(m, sizeof m);
+	msgf(msg, "%s: %s", what, m);
+}
+
+/* h5err with a formatted subject. */
+static void SIM_PRINTF(2, 3) h5errf(char *msg, const char *fmt, ...)
+{
+	char what[MSG];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	h5err(msg, what);
+}
+
+/* Object creation properties: no timestamps, so identical runs give identical bytes. */
+static hid_t ocpl(hid_t cls)
+{
+	hid_t p = H5Pcreate(cls);
+	if (p >= 0 && H5Pset_obj_track_times(p, 0) < 0) {
+		H5Pclose(p);
+		return H5I_INVALID_HID;
+	}
+	return p;
+}
+
+static hid_t str_type(size_t fixed)
+{
+	hid_t t = H5Tcopy(H5T_C_S1);
+	if (t < 0)
+		return t;
+	if (H5Tset_size(t, fixed ? fixed : H5T_VARIABLE) < 0 ||
+	    H5Tset_cset(t, H5T_CSET_UTF8) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0) {
+		H5Tclose(t);
+		return H5I_INVALID_HID;
+	}
+	return t;
+}
+
+/* Writes attribute name on obj, replacing one of that name. */
+static sim_status put_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
+                           hid_t space, const void *buf, char *msg)
+{
+	hid_t a = H5I_INVALID_HID;
+	htri_t ex = H5Aexists(obj, name);
+	if (ex < 0 || (ex > 0 && H5Adelete(obj, name) < 0))
+		goto fail;
+	a = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+	if (a < 0 || H5Awrite(a, mtype, buf) < 0)
+		goto fail;
+	if (H5Aclose(a) < 0) {
+		a = H5I_INVALID_HID;
+		goto fail;
+	}
+	return SIM_OK;
+fail:
+	if (a >= 0)
+		H5Aclose(a);
+	h5errf(msg, "attribute '%s'", name);
+	return SIM_EIO;
+}
+
+static sim_status attr_strv(hid_t obj, const char *name, const char *const *v,
+                            size_t n, int scalar, char *msg)
+{
+	hid_t t = str_type(0);
+	hsize_t dim = n;
+	hid_t sp = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+	sim_status st = SIM_EIO;
+	if (t < 0 || sp < 0)
+		h5err(msg, "string type");
+	else
+		st = put_attr(obj, name, t, t, sp, v, msg);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (t >= 0)
+		H5Tclose(t);
+	return st;
+}
+
+static sim_status attr_str(hid_t obj, const char *name, const char *value, char *msg)
+{
+	const char *v[1] = { value ? value : "" };
+	return attr_strv(obj, name, v, 1, 1, msg);
+}
+
+static sim_status attr_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
+                              const void *v, char *msg)
+{
+	hid_t sp = H5Screate(H5S_SCALAR);
+	if (sp < 0) {
+		h5err(msg, "dataspace");
+		return SIM_EIO;
+	}
+	sim_status st = put_attr(obj, name, ftype, mtype, sp, v, msg);
+	H5Sclose(sp);
+	return st;
+}
+
+static hid_t new_group(hid_t parent, const char *name, char *msg)
+{
+	hid_t p = ocpl(H5P_GROUP_CREATE);
+	hid_t g = p >= 0 ? H5Gcreate2(parent, name, H5P_DEFAULT, p, H5P_DEFAULT)
+	                 : H5I_INVALID_HID;
+	if (p >= 0)
+		H5Pclose(p);
+	if (g < 0) {
+		h5errf(msg, "cannot create group '%s'", name);
+	}
+	return g;
+}
+
+/* A float64 dataset of rank 0..2 with units and (for rank 2) columns. */
+static sim_status put_f64(hid_t parent, const char *name, int rank, const size_t *dims,
+                          const double *v, const char *units,
+                          const char *const *columns, size_t ncolumns, char *msg)
+{
+	sim_status st = SIM_EIO;
+	hsize_t h[2] = { rank > 0 ? dims[0] : 1, rank > 1 ? dims[1] : 1 };
+	hid_t sp = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, h, NULL);
+	hid_t p = ocpl(H5P_DATASET_CREATE);
+	hid_t ds = H5I_INVALID_HID;
+	if (sp < 0 || p < 0)
+		goto fail;
+	ds = H5Dcreate2(parent, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, p, H5P_DEFAULT);
+	if (ds < 0)
+		goto fail;
+	if (h[0] * h[1] > 0 &&
+	    H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+		goto fail;
+	if ((st = attr_str(ds, "units", units, msg)))
+		goto done;
+	if (columns && (st = attr_strv(ds, "columns", columns, ncolumns, 0, msg)))
+		goto done;
+	st = SIM_OK;
+	goto done;
+fail:
+	h5errf(msg, "cannot write dataset '%s'", name);
+	st = SIM_EIO;
+done:
+	if (ds >= 0 && H5Dclose(ds) < 0 && st == SIM_OK) {
+		h5err(msg, name);
+		st = SIM_EIO;
+	}
+	if (p >= 0)
+		H5Pclose(p);
+	if (sp >= 0)
+		H5Sclose(sp);
+	return st;
+}
+
+static sim_status put_i64(hid_t parent, const char *name, long long v, const char *units,
+                          char *msg)
+{
+	sim_status st = SIM_EIO;
+	hid_t sp = H5Screate(H5S_SCALAR), p = ocpl(H5P_DATASET_CREATE), ds = H5I_INVALID_HID;
+	if (sp >= 0 && p >= 0)
+		ds = H5Dcreate2(parent, name, H5T_STD_I64LE, sp, H5P_DEFAULT, p, H5P_DEFAULT);
+	if (ds < 0 || H5Dwrite(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
+		h5err(msg, name);
+	else
+		st = attr_str(ds, "units", units, msg);
+	if (ds >= 0)
+		H5Dclose(ds);
+	if (p >= 0)
+		H5Pclose(p);
+	if (sp >= 0)
+		H5Sclose(sp);
+	return st;
+}
+
+/* The events table: compound (t float64, kind string, id int64, value float64).
+ * kind is a fixed-length string as long as the longest kind, so rows are
+ * plain bytes (no heap references) and identical runs give identical bytes. */
+static sim_status put_events(hid_t parent, const rec *r, char *msg)
+{
+	size_t n = rec_nevents(r), klen = 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *k;
+		rec_event_get(r, i, NULL, &k, NULL, NULL);
+		if (strlen(k) + 1 > klen)
+			klen = strlen(k) + 1;
+	}
+	sim_status st = SIM_EIO;
+	size_t row = 24 + klen;
+	hid_t ks = str_type(klen), ft = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+	hid_t sp = H5I_INVALID_HID, p = H5I_INVALID_HID, ds = H5I_INVALID_HID;
+	unsigned char *buf = calloc(n ? n : 1, row);
+	if (!buf) {
+		msgf(msg, "events: out of memory");
+		return SIM_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double t, v;
+		const char *k;
+		long long id;
+		rec_event_get(r, i, &t, &k, &id, &v);
+		unsigned char *b = buf + i * row;
+		memcpy(b, &t, 8);
+		memcpy(b + 8, k, strlen(k));
+		memcpy(b + 8 + klen, &id, 8);
+		memcpy(b + 16 + klen, &v, 8);
+	}
+	if (ks < 0)
+		goto fail;
+	ft = H5Tcreate(H5T_COMPOUND, row);
+	mt = H5Tcreate(H5T_COMPOUND, row);
+	if (ft < 0 || mt < 0 ||
+	    H5Tinsert(ft, "t", 0, H5T_IEEE_F64LE) < 0 ||
+	    H5Tinsert(ft, "kind", 8, ks) < 0 ||
+	    H5Tinsert(ft, "id", 8 + klen, H5T_STD_I64LE) < 0 ||
+	    H5Tinsert(ft, "value", 16 + klen, H5T_IEEE_F64LE) < 0 ||
+	    H5Tinsert(mt, "t", 0, H5T_NATIVE_DOUBLE) < 0 ||
+	    H5Tinsert(mt, "kind", 8, ks) < 0 ||
+	    H5Tinsert(mt, "id", 8 + klen, H5T_NATIVE_LLONG) < 0 ||
+	    H5Tinsert(mt, "value", 16 + klen, H5T_NATIVE_DOUBLE) < 0)
+		goto fail;
+	hsize_t dim = n;
+	sp = H5Screate_simple(1, &dim, NULL);
+	p = ocpl(H5P_DATASET_CREATE);
+	if (sp < 0 || p < 0)
+		goto fail;
+	ds = H5Dcreate2(parent, "events", ft, sp, H5P_DEFAULT, p, H5P_DEFAULT);
+	if (ds < 0 || (n && H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0))
+		goto fail;
+	st = attr_str(ds, "units", rec_t_units(r), msg); /* of t and of nothing else */
+	goto done;
+fail:
+	h5err(msg, "cannot write dataset 'events'");
+done:
+	if (ds >= 0)
+		H5Dclose(ds);
+	if (p >= 0)
+		H5Pclose(p);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (mt >= 0)
+		H5Tclose(mt);
+	if (ft >= 0)
+		H5Tclose(ft);
+	if (ks >= 0)
+		H5Tclose(ks);
+	free(buf);
+	return st;
+}
+
+/* ---- create --------------------------------------------------------------- */
+
+static void utc_now(char *buf, size_t len)
+{
+	/* SOURCE_DATE_EPOCH (reproducible-builds.org) pins the date for golden files. */
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t t;
+	if (sde && *sde) {
+		t = (time_t)strtoll(sde, NULL, 10);
+	} else {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		t = ts.tv_sec;
+	}
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+h5o *h5o_create(const char *path, sim_diag *d)
+{
+	h5i_quiet();
+	char msg[MSG] = "";
+	hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
+	h5o *o = calloc(1, sizeof *o);
+	if (!o)
+		goto oom;
+	o->file = H5I_INVALID_HID;
+	o->slot = -1;
+	o->state = ABORTED; /* until the temporary file exists */
+	o->path = strdup(path);
+	if (!o->path || asprintf(&o->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		o->tmp = NULL;
+		goto oom;
+	}
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		diag_add(d, "%s: cannot write results: is a directory", path);
+		goto fail;
+	}
+	/* Create the file ourselves first: the system error is clearer than HDF5's. */
+	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		diag_add(d, "%s: cannot create '%s': %s", path, o->tmp, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	o->state = OPEN;
+	o->slot = tmp_register(o->tmp);
+	clock_gettime(CLOCK_MONOTONIC, &o->t0);
+
+	fcpl = ocpl(H5P_FILE_CREATE); /* the root group's timestamps too */
+	fapl = H5Pcreate(H5P_FILE_ACCESS);
+	if (fcpl < 0 || fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+		h5err(msg, "property lists");
+		goto fail_msg;
+	}
+	o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+	if (o->file < 0) {
+		h5err(msg, "cannot create HDF5 file");
+		goto fail_msg;
+	}
+	char host[256] = "unknown", created[64];
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "unknown");
+	host[sizeof host - 1] = 0;
+	utc_now(created, sizeof created);
+	if (attr_str(o->file, "dais_version", dais_version, msg) ||
+	    attr_str(o->file, "compiler", dais_compiler, msg) ||
+	    attr_str(o->file, "cflags", dais_cflags, msg) ||
+	    attr_str(o->file, "host", host, msg) ||
+	    attr_str(o->file, "created", created, msg))
+		goto fail_msg;
+	H5Pclose(fcpl);
+	H5Pclose(fapl);
+	return o;
+oom:
+	diag_add(d, "%s: out of memory", path);
+	goto fail;
+fail_msg:
+	diag_add(d, "%s: %s", path, msg);
+fail:
+	if (fcpl >= 0)
+		H5Pclose(fcpl);
+	if (fapl >= 0)
+		H5Pclose(fapl);
+	h5o_free(o);
+	return NULL;
+}
+
+const char *h5o_path(const h5o *o) { return o->path; }
+const char *h5o_tmp_path(const h5o *o) { return o->tmp; }
+
+/* ---- root attributes ------------------------------------------------------ */
+
+sim_status h5o_attr_str(h5o *o, const char *name, const char *value)
+{
+	char msg[MSG];
+	SIM_ASSERT(o->state == OPEN);
+	return attr_str(o->file, name, value, msg);
+}
+
+sim_status h5o_attr_num(h5o *o, const char *name, double value)
+{
+	char msg[MSG];
+	SIM_ASSERT(o->state == OPEN);
+	return attr_scalar(o->file, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, msg);
+}
+
+sim_status h5o_attr_u64(h5o *o, const char *name, uint64_t value)
+{
+	char msg[MSG];
+	SIM_ASSERT(o->state == OPEN);
+	unsigned long long v = value;
+	return attr_scalar(o->file, name, H5T_STD_U64LE, H5T_NATIVE_ULLONG, &v, msg);
+}
+
+/* ---- replications --------------------------------------------------------- */
+
+static sim_status write_rep(hid_t g, int rep, const rec *r, char *msg)
+{
+	sim_status st;
+	hid_t ts = H5I_INVALID_HID, sc = H5I_INVALID_HID;
+	long long repv = rep;
+	for (int i = 0; i < rec_nnotes(r); i++) {
+		const char *k, *v;
+		rec_note_get(r, i, &k, &v);
+		if ((st = attr_str(g, k, v, msg)))
+			goto done;
+	}
+	if ((st = attr_scalar(g, "replication", H5T_STD_I64LE, H5T_NATIVE_LLONG, &repv, msg)))
+		goto done;
+
+	st = SIM_EIO;
+	if ((ts = new_group(g, "timeseries", msg)) < 0)
+		goto done;
+	size_t n = rec_nsamples(r);
+	if ((st = put_f64(ts, "t", 1, &n, rec_times(r), rec_t_units(r), NULL, 0, msg)))
+		goto done;
+	for (int i = 0; i < rec_nseries(r); i++) {
+		int nc = rec_series_ncols(r, i);
+		const char *cols[nc];
+		int named = rec_series_colname(r, i, 0) != NULL;
+		for (int c = 0; c < nc; c++)
+			cols[c] = rec_series_colname(r, i, c);
+		/* One unnamed column is a plain (n,) series; anything else is a table. */
+		int rank = nc == 1 && !named ? 1 : 2;
+		size_t dims[2] = { n, (size_t)nc };
+		if ((st = put_f64(ts, rec_series_name(r, i), rank, dims, rec_series_data(r, i),
+		                  rec_series_units(r, i), named ? cols : NULL, (size_t)nc, msg)))
+			goto done;
+	}
+	st = SIM_EIO;
+	if ((sc = new_group(g, "scalars", msg)) < 0)
+		goto done;
+	for (int i = 0; i < rec_nscalars(r); i++) {
+		double v = rec_scalar_value(r, i);
+		if ((st = put_f64(sc, rec_scalar_name(r, i), 0, NULL, &v, rec_scalar_units(r, i),
+		                  NULL, 0, msg)))
+			goto done;
+	}
+	st = put_events(g, r, msg);
+done:
+	if (sc >= 0)
+		H5Gclose(sc);
+	if (ts >= 0)
+		H5Gclose(ts);
+	return st;
+}
+
+sim_status h5o_write_rep(h5o *o, int rep, const rec *r, sim_diag *d)
+{
+	SIM_ASSERT(o && o->state == OPEN && rep >= 0);
+	char name[32], msg[MSG] = "";
+	snprintf(name, sizeof name, "rep_%04d", rep);
+	if (!rec_ok(r)) {
+		diag_add(d, "%s: replication %d: the recorder ran out of memory and lost data",
+		         o->path, rep);
+		return SIM_ENOMEM;
+	}
+	htri_t ex = H5Lexists(o->file, name, H5P_DEFAULT);
+	if (ex != 0) {
+		H5Eclear2(H5E_DEFAULT);
+		diag_add(d, "%s: replication %d written twice", o->path, rep);
+		return SIM_EINVAL;
+	}
+	hid_t g = new_group(o->file, name, msg);
+	sim_status st = g < 0 ? SIM_EIO : write_rep(g, rep, r, msg);
+	if (g >= 0 && H5Gclose(g) < 0 && st == SIM_OK) {
+		h5err(msg, "closing group");
+		st = SIM_EIO;
+	}
+	if (st)
+		diag_add(d, "%s: /%s: %s", o->path, name, msg);
+	return st;
+}
+
+/* ---- summary -------------------------------------------------------------- */
+
+/* Sorted union of the link names in group sub of every replication. */
+static sim_status union_names(const h5i *f, const char *sub, char ***out, size_t *nout,
+                              sim_diag *d)
+{
+	char **all = NULL;
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	*nout = 0;
+	for (int i = 0; i < h5i_nreps(f); i++) {
+		char path[128], **names;
+		size_t k;
+		snprintf(path, sizeof path, "/%s/%s", h5i_rep_name(f, i), sub);
+		if (!h5i_is_group(f, path))
+			continue;
+		if (h5i_list(f, path, &names, &k, d)) {
+			h5i_names_free(all, n);
+			return SIM_EIO;
+		}
+		for (size_t j = 0; j < k; j++) {
+			size_t a = 0;
+			while (a < n && strcmp(all[a], names[j]) != 0)
+				a++;
+			if (a < n)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				char **p = realloc(all, cap * sizeof *p);
+				if (!p) {
+					h5i_names_free(names, k);
+					h5i_names_free(all, n);
+					return SIM_ENOMEM;
+				}
+				all = p;
+			}
+			all[n++] = names[j];
+			names[j] = NULL;
+		}
+		h5i_names_free(names, k);
+	}
+	for (size_t i = 1; i < n; i++) /* insertion sort: a few dozen names */
+		for (size_t j = i; j > 0 && strcmp(all[j - 1], all[j]) > 0; j--) {
+			char *t = all[j];
+			all[j] = all[j - 1];
+			all[j - 1] = t;
+		}
+	*out = all;
+	*nout = n;
+	return SIM_OK;
+}
+
+/* Reads sub/name of every replication; 0 with a message when one is missing
+ * or differs in shape or units from the first. */
+static int read_all(const h5i *f, const char *sub, const char *name, struct h5i_data *x,
+                    const char *opath, sim_diag *d)
+{
+	int nr = h5i_nreps(f), i;
+	for (i = 0; i < nr; i++) {
+		char path[512];
+		snprintf(path, sizeof path, "/%s/%s/%s", h5i_rep_name(f, i), sub, name);
+		if (!h5i_is_dataset(f, path)) {
+			diag_add(d, "%s: summary: %s/%s is missing in %s; left out", opath, sub, name,
+			         h5i_rep_name(f, i));
+			goto fail;
+		}
+		if (h5i_read(f, path, &x[i], d))
+			goto fail;
+		if (i > 0 && (x[i].rank != x[0].rank || x[i].dims[0] != x[0].dims[0] ||
+		              x[i].dims[1] != x[0].dims[1])) {
+			diag_add(d, "%s: summary: %s/%s has shape (%zu, %zu) in %s but (%zu, %zu) in %s; "
+			         "left out", opath, sub, name, x[0].dims[0], x[0].dims[1],
+			         h5i_rep_name(f, 0), x[i].dims[0], x[i].dims[1], h5i_rep_name(f, i));
+			i++;
+			goto fail;
+		}
+		if (i > 0 && strcmp(x[i].units, x[0].units) != 0) {
+			diag_add(d, "%s: summary: %s/%s has units '%s' in %s but '%s' in %s; left out",
+			         opath, sub, name, x[0].units, h5i_rep_name(f, 0), x[i].units,
+			         h5i_rep_name(f, i));
+			i++;
+			goto fail;
+		}
+	}
+	return 1;
+fail:
+	while (i-- > 0)
+		h5i_data_release(&x[i]);
+	return 0;
+}
+
+enum { S_MEAN, S_SD, S_CI95_LO, S_CI95_HI, S_P025, S_P05, S_P50, S_P95, S_P975, S_NSERIES };
+static const char *const series_stat[S_NSERIES] = {
+	"mean", "sd", "ci95_lo", "ci95_hi", "p025", "p05", "p50", "p95", "p975"
+};
+
+static sim_status summarise_series(hid_t parent, const h5i *f, const char *name,
+                                   const char *opath, char *msg, sim_diag *d)
+{
+	int nr = h5i_nreps(f);
+	struct h5i_data *x = calloc((size_t)nr, sizeof *x);
+	double *out[S_NSERIES] = { 0 }, *vals = NULL, *work = NULL;
+	hid_t g = H5I_INVALID_HID;
+	sim_status st = SIM_ENOMEM;
+	if (!x)
+		goto oom;
+	if (!read_all(f, "timeseries", name, x, opath, d)) {
+		free(x);
+		return SIM_OK; /* left out, with a message */
+	}
+	size_t cells = x[0].n;
+	vals = malloc((size_t)nr * sizeof *vals);
+	work = malloc((size_t)nr * sizeof *work);
+	if (!vals || !work)
+		goto oom;
+	for (int s = 0; s < S_NSERIES; s++)
+		if (!(out[s] = malloc((cells ? cells : 1) * sizeof *out[s])))
+			goto oom;
+	for (size_t c = 0; c < cells; c++) {
+		for (int i = 0; i < nr; i++)
+			vals[i] = x[i].v[c];
+		struct stats_summary s;
+		stats_summary_work(vals, (size_t)nr, work, &s);
+		out[S_MEAN][c] = s.mean;
+		out[S_SD][c] = s.sd;
+		out[S_CI95_LO][c] = s.ci95_lo;
+		out[S_CI95_HI][c] = s.ci95_hi;
+		out[S_P025][c] = s.p025;
+		out[S_P05][c] = s.p05;
+		out[S_P50][c] = s.p50;
+		out[S_P95][c] = s.p95;
+		out[S_P975][c] = s.p975;
+	}
+	st = SIM_EIO;
+	if ((g = new_group(parent, name, msg)) < 0)
+		goto done;
+	const char *const *cols = (const char *const *)x[0].columns;
+	if ((st = attr_str(g, "units", x[0].units, msg)))
+		goto done;
+	if (cols && (st = attr_strv(g, "columns", cols, x[0].ncolumns, 0, msg)))
+		goto done;
+	for (int s = 0; s < S_NSERIES; s++)
+		if ((st = put_f64(g, series_stat[s], x[0].rank, x[0].dims, out[s], x[0].units,
+		                  cols, x[0].ncolumns, msg)))
+			goto done;
+	st = SIM_OK;
+	goto done;
+oom:
+	msgf(msg, "summary of '%s': out of memory", name);
+done:
+	if (g >= 0)
+		H5Gclose(g);
+	for (int s = 0; s < S_NSERIES; s++)
+		free(out[s]);
+	free(vals);
+	free(work);
+	if (x)
+		for (int i = 0; i < nr; i++)
+			h5i_data_release(&x[i]);
+	free(x);
+	return st;
+}
+
+static sim_status summarise_scalar(hid_t parent, const h5i *f, const char *name,
+                                   const char *opath, char *msg, sim_diag *d)
+{
+	int nr = h5i_nreps(f);
+	struct h5i_data *x = calloc((size_t)nr, sizeof *x);
+	double *vals = malloc((size_t)nr * sizeof *vals);
+	hid_t g = H5I_INVALID_HID;
+	sim_status st = SIM_ENOMEM;
+	if (!x || !vals) {
+		msgf(msg, "summary of '%s': out of memory", name);
+		free(x);
+		free(vals);
+		return st;
+	}
+	if (!read_all(f, "scalars", name, x, opath, d)) {
+		free(x);
+		free(vals);
+		return SIM_OK;
+	}
+	for (int i = 0; i < nr; i++)
+		vals[i] = x[i].n ? x[i].v[0] : NAN;
+	struct stats_summary s;
+	if ((st = stats_summary(vals, (size_t)nr, &s))) {
+		msgf(msg, "summary of '%s': out of memory", name);
+		goto done;
+	}
+	const char *u = x[0].units;
+	const struct { const char *name; double v; } rows[] = {
+		{ "mean", s.mean }, { "sd", s.sd }, { "ci95_lo", s.ci95_lo }, { "ci95_hi", s.ci95_hi },
+		{ "ci90_lo", s.ci90_lo }, { "ci90_hi", s.ci90_hi }, { "p05", s.p05 },
+		{ "p50", s.p50 }, { "p95", s.p95 },
+	};
+	st = SIM_EIO;
+	if ((g = new_group(parent, name, msg)) < 0 || (st = attr_str(g, "units", u, msg)))
+		goto done;
+	for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+		if ((st = put_f64(g, rows[k].name, 0, NULL, &rows[k].v, u, NULL, 0, msg)))
+			goto done;
+	if ((st = put_i64(g, "n", (long long)s.n, "replications", msg)) ||
+	    (st = put_i64(g, "n_finite", (long long)s.n_finite, "replications", msg)))
+		goto done;
+done:
+	if (g >= 0)
+		H5Gclose(g);
+	for (int i = 0; i < nr; i++)
+		h5i_data_release(&x[i]);
+	free(x);
+	free(vals);
+	return st;
+}
+
+/* /summary/timeseries/t, when every replication sampled at the same times. */
+static sim_status summarise_t(hid_t ts, const h5i *f, const char *opath, char *msg,
+                              sim_diag *d)
+{
+	int nr = h5i_nreps(f);
+	struct h5i_data *x = calloc((size_t)nr, sizeof *x);
+	if (!x) {
+		msgf(msg, "summary: out of memory");
+		return SIM_ENOMEM;
+	}
+	sim_status st = SIM_OK;
+	if (read_all(f, "timeseries", "t", x, opath, d)) {
+		int same = 1;
+		for (int i = 1; i < nr && same; i++)
+			same = !memcmp(x[i].v, x[0].v, x[0].n * sizeof *x[0].v);
+		if (same)
+			st = put_f64(ts, "t", x[0].rank, x[0].dims, x[0].v, x[0].units, NULL, 0, msg);
+		else
+			diag_add(d, "%s: summary: replications sampled at different times; "
+			         "/summary/timeseries/t left out", opath);
+		for (int i = 0; i < nr; i++)
+			h5i_data_release(&x[i]);
+	}
+	free(x);
+	return st;
+}
+
+sim_status h5o_write_summary(h5o *o, sim_diag *d)
+{
+	SIM_ASSERT(o && o->state == OPEN);
+	char msg[MSG] = "";
+	sim_status st = SIM_ENOMEM;
+	hid_t sg = H5I_INVALID_HID, ts = H5I_INVALID_HID, sc = H5I_INVALID_HID;
+	char **names = NULL;
+	size_t nnames = 0;
+	h5i *f = h5i_attach(o->file, o->path);
+	if (!f) {
+		msgf(msg, "cannot list replications");
+		st = SIM_EIO;
+		goto fail;
+	}
+	int nr = h5i_nreps(f);
+	if (nr == 0) {
+		diag_add(d, "%s: summary: no replications to summarise", o->path);
+		h5i_close(f);
+		return SIM_EINVAL;
+	}
+	if (h5i_exists(f, "/summary")) {
+		diag_add(d, "%s: summary written twice", o->path);
+		h5i_close(f);
+		return SIM_EINVAL;
+	}
+	st = SIM_EIO;
+	long long nrl = nr;
+	if ((sg = new_group(o->file, "summary", msg)) < 0 ||
+	    (st = attr_scalar(sg, "replications", H5T_STD_I64LE, H5T_NATIVE_LLONG, &nrl, msg)) ||
+	    (st = attr_str(sg, "interval", "Student t interval of the mean across "
+	                   "replications; non-finite values left out", msg)) ||
+	    (st = attr_str(sg, "percentiles", "of the replications, linear interpolation "
+	                   "between order statistics (R type 7)", msg)))
+		goto fail;
+	st = SIM_EIO;
+	if ((ts = new_group(sg, "timeseries", msg)) < 0)
+		goto fail;
+	if ((st = summarise_t(ts, f, o->path, msg, d)))
+		goto fail;
+	if ((st = union_names(f, "timeseries", &names, &nnames, d)))
+		goto fail;
+	for (size_t i = 0; i < nnames; i++)
+		if (strcmp(names[i], "t") != 0 &&
+		    (st = summarise_series(ts, f, names[i], o->path, msg, d)))
+			goto fail;
+	h5i_names_free(names, nnames);
+	names = NULL;
+	st = SIM_EIO;
+	if ((sc = new_group(sg, "scalars", msg)) < 0)
+		goto fail;
+	if ((st = union_names(f, "scalars", &names, &nnames, d)))
+		goto fail;
+	for (size_t i = 0; i < nnames; i++)
+		if ((st = summarise_scalar(sc, f, names[i], o->path, msg, d)))
+			goto fail;
+	st = SIM_OK;
+	goto done;
+fail:
+	if (msg[0])
+		diag_add(d, "%s: /summary: %s", o->path, msg);
+	else
+		diag_add(d, "%s: /summary: %s", o->path, sim_strerror(st));
+done:
+	h5i_names_free(names, nnames);
+	if (sc >= 0)
+		H5Gclose(sc);
+	if (ts >= 0)
+		H5Gclose(ts);
+	if (sg >= 0)
+		H5Gclose(sg);
+	h5i_close(f);
+	return st;
+}
+
+/* ---- commit / abort ------------------------------------------------------- */
+
+static void fsync_dir_of(const char *path)
+{
+	char *dir = strdup(path);
+	if (!dir)
+		return;
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = 0;
+	else
+		*slash = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd); /* best effort: some file systems refuse fsync on directories */
+		close(fd);
+	}
+	free(dir);
+}
+
+sim_status h5o_commit(h5o *o, sim_diag *d)
+{
+	SIM_ASSERT(o && o->state == OPEN);
+	char msg[MSG] = "";
+	if (H5Aexists(o->file, "wall_time_s") == 0) {
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double w = (double)(t1.tv_sec - o->t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - o->t0.tv_nsec);
+		if (attr_scalar(o->file, "wall_time_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &w, msg))
+			goto fail_msg;
+	}
+	H5Eclear2(H5E_DEFAULT);
+	if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0) {
+		h5err(msg, "cannot write");
+		goto fail_msg;
+	}
+	herr_t e = H5Fclose(o->file);
+	o->file = H5I_INVALID_HID;
+	if (e < 0) {
+		h5err(msg, "cannot close");
+		goto fail_msg;
+	}
+	int fd = open(o->tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		diag_add(d, "%s: cannot sync '%s': %s", o->path, o->tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	close(fd);
+	if (rename(o->tmp, o->path) != 0) {
+		diag_add(d, "%s: cannot move '%s' into place: %s", o->path, o->tmp, strerror(errno));
+		goto fail;
+	}
+	tmp_unregister(o->slot);
+	o->slot = -1;
+	o->state = COMMITTED;
+	fsync_dir_of(o->path);
+	return SIM_OK;
+fail_msg:
+	diag_add(d, "%s: %s", o->path, msg);
+fail:
+	h5o_abort(o);
+	return SIM_EIO;
+}
+
+void h5o_abort(h5o *o)
+{
+	if (!o)
+		return;
+	if (o->file >= 0) {
+		H5Fclose(o->file);
+		H5Eclear2(H5E_DEFAULT);
+		o->file = H5I_INVALID_HID;
+	}
+	if (o->state == OPEN) {
+		unlink(o->tmp);
+		o->state = ABORTED;
+	}
+	tmp_unregister(o->slot);
+	o->slot = -1;
+}
+
+void h5o_free(h5o *o)
+{
+	if (!o)
+		return;
+	h5o_abort(o);
+	free(o->path);
+	free(o->tmp);
+	free(o);
+}
