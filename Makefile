@@ -77,6 +77,7 @@ BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 # Optional parts contribute objects and flags through their own fragments.
 EXTRA_OBJ :=
 -include engine/engine.mk
+-include sim/scale.mk
 
 .PHONY: all run test bench bench-engine figures paper deps clean regress-update check-deps \
         fuzz FORCE
