@@ -304,7 +304,8 @@ static sim_status read_strings(hid_t a, hid_t ftype, size_t n, char **out)
 	if (H5Tis_variable_str(ftype) > 0) {
 		vl = calloc(n ? n : 1, sizeof *vl);
 		mt = H5Tcopy(H5T_C_S1);
-		if (!vl || mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0)
+		if (!vl || mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 ||
+		    H5Tset_cset(mt, H5Tget_cset(ftype)) < 0) /* no ASCII<->UTF-8 conversion */
 			goto done;
 		if (H5Aread(a, mt, vl) < 0)
 			goto done;
@@ -320,6 +321,7 @@ static sim_status read_strings(hid_t a, hid_t ftype, size_t n, char **out)
 		buf = calloc(n ? n : 1, sz + 1);
 		mt = H5Tcopy(H5T_C_S1);
 		if (!buf || mt < 0 || H5Tset_size(mt, sz + 1) < 0 ||
+		    H5Tset_cset(mt, H5Tget_cset(ftype)) < 0 ||
 		    H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0)
 			goto done;
 		if (H5Aread(a, mt, buf) < 0)
@@ -637,6 +639,7 @@ sim_status h5i_read_events(const h5i *f, const char *path, struct h5i_events *e,
 	ks = H5Tcopy(H5T_C_S1);
 	H5Tset_size(ks, vlen ? H5T_VARIABLE : ksz);
 	H5Tset_strpad(ks, H5T_STR_NULLTERM);
+	H5Tset_cset(ks, H5Tget_cset(kt));
 	/* Packed memory rows: t | kind | id | value. */
 	size_t off_k = 8, off_id = 8 + ksz, off_v = 16 + ksz, row = 24 + ksz;
 	mt = H5Tcreate(H5T_COMPOUND, row);
