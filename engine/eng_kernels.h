@@ -1,0 +1,44 @@
+/* kernels.h — CPU compute kernels, one set per instruction set, chosen at run time.
+ *
+ * Matmul kernels compute y[t][r] = sum_k W[r][k] x[t][k] for panels [p0, p1)
+ * of W and tokens 0..n_tok-1; a thread calls them on its own panel range, so
+ * the split is static and no two threads write the same output.  Float
+ * weights read x (rows of ld_x floats); quantized weights read xa (x already
+ * quantized to Q8 by q_act_quantize).
+ */
+#ifndef DAIS_ENG_KERNELS_H
+#define DAIS_ENG_KERNELS_H
+
+#include "engine.h"
+#include "eng_quant.h"
+
+struct k_ops {
+	eng_isa isa;
+	void (*matmul)(const struct q_mat *w, const float *x, int ld_x, const struct q_act *xa,
+	               int n_tok, float *y, int ld_y, int p0, int p1);
+	float (*dot)(const float *a, const float *b, int n);
+	void (*axpy)(float *y, float a, const float *x, int n);   /* y += a x */
+};
+
+/* The kernel set for isa (ENG_ISA_AUTO: the best available); NULL if this CPU
+ * lacks it. */
+const struct k_ops *k_ops_get(eng_isa isa);
+
+/* [*lo, *hi) of n items for thread ith of nth: contiguous, balanced. */
+static inline void k_split(int n, int ith, int nth, int *lo, int *hi)
+{
+	*lo = (int)((long)n * ith / nth);
+	*hi = (int)((long)n * (ith + 1) / nth);
+}
+
+/* Simple shared helpers (scalar: they are a small part of the time). */
+void k_rmsnorm(float *y, const float *x, const float *w, int n, float eps);
+void k_softmax(float *x, int n);
+float k_silu(float x);
+
+/* Busy FMA loop on this thread with the best kernel set; returns flops done. */
+double k_peak_fma(long iters);
+/* a[i] = b[i] + s c[i] over [lo, hi), vectorized. */
+void k_triad(float *a, const float *b, const float *c, float s, size_t lo, size_t hi);
+
+#endif

@@ -1,0 +1,623 @@
+/* kernels_cpu.c — matmul, dot and axpy kernels: portable C, AVX2/FMA/F16C and
+ * AVX-512 with VNNI, selected at run time with __builtin_cpu_supports.
+ *
+ * About the tiles: a kernel keeps one panel (16 output rows) against up to NT
+ * tokens in registers, so every weight vector loaded is used NT times; for one
+ * token (decode) it splits the reduction over several accumulators instead, so
+ * the loop is limited by memory, not by FMA latency.  Integer kernels add the
+ * u8 x s8 products of whole blocks in int32 and scale once per block.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "eng_kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define ENG_X86 1
+#else
+#define ENG_X86 0
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
+
+static inline int32_t load_i32(const void *p)
+{
+	int32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* ---------------------------------------------------------------- shared */
+
+void k_rmsnorm(float *y, const float *x, const float *w, int n, float eps)
+{
+	float ss = 0;
+	for (int i = 0; i < n; i++)
+		ss += x[i] * x[i];
+	float s = 1.0f / sqrtf(ss / n + eps);
+	for (int i = 0; i < n; i++)
+		y[i] = w[i] * (s * x[i]);
+}
+
+void k_softmax(float *x, int n)
+{
+	float max = x[0], sum = 0;
+	for (int i = 1; i < n; i++)
+		max = x[i] > max ? x[i] : max;
+	for (int i = 0; i < n; i++) {
+		x[i] = expf(x[i] - max);
+		sum += x[i];
+	}
+	for (int i = 0; i < n; i++)
+		x[i] /= sum;
+}
+
+float k_silu(float x)
+{
+	return x / (1.0f + expf(-x));
+}
+
+static void store_rows(float *y, const float *v, int nr)
+{
+	memcpy(y, v, (size_t)nr * sizeof *v);
+}
+
+/* ---------------------------------------------------------------- scalar */
+
+static void mm_scalar(const struct q_mat *w, const float *x, int ld_x, const struct q_act *xa,
+                      int n_tok, float *y, int ld_y, int p0, int p1)
+{
+	int nb = w->cols / QK;
+	for (int p = p0; p < p1; p++) {
+		const uint8_t *pan = w->data + (size_t)p * w->panel_bytes;
+		int nr = w->rows - p * PANEL < PANEL ? w->rows - p * PANEL : PANEL;
+		for (int t = 0; t < n_tok; t++) {
+			float acc[PANEL] = { 0 };
+			switch (w->type) {
+			case ENG_F32:
+			case ENG_F16: {
+				const float *xt = x + (size_t)t * ld_x;
+				for (int k = 0; k < w->cols; k++)
+					for (int r = 0; r < PANEL; r++) {
+						float wv = w->type == ENG_F32 ? ((const float *)pan)[k * PANEL + r]
+						         : q_f16_to_f32(((const uint16_t *)pan)[k * PANEL + r]);
+						acc[r] += wv * xt[k];
+					}
+				break;
+			}
+			case ENG_Q8_0:
+			case ENG_Q4_0: {
+				const int8_t *q = q_act_q(xa, t);
+				const float *d = q_act_d(xa, t);
+				const int32_t *s = q_act_s(xa, t);
+				int q4 = w->type == ENG_Q4_0;
+				size_t bb = q4 ? 288 : 544;
+				for (int b = 0; b < nb; b++) {
+					const uint8_t *pb = pan + (size_t)b * bb;
+					int32_t ia[PANEL];
+					for (int r = 0; r < PANEL; r++)
+						ia[r] = -(q4 ? 8 : 128) * s[b];
+					for (int e = 0; e < QK; e++) {
+						int a = q[b * QK + e];
+						for (int r = 0; r < PANEL; r++) {
+							int u;
+							if (!q4)
+								u = pb[(e / 4) * 64 + r * 4 + e % 4];
+							else if (e < 16)
+								u = pb[(e / 4) * 64 + r * 4 + e % 4] & 0xf;
+							else
+								u = pb[((e - 16) / 4) * 64 + r * 4 + e % 4] >> 4;
+							ia[r] += u * a;
+						}
+					}
+					const uint16_t *sc = (const uint16_t *)(pb + (q4 ? 256 : 512));
+					for (int r = 0; r < PANEL; r++)
+						acc[r] += (float)ia[r] * (q_f16_to_f32(sc[r]) * d[b]);
+				}
+				break;
+			}
+			}
+			store_rows(y + (size_t)t * ld_y + (size_t)p * PANEL, acc, nr);
+		}
+	}
+}
+
+static float dot_scalar(const float *a, const float *b, int n)
+{
+	float s = 0;
+	for (int i = 0; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+static void axpy_scalar(float *y, float a, const float *x, int n)
+{
+	for (int i = 0; i < n; i++)
+		y[i] += a * x[i];
+}
+
+static const struct k_ops ops_scalar = { ENG_ISA_SCALAR, mm_scalar, dot_scalar, axpy_scalar };
+
+#if ENG_X86
+/* ---------------------------------------------------------------- AVX2 */
+
+#define T2 __attribute__((target("avx2,fma,f16c")))
+
+T2 INLINE __m256 ld8_f16(const uint16_t *p)
+{
+	return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+T2 INLINE float hsum256(__m256 v)
+{
+	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_movehdup_ps(s));
+	return _mm_cvtss_f32(s);
+}
+
+/* Float panel x NT tokens, NT <= 4 (16 ymm registers). */
+T2 INLINE void f_tile2(const uint8_t *pan, int f16, int cols, const float *x, int ld_x,
+                       int NT, float *y, int ld_y, int nr)
+{
+	__m256 a0[4], a1[4];
+	for (int t = 0; t < NT; t++)
+		a0[t] = a1[t] = _mm256_setzero_ps();
+	for (int k = 0; k < cols; k++) {
+		__m256 w0, w1;
+		if (f16) {
+			w0 = ld8_f16((const uint16_t *)pan + k * PANEL);
+			w1 = ld8_f16((const uint16_t *)pan + k * PANEL + 8);
+		} else {
+			w0 = _mm256_loadu_ps((const float *)pan + k * PANEL);
+			w1 = _mm256_loadu_ps((const float *)pan + k * PANEL + 8);
+		}
+		for (int t = 0; t < NT; t++) {
+			__m256 xv = _mm256_broadcast_ss(x + (size_t)t * ld_x + k);
+			a0[t] = _mm256_fmadd_ps(w0, xv, a0[t]);
+			a1[t] = _mm256_fmadd_ps(w1, xv, a1[t]);
+		}
+	}
+	for (int t = 0; t < NT; t++) {
+		float tmp[PANEL];
+		_mm256_storeu_ps(tmp, a0[t]);
+		_mm256_storeu_ps(tmp + 8, a1[t]);
+		store_rows(y + (size_t)t * ld_y, tmp, nr);
+	}
+}
+
+/* Quantized panel x NT tokens, NT <= 2. */
+T2 INLINE void q_tile2(const uint8_t *pan, int q4, int nb, const struct q_act *xa, int t0,
+                       int NT, float *y, int ld_y, int nr)
+{
+	const __m256i ones = _mm256_set1_epi16(1), m4 = _mm256_set1_epi8(0x0f),
+	              x80 = _mm256_set1_epi8((char)0x80);
+	__m256 f0[2], f1[2];
+	const int8_t *q[2];
+	const float *d[2];
+	const int32_t *s[2];
+	for (int t = 0; t < NT; t++) {
+		f0[t] = f1[t] = _mm256_setzero_ps();
+		q[t] = q_act_q(xa, t0 + t);
+		d[t] = q_act_d(xa, t0 + t);
+		s[t] = q_act_s(xa, t0 + t);
+	}
+	size_t bb = q4 ? 288 : 544;
+	for (int b = 0; b < nb; b++) {
+		const uint8_t *pb = pan + (size_t)b * bb;
+		__m256i i0[2], i1[2];
+		for (int t = 0; t < NT; t++) {
+			i0[t] = i1[t] = _mm256_set1_epi32(q4 ? -8 * s[t][b] : 0);
+		}
+		if (q4) {
+			for (int g = 0; g < 4; g++) {
+				__m256i v0 = _mm256_loadu_si256((const __m256i *)(pb + g * 64));
+				__m256i v1 = _mm256_loadu_si256((const __m256i *)(pb + g * 64 + 32));
+				__m256i l0 = _mm256_and_si256(v0, m4), h0 = _mm256_and_si256(_mm256_srli_epi16(v0, 4), m4);
+				__m256i l1 = _mm256_and_si256(v1, m4), h1 = _mm256_and_si256(_mm256_srli_epi16(v1, 4), m4);
+				for (int t = 0; t < NT; t++) {
+					__m256i al = _mm256_set1_epi32(load_i32(q[t] + b * QK + 4 * g));
+					__m256i ah = _mm256_set1_epi32(load_i32(q[t] + b * QK + 16 + 4 * g));
+					__m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(l0, al), _mm256_maddubs_epi16(h0, ah));
+					__m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(l1, al), _mm256_maddubs_epi16(h1, ah));
+					i0[t] = _mm256_add_epi32(i0[t], _mm256_madd_epi16(p0, ones));
+					i1[t] = _mm256_add_epi32(i1[t], _mm256_madd_epi16(p1, ones));
+				}
+			}
+		} else {
+			for (int g = 0; g < 8; g++) {
+				/* back to signed; |w| x sign(a, w) keeps maddubs from saturating */
+				__m256i w0 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(pb + g * 64)), x80);
+				__m256i w1 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(pb + g * 64 + 32)), x80);
+				__m256i u0 = _mm256_abs_epi8(w0), u1 = _mm256_abs_epi8(w1);
+				for (int t = 0; t < NT; t++) {
+					__m256i a = _mm256_set1_epi32(load_i32(q[t] + b * QK + 4 * g));
+					__m256i p0 = _mm256_maddubs_epi16(u0, _mm256_sign_epi8(a, w0));
+					__m256i p1 = _mm256_maddubs_epi16(u1, _mm256_sign_epi8(a, w1));
+					i0[t] = _mm256_add_epi32(i0[t], _mm256_madd_epi16(p0, ones));
+					i1[t] = _mm256_add_epi32(i1[t], _mm256_madd_epi16(p1, ones));
+				}
+			}
+		}
+		const uint16_t *sc = (const uint16_t *)(pb + (q4 ? 256 : 512));
+		__m256 s0 = ld8_f16(sc), s1 = ld8_f16(sc + 8);
+		for (int t = 0; t < NT; t++) {
+			__m256 dt = _mm256_set1_ps(d[t][b]);
+			f0[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0[t]), _mm256_mul_ps(s0, dt), f0[t]);
+			f1[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1[t]), _mm256_mul_ps(s1, dt), f1[t]);
+		}
+	}
+	for (int t = 0; t < NT; t++) {
+		float tmp[PANEL];
+		_mm256_storeu_ps(tmp, f0[t]);
+		_mm256_storeu_ps(tmp + 8, f1[t]);
+		store_rows(y + (size_t)t * ld_y, tmp, nr);
+	}
+}
+
+T2 static void mm_avx2(const struct q_mat *w, const float *x, int ld_x, const struct q_act *xa,
+                       int n_tok, float *y, int ld_y, int p0, int p1)
+{
+	int nb = w->cols / QK;
+	for (int p = p0; p < p1; p++) {
+		const uint8_t *pan = w->data + (size_t)p * w->panel_bytes;
+		int nr = w->rows - p * PANEL < PANEL ? w->rows - p * PANEL : PANEL;
+		float *yp = y + (size_t)p * PANEL;
+		if (w->type == ENG_F32 || w->type == ENG_F16) {
+			int f16 = w->type == ENG_F16, t = 0;
+			for (; t + 4 <= n_tok; t += 4)
+				f_tile2(pan, f16, w->cols, x + (size_t)t * ld_x, ld_x, 4, yp + (size_t)t * ld_y, ld_y, nr);
+			for (; t < n_tok; t++)
+				f_tile2(pan, f16, w->cols, x + (size_t)t * ld_x, ld_x, 1, yp + (size_t)t * ld_y, ld_y, nr);
+		} else {
+			int q4 = w->type == ENG_Q4_0, t = 0;
+			for (; t + 2 <= n_tok; t += 2)
+				q_tile2(pan, q4, nb, xa, t, 2, yp + (size_t)t * ld_y, ld_y, nr);
+			for (; t < n_tok; t++)
+				q_tile2(pan, q4, nb, xa, t, 1, yp + (size_t)t * ld_y, ld_y, nr);
+		}
+	}
+}
+
+T2 static float dot_avx2(const float *a, const float *b, int n)
+{
+	__m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+	int i = 0;
+	for (; i + 16 <= n; i += 16) {
+		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+		s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+	}
+	float s = hsum256(_mm256_add_ps(s0, s1));
+	for (; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+T2 static void axpy_avx2(float *y, float a, const float *x, int n)
+{
+	__m256 av = _mm256_set1_ps(a);
+	int i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+	for (; i < n; i++)
+		y[i] += a * x[i];
+}
+
+static const struct k_ops ops_avx2 = { ENG_ISA_AVX2, mm_avx2, dot_avx2, axpy_avx2 };
+
+/* ---------------------------------------------------------------- AVX-512 */
+
+#define T5 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+
+T5 INLINE void store16(float *y, __m512 v, int nr)
+{
+	if (nr == PANEL)
+		_mm512_storeu_ps(y, v);
+	else
+		_mm512_mask_storeu_ps(y, (__mmask16)((1u << nr) - 1), v);
+}
+
+/* Float panel x NT tokens (NT <= 8); U accumulators per token split k. */
+T5 INLINE void f_tile5(const uint8_t *pan, int f16, int cols, const float *x, int ld_x,
+                       int NT, int U, float *y, int ld_y, int nr)
+{
+	__m512 acc[8][4];
+	for (int t = 0; t < NT; t++)
+		for (int u = 0; u < U; u++)
+			acc[t][u] = _mm512_setzero_ps();
+	int k = 0;
+	for (; k + U <= cols; k += U)
+		for (int u = 0; u < U; u++) {
+			__m512 w = f16 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)pan + (k + u) * PANEL)))
+			               : _mm512_loadu_ps((const float *)pan + (k + u) * PANEL);
+			for (int t = 0; t < NT; t++)
+				acc[t][u] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[(size_t)t * ld_x + k + u]), acc[t][u]);
+		}
+	for (; k < cols; k++) {
+		__m512 w = f16 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)pan + k * PANEL)))
+		               : _mm512_loadu_ps((const float *)pan + k * PANEL);
+		for (int t = 0; t < NT; t++)
+			acc[t][0] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[(size_t)t * ld_x + k]), acc[t][0]);
+	}
+	for (int t = 0; t < NT; t++) {
+		__m512 s = acc[t][0];
+		for (int u = 1; u < U; u++)
+			s = _mm512_add_ps(s, acc[t][u]);
+		store16(y + (size_t)t * ld_y, s, nr);
+	}
+}
+
+/* Quantized panel x NT tokens (NT <= 8), VNNI u8 x s8 dot products. */
+T5 INLINE void q_tile5(const uint8_t *pan, int q4, int nb, const struct q_act *xa, int t0,
+                       int NT, float *y, int ld_y, int nr)
+{
+	const __m512i m4 = _mm512_set1_epi8(0x0f);
+	__m512 f[8];
+	const int8_t *q[8];
+	const float *d[8];
+	const int32_t *s[8];
+	for (int t = 0; t < NT; t++) {
+		f[t] = _mm512_setzero_ps();
+		q[t] = q_act_q(xa, t0 + t);
+		d[t] = q_act_d(xa, t0 + t);
+		s[t] = q_act_s(xa, t0 + t);
+	}
+	size_t bb = q4 ? 288 : 544;
+	for (int b = 0; b < nb; b++) {
+		const uint8_t *pb = pan + (size_t)b * bb;
+		__m512i i0[8], i1[8];
+		for (int t = 0; t < NT; t++) {
+			/* weights are stored biased (q+128, or q+8 for Q4): remove the
+			 * bias times the activation block sum */
+			i0[t] = _mm512_set1_epi32((q4 ? -8 : -128) * s[t][b]);
+			i1[t] = _mm512_setzero_si512();
+		}
+		if (q4) {
+			for (int g = 0; g < 4; g++) {
+				__m512i v = _mm512_loadu_si512(pb + g * 64);
+				__m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+				for (int t = 0; t < NT; t++) {
+					i0[t] = _mm512_dpbusd_epi32(i0[t], lo, _mm512_set1_epi32(load_i32(q[t] + b * QK + 4 * g)));
+					i1[t] = _mm512_dpbusd_epi32(i1[t], hi, _mm512_set1_epi32(load_i32(q[t] + b * QK + 16 + 4 * g)));
+				}
+			}
+		} else {
+			for (int g = 0; g < 8; g += 2) {
+				__m512i w0 = _mm512_loadu_si512(pb + g * 64), w1 = _mm512_loadu_si512(pb + g * 64 + 64);
+				for (int t = 0; t < NT; t++) {
+					i0[t] = _mm512_dpbusd_epi32(i0[t], w0, _mm512_set1_epi32(load_i32(q[t] + b * QK + 4 * g)));
+					i1[t] = _mm512_dpbusd_epi32(i1[t], w1, _mm512_set1_epi32(load_i32(q[t] + b * QK + 4 * g + 4)));
+				}
+			}
+		}
+		__m512 sc = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + (q4 ? 256 : 512))));
+		for (int t = 0; t < NT; t++)
+			f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(i0[t], i1[t])),
+			                       _mm512_mul_ps(sc, _mm512_set1_ps(d[t][b])), f[t]);
+	}
+	for (int t = 0; t < NT; t++)
+		store16(y + (size_t)t * ld_y, f[t], nr);
+}
+
+/* Dispatches a tile to a kernel specialised for its token count. */
+T5 static void f_tile5_n(const uint8_t *pan, int f16, int cols, const float *x, int ld_x,
+                         int nt, float *y, int ld_y, int nr)
+{
+	switch (nt) {
+	case 8: f_tile5(pan, f16, cols, x, ld_x, 8, 1, y, ld_y, nr); break;
+	case 7: f_tile5(pan, f16, cols, x, ld_x, 7, 1, y, ld_y, nr); break;
+	case 6: f_tile5(pan, f16, cols, x, ld_x, 6, 1, y, ld_y, nr); break;
+	case 5: f_tile5(pan, f16, cols, x, ld_x, 5, 1, y, ld_y, nr); break;
+	case 4: f_tile5(pan, f16, cols, x, ld_x, 4, 2, y, ld_y, nr); break;
+	case 3: f_tile5(pan, f16, cols, x, ld_x, 3, 2, y, ld_y, nr); break;
+	case 2: f_tile5(pan, f16, cols, x, ld_x, 2, 4, y, ld_y, nr); break;
+	default: f_tile5(pan, f16, cols, x, ld_x, 1, 4, y, ld_y, nr); break;
+	}
+}
+
+T5 static void q_tile5_n(const uint8_t *pan, int q4, int nb, const struct q_act *xa, int t0,
+                         int nt, float *y, int ld_y, int nr)
+{
+	switch (nt) {
+	case 8: q_tile5(pan, q4, nb, xa, t0, 8, y, ld_y, nr); break;
+	case 7: q_tile5(pan, q4, nb, xa, t0, 7, y, ld_y, nr); break;
+	case 6: q_tile5(pan, q4, nb, xa, t0, 6, y, ld_y, nr); break;
+	case 5: q_tile5(pan, q4, nb, xa, t0, 5, y, ld_y, nr); break;
+	case 4: q_tile5(pan, q4, nb, xa, t0, 4, y, ld_y, nr); break;
+	case 3: q_tile5(pan, q4, nb, xa, t0, 3, y, ld_y, nr); break;
+	case 2: q_tile5(pan, q4, nb, xa, t0, 2, y, ld_y, nr); break;
+	default: q_tile5(pan, q4, nb, xa, t0, 1, y, ld_y, nr); break;
+	}
+}
+
+T5 static void mm_avx512(const struct q_mat *w, const float *x, int ld_x, const struct q_act *xa,
+                         int n_tok, float *y, int ld_y, int p0, int p1)
+{
+	int nb = w->cols / QK;
+	int fl = w->type == ENG_F32 || w->type == ENG_F16;
+	/* token tiles of 8, the last ones balanced (20 = 8 + 6 + 6, not 8 + 8 + 4) */
+	int n_tiles = (n_tok + 7) / 8;
+	for (int p = p0; p < p1; p++) {
+		const uint8_t *pan = w->data + (size_t)p * w->panel_bytes;
+		int nr = w->rows - p * PANEL < PANEL ? w->rows - p * PANEL : PANEL;
+		float *yp = y + (size_t)p * PANEL;
+		for (int i = 0; i < n_tiles; i++) {
+			int t0, t1;
+			k_split(n_tok, i, n_tiles, &t0, &t1);
+			if (fl)
+				f_tile5_n(pan, w->type == ENG_F16, w->cols, x + (size_t)t0 * ld_x, ld_x, t1 - t0,
+				          yp + (size_t)t0 * ld_y, ld_y, nr);
+			else
+				q_tile5_n(pan, w->type == ENG_Q4_0, nb, xa, t0, t1 - t0, yp + (size_t)t0 * ld_y, ld_y, nr);
+		}
+	}
+}
+
+T5 static float dot_avx512(const float *a, const float *b, int n)
+{
+	__m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+	int i = 0;
+	for (; i + 32 <= n; i += 32) {
+		s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+		s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+	}
+	if (i + 16 <= n) {
+		s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+		i += 16;
+	}
+	float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+	for (; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+T5 static void axpy_avx512(float *y, float a, const float *x, int n)
+{
+	__m512 av = _mm512_set1_ps(a);
+	int i = 0;
+	for (; i + 16 <= n; i += 16)
+		_mm512_storeu_ps(y + i, _mm512_fmadd_ps(av, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+	for (; i < n; i++)
+		y[i] += a * x[i];
+}
+
+static const struct k_ops ops_avx512 = { ENG_ISA_AVX512, mm_avx512, dot_avx512, axpy_avx512 };
+
+T5 static double peak_avx512(long iters)
+{
+	/* 12 independent chains cover FMA latency x throughput on current cores */
+	__m512 a[12], m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+	for (int i = 0; i < 12; i++)
+		a[i] = _mm512_set1_ps((float)i);
+	for (long it = 0; it < iters; it++)
+		for (int i = 0; i < 12; i++)
+			a[i] = _mm512_fmadd_ps(a[i], m, c);
+	__m512 s = a[0];
+	for (int i = 1; i < 12; i++)
+		s = _mm512_add_ps(s, a[i]);
+	volatile float sink = _mm512_reduce_add_ps(s);
+	(void)sink;
+	return (double)iters * 12 * 16 * 2;
+}
+
+T2 static double peak_avx2(long iters)
+{
+	__m256 a[12], m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+	for (int i = 0; i < 12; i++)
+		a[i] = _mm256_set1_ps((float)i);
+	for (long it = 0; it < iters; it++)
+		for (int i = 0; i < 12; i++)
+			a[i] = _mm256_fmadd_ps(a[i], m, c);
+	__m256 s = a[0];
+	for (int i = 1; i < 12; i++)
+		s = _mm256_add_ps(s, a[i]);
+	volatile float sink = hsum256(s);
+	(void)sink;
+	return (double)iters * 12 * 8 * 2;
+}
+
+T2 static void triad_avx2(float *a, const float *b, const float *c, float s, size_t lo, size_t hi)
+{
+	__m256 sv = _mm256_set1_ps(s);
+	size_t i = lo;
+	for (; i < hi && ((uintptr_t)(a + i) & 31); i++)   /* streaming stores need alignment */
+		a[i] = b[i] + s * c[i];
+	for (; i + 8 <= hi; i += 8)
+		_mm256_stream_ps(a + i, _mm256_fmadd_ps(sv, _mm256_loadu_ps(c + i), _mm256_loadu_ps(b + i)));
+	for (; i < hi; i++)
+		a[i] = b[i] + s * c[i];
+}
+#endif /* ENG_X86 */
+
+/* ---------------------------------------------------------------- dispatch */
+
+static int have_f16c(void)
+{
+#if ENG_X86
+	unsigned a, b, c, d;   /* clang's __builtin_cpu_supports does not know "f16c" */
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+#else
+	return 0;
+#endif
+}
+
+static int have_avx2(void)
+{
+#if ENG_X86
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && have_f16c();
+#else
+	return 0;
+#endif
+}
+
+static int have_avx512(void)
+{
+#if ENG_X86
+	return have_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+	       __builtin_cpu_supports("avx512vnni");
+#else
+	return 0;
+#endif
+}
+
+eng_isa eng_isa_best(void)
+{
+	return have_avx512() ? ENG_ISA_AVX512 : have_avx2() ? ENG_ISA_AVX2 : ENG_ISA_SCALAR;
+}
+
+const struct k_ops *k_ops_get(eng_isa isa)
+{
+	if (isa == ENG_ISA_AUTO)
+		isa = eng_isa_best();
+	switch (isa) {
+	case ENG_ISA_SCALAR: return &ops_scalar;
+#if ENG_X86
+	case ENG_ISA_AVX2: return have_avx2() ? &ops_avx2 : NULL;
+	case ENG_ISA_AVX512: return have_avx512() ? &ops_avx512 : NULL;
+#endif
+	default: return NULL;
+	}
+}
+
+const char *eng_isa_name(eng_isa i)
+{
+	switch (i) {
+	case ENG_ISA_AUTO: return "auto";
+	case ENG_ISA_SCALAR: return "scalar";
+	case ENG_ISA_AVX2: return "avx2";
+	case ENG_ISA_AVX512: return "avx512";
+	}
+	return "?";
+}
+
+double k_peak_fma(long iters)
+{
+#if ENG_X86
+	if (have_avx512())
+		return peak_avx512(iters);
+	if (have_avx2())
+		return peak_avx2(iters);
+#endif
+	float a = 1, m = 0.999999f;
+	for (long i = 0; i < iters; i++)
+		a = a * m + 1e-7f;
+	volatile float sink = a;
+	(void)sink;
+	return (double)iters * 2;
+}
+
+void k_triad(float *a, const float *b, const float *c, float s, size_t lo, size_t hi)
+{
+#if ENG_X86
+	if (have_avx2()) {
+		triad_avx2(a, b, c, s, lo, hi);
+		return;
+	}
+#endif
+	for (size_t i = lo; i < hi; i++)
+		a[i] = b[i] + s * c[i];
+}

@@ -1,0 +1,73 @@
+/* quant.h — number formats: f16, GGUF Q8_0/Q4_0 blocks, the engine's panel
+ * layout for weight matrices, and Q8 activations.
+ *
+ * About panels: a weight matrix W (rows x cols, row = output) is stored as
+ * ceil(rows/16) panels of 16 rows (missing rows are zero), so one 512-bit
+ * vector holds the same column of 16 rows and a kernel computes 16 outputs at
+ * once while activations are broadcast.  Within a panel:
+ *   F32:  cols x 16 floats         w[k*16 + r]
+ *   F16:  cols x 16 halves         w[k*16 + r]
+ *   Q8_0: per block of 32 columns, 8 groups of 64 bytes (byte g*64 + r*4 + j holds
+ *         q[r][32b + 4g + j] + 128, unsigned, so VNNI's u8 x s8 product applies),
+ *         then 16 f16 scales: 544 bytes.
+ *   Q4_0: per block, 4 groups of 64 bytes (byte g*64 + r*4 + j holds
+ *         q[r][32b+4g+j] in the low nibble and q[r][32b+16+4g+j] in the high
+ *         one, q in 0..15 meaning q-8), then 16 f16 scales: 288 bytes.
+ * Quantized values are exactly GGUF's, so packing and unpacking are lossless.
+ */
+#ifndef DAIS_ENG_QUANT_H
+#define DAIS_ENG_QUANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+#define QK 32           /* elements per quantization block */
+#define PANEL 16        /* rows per panel */
+
+typedef struct { uint16_t d; int8_t qs[QK]; } blk_q8_0;       /* 34 bytes, GGUF */
+typedef struct { uint16_t d; uint8_t qs[QK / 2]; } blk_q4_0;  /* 18 bytes, GGUF */
+_Static_assert(sizeof(blk_q8_0) == 34, "Q8_0 block is 34 bytes");
+_Static_assert(sizeof(blk_q4_0) == 18, "Q4_0 block is 18 bytes");
+
+float q_f16_to_f32(uint16_t h);
+uint16_t q_f32_to_f16(float f);
+
+/* Row-major ("GGUF layout") conversions of n values (n % 32 == 0 for quantized). */
+void q_quantize_row(eng_dtype t, const float *x, void *dst, size_t n);
+void q_dequantize_row(eng_dtype t, const void *src, float *y, size_t n);
+
+/* A weight matrix in panel layout. */
+struct q_mat {
+	int rows, cols;        /* logical shape (out, in) */
+	eng_dtype type;
+	int n_panels;          /* ceil(rows / 16) */
+	size_t panel_bytes;
+	uint8_t *data;         /* (n_panels * panel_bytes,) 64-byte aligned, owned */
+};
+
+size_t q_panel_bytes(eng_dtype t, int cols);
+/* Allocates m->data for the shape and packs src (row-major GGUF layout of type t). */
+eng_status q_mat_pack(struct q_mat *m, eng_dtype t, int rows, int cols, const void *src);
+/* Writes row-major GGUF-layout bytes of the matrix into dst (eng_dtype_bytes(rows*cols)). */
+void q_mat_unpack(const struct q_mat *m, void *dst);
+void q_mat_release(struct q_mat *m);
+
+/* Activations quantized to Q8 for the integer kernels: per token, cols int8,
+ * cols/32 float scales and cols/32 int32 block sums. */
+struct q_act {
+	int cols;
+	size_t stride;         /* bytes per token */
+	uint8_t *data;         /* (tokens * stride,) */
+};
+static inline int8_t *q_act_q(const struct q_act *a, int t) { return (int8_t *)(a->data + (size_t)t * a->stride); }
+static inline float *q_act_d(const struct q_act *a, int t) { return (float *)(a->data + (size_t)t * a->stride + (size_t)a->cols); }
+static inline int32_t *q_act_s(const struct q_act *a, int t) { return (int32_t *)(a->data + (size_t)t * a->stride + (size_t)a->cols + (size_t)a->cols / QK * 4); }
+size_t q_act_stride(int cols);
+/* Quantizes one row of cols floats into token t's slot (round half away from zero). */
+void q_act_quantize(const struct q_act *a, int t, const float *x);
+
+void *q_aligned_alloc(size_t bytes);   /* 64-byte aligned, zeroed; free() it */
+
+#endif

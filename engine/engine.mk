@@ -1,0 +1,37 @@
+# engine.mk — engine build fragment, included by the top Makefile.
+#
+# Engine objects get -O3 (the kernels rely on unrolled tiles); ISA-specific code
+# uses target attributes, never global -march flags.  CUDA (auto: when nvcc is
+# found) adds engine/engine_cuda.cu to libengine.a and cudart to the link.
+
+$(BUILD)/engine/%.o: CFLAGS += -O3
+
+ifeq ($(CUDA),auto)
+ENG_NVCC := $(shell command -v $(NVCC) 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+else ifeq ($(CUDA),1)
+ENG_NVCC := $(shell command -v $(NVCC) 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null || echo $(NVCC))
+else
+ENG_NVCC :=
+endif
+
+ifneq ($(ENG_NVCC),)
+ENG_CUDA_HOME := $(patsubst %/bin/nvcc,%,$(ENG_NVCC))
+EXTRA_OBJ  += $(BUILD)/engine/engine_cuda.o
+EXTRA_LIBS += -L$(ENG_CUDA_HOME)/lib64 -Wl,-rpath,$(ENG_CUDA_HOME)/lib64 -lcudart -lstdc++
+$(BUILD)/engine/%.o: CPPFLAGS += -DENG_CUDA_BUILD
+$(BUILD)/tests/test_eng_%.o: CPPFLAGS += -DENG_CUDA_BUILD
+# sm_80 (A100), sm_89 (Ada) and sm_90 (H100) code, plus PTX for newer cards
+ENG_NVFLAGS ?= -O3 -std=c++17 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_89,code=sm_89 \
+               -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+$(BUILD)/engine/engine_cuda.o: engine/engine_cuda.cu engine/engine_cuda.h engine/engine.h engine/eng_model.h \
+                               engine/eng_quant.h engine/eng_kv.h
+	$(Q)mkdir -p $(@D)
+	$(if $(Q),@echo "  NVCC    $<")
+	$(Q)$(ENG_NVCC) $(ENG_NVFLAGS) -DENG_CUDA_BUILD -D_GNU_SOURCE -Iengine -c $< -o $@
+endif
+
+# == benchmark ===============================================================
+# Not part of `make test`: timings are recorded in docs/benchmarks.md by hand.
+ENG_BENCH_ARGS ?=
+bench-engine: $(DAIS)
+	$(DAIS) engine --bench $(ENG_BENCH_ARGS)

@@ -1,0 +1,196 @@
+/* test_eng_kernels.c — number formats and every CPU kernel set against eng_ref. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eng_ref.h"
+#include "eng_kernels.h"
+#include "eng_quant.h"
+
+static uint64_t rng_state;
+static float urand(void)   /* [-1, 1), deterministic */
+{
+	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+	return (float)(rng_state >> 40) / 8388608.0f - 1.0f;
+}
+
+static const eng_isa all_isas[] = { ENG_ISA_SCALAR, ENG_ISA_AVX2, ENG_ISA_AVX512 };
+static const eng_dtype all_types[] = { ENG_F32, ENG_F16, ENG_Q8_0, ENG_Q4_0 };
+
+/* Known values: IEEE 754 binary16 encodings. */
+Test(eng_quant, f16_known_values)
+{
+	static const struct { float f; uint16_t h; } cases[] = {
+		{ 1.0f, 0x3c00 }, { -2.0f, 0xc000 }, { 65504.0f, 0x7bff }, { 0.0f, 0x0000 },
+		{ 5.960464477539063e-08f, 0x0001 },   /* smallest subnormal */
+		{ 6.103515625e-05f, 0x0400 },         /* smallest normal */
+		{ 0.333251953125f, 0x3555 }, { 1e6f, 0x7c00 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		cr_expect_eq(q_f32_to_f16(cases[i].f), cases[i].h, "f32 %g -> %#x, got %#x", cases[i].f,
+		             cases[i].h, q_f32_to_f16(cases[i].f));
+		if (cases[i].h != 0x7c00)
+			cr_expect_eq(q_f16_to_f32(cases[i].h), cases[i].f);
+	}
+	/* round half to even: 1 + 2^-11 lies halfway between 1 and 1 + 2^-10 */
+	cr_expect_eq(q_f32_to_f16(1.0f + 1.0f / 2048), 0x3c00);
+	cr_expect_eq(q_f32_to_f16(1.0f + 3.0f / 2048), 0x3c02);
+	for (uint32_t h = 0; h < 0x7c00; h++)   /* every finite positive half round-trips */
+		cr_assert_eq(q_f32_to_f16(q_f16_to_f32((uint16_t)h)), h, "half %#x", h);
+}
+
+/* GGUF block layouts: Q4_0 byte j holds element j (low nibble) and j + 16 (high). */
+Test(eng_quant, block_layouts)
+{
+	float x[32];
+	for (int i = 0; i < 32; i++)
+		x[i] = (float)(i - 16);     /* amax 16 at element 0 */
+	blk_q4_0 b4;
+	q_quantize_row(ENG_Q4_0, x, &b4, 32);
+	cr_expect_eq(q_f16_to_f32(b4.d), 2.0f);          /* d = max / -8 = -16 / -8 */
+	cr_expect_eq(b4.qs[0] & 0xf, 0);                  /* -16 / 2 + 8 */
+	cr_expect_eq(b4.qs[0] >> 4, 8);                   /* element 16 = 0 */
+	cr_expect_eq(b4.qs[15] >> 4, 15);                 /* element 31 = 15 -> 7.5 + 8.5 clamps */
+	blk_q8_0 b8;
+	q_quantize_row(ENG_Q8_0, x, &b8, 32);
+	cr_expect_float_eq(q_f16_to_f32(b8.d), 16.0f / 127, 1e-3);
+	cr_expect_eq(b8.qs[0], -127);
+	cr_expect_eq(b8.qs[16], 0);
+	rng_state = 7;
+	float y[256], z[256];
+	for (int i = 0; i < 256; i++)
+		y[i] = urand();
+	for (size_t k = 0; k < 4; k++) {
+		uint8_t buf[1024];
+		q_quantize_row(all_types[k], y, buf, 256);
+		q_dequantize_row(all_types[k], buf, z, 256);
+		double bound = all_types[k] == ENG_F32 ? 0 : all_types[k] == ENG_F16 ? 1e-3
+		             : all_types[k] == ENG_Q8_0 ? 1.0 / 127 : 1.0 / 8;
+		cr_expect_leq(ref_rel_err(z, y, 256), bound, "%s", eng_dtype_name(all_types[k]));
+	}
+}
+
+Test(eng_quant, panel_pack_roundtrip)
+{
+	rng_state = 11;
+	int rows = 37, cols = 96;
+	float *w = malloc(sizeof(float) * rows * cols);
+	for (int i = 0; i < rows * cols; i++)
+		w[i] = urand();
+	for (size_t k = 0; k < 4; k++) {
+		eng_dtype t = all_types[k];
+		size_t n = eng_dtype_bytes(t, (size_t)rows * cols);
+		uint8_t *src = malloc(n), *back = malloc(n);
+		for (int r = 0; r < rows; r++)
+			q_quantize_row(t, w + r * cols, src + eng_dtype_bytes(t, cols) * r, cols);
+		struct q_mat m;
+		cr_assert_eq(q_mat_pack(&m, t, rows, cols, src), ENG_OK);
+		cr_expect_eq(m.n_panels, 3);
+		q_mat_unpack(&m, back);
+		cr_expect(!memcmp(src, back, n), "%s pack/unpack differs", eng_dtype_name(t));
+		q_mat_release(&m);
+		free(src);
+		free(back);
+	}
+	free(w);
+}
+
+/* Every kernel set, every type, token counts around the tile sizes, a partial panel. */
+Test(eng_kernels, matmul_matches_reference)
+{
+	static const int toks[] = { 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33 };
+	static const struct { int rows, cols; } shapes[] = { { 40, 64 }, { 16, 160 }, { 7, 32 } };
+	rng_state = 3;
+	for (size_t si = 0; si < 3; si++) {
+		int rows = shapes[si].rows, cols = shapes[si].cols, nmax = 33;
+		float *w = malloc(sizeof(float) * rows * cols), *x = malloc(sizeof(float) * nmax * cols);
+		float *wd = malloc(sizeof(float) * rows * cols), *xr = malloc(sizeof(float) * cols);
+		float *y = malloc(sizeof(float) * nmax * rows), *yr = malloc(sizeof(float) * rows);
+		for (int i = 0; i < rows * cols; i++)
+			w[i] = urand();
+		for (int i = 0; i < nmax * cols; i++)
+			x[i] = urand();
+		for (size_t k = 0; k < 4; k++) {
+			eng_dtype t = all_types[k];
+			size_t rb = eng_dtype_bytes(t, cols);
+			uint8_t *src = malloc(rb * rows);
+			for (int r = 0; r < rows; r++) {
+				q_quantize_row(t, w + r * cols, src + rb * r, cols);
+				q_dequantize_row(t, src + rb * r, wd + r * cols, cols);
+			}
+			struct q_mat m;
+			cr_assert_eq(q_mat_pack(&m, t, rows, cols, src), ENG_OK);
+			struct q_act a = { .cols = cols, .stride = q_act_stride(cols) };
+			a.data = q_aligned_alloc(a.stride * nmax);
+			for (int i = 0; i < nmax; i++)
+				q_act_quantize(&a, i, x + i * cols);
+			int quant = t == ENG_Q8_0 || t == ENG_Q4_0;
+			for (size_t ii = 0; ii < 3; ii++) {
+				const struct k_ops *ops = k_ops_get(all_isas[ii]);
+				if (!ops)
+					continue;   /* this CPU lacks it: nothing to test */
+				for (size_t ti = 0; ti < sizeof toks / sizeof *toks; ti++) {
+					int n = toks[ti];
+					for (int i = 0; i < n * rows; i++)
+						y[i] = NAN;
+					/* two calls on a split panel range, as two threads would */
+					ops->matmul(&m, x, cols, &a, n, y, rows, 0, 1);
+					ops->matmul(&m, x, cols, &a, n, y, rows, 1, m.n_panels);
+					for (int i = 0; i < n; i++) {
+						memcpy(xr, x + i * cols, sizeof(float) * cols);
+						if (quant)
+							ref_q8_round(xr, cols);
+						ref_matmul(yr, xr, wd, rows, cols);
+						double e = ref_rel_err(y + i * rows, yr, rows);
+						cr_assert_leq(e, 2e-6, "%s %s rows %d cols %d n %d token %d: rel err %g",
+						              eng_isa_name(ops->isa), eng_dtype_name(t), rows, cols, n, i, e);
+					}
+				}
+			}
+			free(a.data);
+			free(src);
+			q_mat_release(&m);
+		}
+		free(w); free(x); free(wd); free(xr); free(y); free(yr);
+	}
+}
+
+Test(eng_kernels, dot_and_axpy)
+{
+	rng_state = 5;
+	float a[131], b[131], y[131], yr[131];
+	for (int i = 0; i < 131; i++) {
+		a[i] = urand();
+		b[i] = urand();
+	}
+	for (size_t ii = 0; ii < 3; ii++) {
+		const struct k_ops *ops = k_ops_get(all_isas[ii]);
+		if (!ops)
+			continue;
+		for (int n = 0; n <= 131; n += 7) {
+			double s = 0;
+			for (int i = 0; i < n; i++)
+				s += (double)a[i] * b[i];
+			cr_expect(fabs(ops->dot(a, b, n) - s) <= 1e-5 * (1 + fabs(s)), "%s dot n %d",
+			          eng_isa_name(ops->isa), n);
+			for (int i = 0; i < n; i++)
+				y[i] = yr[i] = b[i];
+			ops->axpy(y, 0.5f, a, n);
+			for (int i = 0; i < n; i++)
+				yr[i] += 0.5f * a[i];
+			cr_expect(n == 0 || ref_rel_err(y, yr, n) < 1e-6, "%s axpy n %d", eng_isa_name(ops->isa), n);
+		}
+	}
+}
+
+Test(eng_kernels, isa_dispatch)
+{
+	cr_expect_not_null(k_ops_get(ENG_ISA_SCALAR));
+	cr_expect_not_null(k_ops_get(ENG_ISA_AUTO));
+	cr_expect_eq(k_ops_get(ENG_ISA_AUTO)->isa, eng_isa_best());
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
+		cr_expect_eq(eng_isa_best(), ENG_ISA_AVX512);
+#endif
+}
