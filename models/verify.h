@@ -32,8 +32,10 @@
  *
  * About cheaters and detection: a share cheat_share of the nodes tamper with
  * every request they serve (exogenous; rational nodes would not cheat when
- * p >= p_min, see ver_day_out.honest_equilibrium).  With r the attacker's share
- * of nodes (colluding verifiers), one tampered request is detected with
+ * p >= p_min, see ver_day_out.honest_equilibrium).  The cheaters collude, so
+ * in the daily simulation r = cheat_share (game.r is only the attacker share
+ * assumed by the equilibrium analysis), and one tampered request is detected
+ * with
  *     FULL:  1 - r^(n-1)        (some co-sampled node is honest)
  *     CROSS: p (1 - r^N)        (replicated and some verifier is honest)
  * A cheating node serving k requests a day is caught that day with
@@ -115,9 +117,15 @@ double ver_p_min_corollary(const struct ver_game *g);
  * form when N = 1 and W1 = R, W2 = 2R; else Brent (gsl_root_fsolver_brent). */
 double ver_p_min(const struct ver_game *g);
 
-/* Per tampered request detection probability and compute overhead of a
- * design, with p the replication rate (CROSS) and r the attacker's share. */
-double ver_detect_prob(const struct ver_params *p, double p_rep);
+/* The same root always by Brent's method on [0, 1] (no closed form); NAN
+ * when f(1) < 0, 0 when f(0) >= 0. */
+double ver_p_min_root(const struct ver_game *g);
+
+/* Probability that one tampered request (served by a cheater) is detected,
+ * when a share r of the nodes collude: FULL 1 - r^(n-1), CROSS p (1 - r^N),
+ * NONE 0; p_rep is the replication rate (CROSS). */
+double ver_detect_prob(const struct ver_params *p, double p_rep, double r);
+/* Compute / native compute: FULL n, CROSS 1 + p N, NONE 1. */
 double ver_overhead(const struct ver_params *p, double p_rep);
 
 /* Commitment/attestation transactions per settlement unit: FULL n (each node
@@ -131,8 +139,9 @@ double ver_commit_tx(const struct ver_params *p, double p_rep);
 double ver_p_effective(const struct ver_params *p);
 
 /* Figure data: n_pts rows of (detection probability, overhead) for FULL with
- * n = 1..n_pts and for CROSS with p spread log-uniformly over [1e-4, 1], both
- * at the attacker share r of p->game.  Fills det_*, ovh_* (each (n_pts,)). */
+ * n = 1..n_pts and for CROSS with p spread log-uniformly over [1e-4, 1]
+ * (N = p->game.N), both with r = p->game.r colluding; detection is
+ * ver_detect_prob.  Fills det_*, ovh_* (each (n_pts,), n_pts >= 2). */
 void ver_tabulate(const struct ver_params *p, int n_pts, double *det_full,
                   double *ovh_full, double *det_cross, double *ovh_cross);
 
