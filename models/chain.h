@@ -147,7 +147,8 @@ void chain_free(chains *c);
  * out: (n_chains,).  day must be 0 on the first call and grow by one. */
 void chain_step(chains *c, int day, const double *ai_tx, struct chain_day_out *out);
 
-/* USD to settle 10^6 served tokens at today's fees (routing-weighted). */
+/* USD to settle 10^6 served tokens at the base fees in force for the next
+ * chain_step (routing-weighted, times tx_weight). */
 double chain_cost_per_mtok(const chains *c, const struct chain_settle *s, double commit_tx);
 double chain_fee_usd(const chains *c, int k);        /* base fee in force, USD/tx */
 double chain_exhaustion_day(const chains *c, int k); /* first day load >= 1, or NAN */

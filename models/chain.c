@@ -1,0 +1,345 @@
+/* chain.c — settlement transactions per token, and each settlement chain's
+ * daily capacity, background demand, base fee, delay and exhaustion date
+ * (see chain.h for the model). */
+#include "chain.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct chains {
+	struct chain_params p;
+	double fee[CHAIN_MAX];        /* base fee in force for the next day, USD/tx */
+	double backlog[CHAIN_MAX];    /* unserved tx carried into the next day */
+	double exhaust[CHAIN_MAX];    /* first day load >= 1, NAN */
+	double target[CHAIN_MAX];     /* first day load > target, NAN */
+	int next_day;
+};
+
+const char *chain_design_name(enum chain_design d)
+{
+	return d == CHAIN_STACK ? "stack" : d == CHAIN_PER_REQUEST ? "per_request" : "?";
+}
+
+/* ------------------------------------------------------------------ settlement */
+
+double chain_units_per_token(const struct chain_settle *s)
+{
+	return s->design == CHAIN_STACK ? 1.0 / s->stack_tokens : 1.0 / s->tokens_per_request;
+}
+
+double chain_tx_per_token(const struct chain_settle *s, double commit_tx)
+{
+	double fixed = s->design == CHAIN_STACK ? s->stack_fixed_tx : s->request_fixed_tx;
+	return (fixed + commit_tx) * chain_units_per_token(s);
+}
+
+int chain_index(const struct chain_params *p, const char *name)
+{
+	for (int k = 0; k < p->n_chains; k++)
+		if (strcmp(p->chain[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+void chain_route(const struct chain_params *p, double tx_per_day, double *out)
+{
+	for (int k = 0; k < p->n_chains; k++)
+		out[k] = 0;
+	for (int i = 0; i < p->settle.n_routes; i++) {
+		int k = chain_index(p, p->settle.routing[i].chain);
+		SIM_ASSERT(k >= 0);
+		out[k] += tx_per_day * p->settle.routing[i].share;
+	}
+}
+
+/* ------------------------------------------------------------------ defaults */
+
+static struct chain_spec spec(const char *name, double cap, double claim, double capg,
+                              double bg, double bgg, double fee, double minfee, double fin)
+{
+	struct chain_spec c = {
+		.capacity_tps = cap, .claimed_tps = claim, .capacity_growth = capg,
+		.background_tps = bg, .background_growth = bgg, .target_utilisation = 0.5,
+		.max_fee_change = 0.125, .base_fee_usd = fee, .min_fee_usd = minfee,
+		.fee_elasticity = 0.5, .finality_s = fin,
+	};
+	snprintf(c.name, sizeof c.name, "%s", name);
+	return c;
+}
+
+void chain_params_default(struct chain_params *p)
+{
+	memset(p, 0, sizeof *p);
+	struct chain_settle *s = &p->settle;
+	s->design = CHAIN_STACK;           /* atoma-contracts 2025 (v2) */
+	s->tokens_per_request = 284;       /* LMSYS-Chat-1M 69.5 + 214.5 */
+	s->stack_tokens = 1e6;             /* COMPUTE_UNITS_PER_STACK */
+	s->request_fixed_tx = 1;           /* v1: gate::submit_text2text_prompt */
+	s->stack_fixed_tx = 2;             /* v2: acquire_new_stack_entry + claim_funds */
+	s->tx_bytes = 500;                 /* estimate */
+	s->tx_gas = 1000;                  /* estimate, Sui computation units */
+	s->tx_weight = 1;                  /* estimate */
+	s->n_routes = 1;
+	snprintf(s->routing[0].chain, CHAIN_NAME_MAX, "sui");
+	s->routing[0].share = 1.0;
+	/* Sources: data/chains/chains_baseline.csv (derived from the reference). */
+	p->chain[0] = spec("sui",          854, 297000, 0.2,  290,  0.3, 0.005, 0.005, 0.48);
+	p->chain[1] = spec("ethereum_l1", 22.8,    119, 0.175, 14.2, 0.1, 0.5,   0,     768);
+	p->chain[2] = spec("solana",      1504,  65000, 0.25, 292,  0.2, 0.00075, 0.00075, 12.8);
+	p->chain[3] = spec("base",         293,   1429, 0.5,  26.4, 0.3, 0.01,  0,     2);
+	p->chain[4] = spec("bitcoin",     10.7,      7, 0,    6.57, 0,   0.87,  0,     3600);
+	p->chain[5] = spec("aptos",       1336, 160000, 0.2,  19.3, 0.2, 0.001, 0.001, 0.9);
+	p->n_chains = 6;
+}
+
+/* ------------------------------------------------------------------ checks */
+
+#define CHECK(cond, fmt, ...) do { if (!(cond)) { \
+	diag_add(d, "%s: " fmt, src, __VA_ARGS__); nerr++; } } while (0)
+
+sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *d)
+{
+	int nerr = 0;
+	if (!src)
+		src = "<params>";
+	const struct chain_settle *s = &p->settle;
+	CHECK(s->design == CHAIN_PER_REQUEST || s->design == CHAIN_STACK,
+	      "$.settlement.design: unknown design %d", (int)s->design);
+	CHECK(s->tokens_per_request > 0 && isfinite(s->tokens_per_request),
+	      "$.settlement.tokens_per_request: must be > 0, got %g", s->tokens_per_request);
+	CHECK(s->stack_tokens > 0 && isfinite(s->stack_tokens),
+	      "$.settlement.stack_tokens: must be > 0, got %g", s->stack_tokens);
+	CHECK(s->request_fixed_tx >= 0, "$.settlement.request_fixed_tx: must be >= 0, got %g",
+	      s->request_fixed_tx);
+	CHECK(s->stack_fixed_tx >= 0, "$.settlement.stack_fixed_tx: must be >= 0, got %g",
+	      s->stack_fixed_tx);
+	CHECK(s->tx_bytes >= 0, "$.settlement.tx_bytes: must be >= 0, got %g", s->tx_bytes);
+	CHECK(s->tx_gas >= 0, "$.settlement.tx_gas: must be >= 0, got %g", s->tx_gas);
+	CHECK(s->tx_weight > 0 && isfinite(s->tx_weight),
+	      "$.settlement.tx_weight: must be > 0, got %g", s->tx_weight);
+
+	CHECK(p->n_chains >= 1 && p->n_chains <= CHAIN_MAX,
+	      "$.chains: needs 1 to %d chains, got %d", CHAIN_MAX, p->n_chains);
+	for (int k = 0; k < p->n_chains && k < CHAIN_MAX; k++) {
+		const struct chain_spec *c = &p->chain[k];
+		CHECK(c->name[0] != '\0', "$.chains[%d].name: must not be empty%s", k, "");
+		for (int j = 0; j < k; j++)
+			CHECK(strcmp(p->chain[j].name, c->name) != 0,
+			      "$.chains[%d].name: duplicate name '%s'", k, c->name);
+		CHECK(c->capacity_tps > 0 && isfinite(c->capacity_tps),
+		      "$.chains[%d].capacity_tps: must be > 0, got %g", k, c->capacity_tps);
+		CHECK(c->claimed_tps >= 0, "$.chains[%d].claimed_tps: must be >= 0, got %g", k,
+		      c->claimed_tps);
+		CHECK(c->capacity_growth > -1 && c->capacity_growth <= 100,
+		      "$.chains[%d].capacity_growth: must be in (-1, 100], got %g", k,
+		      c->capacity_growth);
+		CHECK(c->background_tps >= 0 && isfinite(c->background_tps),
+		      "$.chains[%d].background_tps: must be >= 0, got %g", k, c->background_tps);
+		CHECK(c->background_growth > -1 && c->background_growth <= 100,
+		      "$.chains[%d].background_growth: must be in (-1, 100], got %g", k,
+		      c->background_growth);
+		CHECK(c->target_utilisation > 0 && c->target_utilisation < 1,
+		      "$.chains[%d].target_utilisation: must be in (0, 1), got %g", k,
+		      c->target_utilisation);
+		CHECK(c->max_fee_change > 0 && c->max_fee_change < 1,
+		      "$.chains[%d].max_fee_change: must be in (0, 1), got %g", k,
+		      c->max_fee_change);
+		CHECK(c->base_fee_usd > 0 && isfinite(c->base_fee_usd),
+		      "$.chains[%d].base_fee_usd: must be > 0, got %g", k, c->base_fee_usd);
+		CHECK(c->min_fee_usd >= 0 && c->min_fee_usd <= c->base_fee_usd,
+		      "$.chains[%d].min_fee_usd: must be in [0, base_fee_usd = %g], got %g", k,
+		      c->base_fee_usd, c->min_fee_usd);
+		CHECK(c->fee_elasticity >= 0 && c->fee_elasticity <= 10,
+		      "$.chains[%d].fee_elasticity: must be in [0, 10], got %g", k,
+		      c->fee_elasticity);
+		CHECK(c->finality_s >= 0 && isfinite(c->finality_s),
+		      "$.chains[%d].finality_s: must be >= 0, got %g", k, c->finality_s);
+	}
+
+	CHECK(s->n_routes >= 1 && s->n_routes <= CHAIN_MAX,
+	      "$.settlement.routing: needs 1 to %d rows, got %d", CHAIN_MAX, s->n_routes);
+	double sum = 0;
+	for (int i = 0; i < s->n_routes && i < CHAIN_MAX; i++) {
+		if (chain_index(p, s->routing[i].chain) < 0) {
+			char names[CHAIN_MAX * (CHAIN_NAME_MAX + 2)] = "";
+			for (int k = 0; k < p->n_chains && k < CHAIN_MAX; k++) {
+				strcat(names, k ? ", " : "");
+				strcat(names, p->chain[k].name);
+			}
+			CHECK(0, "$.settlement.routing[%d].chain: unknown chain '%s' (chains: %s)", i,
+			      s->routing[i].chain, names);
+		}
+		CHECK(s->routing[i].share >= 0 && s->routing[i].share <= 1,
+		      "$.settlement.routing[%d].share: must be in [0, 1], got %g", i,
+		      s->routing[i].share);
+		sum += s->routing[i].share;
+	}
+	CHECK(fabs(sum - 1.0) <= 1e-9, "$.settlement.routing: shares must sum to 1, got %g", sum);
+	return nerr ? SIM_EINVAL : SIM_OK;
+}
+
+#undef CHECK
+
+/* ------------------------------------------------------------------ scenario */
+
+sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
+{
+	chain_params_default(p);
+	struct chain_settle *st = &p->settle;
+	const char *des = scn_str(s, "settlement.design");
+	if (strcmp(des, "stack") == 0)
+		st->design = CHAIN_STACK;
+	else if (strcmp(des, "per_request") == 0)
+		st->design = CHAIN_PER_REQUEST;
+	else {
+		diag_add(d, "%s: $.settlement.design: unknown design '%s'", scn_path(s), des);
+		return SIM_EINVAL;
+	}
+	st->tokens_per_request = scn_num(s, "settlement.tokens_per_request");
+	st->stack_tokens = scn_num(s, "settlement.stack_tokens");
+	st->request_fixed_tx = scn_num(s, "settlement.request_fixed_tx");
+	st->stack_fixed_tx = scn_num(s, "settlement.stack_fixed_tx");
+	st->tx_bytes = scn_num(s, "settlement.tx_bytes");
+	st->tx_gas = scn_num(s, "settlement.tx_gas");
+	st->tx_weight = scn_num(s, "settlement.tx_weight");
+	char key[128];
+	int nr = scn_len(s, "settlement.routing");
+	if (nr > CHAIN_MAX) {
+		diag_add(d, "%s: $.settlement.routing: at most %d rows, got %d", scn_path(s),
+		         CHAIN_MAX, nr);
+		return SIM_EINVAL;
+	}
+	st->n_routes = nr;
+	for (int i = 0; i < nr; i++) {
+		snprintf(key, sizeof key, "settlement.routing[%d].chain", i);
+		snprintf(st->routing[i].chain, CHAIN_NAME_MAX, "%s", scn_str(s, key));
+		snprintf(key, sizeof key, "settlement.routing[%d].share", i);
+		st->routing[i].share = scn_num(s, key);
+	}
+	int n = scn_len(s, "chains");
+	if (n > CHAIN_MAX) {
+		diag_add(d, "%s: $.chains: at most %d chains, got %d", scn_path(s), CHAIN_MAX, n);
+		return SIM_EINVAL;
+	}
+	p->n_chains = n;
+	for (int k = 0; k < n; k++) {
+		struct chain_spec *c = &p->chain[k];
+#define NUM(field, name) (snprintf(key, sizeof key, "chains[%d]." name, k), \
+                          c->field = scn_num(s, key))
+		snprintf(key, sizeof key, "chains[%d].name", k);
+		const char *nm = scn_str(s, key);
+		if (strlen(nm) >= CHAIN_NAME_MAX) {
+			diag_add(d, "%s: $.chains[%d].name: at most %d characters, got '%s'",
+			         scn_path(s), k, CHAIN_NAME_MAX - 1, nm);
+			return SIM_EINVAL;
+		}
+		snprintf(c->name, CHAIN_NAME_MAX, "%s", nm);
+		NUM(capacity_tps, "capacity_tps");
+		NUM(claimed_tps, "claimed_tps");
+		NUM(capacity_growth, "capacity_growth");
+		NUM(background_tps, "background_tps");
+		NUM(background_growth, "background_growth");
+		NUM(target_utilisation, "target_utilisation");
+		NUM(max_fee_change, "max_fee_change");
+		NUM(base_fee_usd, "base_fee_usd");
+		NUM(min_fee_usd, "min_fee_usd");
+		NUM(fee_elasticity, "fee_elasticity");
+		NUM(finality_s, "finality_s");
+#undef NUM
+	}
+	return chain_check(p, scn_path(s), d);
+}
+
+/* ------------------------------------------------------------------ state */
+
+chains *chain_alloc(const struct chain_params *p, sim_diag *d)
+{
+	if (chain_check(p, "<params>", d) != SIM_OK)
+		return NULL;
+	chains *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->p = *p;
+	for (int k = 0; k < p->n_chains; k++) {
+		c->fee[k] = p->chain[k].base_fee_usd;
+		c->exhaust[k] = NAN;
+		c->target[k] = NAN;
+	}
+	return c;
+}
+
+void chain_free(chains *c)
+{
+	free(c);
+}
+
+int chain_count(const chains *c) { return c->p.n_chains; }
+const char *chain_name(const chains *c, int k) { return c->p.chain[k].name; }
+double chain_fee_usd(const chains *c, int k) { return c->fee[k]; }
+double chain_exhaustion_day(const chains *c, int k) { return c->exhaust[k]; }
+double chain_target_day(const chains *c, int k) { return c->target[k]; }
+
+void chain_step(chains *c, int day, const double *ai_tx, struct chain_day_out *out)
+{
+	SIM_ASSERT(day == c->next_day);
+	const double years = day / CHAIN_DAYS_PER_YEAR;
+	for (int k = 0; k < c->p.n_chains; k++) {
+		const struct chain_spec *s = &c->p.chain[k];
+		struct chain_day_out *o = &out[k];
+		SIM_ASSERT(ai_tx[k] >= 0 && isfinite(ai_tx[k]));
+		double fee = c->fee[k];
+		o->fee_usd = fee;
+		o->capacity = s->capacity_tps * pow(1.0 + s->capacity_growth, years) * 86400.0;
+		o->ai_tx = ai_tx[k];
+		o->background_tx = s->background_tps * pow(1.0 + s->background_growth, years) *
+		                   86400.0 * pow(fee / s->base_fee_usd, -s->fee_elasticity);
+		double fresh = o->ai_tx + o->background_tx;
+		o->demand = fresh + c->backlog[k];
+		o->served = o->demand < o->capacity ? o->demand : o->capacity;
+		o->unserved = o->demand - o->served;
+		o->load = fresh / o->capacity;
+		o->utilisation = o->served / o->capacity;
+		SIM_ASSERT(o->load >= 0 && o->utilisation >= 0 && o->utilisation <= 1 &&
+		           o->unserved >= 0);
+
+		/* EIP-1559 aggregated to one update a day. */
+		double rel = s->max_fee_change * (o->utilisation - s->target_utilisation) /
+		             s->target_utilisation;
+		if (rel > s->max_fee_change)
+			rel = s->max_fee_change;
+		if (rel < -s->max_fee_change)
+			rel = -s->max_fee_change;
+		double next = fee * (1.0 + rel);
+		if (next < s->min_fee_usd)
+			next = s->min_fee_usd;
+		o->next_fee_usd = next;
+
+		double rho = o->utilisation < 0.999 ? o->utilisation : 0.999;
+		o->delay_s = s->finality_s * (1.0 + rho / (1.0 - rho)) +
+		             o->unserved / (o->capacity / 86400.0);
+		o->ai_fees_usd = o->ai_tx * fee * c->p.settle.tx_weight;
+		o->ai_bytes = o->ai_tx * c->p.settle.tx_bytes;
+
+		if (isnan(c->exhaust[k]) && o->load >= 1.0)
+			c->exhaust[k] = day;
+		if (isnan(c->target[k]) && o->load > s->target_utilisation)
+			c->target[k] = day;
+		c->fee[k] = next;
+		c->backlog[k] = o->unserved;
+	}
+	c->next_day = day + 1;
+}
+
+double chain_cost_per_mtok(const chains *c, const struct chain_settle *s, double commit_tx)
+{
+	double per_tok = chain_tx_per_token(s, commit_tx);
+	double fee = 0;
+	for (int i = 0; i < s->n_routes; i++) {
+		int k = chain_index(&c->p, s->routing[i].chain);
+		SIM_ASSERT(k >= 0);
+		fee += s->routing[i].share * c->fee[k];
+	}
+	return per_tok * 1e6 * fee * s->tx_weight;
+}
