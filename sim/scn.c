@@ -148,27 +148,37 @@ _Noreturn static void bug(const char *fmt, ...)
 	sim_assert_fail("scenario accessed as the schema defines it", __FILE__, __LINE__);
 }
 
-/* Shortest text that reads back as x; integral values in full. */
+/* Shortest text that reads back as x: integral values in full, round millions
+ * and beyond as 1e12 or 2.5e12, others with up to 17 digits. */
 static void fmt_num(char *buf, size_t n, double x)
 {
-	if (isnan(x))
+	if (isnan(x)) {
 		snprintf(buf, n, "nan");
-	else if (isinf(x))
+	} else if (isinf(x)) {
 		snprintf(buf, n, x > 0 ? "infinity" : "-infinity");
-	else if (x == 0)
+	} else if (x == 0) {
 		snprintf(buf, n, "0");
-	else if (x == floor(x) && fabs(x) < 1e17 && fmod(x, 1e6) != 0)
-		snprintf(buf, n, "%.0f", x);
-	else if (x == floor(x) && fabs(x) < 1e6)
-		snprintf(buf, n, "%.0f", x);
-	else {
-		/* round millions and beyond read better as 1e12 than as 1000000000000 */
+	} else if (x == floor(x) && fabs(x) < 1e17) {
+		char t[24]; /* below 1e17: at most 17 digits */
+		snprintf(t, sizeof t, "%.0f", fabs(x));
+		size_t len = strlen(t), tz = 0;
+		while (tz < len && t[len - 1 - tz] == '0')
+			tz++;
+		if (tz < 6) {
+			snprintf(buf, n, "%s%s", x < 0 ? "-" : "", t);
+		} else {
+			size_t nd = len - tz; /* significant digits */
+			t[nd] = '\0';
+			snprintf(buf, n, "%s%c%s%se%d", x < 0 ? "-" : "", t[0], nd > 1 ? "." : "",
+			         t + 1, (int)(tz + nd - 1));
+		}
+	} else {
 		snprintf(buf, n, "%.15g", x);
 		if (strtod(buf, NULL) != x)
 			snprintf(buf, n, "%.17g", x);
 		char *e = strchr(buf, 'e');
 		if (e) {
-			/* "1e+12" -> "1e12", "2e-05" -> "2e-5" */
+			/* "1e+20" -> "1e20", "2e-05" -> "2e-5" */
 			char *d = e + 1, *q = e + 1;
 			if (*q == '+')
 				q++;
@@ -526,9 +536,24 @@ static cJSON *parse_text(struct ld *L, const char *text, size_t len, const char 
 					pos = q;
 			}
 		}
+		/* a number cut short by the end of the text: the problem is the end */
+		size_t prev = pos;
+		while (prev > off && isspace((unsigned char)text[prev - 1]))
+			prev--;
+		if (pos < len && strchr("-0123456789", text[pos]) && prev > off &&
+		    strchr(",[:", text[prev - 1])) {
+			char *num_end;
+			strtod(text + pos, &num_end);
+			while (isspace((unsigned char)*num_end))
+				num_end++;
+			if (num_end > text + pos && *num_end == '\0')
+				pos = len;
+		}
 		int line, col;
 		line_col(text, pos, &line, &col);
-		if (pos >= len) {
+		if (pos > off && pos < len && text[pos - 1] == '"' && !memchr(text + pos, '"', len - pos)) {
+			ld_errpos(L, file, line, col - 1, "unterminated string");
+		} else if (pos >= len) {
 			ld_errpos(L, file, line, col, "parse error at end of file");
 		} else {
 			char near[48];
@@ -721,23 +746,19 @@ static cJSON *check_object(struct ld *L, const cJSON *ks, const cJSON *v, sbuf *
 		const cJSON *models = root ? kget(kk, "models") : NULL;
 		size_t mark = path_key(p, kk->string);
 		cJSON *r = NULL;
-		if (models) {
-			/* a section that only some models use */
-			int used = model ? models_has(models, model) : -1;
-			if (item && used == 0) {
+		int used = !models ? 1 : model ? models_has(models, model) : -1;
+		if (used == 0) {
+			/* a section of another model: not allowed, not filled */
+			if (item) {
 				ld_err(L, ld_origin(L, item, file), sb_str(p),
 				       "section '%s' is not used by model '%s'", kk->string, model);
 				ok = 0;
-			} else if (item) {
-				if (!(r = check_value(L, kk, item, p, file, 0)))
-					ok = 0;
-			} else if (used == 1) {
-				if (!(r = make_default(L, kk, p, file)))
-					ok = 0;
 			}
 		} else if (item) {
 			if (!(r = check_value(L, kk, item, p, file, 0)))
 				ok = 0;
+		} else if (used < 0) {
+			/* model unknown (already reported): cannot tell whether to fill */
 		} else if (cJSON_IsTrue(kget(kk, "required"))) {
 			ld_err(L, file, sb_str(p), "missing required key");
 			ok = 0;
@@ -1066,43 +1087,29 @@ static void check_keyschema(struct ld *L, const cJSON *ks, sbuf *p, const char *
 		return;
 	/* Only a well-formed key schema can judge its default. */
 	size_t mark = path_key(p, "default");
-	cJSON *r = NULL;
+	/* an object without one takes its keys' defaults, each checked on its own */
 	if (def)
-		r = check_value(L, ks, def, p, file, 0);
-	else if (t == KT_OBJECT && !cJSON_IsTrue(req))
-		r = make_default(L, ks, p, file);
-	cJSON_Delete(r);
+		cJSON_Delete(check_value(L, ks, def, p, file, 0));
 	sb_setlen(p, mark);
 }
 
-/* Checks one section file; returns its section name, or NULL. */
-static const char *check_section(struct ld *L, const cJSON *sec, const char *file)
+/* Checks one section file.  A section file is a key schema ("type" defaults to
+ * object) plus "section", its name, and optionally "models".  Returns the key
+ * schema of the section, without those two fields, or NULL. */
+static cJSON *check_section(struct ld *L, const cJSON *sec, const char *file, const char **name)
 {
-	sbuf p = { 0 };
-	sb_adds(&p, "$");
-	const char *name = NULL;
+	*name = NULL;
 	if (!cJSON_IsObject(sec)) {
 		ld_err(L, file, "$", "expected object, got %s", json_type(sec));
-		goto done;
-	}
-	for (const cJSON *f = sec->child; f; f = f->next) {
-		static const char *const ok[] = { "section", "doc", "models", "keys", NULL };
-		int known = 0;
-		for (int i = 0; ok[i]; i++)
-			known |= !strcmp(f->string, ok[i]);
-		if (!known) {
-			size_t mark = path_key(&p, f->string);
-			ld_err(L, file, sb_str(&p), "unknown field (a section has section, doc, models, keys)");
-			sb_setlen(&p, mark);
-		}
+		return NULL;
 	}
 	const cJSON *s = kget(sec, "section");
 	if (!cJSON_IsString(s) || !is_ident(s->valuestring))
 		ld_err(L, file, "$.section", "expected an identifier");
+	else if (!strcmp(s->valuestring, "extends"))
+		ld_err(L, file, "$.section", "'extends' is reserved");
 	else
-		name = s->valuestring;
-	if (!cJSON_IsString(kget(sec, "doc")))
-		ld_err(L, file, "$.doc", "expected string");
+		*name = s->valuestring;
 	const cJSON *m = kget(sec, "models");
 	if (m) {
 		if (!cJSON_IsArray(m) || cJSON_GetArraySize(m) == 0)
@@ -1112,27 +1119,40 @@ static const char *check_section(struct ld *L, const cJSON *sec, const char *fil
 				if (!cJSON_IsString(e))
 					ld_err(L, file, "$.models", "expected strings, got %s", json_type(e));
 	}
-	if (name && !strcmp(name, "run") && m)
-		ld_err(L, file, "$.models", "section 'run' applies to every model");
-	path_key(&p, "keys");
-	check_keys(L, kget(sec, "keys"), &p, file);
-done:
+	cJSON *ks = cJSON_Duplicate(sec, 1);
+	if (!ks || (!kget(ks, "type") && !cJSON_AddStringToObject(ks, "type", "object"))) {
+		cJSON_Delete(ks);
+		L->oom = 1;
+		return NULL;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(ks, "section");
+	cJSON_DeleteItemFromObjectCaseSensitive(ks, "models");
+	if (*name && !strcmp(*name, "run")) {
+		if (m)
+			ld_err(L, file, "$.models", "section 'run' applies to every model");
+		if (ktype_of(ks) != KT_OBJECT)
+			ld_err(L, file, "$.type", "section 'run' is an object");
+	}
+	sbuf p = { 0 };
+	sb_adds(&p, "$");
+	check_keyschema(L, ks, &p, file, 0);
 	sb_release(&p);
-	return name;
+	return ks;
 }
 
 /* Builds the merged schema from section files; reports every problem. */
 static sim_status schema_build(const char *const *names, const char *const *texts, int n,
                                sim_diag *d, cJSON **root_out, cJSON **files_out)
 {
+	enum { MAXSEC = 64 };
 	struct ld L;
 	ld_init(&L, d);
 	*root_out = *files_out = NULL;
 	cJSON *files = cJSON_CreateArray();
 	cJSON *root = cJSON_CreateObject();
 	cJSON *rkeys = cJSON_CreateObject();
-	cJSON *secs[64];
-	const char *secname[64], *secfile[64];
+	cJSON *secs[MAXSEC], *ents[MAXSEC];
+	const char *secname[MAXSEC], *secfile[MAXSEC];
 	int nsec = 0, run = -1;
 	if (!files || !root || !rkeys)
 		goto oom;
@@ -1140,9 +1160,12 @@ static sim_status schema_build(const char *const *names, const char *const *text
 		cJSON *j = parse_text(&L, texts[i], strlen(texts[i]), names[i]);
 		if (!j)
 			continue;
-		const char *name = check_section(&L, j, names[i]);
-		if (nsec == 64) {
-			ld_err(&L, names[i], NULL, "more than 64 schema sections");
+		const char *name;
+		cJSON *ent = check_section(&L, j, names[i], &name);
+		if (!ent || nsec == MAXSEC) {
+			if (ent)
+				ld_err(&L, names[i], NULL, "more than %d schema sections", MAXSEC);
+			cJSON_Delete(ent);
 			cJSON_Delete(j);
 			continue;
 		}
@@ -1155,15 +1178,16 @@ static sim_status schema_build(const char *const *names, const char *const *text
 		secname[nsec] = name;
 		secfile[nsec] = names[i];
 		secs[nsec] = j;
+		ents[nsec] = ent;
 		nsec++;
 	}
-	if (L.nerr)
+	if (L.nerr || L.oom)
 		goto fail;
 	if (run < 0) {
 		ld_err(&L, "scenarios/schema", NULL, "no section 'run' (the top-level keys)");
 		goto fail;
 	}
-	const cJSON *runkeys = kget(secs[run], "keys");
+	const cJSON *runkeys = kget(ents[run], "keys");
 	const cJSON *model = cJSON_GetObjectItemCaseSensitive(runkeys, "model");
 	for (int k = 0; k < nsec; k++) {
 		if (k == run)
@@ -1179,7 +1203,7 @@ static sim_status schema_build(const char *const *names, const char *const *text
 	}
 	if (L.nerr)
 		goto fail;
-	/* merge: run's keys at the top, then one object key per section */
+	/* merge: run's keys at the top, then one key per section, in file order */
 	for (const cJSON *k = runkeys->child; k; k = k->next) {
 		cJSON *c = cJSON_Duplicate(k, 1);
 		if (!c || !cJSON_AddItemToObject(rkeys, k->string, c)) {
@@ -1190,33 +1214,29 @@ static sim_status schema_build(const char *const *names, const char *const *text
 	for (int k = 0; k < nsec; k++) {
 		if (k == run)
 			continue;
-		cJSON *e = cJSON_CreateObject();
-		if (!e || !cJSON_AddItemToObject(rkeys, secname[k], e)) {
-			cJSON_Delete(e);
-			goto oom;
-		}
-		cJSON *kd = cJSON_Duplicate(kget(secs[k], "keys"), 1);
-		cJSON *md = kget(secs[k], "models") ? cJSON_Duplicate(kget(secs[k], "models"), 1) : NULL;
-		if (!cJSON_AddStringToObject(e, "type", "object") ||
-		    !cJSON_AddStringToObject(e, "doc", kget(secs[k], "doc")->valuestring) ||
-		    !kd || !cJSON_AddItemToObject(e, "keys", kd) ||
-		    (md && !cJSON_AddItemToObject(e, "models", md))) {
-			cJSON_Delete(kd);
+		const cJSON *m = kget(secs[k], "models");
+		cJSON *md = m ? cJSON_Duplicate(m, 1) : NULL;
+		if ((m && !md) || (md && !cJSON_AddItemToObject(ents[k], "models", md))) {
 			cJSON_Delete(md);
 			goto oom;
 		}
+		if (!cJSON_AddItemToObject(rkeys, secname[k], ents[k]))
+			goto oom;
+		ents[k] = NULL;
 	}
 	if (!cJSON_AddStringToObject(root, "type", "object") ||
-	    !cJSON_AddItemToObject(root, "keys", rkeys)) {
-		rkeys = NULL;
+	    !cJSON_AddItemToObject(root, "keys", rkeys))
 		goto oom;
-	}
 	rkeys = NULL;
 	cJSON_AddItemToArray(files, secs[run]);
-	for (int k = 0; k < nsec; k++)
-		if (k != run)
+	secs[run] = NULL;
+	for (int k = 0; k < nsec; k++) {
+		if (secs[k])
 			cJSON_AddItemToArray(files, secs[k]);
-	nsec = 0;
+		secs[k] = NULL;
+	}
+	for (int k = 0; k < nsec; k++)
+		cJSON_Delete(ents[k]);
 	*root_out = root;
 	*files_out = files;
 	ld_release(&L);
@@ -1225,13 +1245,16 @@ oom:
 	L.oom = 1;
 fail:
 	ld_finish(&L, "scenarios/schema");
-	for (int k = 0; k < nsec; k++)
+	for (int k = 0; k < nsec; k++) {
 		cJSON_Delete(secs[k]);
+		cJSON_Delete(ents[k]);
+	}
 	cJSON_Delete(rkeys);
 	cJSON_Delete(root);
 	cJSON_Delete(files);
+	sim_status st = L.oom ? SIM_ENOMEM : SIM_EINVAL;
 	ld_release(&L);
-	return L.oom ? SIM_ENOMEM : SIM_EINVAL;
+	return st;
 }
 
 sim_status scn_schema_check(const char *const *names, const char *const *texts, int n, sim_diag *d)
@@ -1272,6 +1295,20 @@ static const cJSON *schema_root(void)
 {
 	pthread_once(&schema_once, schema_init);
 	return S.root;
+}
+
+sim_status scn_schema_load(const char *const *names, const char *const *texts, int n, sim_diag *d)
+{
+	cJSON *root, *files;
+	schema_root();
+	sim_status st = schema_build(names, texts, n, d, &root, &files);
+	if (st == SIM_OK) {
+		cJSON_Delete(S.root);
+		cJSON_Delete(S.files);
+		S.root = root;
+		S.files = files;
+	}
+	return st;
 }
 
 /* ------------------------------------------------------------------------
@@ -1963,47 +2000,57 @@ static void md_valid(sbuf *b, const cJSON *ks)
 	}
 }
 
+static void md_rows(sbuf *b, const cJSON *keys, const char *prefix);
+
+/* One table row for key ks named name, then rows for what it contains. */
+static void md_row(sbuf *b, const char *name, const cJSON *ks)
+{
+	enum ktype t = ktype_of(ks);
+	const cJSON *def = kget(ks, "default"), *unit = kget(ks, "unit"), *doc = kget(ks, "doc");
+	sb_addf(b, "| `%s` | ", name);
+	if (t == KT_ARRAY)
+		sb_addf(b, "array of %s", ktype_names[ktype_of(kget(ks, "items"))]);
+	else
+		sb_adds(b, ktype_names[t]);
+	sb_adds(b, " | ");
+	if (cJSON_IsTrue(kget(ks, "required"))) {
+		sb_adds(b, "required");
+	} else if (def) {
+		char *js = cJSON_PrintUnformatted(def);
+		if (js) {
+			sb_adds(b, "`");
+			md_cell(b, js);
+			sb_adds(b, "`");
+		}
+		free(js);
+	}
+	sb_adds(b, " | ");
+	sbuf v = { 0 };
+	md_valid(&v, ks);
+	md_cell(b, sb_str(&v));
+	sb_release(&v);
+	sb_adds(b, " | ");
+	md_cell(b, cJSON_IsString(unit) ? unit->valuestring : "");
+	sb_adds(b, " | ");
+	md_cell(b, cJSON_IsString(doc) ? doc->valuestring : "");
+	sb_adds(b, " |\n");
+	sbuf sub = { 0 };
+	if (t == KT_OBJECT) {
+		sb_addf(&sub, "%s.", name);
+		md_rows(b, kget(ks, "keys"), sb_str(&sub));
+	} else if (t == KT_ARRAY && ktype_of(kget(ks, "items")) == KT_OBJECT) {
+		sb_addf(&sub, "%s[].", name);
+		md_rows(b, kget(kget(ks, "items"), "keys"), sb_str(&sub));
+	}
+	sb_release(&sub);
+}
+
 static void md_rows(sbuf *b, const cJSON *keys, const char *prefix)
 {
 	for (const cJSON *k = keys ? keys->child : NULL; k; k = k->next) {
-		enum ktype t = ktype_of(k);
-		const cJSON *def = kget(k, "default"), *unit = kget(k, "unit"), *doc = kget(k, "doc");
 		sbuf name = { 0 };
 		sb_addf(&name, "%s%s", prefix, k->string);
-		sb_addf(b, "| `%s` | ", sb_str(&name));
-		if (t == KT_ARRAY)
-			sb_addf(b, "array of %s", ktype_names[ktype_of(kget(k, "items"))]);
-		else
-			sb_adds(b, ktype_names[t]);
-		sb_adds(b, " | ");
-		if (cJSON_IsTrue(kget(k, "required"))) {
-			sb_adds(b, "required");
-		} else if (def) {
-			char *js = cJSON_PrintUnformatted(def);
-			if (js) {
-				sb_adds(b, "`");
-				md_cell(b, js);
-				sb_adds(b, "`");
-			}
-			free(js);
-		}
-		sb_adds(b, " | ");
-		sbuf v = { 0 };
-		md_valid(&v, k);
-		md_cell(b, sb_str(&v));
-		sb_release(&v);
-		sb_adds(b, " | ");
-		md_cell(b, cJSON_IsString(unit) ? unit->valuestring : "");
-		sb_adds(b, " | ");
-		md_cell(b, cJSON_IsString(doc) ? doc->valuestring : "");
-		sb_adds(b, " |\n");
-		if (t == KT_OBJECT) {
-			sb_adds(&name, ".");
-			md_rows(b, kget(k, "keys"), sb_str(&name));
-		} else if (t == KT_ARRAY && ktype_of(kget(k, "items")) == KT_OBJECT) {
-			sb_adds(&name, "[].");
-			md_rows(b, kget(kget(k, "items"), "keys"), sb_str(&name));
-		}
+		md_row(b, sb_str(&name), k);
 		sb_release(&name);
 	}
 }
@@ -2012,10 +2059,17 @@ static const char md_head[] =
 	"| Key | Type | Default | Valid values | Unit | Description |\n"
 	"|---|---|---|---|---|---|\n";
 
+static const char *name_dot(sbuf *b, const char *name)
+{
+	sb_setlen(b, 0);
+	sb_addf(b, "%s.", name);
+	return sb_str(b);
+}
+
 char *scn_schema_markdown(void)
 {
 	schema_root();
-	sbuf b = { 0 };
+	sbuf b = { 0 }, prefix = { 0 };
 	const cJSON *f;
 	cJSON_ArrayForEach(f, S.files) {
 		const char *name = kget(f, "section")->valuestring;
@@ -2039,12 +2093,15 @@ char *scn_schema_markdown(void)
 			sb_adds(&b, "Used by every model.\n\n");
 		}
 		sb_adds(&b, md_head);
-		sbuf prefix = { 0 };
-		if (!run)
-			sb_addf(&prefix, "%s.", name);
-		md_rows(&b, kget(f, "keys"), sb_str(&prefix));
-		sb_release(&prefix);
+		const cJSON *ent = cJSON_GetObjectItemCaseSensitive(kget(S.root, "keys"), name);
+		if (run)
+			md_rows(&b, kget(f, "keys"), "");
+		else if (ktype_of(ent) == KT_OBJECT)
+			md_rows(&b, kget(ent, "keys"), name_dot(&prefix, name));
+		else
+			md_row(&b, name, ent);
 	}
+	sb_release(&prefix);
 	sb_adds(&b, "\n");
 	return sb_take(&b);
 }

@@ -32,7 +32,15 @@
  *                              "max": 100000, "unit": "", "doc": "..." }, ... } }
  * Key types: number, integer, string, boolean, enum ("values": [...]),
  * object ("keys": {...}), array ("items": <key schema>, "min_items", "max_items").
- * "min"/"max" are inclusive; "exclusive_min": true makes min exclusive.
+ * "min"/"max" are inclusive; "exclusive_min": true makes min exclusive
+ * ("exclusive_max" likewise).  A key has "doc" and, unless "required": true,
+ * a "default" (an object without one takes its keys' defaults; an array's
+ * default is a whole array, whose items are filled like any other).
+ * A section file is a key schema plus "section" (its name, the top-level key)
+ * and "models"; "type" defaults to object.  A section may instead be an array
+ * of objects ("type": "array", "items", "default"): chains[2].capacity_tps, or
+ * chains[sui].capacity_tps when the items have a "name" key (names must be
+ * distinct).
  * The section "run" holds the keys every scenario has (model, seed,
  * replications, horizon...).  A section listing "models" is allowed only when
  * $.model is one of them, and its defaults are filled only then.
@@ -101,6 +109,13 @@ char *scn_schema_json(void);
  * on first use, where a problem aborts: it is a bug, not bad input. */
 sim_status scn_schema_check(const char *const *names, const char *const *texts, int n,
                             sim_diag *d) SIM_MUST_CHECK;
+
+/* Replaces the schema of this process with the given section files, checked
+ * as above; on error keeps the old one.  For tests that need sections which
+ * scenarios/schema/ does not have; not thread-safe, and scenarios loaded
+ * before must not be used after. */
+sim_status scn_schema_load(const char *const *names, const char *const *texts, int n,
+                           sim_diag *d) SIM_MUST_CHECK;
 
 /* `dais validate FILE...` and `dais schema [--markdown|--json]`. */
 int scn_cmd_validate(int argc, char **argv);
