@@ -256,3 +256,40 @@ Test(chain, bad_parameters_are_rejected_with_their_json_path)
 	cr_assert_str_eq(d.msg[0], "s.json: $.settlement.routing: shares must sum to 1, got 0.5");
 	diag_release(&d);
 }
+
+#include "scn.h"
+
+Test(chain, scenario_defaults_equal_the_code_defaults)
+{
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_parse("{\"model\": \"network\"}", "t.json", NULL, 0, &d);
+	cr_assert_not_null(s);
+	struct chain_params a, b;
+	cr_assert_eq(chain_parse(&a, s, &d), SIM_OK);
+	chain_params_default(&b);
+	cr_assert_eq(a.n_chains, b.n_chains);
+	cr_assert(memcmp(&a.settle, &b.settle, sizeof a.settle) == 0);
+	for (int k = 0; k < a.n_chains; k++)
+		cr_assert(memcmp(&a.chain[k], &b.chain[k], sizeof a.chain[k]) == 0, "chain %d", k);
+	scn_free(s);
+	diag_release(&d);
+}
+
+Test(chain, scenario_routing_to_an_unknown_chain_is_reported)
+{
+	sim_diag d;
+	diag_init(&d);
+	const char *sets[] = { "settlement.routing=[{\"chain\": \"near\", \"share\": 1}]",
+	                       "chains[sui].capacity_tps=900" };
+	scn *s = scn_parse("{\"model\": \"network\"}", "t.json", sets, 2, &d);
+	cr_assert_not_null(s);
+	struct chain_params p;
+	cr_assert_eq(chain_parse(&p, s, &d), SIM_EINVAL);
+	cr_assert_float_eq(p.chain[0].capacity_tps, 900, 0);
+	cr_assert_eq(d.n, 1);
+	cr_assert_str_eq(d.msg[0], "t.json: $.settlement.routing[0].chain: unknown chain 'near' "
+	                 "(chains: sui, ethereum_l1, solana, base, bitcoin, aptos)");
+	scn_free(s);
+	diag_release(&d);
+}

@@ -423,3 +423,96 @@ Test(tok, bad_parameters_are_rejected_with_their_json_path)
 	cr_assert_eq(d.n, 0);
 	diag_release(&d);
 }
+
+/* ------------------------------------------------------------------ scenario */
+
+#include "scn.h"
+
+static scn *load(const char *text, sim_diag *d)
+{
+	scn *s = scn_parse(text, "t.json", NULL, 0, d);
+	if (!s)
+		diag_print(d, stderr, "test: ");
+	return s;
+}
+
+Test(tok, scenario_defaults_equal_the_code_defaults)
+{
+	sim_diag d;
+	diag_init(&d);
+	scn *s = load("{\"model\": \"network\"}", &d);
+	cr_assert_not_null(s);
+	struct tok_params a, b;
+	cr_assert_eq(tok_parse(&a, s, &d), SIM_OK);
+	tok_params_default(&b);
+	cr_assert_eq(a.decimals, b.decimals);
+	cr_assert_eq(a.emission, b.emission);
+	cr_assert_eq(a.price, b.price);
+	const double va[] = { a.genesis_tokens, a.max_emission_tokens, a.inflation_per_year,
+		a.initial_per_day, a.decay_per_year, a.halving_period_days, a.share_operators,
+		a.share_treasury, a.collateral_per_node, a.timeout_fraction, a.malicious_fraction,
+		a.timeout_split.user, a.timeout_split.treasury, a.timeout_split.honest,
+		a.timeout_split.oracle, a.malicious_split.user, a.malicious_split.treasury,
+		a.malicious_split.honest, a.malicious_split.oracle, a.fees_in_token_share,
+		a.fee_burn_share, a.buyback_share, a.price0_usd, a.price_growth_per_year,
+		a.sell_share, a.turnover_per_day, a.adjustment, a.price_min_usd, a.price_max_usd };
+	const double vb[] = { b.genesis_tokens, b.max_emission_tokens, b.inflation_per_year,
+		b.initial_per_day, b.decay_per_year, b.halving_period_days, b.share_operators,
+		b.share_treasury, b.collateral_per_node, b.timeout_fraction, b.malicious_fraction,
+		b.timeout_split.user, b.timeout_split.treasury, b.timeout_split.honest,
+		b.timeout_split.oracle, b.malicious_split.user, b.malicious_split.treasury,
+		b.malicious_split.honest, b.malicious_split.oracle, b.fees_in_token_share,
+		b.fee_burn_share, b.buyback_share, b.price0_usd, b.price_growth_per_year,
+		b.sell_share, b.turnover_per_day, b.adjustment, b.price_min_usd, b.price_max_usd };
+	for (size_t i = 0; i < sizeof va / sizeof va[0]; i++)
+		cr_assert(fabs(va[i] - vb[i]) <= 1e-6 * fabs(vb[i]), "field %zu: %.17g vs %.17g",
+		          i, va[i], vb[i]);
+	scn_free(s);
+	diag_release(&d);
+}
+
+Test(tok, scenario_tables_and_cross_key_errors)
+{
+	sim_diag d;
+	diag_init(&d);
+	scn *s = load("{\"model\": \"network\", \"token\": {\"emission\": {\"design\": \"table\","
+	              " \"table\": [{\"from_day\": 0, \"tokens_per_day\": 10},"
+	              " {\"from_day\": 5, \"tokens_per_day\": 2}]},"
+	              " \"price\": {\"model\": \"table\", \"table\": [{\"day\": 0, \"usd\": 2}]}}}", &d);
+	cr_assert_not_null(s);
+	struct tok_params p;
+	cr_assert_eq(tok_parse(&p, s, &d), SIM_OK);
+	cr_assert_eq(p.n_table, 2);
+	cr_assert_float_eq(tok_schedule_cumulative(&p, 10), 60.0, 1e-9);
+	cr_assert_eq(p.n_price_table, 1);
+	cr_assert_float_eq(p.price_table[0].value, 2.0, 0);
+	scn_free(s);
+
+	s = load("{\"model\": \"network\", \"token\": {\"split\": {\"operators\": 0.9,"
+	         " \"treasury\": 0.2}, \"emission\": {\"design\": \"halving_issuance\","
+	         " \"max_emission\": 0}}}", &d);
+	cr_assert_not_null(s);
+	cr_assert_eq(tok_parse(&p, s, &d), SIM_EINVAL);
+	cr_assert_eq(d.n, 2);
+	cr_assert_str_eq(d.msg[0], "t.json: $.token.emission.max_emission: must be > 0 for design "
+	                 "\"halving_issuance\" (halvings happen at fractions of it), got 0");
+	cr_assert_str_eq(d.msg[1], "t.json: $.token.split: operators + treasury must be at most 1 "
+	                 "(the rest goes to others), got 1.1");
+	scn_free(s);
+	diag_release(&d);
+}
+
+Test(tok, scenario_emission_table_from_csv)
+{
+	sim_diag d;
+	diag_init(&d);
+	scn *s = load("{\"model\": \"network\", \"token\": {\"emission\": {\"design\": \"table\","
+	              " \"table_csv\": \"" DAIS_SRCDIR "/data/token/bittensor_halvings.csv\"}}}", &d);
+	cr_assert_not_null(s);
+	struct tok_params p;
+	/* The file has no from_day column: reported with its name. */
+	cr_assert_eq(tok_parse(&p, s, &d), SIM_EINVAL);
+	cr_assert(d.n >= 1);
+	scn_free(s);
+	diag_release(&d);
+}

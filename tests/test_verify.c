@@ -222,3 +222,28 @@ Test(ver, bad_parameters_are_rejected_with_their_json_path)
 	cr_assert_null(ver_alloc(&p, &d));
 	diag_release(&d);
 }
+
+#include "scn.h"
+
+Test(ver, scenario_defaults_equal_the_code_defaults)
+{
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_parse("{\"model\": \"network\"}", "t.json", NULL, 0, &d);
+	cr_assert_not_null(s);
+	struct ver_params a, b;
+	cr_assert_eq(ver_parse(&a, s, &d), SIM_OK);
+	ver_params_default(&b);
+	cr_assert(memcmp(&a, &b, sizeof a) == 0);
+	scn_free(s);
+	s = scn_parse("{\"model\": \"network\", \"verification\": {\"design\": \"full\","
+	              " \"full\": {\"nodes\": 5}, \"cross\": {\"auto_p\": true}}}", "t.json",
+	              NULL, 0, &d);
+	cr_assert_not_null(s);
+	cr_assert_eq(ver_parse(&a, s, &d), SIM_OK);
+	cr_assert_eq(a.design, VER_FULL);
+	cr_assert_eq(a.n_full, 5);
+	cr_assert_eq(a.auto_p, 1);
+	scn_free(s);
+	diag_release(&d);
+}
