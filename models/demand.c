@@ -44,7 +44,7 @@ void dem_defaults(struct dem_params *p)
 	p->growth_half_years = 4.0;
 	p->growth_width_years = 1.5;
 	p->elasticity = 0.5;
-	p->price_decline_ooms_per_year = 0.2;
+	p->price_decline_ooms_per_year = 0.15;
 	p->adoption_midpoint_years = 5.0;
 	p->adoption_rate_per_year = 1.0;
 	p->beta_price = 3.0;

@@ -6,11 +6,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "network.h"
 #include "queue.h"
 
 /* One row per model type; add new types here. */
 const struct model_type *const model_types[] = {
 	&queue_model_type,
+	&network_model_type,
 	NULL
 };
 

@@ -1,0 +1,884 @@
+/* network.c — the coupled network model on the event core: six daily events
+ * (exogenous, market, tokenomics, nodes, settlement, record) over one state.
+ *
+ * Everything a replication needs is allocated in net_run before the first
+ * event; handlers only do arithmetic on flat arrays (O(classes x models + chains)).
+ */
+#include "network.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "csv.h"
+#include "rng.h"
+#include "sim.h"
+
+#define DAY_S 86400.0
+#define DAYS_PER_YEAR 365.25
+#define SMOOTH_DAYS 7.0     /* memory of utilisation and subsidy seen by prices */
+#define U_LAT_MAX 0.95      /* queueing latency stops growing here: excess demand is rejected, not queued */
+
+enum { PRIO_EXO = 0, PRIO_MARKET, PRIO_TOKEN, PRIO_NODES, PRIO_SETTLE, PRIO_RECORD };
+
+/* ---------------------------------------------------------------- params */
+
+static void net_own_defaults(struct net_params *p)
+{
+	snprintf(p->start_date, sizeof p->start_date, "2024-01-01");
+	p->start_year = 2024.0;
+	p->horizon_days = floor(10 * DAYS_PER_YEAR + 0.5);
+	p->sample_every = 1;
+	p->margin = 0.2;
+	p->target_util = 0.7;
+	p->util_price_k = 1.0;
+	p->price_floor_frac = 0.1;
+	p->latency_base_s = 0.8;
+	p->latency_queue_s = 0.2;
+	p->supply_share = 0.05;
+	p->seed_nodes_per_day = 2.0;
+	static const struct { const char *c; double n; } init[] = {
+		{ "laptop_m3max_64", 20 }, { "rtx4090", 50 }, { "h100_80", 10 }, { "h100_x8", 2 }
+	};
+	p->n_init = 4;
+	for (int i = 0; i < 4; i++) {
+		snprintf(p->init[i].cls, sizeof p->init[i].cls, "%s", init[i].c);
+		p->init[i].nodes = init[i].n;
+	}
+}
+
+sim_status net_params_default(struct net_params *p, sim_diag *d)
+{
+	memset(p, 0, sizeof *p);
+	net_own_defaults(p);
+	dem_defaults(&p->dem);
+	priv_defaults(&p->priv);
+	hw_defaults(&p->hw);
+	p->nodes = (struct node_params)NODE_PARAMS_DEFAULT;
+	p->nodes.keep_agents = 0;
+	tok_params_default(&p->tok);
+	ver_params_default(&p->ver);
+	chain_params_default(&p->chain);
+	char path[512];
+	model_data_path(path, sizeof path, p->hw.classes_csv);
+	if (hw_load(&p->hwt, path, d) != SIM_OK)
+		return SIM_EINVAL;
+	return net_prepare(p, d);
+}
+
+static int parse_date(const char *s, double *year)
+{
+	int y, m, dd, n = 0;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &dd, &n) != 3 || s[n] || m < 1 || m > 12 ||
+	    dd < 1 || dd > 31 || y < 1900 || y > 2200)
+		return -1;
+	*year = csv_date_to_year(y, m, dd);
+	return 0;
+}
+
+sim_status net_prepare(struct net_params *p, sim_diag *d)
+{
+	sim_status st = SIM_OK;
+	const char *w = "<params>";
+	if (parse_date(p->start_date, &p->start_year)) {
+		diag_add(d, "%s: $.network.start_date: expected a date YYYY-MM-DD, got \"%s\"", w,
+		         p->start_date);
+		st = SIM_EINVAL;
+	}
+	if (!(p->horizon_days >= 1 && p->horizon_days <= 100 * DAYS_PER_YEAR + 1)) {
+		diag_add(d, "%s: $.network.horizon_years: expected 1 day to 100 years, got %g days",
+		         w, p->horizon_days);
+		st = SIM_EINVAL;
+	}
+	if (p->sample_every < 1) {
+		diag_add(d, "%s: $.network.sample_every_days: expected an integer >= 1, got %d", w,
+		         p->sample_every);
+		st = SIM_EINVAL;
+	}
+	if (!(p->target_util > 0 && p->target_util <= 1)) {
+		diag_add(d, "%s: $.network.target_utilisation: expected a number in (0, 1], got %g",
+		         w, p->target_util);
+		st = SIM_EINVAL;
+	}
+	if (!(p->margin >= 0 && p->margin <= 10) || !(p->price_floor_frac >= 0 && p->price_floor_frac <= 1) ||
+	    !(p->util_price_k >= 0 && p->util_price_k <= 20) || !(p->latency_base_s >= 0) ||
+	    !(p->latency_queue_s >= 0) || !(p->supply_share >= 0 && p->supply_share <= 1) ||
+	    !(p->seed_nodes_per_day >= 0)) {
+		diag_add(d, "%s: $.network: margin, price_floor_frac, util_price_k, latency_*, "
+		         "supply_share or seed_nodes_per_day out of range", w);
+		st = SIM_EINVAL;
+	}
+	if (dem_check(&p->dem, w, d) != SIM_OK)
+		st = SIM_EINVAL;
+	if (priv_check(&p->priv, w, d) != SIM_OK)
+		st = SIM_EINVAL;
+	if (hw_check(&p->hw, w, d) != SIM_OK)
+		st = SIM_EINVAL;
+	if (p->hwt.n < 1) {
+		diag_add(d, "%s: $.hardware.classes_csv: no hardware classes loaded", w);
+		return SIM_EINVAL;
+	}
+	for (int i = 0; i < p->n_init; i++) {
+		p->init_cls[i] = hw_find(&p->hwt, p->init[i].cls);
+		if (p->init_cls[i] < 0) {
+			diag_add(d, "%s: $.network.initial_nodes[%d].class: unknown hardware class \"%s\"",
+			         w, i, p->init[i].cls);
+			st = SIM_EINVAL;
+		} else if (!(p->init[i].nodes >= 0)) {
+			diag_add(d, "%s: $.network.initial_nodes[%d].nodes: expected a number >= 0, got %g",
+			         w, i, p->init[i].nodes);
+			st = SIM_EINVAL;
+		}
+	}
+	if (st != SIM_OK)
+		return st;
+
+	/* The throughput table and the allocation order. */
+	for (int h = 0; h < p->hwt.n; h++) {
+		for (int m = 0; m < p->dem.n_models; m++)
+			p->tps[h][m] = hw_throughput(&p->hwt.cls[h], &p->dem.models[m], &p->hw);
+		p->order[h] = h;
+	}
+	for (int i = 1; i < p->hwt.n; i++) {        /* insertion sort, ascending memory */
+		int k = p->order[i], j = i;
+		while (j > 0 && p->hwt.cls[p->order[j - 1]].memory_gb > p->hwt.cls[k].memory_gb) {
+			p->order[j] = p->order[j - 1];
+			j--;
+		}
+		p->order[j] = k;
+	}
+	/* The node classes must pass nodes.h's own checks. */
+	struct node_class nc = { .name = "x", .unit_capacity = 1, .capex_usd = 1, .power_w = 1,
+	                         .life_days = 365, .available_day = 0, .withdrawn_day = 1e9 };
+	if (node_params_check(&p->nodes, &nc, 1, "$.nodes", d) != SIM_OK)
+		st = SIM_EINVAL;
+	return st;
+}
+
+/* Reads $.nodes when the scenario has such a section (owned by nodes.h's author);
+ * keys absent there keep the nodes.h defaults. */
+static void parse_nodes(struct node_params *np, const scn *s)
+{
+	*np = (struct node_params)NODE_PARAMS_DEFAULT;
+	np->keep_agents = 0;
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(scn_root(s), "nodes");
+	if (!cJSON_IsObject(o))
+		return;
+	const cJSON *v;
+#define NUM(key, field)                                                  \
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, key)) && cJSON_IsNumber(v)) \
+		np->field = v->valuedouble;
+	NUM("entry_rate", entry_rate)
+	NUM("hurdle_rate", hurdle_rate)
+	NUM("revenue_decline", revenue_decline)
+	NUM("patience_days", patience_days)
+	NUM("elec_sigma", elec_sigma)
+#undef NUM
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "n_buckets")) && cJSON_IsNumber(v))
+		np->n_buckets = v->valueint;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "deterministic")))
+		np->deterministic = cJSON_IsTrue(v);
+}
+
+sim_status net_parse(struct net_params *p, const scn *s, sim_diag *d)
+{
+	memset(p, 0, sizeof *p);
+	net_own_defaults(p);
+	sim_status st = SIM_OK;
+	snprintf(p->start_date, sizeof p->start_date, "%s", scn_str(s, "network.start_date"));
+	p->horizon_days = floor(scn_num(s, "network.horizon_years") * DAYS_PER_YEAR + 0.5);
+	p->sample_every = (int)scn_int(s, "network.sample_every_days");
+	p->margin = scn_num(s, "network.margin");
+	p->target_util = scn_num(s, "network.target_utilisation");
+	p->util_price_k = scn_num(s, "network.util_price_k");
+	p->price_floor_frac = scn_num(s, "network.price_floor_frac");
+	p->latency_base_s = scn_num(s, "network.latency_base_s");
+	p->latency_queue_s = scn_num(s, "network.latency_queue_s");
+	p->supply_share = scn_num(s, "network.supply_share");
+	p->seed_nodes_per_day = scn_num(s, "network.seed_nodes_per_day");
+	int n = scn_len(s, "network.initial_nodes");
+	p->n_init = n < HW_MAX_CLASSES ? n : HW_MAX_CLASSES;
+	for (int i = 0; i < p->n_init; i++) {
+		char key[80];
+		snprintf(key, sizeof key, "network.initial_nodes[%d].class", i);
+		snprintf(p->init[i].cls, sizeof p->init[i].cls, "%s", scn_str(s, key));
+		snprintf(key, sizeof key, "network.initial_nodes[%d].nodes", i);
+		p->init[i].nodes = scn_num(s, key);
+	}
+	if (dem_parse(&p->dem, s, d) != SIM_OK)
+		st = SIM_EINVAL;
+	if (priv_parse(&p->priv, s, d) != SIM_OK)
+		st = SIM_EINVAL;
+	if (hw_parse(&p->hw, &p->hwt, s, d) != SIM_OK)
+		st = SIM_EINVAL;
+	parse_nodes(&p->nodes, s);
+	if (tok_parse(&p->tok, s, d) != SIM_OK)
+		st = SIM_EINVAL;
+	if (ver_parse(&p->ver, s, d) != SIM_OK)
+		st = SIM_EINVAL;
+	if (chain_parse(&p->chain, s, d) != SIM_OK)
+		st = SIM_EINVAL;
+	if (st != SIM_OK)
+		return st;
+	return net_prepare(p, d);
+}
+
+void net_params_release(struct net_params *p)
+{
+	(void)p;  /* everything is held by value */
+}
+
+/* ---------------------------------------------------------------- state */
+
+struct net {
+	const struct net_params *p;
+	const struct model_ctx *ctx;
+	rec *r;
+	sim *s;
+	sim_diag *d;
+	sim_status err;
+	int nh, nm, nk, ndays, day;
+	int debug;                            /* DAIS_NET_DEBUG set: trace to stderr */
+	int h_exo, h_mkt, h_tok, h_nodes, h_settle, h_rec;
+
+	node_pop *pop[HW_MAX_CLASSES];
+	gsl_rng *rng_nodes[HW_MAX_CLASSES], *rng_dem, *rng_ver;
+	tok *tk;
+	ver *vr;
+	chains *ch;
+	char cls_names[HW_MAX_CLASSES][HW_NAME_LEN];
+
+	/* exogenous, today */
+	double t_yr, year, trend, noise_x, noise, adopt, tee_req;
+	double pcen[DEM_MAX_MODELS];          /* USD/Mtok */
+	double node_cost[HW_MAX_CLASSES];     /* USD per node-day: amortisation + energy */
+	double amort[HW_MAX_CLASSES];         /* USD per node-day */
+	double cost_tok[DEM_MAX_MODELS];      /* USD/Mtok, full cost of the cheapest entrant */
+	int avail[HW_MAX_CLASSES];
+
+	/* carried from yesterday (u_prev, sub_ema, value_ema: exponential moving
+	 * averages over SMOOTH_DAYS, so that price and latency do not chase
+	 * yesterday's rationing into a two-day cycle) */
+	double u_prev, settle_mtok, chain_delay_s, sub_ema, value_ema;
+	double sub_mtok[DEM_MAX_MODELS];      /* subsidy per Mtok served, USD */
+
+	/* market, today */
+	double units[HW_MAX_CLASSES];
+	double pdec[DEM_MAX_MODELS], cap[DEM_MAX_MODELS], share[DEM_MAX_MODELS];
+	double dem[DEM_MAX_MODELS], offered[DEM_MAX_MODELS], served[DEM_MAX_MODELS];
+	double x[HW_MAX_CLASSES][DEM_MAX_MODELS];  /* tokens/day of model m on class h */
+	double used[HW_MAX_CLASSES];          /* fraction of the class's node time used */
+	double fee_rev[HW_MAX_CLASSES], sub_rev[HW_MAX_CLASSES];  /* USD/day */
+	double revenue_node[HW_MAX_CLASSES];  /* USD per node-day fed to nodes.h */
+	double lat, tee, tee_cap, ovh_ver, ovh_tee, cf, alpha, util;
+	double demand_tot, offered_tot, served_tot, fees_usd, sub_usd;
+	double route[CHAIN_MAX];              /* routing share by chain */
+	struct ver_day_out vo;
+	struct tok_day_out to;
+	struct chain_day_out co[CHAIN_MAX];
+	double ai_tx[CHAIN_MAX];
+
+	/* recorder ids */
+	int s_dem, s_trend, s_share, s_cap, s_adopt, s_offer, s_served, s_unserved;
+	int s_served_m, s_pdec, s_pcen, s_lat, s_nodes, s_pflops, s_cap_tps, s_used_h;
+	int s_nodes_tot, s_util, s_supply, s_minted, s_burned, s_tprice, s_emis_op;
+	int s_fees, s_sub, s_energy, s_amort, s_cutil, s_cload, s_cfee, s_caitx;
+	int s_ovh_ver, s_tee, s_tee_ovh, s_settle, s_ordered, s_exited, s_retired;
+	int exhausted[CHAIN_MAX], targeted[CHAIN_MAX];
+	double at_year[3][3];                 /* [year 1/5/10][nodes, PFLOP/s, tokens/s] */
+	double supply10;                      /* tokens at day floor(10 x 365.25), NaN if beyond */
+};
+
+static double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
+
+static void next(struct net *n, int h, int prio)
+{
+	if (n->day + 1 < n->ndays &&
+	    sim_schedule(n->s, (n->day + 1) * DAY_S, prio, h, 0, 0.0) == EVQ_NONE)
+		n->err = SIM_ENOMEM;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static void on_exo(sim *s, void *ctx, const struct evq_ev *ev)
+{
+	struct net *n = ctx;
+	const struct net_params *p = n->p;
+	(void)s;
+	n->day = (int)floor(ev->t / DAY_S + 0.5);
+	n->t_yr = n->day / DAYS_PER_YEAR;
+	n->year = p->start_year + n->t_yr;
+	n->trend = dem_trend(&p->dem, n->t_yr);
+	n->noise = dem_noise(&p->dem, &n->noise_x, n->rng_dem);
+	n->adopt = dem_adoption(&p->dem, n->t_yr);
+	n->tee_req = priv_tee_share(&p->priv, n->t_yr);
+	for (int m = 0; m < n->nm; m++) {
+		n->pcen[m] = dem_price_cen(&p->dem, m, n->t_yr);
+		n->cost_tok[m] = INFINITY;
+	}
+	for (int h = 0; h < n->nh; h++) {
+		const struct hw_class *c = &p->hwt.cls[h];
+		double price = hw_price(c, &p->hw, n->year);
+		n->avail[h] = hw_available(c, n->year);
+		n->amort[h] = price / (c->lifetime_years * DAYS_PER_YEAR);
+		n->node_cost[h] = n->amort[h] + hw_energy_usd_per_day(c);
+		node_pop_set_capex(n->pop[h], 0, price);
+		if (!n->avail[h])
+			continue;
+		for (int m = 0; m < n->nm; m++) {
+			if (p->tps[h][m] <= 0)
+				continue;
+			double ct = n->node_cost[h] / (p->tps[h][m] * DAY_S * p->target_util) * 1e6;
+			if (ct < n->cost_tok[m])
+				n->cost_tok[m] = ct;
+		}
+	}
+	next(n, n->h_exo, PRIO_EXO);
+}
+
+static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
+{
+	struct net *n = ctx;
+	const struct net_params *p = n->p;
+	(void)s;
+	(void)ev;
+	/* Capacity and the TEE share it allows. */
+	double cap_all = 0, cap_tee = 0;
+	for (int h = 0; h < n->nh; h++) {
+		n->units[h] = node_pop_units_class(n->pop[h], 0);
+		double c = n->units[h] * p->tps[h][0];
+		cap_all += c;
+		if (p->hwt.cls[h].tee)
+			cap_tee += c;
+	}
+	n->tee_cap = cap_all > 0 ? cap_tee / cap_all : 0;
+	n->tee = n->tee_req < n->tee_cap ? n->tee_req : n->tee_cap;
+	n->ovh_tee = priv_overhead(&p->priv, n->tee);
+	n->alpha = priv_alpha(&p->priv, n->tee);
+	n->cf = dem_compute_factor(&p->dem) * n->ovh_ver * n->ovh_tee;
+
+	/* Latency and prices. */
+	double u = n->u_prev < U_LAT_MAX ? n->u_prev : U_LAT_MAX;
+	n->lat = p->latency_base_s + p->latency_queue_s * u / (1 - u);
+	if (p->chain.settle.design == CHAIN_PER_REQUEST)
+		n->lat += n->chain_delay_s;
+	double upx = exp(p->util_price_k * (n->u_prev - p->target_util));
+	n->demand_tot = n->offered_tot = 0;
+	for (int m = 0; m < n->nm; m++) {
+		double D = n->trend * n->noise * p->dem.models[m].token_share;
+		if (isfinite(n->cost_tok[m])) {
+			double c = n->cost_tok[m] * n->cf;
+			double pr = c * (1 + p->margin) * upx - n->sub_mtok[m];
+			if (pr < p->price_floor_frac * c)
+				pr = p->price_floor_frac * c;
+			n->pdec[m] = pr + n->settle_mtok;
+			n->cap[m] = dem_share_cap(&p->dem, n->pdec[m], n->pcen[m], n->lat,
+			                          p->dem.latency_cen_s, n->alpha);
+		} else {
+			n->pdec[m] = NAN;      /* no class on sale can hold the model */
+			n->cap[m] = 0;
+		}
+		n->share[m] = n->adopt * n->cap[m];
+		double peff = n->share[m] > 0
+			? n->share[m] * n->pdec[m] + (1 - n->share[m]) * n->pcen[m] : n->pcen[m];
+		n->dem[m] = dem_elastic(D, peff, n->pcen[m], p->dem.elasticity);
+		n->offered[m] = n->share[m] * n->dem[m];
+		n->served[m] = 0;
+		n->demand_tot += n->dem[m];
+		n->offered_tot += n->offered[m];
+	}
+
+	/* Allocation: largest models first, each on the smallest classes that hold it. */
+	double left[HW_MAX_CLASSES];
+	double time_all = 0, time_used = 0;
+	for (int h = 0; h < n->nh; h++) {
+		left[h] = n->units[h] * DAY_S;      /* node-seconds */
+		time_all += left[h];
+		for (int m = 0; m < n->nm; m++)
+			n->x[h][m] = 0;
+	}
+	for (int m = n->nm - 1; m >= 0; m--) {
+		double rem = n->offered[m];
+		for (int i = 0; i < n->nh && rem > 0; i++) {
+			int h = p->order[i];
+			double tps = p->tps[h][m];
+			if (tps <= 0 || left[h] <= 0)
+				continue;
+			double can = left[h] * tps / n->cf;
+			double take = rem < can ? rem : can;
+			n->x[h][m] = take;
+			left[h] -= take * n->cf / tps;
+			if (left[h] < 0)
+				left[h] = 0;
+			rem -= take;
+		}
+		n->served[m] = n->offered[m] - (rem > 0 ? rem : 0);
+	}
+	n->served_tot = 0;
+	n->fees_usd = 0;
+	for (int m = 0; m < n->nm; m++)
+		n->served_tot += n->served[m];
+	for (int h = 0; h < n->nh; h++) {
+		double cap_s = n->units[h] * DAY_S;
+		n->used[h] = cap_s > 0 ? clamp01(1 - left[h] / cap_s) : 0;
+		time_used += cap_s - left[h];
+		n->fee_rev[h] = 0;
+		for (int m = 0; m < n->nm; m++)
+			if (n->x[h][m] > 0)
+				n->fee_rev[h] += n->x[h][m] * (n->pdec[m] - n->settle_mtok) / 1e6;
+		n->fees_usd += n->fee_rev[h];
+	}
+	n->util = time_all > 0 ? clamp01(time_used / time_all) : 1.0;
+
+	/* Verification of what was served. */
+	double units_tot = 0;
+	for (int h = 0; h < n->nh; h++)
+		units_tot += n->units[h];
+	struct ver_day_in vin = {
+		.requests = n->served_tot / p->chain.settle.tokens_per_request,
+		.units = n->served_tot * chain_units_per_token(&p->chain.settle),
+		.nodes = units_tot
+	};
+	ver_step(n->vr, n->day, &vin, n->rng_ver, &n->vo);
+	next(n, n->h_mkt, PRIO_MARKET);
+}
+
+static void on_token(sim *s, void *ctx, const struct evq_ev *ev)
+{
+	struct net *n = ctx;
+	(void)s;
+	(void)ev;
+	double units_tot = 0;
+	for (int h = 0; h < n->nh; h++)
+		units_tot += n->units[h];
+	struct tok_day_in in = { .fees_usd = n->fees_usd, .active_nodes = units_tot,
+	                         .timeouts = n->vo.timeouts, .malicious = n->vo.detected_nodes };
+	sim_status st = tok_step(n->tk, n->day, &in, &n->to);
+	if (st != SIM_OK) {
+		n->err = st;
+		sim_stop(n->s);
+		return;
+	}
+	n->sub_usd = n->to.to_operators_usd;
+	next(n, n->h_tok, PRIO_TOKEN);
+}
+
+static void on_nodes(sim *s, void *ctx, const struct evq_ev *ev)
+{
+	struct net *n = ctx;
+	const struct net_params *p = n->p;
+	(void)s;
+	(void)ev;
+	/* The subsidy follows work, valued at centralized prices (so a frontier
+	 * token earns more than a small-model token). */
+	double value = 0, units_tot = 0;
+	double val_h[HW_MAX_CLASSES];
+	for (int h = 0; h < n->nh; h++) {
+		val_h[h] = 0;
+		for (int m = 0; m < n->nm; m++)
+			val_h[h] += n->x[h][m] * n->pcen[m];
+		value += val_h[h];
+		units_tot += n->units[h];
+	}
+	for (int h = 0; h < n->nh; h++) {
+		double w = value > 0 ? val_h[h] / value : units_tot > 0 ? n->units[h] / units_tot : 0;
+		n->sub_rev[h] = n->sub_usd * w;
+	}
+	n->sub_ema += (n->sub_usd - n->sub_ema) / SMOOTH_DAYS;
+	n->value_ema += (value - n->value_ema) / SMOOTH_DAYS;
+	for (int m = 0; m < n->nm; m++)
+		n->sub_mtok[m] = n->value_ema > 0 ? n->sub_ema * n->pcen[m] / n->value_ema * 1e6 : 0;
+
+	/* Revenue per node: actual for classes with nodes, the marginal node's
+	 * for empty ones (unserved demand first, then the network's utilisation). */
+	for (int h = 0; h < n->nh; h++) {
+		double r;
+		if (n->units[h] >= 1) {
+			r = (n->fee_rev[h] + n->sub_rev[h]) / n->units[h];
+		} else {
+			r = 0;
+			for (int m = 0; m < n->nm; m++) {
+				double tps = p->tps[h][m];
+				if (tps <= 0 || !isfinite(n->pdec[m]))
+					continue;
+				double full = tps * DAY_S / n->cf;            /* tokens/day */
+				double unserved = n->offered[m] - n->served[m];
+				double f = unserved > 0 ? clamp01(unserved / full) : 0;
+				double tokens = full * (f + (1 - f) * n->util);
+				double rm = tokens * (n->pdec[m] - n->settle_mtok + n->sub_mtok[m]) / 1e6;
+				if (rm > r)
+					r = rm;
+			}
+		}
+		n->revenue_node[h] = r;
+		sim_status st = node_pop_step(n->pop[h], n->day, r,
+		                              p->hwt.cls[h].electricity_usd_per_kwh);
+		if (st != SIM_OK) {
+			n->err = st;
+			sim_stop(n->s);
+			return;
+		}
+	}
+	n->u_prev += (n->util - n->u_prev) / SMOOTH_DAYS;
+	if (n->debug && n->day % 365 == 0) {    /* DAIS_NET_DEBUG=1: yearly trace */
+		fprintf(stderr, "day %d u %.3f cf %.3f sub %.4g fees %.4g\n", n->day, n->util, n->cf, n->sub_usd, n->fees_usd);
+		for (int h = 0; h < n->nh; h++)
+			fprintf(stderr, "  %-16s units %9.1f pend %7.1f rev/node %9.3g energy %8.3g amort %8.3g pi0 %.3g pi8 %.3g pi15 %.3g used %.2f\n",
+			        p->hwt.cls[h].name, n->units[h], node_pop_pending_class(n->pop[h], 0), n->revenue_node[h],
+			        hw_energy_usd_per_day(&p->hwt.cls[h]), n->amort[h], node_pop_last_pi(n->pop[h], 0, 0),
+			        node_pop_last_pi(n->pop[h], 0, 8), node_pop_last_pi(n->pop[h], 0, 15), n->used[h]);
+		for (int m = 0; m < n->nm; m++)
+			fprintf(stderr, "  model %d cost %.4g pdec %.4g sub %.4g pcen %.4g offered %.3g served %.3g\n", m, n->cost_tok[m], n->pdec[m], n->sub_mtok[m], n->pcen[m], n->offered[m], n->served[m]);
+	}
+	next(n, n->h_nodes, PRIO_NODES);
+}
+
+static void on_settle(sim *s, void *ctx, const struct evq_ev *ev)
+{
+	struct net *n = ctx;
+	const struct net_params *p = n->p;
+	(void)s;
+	(void)ev;
+	double commit = n->vo.commit_tx_per_unit;
+	double tpt = chain_tx_per_token(&p->chain.settle, commit);
+	chain_route(&p->chain, n->served_tot * tpt, n->ai_tx);
+	chain_step(n->ch, n->day, n->ai_tx, n->co);
+	n->settle_mtok = chain_cost_per_mtok(n->ch, &p->chain.settle, commit);
+	double dl = 0;
+	for (int k = 0; k < n->nk; k++) {
+		dl += n->route[k] * n->co[k].delay_s;
+		if (!n->exhausted[k] && !isnan(chain_exhaustion_day(n->ch, k))) {
+			n->exhausted[k] = 1;
+			rec_event(n->r, n->day, "chain_exhausted", k, n->co[k].load);
+		}
+		if (!n->targeted[k] && !isnan(chain_target_day(n->ch, k))) {
+			n->targeted[k] = 1;
+			rec_event(n->r, n->day, "chain_fee_target", k, n->co[k].load);
+		}
+	}
+	n->chain_delay_s = dl;
+	next(n, n->h_settle, PRIO_SETTLE);
+}
+
+static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
+{
+	struct net *n = ctx;
+	const struct net_params *p = n->p;
+	rec *r = n->r;
+	(void)s;
+	(void)ev;
+	double nodes_tot = 0, pflops = 0, cap_tps = 0;
+	for (int h = 0; h < n->nh; h++) {
+		nodes_tot += n->units[h];
+		pflops += n->units[h] * p->hwt.cls[h].tflops / 1e3;
+		cap_tps += n->units[h] * p->tps[h][0];
+	}
+	static const double years[3] = { 1, 5, 10 };
+	for (int i = 0; i < 3; i++)
+		if (n->day == (int)floor(years[i] * DAYS_PER_YEAR)) {
+			n->at_year[i][0] = nodes_tot;
+			n->at_year[i][1] = pflops;
+			n->at_year[i][2] = cap_tps;
+			if (i == 2)
+				n->supply10 = n->to.supply;
+		}
+	if (n->day % p->sample_every == 0 || n->day == n->ndays - 1) {
+		struct node_day nd = { 0 };
+		double energy = 0, amort = 0;
+		for (int h = 0; h < n->nh; h++) {
+			struct node_day t = node_pop_today(n->pop[h]);
+			nd.ordered += t.ordered;
+			nd.exited += t.exited;
+			nd.retired += t.retired;
+			energy += node_pop_energy_usd_day(n->pop[h], p->hwt.cls[h].electricity_usd_per_kwh);
+			amort += n->units[h] * n->amort[h];
+			rec_set(r, n->s_nodes, h, n->units[h]);
+			rec_set(r, n->s_pflops, h, n->units[h] * p->hwt.cls[h].tflops / 1e3);
+			rec_set(r, n->s_used_h, h, n->used[h]);
+		}
+		for (int m = 0; m < n->nm; m++) {
+			rec_set(r, n->s_served_m, m, n->served[m]);
+			rec_set(r, n->s_pdec, m, n->pdec[m]);
+			rec_set(r, n->s_pcen, m, n->pcen[m]);
+			rec_set(r, n->s_cap, m, n->cap[m]);
+			rec_set(r, n->s_share, m, n->share[m]);
+		}
+		for (int k = 0; k < n->nk; k++) {
+			rec_set(r, n->s_cutil, k, n->co[k].utilisation);
+			rec_set(r, n->s_cload, k, n->co[k].load);
+			rec_set(r, n->s_cfee, k, n->co[k].fee_usd);
+			rec_set(r, n->s_caitx, k, n->co[k].ai_tx);
+		}
+		rec_set(r, n->s_dem, 0, n->demand_tot);
+		rec_set(r, n->s_trend, 0, n->trend);
+		rec_set(r, n->s_adopt, 0, n->adopt);
+		rec_set(r, n->s_offer, 0, n->offered_tot);
+		rec_set(r, n->s_served, 0, n->served_tot);
+		rec_set(r, n->s_unserved, 0, n->offered_tot - n->served_tot);
+		rec_set(r, n->s_lat, 0, n->lat);
+		rec_set(r, n->s_nodes_tot, 0, nodes_tot);
+		rec_set(r, n->s_cap_tps, 0, cap_tps);
+		rec_set(r, n->s_util, 0, n->util);
+		rec_set(r, n->s_supply, 0, n->to.supply);
+		rec_set(r, n->s_minted, 0, n->to.minted);
+		rec_set(r, n->s_burned, 0, n->to.burned);
+		rec_set(r, n->s_tprice, 0, n->to.price_usd);
+		rec_set(r, n->s_emis_op, 0, n->to.to_operators);
+		rec_set(r, n->s_fees, 0, n->fees_usd);
+		rec_set(r, n->s_sub, 0, n->sub_usd);
+		rec_set(r, n->s_energy, 0, energy);
+		rec_set(r, n->s_amort, 0, amort);
+		rec_set(r, n->s_ovh_ver, 0, n->vo.overhead);
+		rec_set(r, n->s_tee, 0, n->tee);
+		rec_set(r, n->s_tee_ovh, 0, n->ovh_tee);
+		rec_set(r, n->s_settle, 0, n->settle_mtok);
+		rec_set(r, n->s_ordered, 0, nd.ordered);
+		rec_set(r, n->s_exited, 0, nd.exited);
+		rec_set(r, n->s_retired, 0, nd.retired);
+		if (rec_sample(r, n->day) != SIM_OK) {
+			n->err = SIM_ENOMEM;
+			sim_stop(n->s);
+			return;
+		}
+	}
+	if (n->ctx->progress && (n->day % 64 == 0 || n->day == n->ndays - 1))
+		n->ctx->progress(n->ctx->pctx, n->ctx->rep, (n->day + 1.0) / n->ndays,
+		                 sim_events(n->s));
+	next(n, n->h_rec, PRIO_RECORD);
+}
+
+/* ---------------------------------------------------------------- run */
+
+static void declare_series(struct net *n)
+{
+	const struct net_params *p = n->p;
+	rec *r = n->r;
+	const char *cls[HW_MAX_CLASSES], *mod[DEM_MAX_MODELS], *chn[CHAIN_MAX];
+	for (int h = 0; h < n->nh; h++)
+		cls[h] = p->hwt.cls[h].name;
+	for (int m = 0; m < n->nm; m++)
+		mod[m] = p->dem.models[m].name;
+	for (int k = 0; k < n->nk; k++)
+		chn[k] = chain_name(n->ch, k);
+	n->s_dem = rec_series(r, "demand_tokens", "tokens/day", 1, NULL);
+	n->s_trend = rec_series(r, "demand_trend_tokens", "tokens/day", 1, NULL);
+	n->s_adopt = rec_series(r, "adoption", "fraction", 1, NULL);
+	n->s_cap = rec_series(r, "share_cap_by_model", "fraction", n->nm, mod);
+	n->s_share = rec_series(r, "share_by_model", "fraction", n->nm, mod);
+	n->s_offer = rec_series(r, "offered_tokens", "tokens/day", 1, NULL);
+	n->s_served = rec_series(r, "served_tokens", "tokens/day", 1, NULL);
+	n->s_unserved = rec_series(r, "unserved_tokens", "tokens/day", 1, NULL);
+	n->s_served_m = rec_series(r, "served_by_model", "tokens/day", n->nm, mod);
+	n->s_pdec = rec_series(r, "price_dec_by_model", "USD/1M tokens", n->nm, mod);
+	n->s_pcen = rec_series(r, "price_cen_by_model", "USD/1M tokens", n->nm, mod);
+	n->s_lat = rec_series(r, "latency_dec", "s", 1, NULL);
+	n->s_nodes = rec_series(r, "nodes_by_class", "nodes", n->nh, cls);
+	n->s_pflops = rec_series(r, "compute_by_class", "PFLOP/s", n->nh, cls);
+	n->s_used_h = rec_series(r, "utilisation_by_class", "fraction", n->nh, cls);
+	n->s_nodes_tot = rec_series(r, "nodes_total", "nodes", 1, NULL);
+	n->s_cap_tps = rec_series(r, "capacity_small_tokens_per_s", "tokens/s", 1, NULL);
+	n->s_util = rec_series(r, "utilisation", "fraction", 1, NULL);
+	n->s_supply = rec_series(r, "token_supply", "tokens", 1, NULL);
+	n->s_minted = rec_series(r, "token_minted", "tokens/day", 1, NULL);
+	n->s_burned = rec_series(r, "token_burned", "tokens/day", 1, NULL);
+	n->s_tprice = rec_series(r, "token_price", "USD/token", 1, NULL);
+	n->s_emis_op = rec_series(r, "emission_to_operators", "tokens/day", 1, NULL);
+	n->s_fees = rec_series(r, "operator_fees", "USD/day", 1, NULL);
+	n->s_sub = rec_series(r, "operator_subsidy", "USD/day", 1, NULL);
+	n->s_energy = rec_series(r, "operator_energy", "USD/day", 1, NULL);
+	n->s_amort = rec_series(r, "operator_amortisation", "USD/day", 1, NULL);
+	n->s_cutil = rec_series(r, "chain_utilisation", "fraction", n->nk, chn);
+	n->s_cload = rec_series(r, "chain_load", "fraction", n->nk, chn);
+	n->s_cfee = rec_series(r, "chain_base_fee", "USD/tx", n->nk, chn);
+	n->s_caitx = rec_series(r, "chain_ai_tx", "tx/day", n->nk, chn);
+	n->s_ovh_ver = rec_series(r, "verification_overhead", "factor", 1, NULL);
+	n->s_tee = rec_series(r, "tee_share", "fraction", 1, NULL);
+	n->s_tee_ovh = rec_series(r, "tee_overhead", "factor", 1, NULL);
+	n->s_settle = rec_series(r, "settlement_cost", "USD/1M tokens", 1, NULL);
+	n->s_ordered = rec_series(r, "nodes_ordered", "nodes/day", 1, NULL);
+	n->s_exited = rec_series(r, "nodes_exited", "nodes/day", 1, NULL);
+	n->s_retired = rec_series(r, "nodes_retired", "nodes/day", 1, NULL);
+}
+
+static void final_scalars(struct net *n)
+{
+	rec *r = n->r;
+	char name[96];
+	for (int k = 0; k < n->nk; k++) {
+		double dx = chain_exhaustion_day(n->ch, k), dt = chain_target_day(n->ch, k);
+		snprintf(name, sizeof name, "exhaustion_day_%s", chain_name(n->ch, k));
+		rec_scalar(r, name, "day", dx);
+		snprintf(name, sizeof name, "exhaustion_year_%s", chain_name(n->ch, k));
+		rec_scalar(r, name, "calendar year", isnan(dx) ? NAN : n->p->start_year + dx / DAYS_PER_YEAR);
+		snprintf(name, sizeof name, "fee_target_day_%s", chain_name(n->ch, k));
+		rec_scalar(r, name, "day", dt);
+	}
+	static const char *const yn[3] = { "1", "5", "10" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "nodes_year_%s", yn[i]);
+		rec_scalar(r, name, "nodes", n->at_year[i][0]);
+		snprintf(name, sizeof name, "compute_pflops_year_%s", yn[i]);
+		rec_scalar(r, name, "PFLOP/s", n->at_year[i][1]);
+		snprintf(name, sizeof name, "capacity_small_tps_year_%s", yn[i]);
+		rec_scalar(r, name, "tokens/s", n->at_year[i][2]);
+	}
+	struct tok_ledger L;
+	tok_get_ledger(n->tk, &L);
+	rec_scalar(r, "token_supply_year_10", "tokens", n->supply10);
+	rec_scalar(r, "token_supply_end", "tokens", tok_supply(n->tk));
+	rec_scalar(r, "token_minted_total", "tokens", (double)L.minted / (double)tok_base_units(n->tk));
+	rec_scalar(r, "token_burned_total", "tokens", (double)L.burned / (double)tok_base_units(n->tk));
+	rec_scalar(r, "token_genesis", "tokens", (double)L.genesis / (double)tok_base_units(n->tk));
+}
+
+sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec *r,
+                   sim_diag *d)
+{
+	struct net *n = calloc(1, sizeof *n);
+	if (!n)
+		return SIM_ENOMEM;
+	sim_status st = SIM_OK;
+	n->p = p;
+	n->ctx = ctx;
+	n->r = r;
+	n->d = d;
+	n->nh = p->hwt.n;
+	n->nm = p->dem.n_models;
+	n->ndays = (int)p->horizon_days;
+	n->debug = getenv("DAIS_NET_DEBUG") != NULL;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			n->at_year[i][j] = NAN;
+	n->supply10 = NAN;
+
+	n->s = sim_alloc();
+	n->rng_dem = rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_DEMAND, 0);
+	n->rng_ver = rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_VERIFY, 0);
+	n->tk = tok_alloc(&p->tok, d);
+	n->vr = ver_alloc(&p->ver, d);
+	n->ch = chain_alloc(&p->chain, d);
+	if (!n->s || !n->rng_dem || !n->rng_ver || !n->tk || !n->vr || !n->ch) {
+		st = (n->tk && n->vr && n->ch) ? SIM_ENOMEM : SIM_EINVAL;
+		goto done;
+	}
+	n->nk = chain_count(n->ch);
+	for (int h = 0; h < n->nh; h++) {
+		const struct hw_class *c = &p->hwt.cls[h];
+		struct node_class nc = {
+			.name = c->name,
+			.unit_capacity = 1.0,
+			.capex_usd = c->price_usd,
+			.power_w = c->power_w,
+			.life_days = c->lifetime_years * DAYS_PER_YEAR,
+			.residual_frac = 0,
+			.lag_days = c->lag_days,
+			.supply_per_day = c->shipments_per_day * p->supply_share,
+			.seed_per_day = p->seed_nodes_per_day,
+			.available_day = (c->available_year - p->start_year) * DAYS_PER_YEAR,
+			.withdrawn_day = 1e9,
+			.stake = p->tok.collateral_per_node,
+		};
+		if (nc.available_day < 0)
+			nc.available_day = 0;
+		if (nc.supply_per_day <= 0)
+			nc.supply_per_day = 1e-9;   /* 0 means unlimited in nodes.h */
+		if (!p->nodes.deterministic) {
+			n->rng_nodes[h] = rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_NODES,
+			                             (uint64_t)h);
+			if (!n->rng_nodes[h]) {
+				st = SIM_ENOMEM;
+				goto done;
+			}
+		}
+		n->pop[h] = node_pop_alloc(&p->nodes, &nc, 1, n->rng_nodes[h]);
+		if (!n->pop[h]) {
+			diag_add(d, "network: replication %d: node class '%s' rejected by nodes.h",
+			         ctx->rep, c->name);
+			st = SIM_EINVAL;
+			goto done;
+		}
+	}
+	for (int i = 0; i < p->n_init; i++)
+		if (p->init[i].nodes > 0 &&
+		    (st = node_pop_add(n->pop[p->init_cls[i]], 0, p->init[i].nodes, 0)) != SIM_OK)
+			goto done;
+	chain_route(&p->chain, 1.0, n->route);
+	n->ovh_ver = ver_overhead(&p->ver, ver_p_effective(&p->ver));
+	n->u_prev = p->target_util;
+	n->settle_mtok = chain_cost_per_mtok(n->ch, &p->chain.settle,
+	                                     ver_commit_tx(&p->ver, ver_p_effective(&p->ver)));
+	declare_series(n);
+	rec_note(r, "throughput", "roofline estimate (hardware.efficiency x min(bandwidth, compute) bound); no engine calibration profile");
+	rec_note(r, "hardware_classes", p->hwt.source);
+
+	n->h_exo = sim_handler(n->s, on_exo, n);
+	n->h_mkt = sim_handler(n->s, on_market, n);
+	n->h_tok = sim_handler(n->s, on_token, n);
+	n->h_nodes = sim_handler(n->s, on_nodes, n);
+	n->h_settle = sim_handler(n->s, on_settle, n);
+	n->h_rec = sim_handler(n->s, on_record, n);
+	sim_schedule(n->s, 0, PRIO_EXO, n->h_exo, 0, 0);
+	sim_schedule(n->s, 0, PRIO_MARKET, n->h_mkt, 0, 0);
+	sim_schedule(n->s, 0, PRIO_TOKEN, n->h_tok, 0, 0);
+	sim_schedule(n->s, 0, PRIO_NODES, n->h_nodes, 0, 0);
+	sim_schedule(n->s, 0, PRIO_SETTLE, n->h_settle, 0, 0);
+	sim_schedule(n->s, 0, PRIO_RECORD, n->h_rec, 0, 0);
+	st = sim_run(n->s, (n->ndays - 1) * DAY_S);
+	if (st == SIM_OK)
+		st = n->err;
+	if (st == SIM_OK) {
+		for (int h = 0; h < n->nh; h++)
+			SIM_ASSERT(node_pop_check(n->pop[h]));
+		final_scalars(n);
+		if (!rec_ok(r))
+			st = SIM_ENOMEM;
+	} else {
+		diag_add(d, "network: replication %d (seed %llu): %s", ctx->rep,
+		         (unsigned long long)ctx->seed, sim_strerror(st));
+	}
+done:
+	for (int h = 0; h < n->nh; h++) {
+		node_pop_free(n->pop[h]);
+		if (n->rng_nodes[h])
+			gsl_rng_free(n->rng_nodes[h]);
+	}
+	if (n->rng_dem)
+		gsl_rng_free(n->rng_dem);
+	if (n->rng_ver)
+		gsl_rng_free(n->rng_ver);
+	tok_free(n->tk);
+	ver_free(n->vr);
+	chain_free(n->ch);
+	sim_free(n->s);
+	free(n);
+	return st;
+}
+
+/* ---------------------------------------------------------------- type */
+
+static sim_status parse_cb(void *params, const scn *s, sim_diag *d)
+{
+	return net_parse(params, s, d);
+}
+
+static sim_status run_cb(const void *params, const struct model_ctx *ctx, rec *r, sim_diag *d)
+{
+	return net_run(params, ctx, r, d);
+}
+
+static void release_cb(void *params)
+{
+	net_params_release(params);
+}
+
+const struct model_type network_model_type = {
+	.name = "network",
+	.summary = "decentralized inference network: demand, nodes, tokenomics, verification, settlement",
+	.params_size = sizeof(struct net_params),
+	.parse = parse_cb,
+	.run = run_cb,
+	.release = release_cb,
+};
