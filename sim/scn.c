@@ -1439,7 +1439,7 @@ static int apply_set(struct ld *L, cJSON *root, const char *assign, const char *
 	int ok = 0, n = split_path(buf, segs, &why);
 	sbuf p = { 0 };
 	sb_adds(&p, "$");
-	cJSON *val = NULL;
+	cJSON *val = NULL, *ld_last_set = NULL;
 	if (n < 0) {
 		ld_err(L, file, NULL, "--set '%s': bad path: %s", assign, why);
 		goto done;
@@ -1453,6 +1453,7 @@ static int apply_set(struct ld *L, cJSON *root, const char *assign, const char *
 	}
 	const cJSON *ks = schema_root();
 	cJSON *node = root;
+	int before = L->nerr;
 	for (int i = 0; i < n; i++) {
 		int last = i == n - 1;
 		enum ktype t = ktype_of(ks);
@@ -1489,6 +1490,7 @@ static int apply_set(struct ld *L, cJSON *root, const char *assign, const char *
 					goto done;
 				}
 				ld_record(L, val, file);
+				ld_last_set = val;
 				val = NULL;
 				break;
 			}
@@ -1562,6 +1564,7 @@ static int apply_set(struct ld *L, cJSON *root, const char *assign, const char *
 					goto done;
 				}
 				ld_record(L, val, file);
+				ld_last_set = val;
 				val = NULL;
 				break;
 			}
@@ -1571,6 +1574,14 @@ static int apply_set(struct ld *L, cJSON *root, const char *assign, const char *
 	}
 	ok = 1;
 done:
+	if (ok && ld_last_set) {
+		/* a JSON value given on the command line may repeat a key too */
+		sbuf q = { 0 };
+		sb_addf(&q, "--set '%s': %s", assign, sb_str(&p));
+		check_dups(L, ld_last_set, &q, file);
+		sb_release(&q);
+		ok = L->nerr == before;
+	}
 	cJSON_Delete(val);
 	sb_release(&p);
 	free(buf);
@@ -1910,6 +1921,9 @@ long long scn_int(const scn *s, const char *path)
 	const cJSON *v = lookup(s, path, &t);
 	if (t != KT_INTEGER)
 		bug("scn_int('%s'): the key is of type %s", path, ktype_names[t]);
+	if (!(fabs(v->valuedouble) < 9.2e18))
+		bug("scn_int('%s'): %g does not fit a long long; give the key a \"max\"", path,
+		    v->valuedouble);
 	return (long long)v->valuedouble;
 }
 

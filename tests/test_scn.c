@@ -242,6 +242,21 @@ Test(scn_parse, rejects_non_finite_numbers)
 	            "t.json:1:46: parse error near 'Infinity}}'");
 }
 
+Test(scn_parse, caps_the_number_of_messages)
+{
+	char text[8192] = "{\"model\": \"queue\"";
+	for (int i = 0; i < 150; i++)
+		sprintf(text + strlen(text), ", \"k%d\": 1", i);
+	strcat(text, "}");
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_null(scn_parse(text, "t.json", NULL, 0, &d));
+	cr_expect_eq(d.n, 101);
+	cr_expect_str_eq(d.msg[0], "t.json: $.k0: unknown key");
+	cr_expect_str_eq(d.msg[100], "t.json: 50 more problems not shown");
+	diag_release(&d);
+}
+
 Test(scn_parse, reports_duplicate_keys)
 {
 	EXPECT_MSGS(J({"model": "queue", "seed": 1, "seed": 2}), "t.json: $.seed: duplicate key");
@@ -463,6 +478,29 @@ Test(scn_set, rejects_unknown_and_malformed_paths)
 	                    "t.json: --set 'queue.x=2': $.queue.x: unknown key\n"
 	                    "t.json: $.replications: expected integer >= 1, got 0");
 	free(m);
+}
+
+Test(scn_set, json_values_may_not_repeat_keys)
+{
+	const char *sets[] = { "queue={\"servers\": 2, \"servers\": 3}" };
+	char *m = bad_sets(J({"model": "queue"}), sets, 1);
+	cr_expect_str_eq(m, "t.json: --set 'queue={\"servers\": 2, \"servers\": 3}': $.queue.servers: duplicate key");
+	free(m);
+}
+
+Test(scn_set, applies_after_extends, .init = mk_tmp, .fini = rm_tmp)
+{
+	put("base.json", J({"model": "queue", "queue": {"servers": 2}}));
+	put("child.json", J({"extends": "base.json", "queue": {"warmup": 0}}));
+	const char *sets[] = { "queue.servers=6" };
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_load("child.json", sets, 1, &d);
+	cr_assert(s);
+	cr_expect_eq(scn_int(s, "queue.servers"), 6);
+	cr_expect_eq(scn_int(s, "queue.warmup"), 0);
+	scn_free(s);
+	diag_release(&d);
 }
 
 Test(scn_set, resolved_scenario_changes_only_when_valid)
