@@ -1,0 +1,290 @@
+/* test_network.c — the coupled network model (models/network.h): invariants
+ * of every recorded day, the token ledger, chains without AI traffic, seeds,
+ * settlement designs, the scenarios, and bad parameters.  Runs are short
+ * (one or two simulated years) to keep the suite fast. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "network.h"
+#include "rec.h"
+#include "scn.h"
+
+#include "support/helpers.h"
+
+static struct net_params *params(double days)
+{
+	struct net_params *p = calloc(1, sizeof *p);
+	cr_assert_not_null(p);
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(net_params_default(p, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	p->horizon_days = days;
+	cr_assert_eq(net_prepare(p, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	diag_release(&d);
+	return p;
+}
+
+static rec *run(const struct net_params *p, uint64_t seed)
+{
+	rec *r = rec_alloc("day");
+	sim_diag d;
+	diag_init(&d);
+	struct model_ctx ctx = { .seed = seed, .rep = 0 };
+	sim_status st = net_run(p, &ctx, r, &d);
+	cr_assert_eq(st, SIM_OK, "%s", d.n ? d.msg[0] : "");
+	diag_release(&d);
+	return r;
+}
+
+static int series(const rec *r, const char *name)
+{
+	for (int i = 0; i < rec_nseries(r); i++)
+		if (!strcmp(rec_series_name(r, i), name))
+			return i;
+	cr_assert_fail("no series %s", name);
+	return -1;
+}
+
+static const double *col(const rec *r, const char *name)
+{
+	return rec_series_data(r, series(r, name));
+}
+
+static double scalar(const rec *r, const char *name)
+{
+	for (int i = 0; i < rec_nscalars(r); i++)
+		if (!strcmp(rec_scalar_name(r, i), name))
+			return rec_scalar_value(r, i);
+	cr_assert_fail("no scalar %s", name);
+	return NAN;
+}
+
+Test(net, registered_as_a_model_type)
+{
+	const struct model_type *mt = model_find("network");
+	cr_assert_not_null(mt);
+	cr_assert_eq(mt->params_size, sizeof(struct net_params));
+}
+
+/* Every recorded day: shares in [0, 1]; served <= offered <= demand; served
+ * within the node capacity; utilisations >= 0 (and <= 1 where they are shares). */
+Test(net, daily_invariants_hold, .timeout = 60)
+{
+	struct net_params *p = params(730);
+	rec *r = run(p, 1);
+	size_t ns = rec_nsamples(r);
+	cr_assert_eq(ns, 730);
+	const double *dem = col(r, "demand_tokens"), *off = col(r, "offered_tokens"),
+	             *srv = col(r, "served_tokens"), *uns = col(r, "unserved_tokens"),
+	             *util = col(r, "utilisation"), *adopt = col(r, "adoption"),
+	             *nodes = col(r, "nodes_by_class"), *share = col(r, "share_by_model"),
+	             *cap = col(r, "share_cap_by_model"), *cu = col(r, "chain_utilisation"),
+	             *cl = col(r, "chain_load"), *ovh = col(r, "verification_overhead"),
+	             *tee = col(r, "tee_share");
+	int nh = p->hwt.n, nm = p->dem.n_models;
+	int nk = rec_series_ncols(r, series(r, "chain_load"));
+	double served_any = 0;
+	for (size_t i = 0; i < ns; i++) {
+		cr_assert_leq(srv[i], off[i] * (1 + 1e-12));
+		cr_assert_leq(off[i], dem[i]);
+		cr_assert_float_eq(uns[i], off[i] - srv[i], 1e-9 * off[i] + 1e-9);
+		cr_assert(util[i] >= 0 && util[i] <= 1);
+		cr_assert(adopt[i] >= 0 && adopt[i] <= 1);
+		cr_assert(tee[i] >= 0 && tee[i] <= 1);
+		cr_assert_geq(ovh[i], 1.0);
+		double capacity = 0;
+		for (int h = 0; h < nh; h++) {
+			double best = 0;
+			for (int m = 0; m < nm; m++)
+				best = fmax(best, p->tps[h][m]);
+			cr_assert_geq(nodes[i * nh + h], 0);
+			capacity += nodes[i * nh + h] * best * 86400.0;
+		}
+		cr_assert_leq(srv[i], capacity * (1 + 1e-9), "day %zu", i);
+		for (int m = 0; m < nm; m++) {
+			double s = share[i * nm + m], c = cap[i * nm + m];
+			cr_assert(s >= 0 && s <= c && c <= 1, "day %zu model %d: %g %g", i, m, s, c);
+		}
+		for (int k = 0; k < nk; k++) {
+			cr_assert(cu[i * nk + k] >= 0 && cu[i * nk + k] <= 1);
+			cr_assert_geq(cl[i * nk + k], 0);
+		}
+		served_any += srv[i];
+	}
+	cr_assert_gt(served_any, 0);
+	rec_free(r);
+	free(p);
+}
+
+/* supply = genesis + minted - burned, over the run and day by day. */
+Test(net, token_supply_identity_holds, .timeout = 60)
+{
+	struct net_params *p = params(400);
+	rec *r = run(p, 3);
+	double g = scalar(r, "token_genesis"), mint = scalar(r, "token_minted_total"),
+	       burn = scalar(r, "token_burned_total"), sup = scalar(r, "token_supply_end");
+	cr_assert_gt(mint, 0);
+	cr_assert_float_eq(sup, g + mint - burn, 1e-9 * g);
+	const double *s = col(r, "token_supply"), *mi = col(r, "token_minted"),
+	             *bu = col(r, "token_burned");
+	cr_assert_float_eq(s[0], g + mi[0] - bu[0], 1e-9 * g);
+	for (size_t i = 1; i < rec_nsamples(r); i++)
+		cr_assert_float_eq(s[i] - s[i - 1], mi[i] - bu[i], 1e-6 * g, "day %zu", i);
+	rec_free(r);
+	free(p);
+}
+
+/* Chains that receive no settlement traffic behave exactly as a chain stepped
+ * with zero AI transactions: only their background. */
+Test(net, chain_without_ai_traffic_equals_its_background, .timeout = 60)
+{
+	struct net_params *p = params(365);
+	cr_assert_gt(p->chain.n_chains, 1);
+	rec *r = run(p, 5);
+	sim_diag d;
+	diag_init(&d);
+	chains *c = chain_alloc(&p->chain, &d);
+	cr_assert_not_null(c);
+	double zero[CHAIN_MAX] = { 0 };
+	struct chain_day_out o[CHAIN_MAX];
+	const double *load = col(r, "chain_load"), *aitx = col(r, "chain_ai_tx");
+	int nk = p->chain.n_chains, checked = 0;
+	double route[CHAIN_MAX];
+	chain_route(&p->chain, 1.0, route);
+	for (int day = 0; day < 365; day++) {
+		chain_step(c, day, zero, o);
+		for (int k = 0; k < nk; k++) {
+			if (route[k] > 0)
+				continue;
+			cr_assert_eq(aitx[day * nk + k], 0.0);
+			cr_assert_float_eq(load[day * nk + k], o[k].background_tx / o[k].capacity,
+			                   1e-12, "chain %d day %d", k, day);
+			checked++;
+		}
+	}
+	cr_assert_gt(checked, 0);
+	/* and the routed chain does carry AI traffic */
+	int sui = chain_index(&p->chain, "sui");
+	cr_assert_gt(aitx[100 * nk + sui], 0);
+	chain_free(c);
+	diag_release(&d);
+	rec_free(r);
+	free(p);
+}
+
+static int same_series(const rec *a, const rec *b)
+{
+	if (rec_nsamples(a) != rec_nsamples(b) || rec_nseries(a) != rec_nseries(b))
+		return 0;
+	for (int i = 0; i < rec_nseries(a); i++) {
+		size_t n = rec_nsamples(a) * (size_t)rec_series_ncols(a, i);
+		if (memcmp(rec_series_data(a, i), rec_series_data(b, i), n * sizeof(double)))
+			return 0;
+	}
+	return 1;
+}
+
+Test(net, same_seed_same_series_and_different_seeds_differ, .timeout = 60)
+{
+	struct net_params *p = params(365);
+	rec *a = run(p, 42), *b = run(p, 42), *c = run(p, 43);
+	cr_assert(same_series(a, b));
+	cr_assert(!same_series(a, c));
+	rec_free(a);
+	rec_free(b);
+	rec_free(c);
+	free(p);
+}
+
+/* With fees too low to price settlement out of the market, per-request
+ * settlement (~1e-2 tx per token) fills Sui years before stacks (~3e-6). */
+Test(net, per_request_exhausts_sui_years_before_stacks, .timeout = 60)
+{
+	struct net_params *p = params(3 * 365);
+	int sui = chain_index(&p->chain, "sui");
+	cr_assert_geq(sui, 0);
+	p->chain.chain[sui].base_fee_usd = 1e-9;
+	p->chain.chain[sui].min_fee_usd = 1e-9;
+	p->chain.chain[sui].max_fee_change = 0.001;
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(net_prepare(p, &d), SIM_OK);
+	p->chain.settle.design = CHAIN_STACK;
+	rec *st = run(p, 9);
+	p->chain.settle.design = CHAIN_PER_REQUEST;
+	rec *rq = run(p, 9);
+	double day_stack = scalar(st, "exhaustion_day_sui");
+	double day_req = scalar(rq, "exhaustion_day_sui");
+	cr_assert(!isnan(day_req), "per-request never exhausted sui");
+	double ds = isnan(day_stack) ? INFINITY : day_stack;
+	cr_assert_lt(day_req + 365, ds, "per request %g, stack %g", day_req, day_stack);
+	cr_assert_float_eq(scalar(rq, "exhaustion_year_sui"), p->start_year + day_req / 365.25, 1e-9);
+	diag_release(&d);
+	rec_free(st);
+	rec_free(rq);
+	free(p);
+}
+
+/* The seven scenarios load and parse; a short override runs end to end. */
+Test(net, scenarios_parse_and_run, .timeout = 120)
+{
+	static const char *const f[] = {
+		"scenarios/baseline.json", "scenarios/no-subsidy.json",
+		"scenarios/per-request-settlement.json", "scenarios/stack-settlement.json",
+		"scenarios/high-demand.json", "scenarios/low-adoption.json",
+		"scenarios/full-sampling.json",
+	};
+	const char *sets[] = { "network.horizon_years=0.5" };
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		sim_diag d;
+		diag_init(&d);
+		scn *s = scn_load(th_src(f[i]), sets, 1, &d);
+		cr_assert_not_null(s, "%s: %s", f[i], d.n ? d.msg[0] : "");
+		cr_assert_str_eq(scn_str(s, "model"), "network");
+		struct net_params *p = calloc(1, sizeof *p);
+		cr_assert_eq(net_parse(p, s, &d), SIM_OK, "%s: %s", f[i], d.n ? d.msg[0] : "");
+		cr_assert_float_eq(p->start_year, 2024.0, 1e-12);
+		rec *r = run(p, 1);
+		cr_assert_eq(rec_nsamples(r), 183);
+		rec_free(r);
+		free(p);
+		scn_free(s);
+		diag_release(&d);
+	}
+}
+
+Test(net, bad_parameters_are_rejected_with_clear_messages)
+{
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_parse("{\"model\": \"network\", \"network\": {\"initial_nodes\": "
+	                   "[{\"class\": \"h100_81\", \"nodes\": 3}]}}", "<t>", NULL, 0, &d);
+	cr_assert_not_null(s, "%s", d.n ? d.msg[0] : "");
+	struct net_params *p = calloc(1, sizeof *p);
+	cr_assert_eq(net_parse(p, s, &d), SIM_EINVAL);
+	int found = 0;
+	for (int i = 0; i < d.n; i++)
+		found |= strstr(d.msg[i], "$.network.initial_nodes[0].class: unknown hardware class "
+		                          "\"h100_81\"") != NULL;
+	cr_assert(found, "%s", d.n ? d.msg[0] : "");
+	scn_free(s);
+	diag_clear(&d);
+
+	s = scn_parse("{\"model\": \"network\", \"network\": {\"horizon_years\": 0}}", "<t>",
+	              NULL, 0, &d);
+	cr_assert_null(s);
+	cr_assert_gt(d.n, 0);
+	cr_assert(strstr(d.msg[0], "$.network.horizon_years") != NULL, "%s", d.msg[0]);
+	diag_clear(&d);
+
+	cr_assert_eq(net_params_default(p, &d), SIM_OK);
+	snprintf(p->start_date, sizeof p->start_date, "2024-13-01");
+	p->sample_every = 0;
+	cr_assert_eq(net_prepare(p, &d), SIM_EINVAL);
+	cr_assert_geq(d.n, 2);
+	cr_assert(strstr(d.msg[0], "$.network.start_date: expected a date YYYY-MM-DD, got \"2024-13-01\""));
+	free(p);
+	diag_release(&d);
+}
