@@ -79,8 +79,8 @@ EXTRA_OBJ :=
 -include engine/engine.mk
 -include sim/scale.mk
 
-.PHONY: all run test bench bench-engine figures paper deps clean regress-update check-deps \
-        fuzz FORCE
+.PHONY: all run test bench bench-engine figures paper deps docs clean regress-update \
+        check-deps fuzz FORCE
 all: $(DAIS)
 
 # == dependencies ============================================================
@@ -141,6 +141,10 @@ test: deps $(DAIS) $(TESTS)
 
 bench: deps $(DAIS) $(BENCHES)
 	$(DAIS) bench des
+
+# Regenerates the schema reference in docs/scenarios.md from scenarios/schema/.
+docs: $(DAIS)
+	$(Q)sh scripts/gen-docs.sh $(DAIS)
 
 clean:
 	rm -rf $(BUILD)
