@@ -14,6 +14,7 @@
 #include "plot.h"
 #include "scn.h"
 #include "run.h"
+#include "sweep.h"
 
 struct cmd {
 	const char *name;
@@ -28,6 +29,8 @@ static const struct cmd cmds[] = {
 	{ "validate", scn_cmd_validate, "check scenario files against the schema" },
 	{ "schema",   scn_cmd_schema,   "print the scenario schema (Markdown or JSON)" },
 	{ "run", run_cmd, "run a scenario and write its results (HDF5)" },
+	{ "sweep", sweep_cmd, "run a scenario over a grid of parameter values (one file per point)" },
+	{ "sensitivity", sweep_sensitivity_cmd, "one-at-a-time sensitivity of the outputs (tornado)" },
 	{ "bench", bench_cmd, "measure the event core (dais bench des)" },
 	{ NULL, NULL, NULL }
 };

@@ -1,0 +1,172 @@
+/* sweep.h — parameter sweeps and one-at-a-time sensitivity (tornado).
+ *
+ *   dais sweep SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet] [--list]
+ *   dais sensitivity SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet]
+ *   mpirun -n N build/dais-mpi sweep SWEEP.json ...        (make MPI=1)
+ *
+ * A sweep file is JSON (examples in scenarios/sweeps/):
+ *
+ *   { "description": "M/M/1 waiting time against load",
+ *     "scenario": "../mm1.json",              // relative to the sweep file
+ *     "set": ["queue.customers=20000"],       // fixed overrides (optional)
+ *     "mode": "grid",                         // or "oat" (default grid)
+ *     "parameters": [
+ *       { "path": "queue.arrival_rate", "values": [0.5, 0.7, 0.9] },
+ *       { "path": "queue.servers", "values": [1, 2], "label": "servers" },
+ *       { "path": "queue.service_rate", "values": { "from": 1, "to": 2, "steps": 3 } }
+ *     ],
+ *     "outputs": ["mean_wait", "max_queue_length"],   // scalars to tabulate
+ *     "output": "results/sweeps/mm1" }        // DIR, relative to the working
+ *                                             // directory; -o overrides
+ *
+ * In mode "oat" every parameter has "low" and "high" instead of "values"
+ * (and optionally "label"); the design is the baseline (the scenario with the
+ * fixed overrides), then for each parameter in order its low, then its high,
+ * the other parameters at their baseline value.  `dais sensitivity` runs a
+ * file as "oat" whatever its mode (a grid parameter's first and last values
+ * become low and high).
+ *
+ * About points: a grid is the cartesian product of the value lists, the first
+ * parameter outermost (the last varies fastest); point i of a grid of sizes
+ * n_0..n_{k-1} has value index (i / (n_{j+1}...n_{k-1})) mod n_j for
+ * parameter j.  Point i's scenario is exactly
+ *     dais run SCENARIO --set <fixed>... --set path_0=v_0 ... --set path_k=v_k
+ * (same seed: every point uses the scenario's master seed, so points differ
+ * by their parameters only: common random numbers).
+ *
+ * Outputs in DIR:
+ *   point_0000.h5 ...  one results file per point (layout: h5o.h), written
+ *                      atomically; an interrupted point keeps its finished
+ *                      replications in point_NNNN.h5.parts/ (run.h)
+ *   index.csv          point, one column per parameter (its label), file,
+ *                      status (done, failed, pending), then for every output
+ *                      NAME: NAME_mean, NAME_ci95_lo, NAME_ci95_hi, NAME_n
+ *                      (finite replications); NaN where missing
+ *   index.json         the same with the sweep's description and design
+ *   tornado.csv        (oat) output, parameter, low, high, output at the
+ *                      baseline, at low, at high, swing = |high - low|,
+ *                      sorted by swing, largest first, per output
+ *   tornado_NAME.dat   (oat) the table read by analysis/plots/fig_tornado.gp,
+ *                      which draws tornado_NAME.png and .pdf (cairo) or .svg
+ *
+ * About resuming: with --resume a point whose file exists and stores the
+ * same resolved scenario is kept; a point file for another scenario is an
+ * error; other points run (resuming their saved replications).  Without it
+ * every point runs again.  SIGINT/SIGTERM stop after the replications in
+ * flight, write index.csv with the points done so far, and print the command
+ * that resumes.
+ *
+ * Validation (sweep_load) reports every problem at once, each naming the
+ * file, the JSON path, what was expected and what was found:
+ *     sw.json: $.parameters[1].values: expected non-empty array, got object
+ * then checks that every value is valid for its key (the scenario schema)
+ * and that every point passes the model's own checks, before anything runs.
+ */
+#ifndef DAIS_SWEEP_H
+#define DAIS_SWEEP_H
+
+#include "scn.h"
+#include "status.h"
+
+typedef struct sweep sweep;
+
+enum sweep_mode { SWEEP_GRID, SWEEP_OAT };
+
+/* Point status in the index. */
+enum sweep_pt { SWEEP_PENDING = 0, SWEEP_DONE, SWEEP_FAILED };
+
+struct sweep_param {
+	char *path;        /* scenario key, e.g. "queue.arrival_rate" */
+	char *label;       /* column name; the path unless given */
+	int nvalues;       /* grid: values; oat: 2 (low, high) */
+	char **values;     /* (nvalues,) each value as compact JSON text */
+	char **sets;       /* (nvalues,) "path=value" */
+	char *base;        /* JSON text of the baseline value (after sweep_load) */
+};
+
+/* The limit on the number of points of one sweep. */
+#define SWEEP_MAX_POINTS 1000000
+
+/* Parses and checks the structure of a sweep file held in memory (name is
+ * used in messages and to resolve "scenario").  NULL and messages on error.
+ * Does not open the scenario. */
+sweep *sweep_parse(const char *text, const char *name, sim_diag *d);
+
+/* Reads the file, sweep_parse, then loads the scenario and checks every
+ * value and every point (see above).  NULL and messages on error. */
+sweep *sweep_load(const char *path, sim_diag *d);
+
+void sweep_free(sweep *w);
+
+/* Turns a grid into its one-at-a-time design (first and last values). */
+void sweep_force_oat(sweep *w);
+
+enum sweep_mode sweep_mode(const sweep *w);
+const char *sweep_name(const sweep *w);          /* the file, as given */
+const char *sweep_description(const sweep *w);
+const char *sweep_scenario_path(const sweep *w); /* resolved against the file */
+const char *sweep_default_dir(const sweep *w);   /* "output", or results/<name> */
+int sweep_nparams(const sweep *w);
+const struct sweep_param *sweep_param(const sweep *w, int k);
+int sweep_noutputs(const sweep *w);              /* 0: every scalar of point 0 */
+const char *sweep_output(const sweep *w, int i);
+int sweep_nsets(const sweep *w);                 /* fixed overrides */
+const char *sweep_set(const sweep *w, int i);
+int sweep_npoints(const sweep *w);
+
+/* The value index of parameter k at point i; -1 for its baseline (oat). */
+int sweep_point_value(const sweep *w, int i, int k);
+
+/* The overrides of point i, fixed ones first; at most sweep_nsets +
+ * sweep_nparams pointers into w go to sets; returns how many. */
+int sweep_point_sets(const sweep *w, int i, const char **sets);
+
+/* Loads point i's scenario; NULL and messages on error. */
+scn *sweep_point_scn(const sweep *w, int i, sim_diag *d);
+
+/* "point_0003.h5" into buf. */
+void sweep_point_file(int i, char *buf, size_t n);
+
+struct sweep_opts {
+	const char *dir;   /* output directory (created) */
+	int threads;       /* OpenMP threads per point; 0 = all */
+	int resume;
+	int quiet;
+	char **argv;       /* the command line, for the resume hint; may be NULL */
+	int argc;
+};
+
+/* Runs every point not done in order, writing DIR/point_NNNN.h5, then the
+ * index (and for oat the tornado tables and figures).  status: (npoints,)
+ * filled with enum sweep_pt.  SIM_EINTR when interrupted. */
+sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status,
+                     sim_diag *d) SIM_MUST_CHECK;
+
+/* Writes DIR/index.csv and DIR/index.json from the point files. */
+sim_status sweep_write_index(const sweep *w, const char *dir, const int *status,
+                             sim_diag *d) SIM_MUST_CHECK;
+
+/* Writes DIR/tornado.csv and DIR/tornado_<output>.dat, and draws the
+ * figures when gnuplot is on PATH (oat only). */
+sim_status sweep_write_tornado(const sweep *w, const char *dir, const int *status,
+                               int quiet, sim_diag *d) SIM_MUST_CHECK;
+
+/* ---- MPI (sweep_mpi.c; real with MPI=1, stubs otherwise) ---------------- */
+
+/* Initialises MPI when this binary has it; *rank and *size (0 and 1 without
+ * MPI or under a plain launch). */
+void sweep_mpi_init(int *argc, char ***argv, int *rank, int *size);
+void sweep_mpi_finalize(void);
+/* 1 when this binary was built with MPI. */
+int sweep_mpi_built(void);
+/* Runs the sweep's points over the ranks: rank 0 hands out (point,
+ * replication) tasks and writes the files; every rank computes.  Results
+ * equal sweep_run's.  status is filled on rank 0 only. */
+sim_status sweep_mpi_run(const sweep *w, const struct sweep_opts *o, int *status,
+                         sim_diag *d) SIM_MUST_CHECK;
+
+/* `dais sweep` and `dais sensitivity`. */
+int sweep_cmd(int argc, char **argv);
+int sweep_sensitivity_cmd(int argc, char **argv);
+
+#endif
