@@ -115,6 +115,11 @@ double ver_overhead(const struct ver_params *p, double p_rep)
 	}
 }
 
+double ver_expected_slash(const struct ver_game *g, double p_rep)
+{
+	return p_rep * (1.0 - pow(g->r, g->N)) * g->S;
+}
+
 double ver_commit_tx(const struct ver_params *p, double p_rep)
 {
 	switch (p->design) {

@@ -128,6 +128,11 @@ double ver_detect_prob(const struct ver_params *p, double p_rep, double r);
 /* Compute / native compute: FULL n, CROSS 1 + p N, NONE 1. */
 double ver_overhead(const struct ver_params *p, double p_rep);
 
+/* Expected collateral lost per tampered request under cross-validation,
+ * p (1 - r^N) S, in units of C: the deterrence term of the game.  Multiply by
+ * a node's collateral / S for tokens. */
+double ver_expected_slash(const struct ver_game *g, double p_rep);
+
 /* Commitment/attestation transactions per settlement unit: FULL n (each node
  * commits), CROSS 1 + p N (the executor's commitment plus the attestations),
  * NONE 1.  chain.h adds the design's fixed transactions (1 per request, 2

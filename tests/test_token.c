@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -500,6 +502,36 @@ Test(tok, scenario_tables_and_cross_key_errors)
 	                 "(the rest goes to others), got 1.1");
 	scn_free(s);
 	diag_release(&d);
+}
+
+Test(tok, scenario_price_table_from_csv)
+{
+	char path[] = "/tmp/dais_price_XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("# source: test\nday,usd\n0,1\n10,3\n", f);
+	fclose(f);
+	char text[512];
+	snprintf(text, sizeof text, "{\"model\": \"network\", \"token\": {\"price\": "
+	         "{\"model\": \"table\", \"table_csv\": \"%s\"}}}", path);
+	sim_diag d;
+	diag_init(&d);
+	scn *s = load(text, &d);
+	cr_assert_not_null(s);
+	struct tok_params p;
+	cr_assert_eq(tok_parse(&p, s, &d), SIM_OK);
+	cr_assert_eq(p.n_price_table, 2);
+	tok *t = make(&p);
+	struct tok_day_in in = { 0 };
+	struct tok_day_out o;
+	for (int day = 0; day <= 5; day++)
+		cr_assert_eq(tok_step(t, day, &in, &o), SIM_OK);
+	cr_assert_float_eq(o.price_usd, 2.0, 1e-12);
+	tok_free(t);
+	scn_free(s);
+	diag_release(&d);
+	unlink(path);
 }
 
 Test(tok, scenario_emission_table_from_csv)

@@ -27,6 +27,8 @@ Test(ver, honesty_threshold_matches_whitepaper_prop_2_4)
 	double p = ver_p_min(&g);
 	cr_assert_float_eq(p, 1.0 / (0.5 * 251.2), 1e-15);
 	cr_assert(fabs(p - 0.00796) < 5e-6, "p_min = %.6g", p);
+	/* At p_min the expected slash p (1 - r) S nearly equals the reward C (R + S)/S. */
+	cr_assert_float_eq(ver_expected_slash(&g, p), 250.0 / 251.2, 1e-12);
 	/* Honest just above, not just below. */
 	cr_assert(ver_honesty_margin(&g, p * 1.001) > 0);
 	cr_assert(ver_honesty_margin(&g, p * 0.999) < 0);
