@@ -34,7 +34,14 @@ static herr_t errwalk_cb(unsigned n, const H5E_error2_t *e, void *data)
 	/* Innermost first: keep the first message, but prefer one quoting errno
 	 * (the system error of a failed read or write). */
 	if (e->desc && (!w->found || (w->found == 1 && strstr(e->desc, "errno")))) {
-		snprintf(w->buf, w->len, "%s", e->desc);
+		/* The sec2 driver writes "..., errno = 28, error message = 'No space
+		 * left on device', buf = ...": keep just the system's words. */
+		const char *q = strstr(e->desc, "error message = '");
+		const char *end = q ? strchr(q + 17, '\'') : NULL;
+		if (q && end)
+			snprintf(w->buf, w->len, "%.*s", (int)(end - q - 17), q + 17);
+		else
+			snprintf(w->buf, w->len, "%s", e->desc);
 		w->found = strstr(e->desc, "errno") ? 2 : 1;
 	}
 	return 0;

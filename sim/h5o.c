@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,6 +118,14 @@ static void SIM_PRINTF(2, 3) h5errf(char *msg, const char *fmt, ...)
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	h5err(msg, what);
+}
+
+/* Puts "what: " before the message already in msg. */
+static void msg_prefix(char *msg, const char *what)
+{
+	char old[MSG];
+	memcpy(old, msg, MSG);
+	msgf(msg, "%s: %s", what, old);
 }
 
 /* Object creation properties: no timestamps, so identical runs give identical bytes. */
@@ -245,7 +254,7 @@ fail:
 	st = SIM_EIO;
 done:
 	if (ds >= 0 && H5Dclose(ds) < 0 && st == SIM_OK) {
-		h5err(msg, name);
+		h5errf(msg, "cannot write dataset '%s'", name);
 		st = SIM_EIO;
 	}
 	if (p >= 0)
@@ -690,8 +699,10 @@ static sim_status summarise_series(hid_t parent, const h5i *f, const char *name,
 		goto done;
 	for (int s = 0; s < S_NSERIES; s++)
 		if ((st = put_f64(g, series_stat[s], x[0].rank, x[0].dims, out[s], x[0].units,
-		                  cols, x[0].ncolumns, msg)))
+		                  cols, x[0].ncolumns, msg))) {
+			msg_prefix(msg, name);
 			goto done;
+		}
 	st = SIM_OK;
 	goto done;
 oom:
@@ -746,8 +757,10 @@ static sim_status summarise_scalar(hid_t parent, const h5i *f, const char *name,
 	if ((g = new_group(parent, name, msg)) < 0 || (st = attr_str(g, "units", u, msg)))
 		goto done;
 	for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
-		if ((st = put_f64(g, rows[k].name, 0, NULL, &rows[k].v, u, NULL, 0, msg)))
+		if ((st = put_f64(g, rows[k].name, 0, NULL, &rows[k].v, u, NULL, 0, msg))) {
+			msg_prefix(msg, name);
 			goto done;
+		}
 	if ((st = put_i64(g, "n", (long long)s.n, "replications", msg)) ||
 	    (st = put_i64(g, "n_finite", (long long)s.n_finite, "replications", msg)))
 		goto done;
@@ -901,7 +914,7 @@ sim_status h5o_commit(h5o *o, sim_diag *d)
 		goto fail_msg;
 	}
 	herr_t e = H5Fclose(o->file);
-	o->file = H5I_INVALID_HID;
+	o->file = H5I_INVALID_HID; /* a failed close is not retried: HDF5 half-closed it */
 	if (e < 0) {
 		h5err(msg, "cannot close");
 		goto fail_msg;
@@ -930,13 +943,33 @@ fail:
 	return SIM_EIO;
 }
 
+/* About closing a discarded file: on a full disk HDF5 cannot flush its
+ * metadata, so H5Fclose fails, the file stays open inside the library, and
+ * HDF5 crashes trying again at exit (1.10.8).  The contents are being thrown
+ * away, so the library's descriptor is pointed at an anonymous memory file
+ * first: the final writes then succeed and the disk file is released. */
+static void discard_close(hid_t file)
+{
+	void *h = NULL;
+	if (H5Fget_vfd_handle(file, H5P_DEFAULT, &h) >= 0 && h) {
+		int fd = *(int *)h; /* the sec2 driver's handle is its descriptor */
+		int m = memfd_create("dais-h5o-discard", MFD_CLOEXEC);
+		if (m >= 0) {
+			if (dup2(m, fd) < 0)
+				errno = 0; /* then HDF5 writes to the disk file, as before */
+			close(m);
+		}
+	}
+	H5Fclose(file);
+	H5Eclear2(H5E_DEFAULT);
+}
+
 void h5o_abort(h5o *o)
 {
 	if (!o)
 		return;
 	if (o->file >= 0) {
-		H5Fclose(o->file);
-		H5Eclear2(H5E_DEFAULT);
+		discard_close(o->file);
 		o->file = H5I_INVALID_HID;
 	}
 	if (o->state == OPEN) {

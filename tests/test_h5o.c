@@ -622,3 +622,48 @@ Test(info, bad_files_exit_2, .init = setup, .fini = teardown)
 	cr_expect_eq(rc, 2);
 	cr_expect_eq(rcn, 2);
 }
+
+/* A full disk, on a small tmpfs: needs root and mount rights, else skipped. */
+static char full[96];
+
+static void teardown_full(void)
+{
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "umount %s 2>/dev/null", full);
+	if (system(cmd) != 0)
+		full[0] = 0;
+	teardown();
+}
+
+Test(h5o, disk_full_gives_clear_error_and_leaves_nothing, .init = setup, .fini = teardown_full)
+{
+	char cmd[200];
+	snprintf(full, sizeof full, "%s/full", dir);
+	mkdir(full, 0755);
+	snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=64k tmpfs %s 2>/dev/null", full);
+	if (geteuid() != 0 || system(cmd) != 0)
+		cr_skip_test("cannot mount a small tmpfs here");
+	char path[160];
+	snprintf(path, sizeof path, "%s/x.h5", full);
+	sim_diag d;
+	diag_init(&d);
+	h5o *o = h5o_create(path, &d);
+	cr_assert_not_null(o);
+	sim_status st = SIM_OK;
+	for (int k = 0; k < 200 && st == SIM_OK; k++) {
+		rec *r = make_rec(k);
+		st = h5o_write_rep(o, k, r, &d);
+		rec_free(r);
+	}
+	if (st == SIM_OK)
+		st = h5o_write_summary(o, &d);
+	if (st == SIM_OK)
+		st = h5o_commit(o, &d);
+	h5o_free(o);
+	cr_expect_eq(st, SIM_EIO);
+	cr_assert_geq(d.n, 1);
+	cr_expect(strstr(d.msg[d.n - 1], path) == d.msg[d.n - 1], "%s", d.msg[d.n - 1]);
+	cr_expect(strstr(d.msg[d.n - 1], strerror(ENOSPC)), "%s", d.msg[d.n - 1]);
+	cr_expect_eq(dir_entries(full), 0);
+	diag_release(&d);
+}
