@@ -61,6 +61,15 @@ static eng_status cerr(eng_ctx *c, eng_status s, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- contexts */
 
+int eng_default_threads(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
+
 static int head_size(const eng_model *m)
 {
 	return m->cfg.dim / m->cfg.n_heads;
@@ -76,13 +85,8 @@ eng_status eng_ctx_alloc(eng_ctx **out, const eng_model *m, const struct eng_ctx
 {
 	struct eng_ctx_params p = pp ? *pp : (struct eng_ctx_params){ 0 };
 	const struct eng_config *cf = &m->cfg;
-	if (p.n_threads <= 0) {
-#ifdef _OPENMP
-		p.n_threads = omp_get_max_threads();
-#else
-		p.n_threads = 1;
-#endif
-	}
+	if (p.n_threads <= 0)
+		p.n_threads = eng_default_threads();
 	if (p.max_tokens <= 0)
 		p.max_tokens = 512;
 	if (p.max_seqs <= 0)

@@ -141,6 +141,8 @@ typedef enum eng_isa {     /* CPU kernel set */
 } eng_isa;
 
 const char *eng_isa_name(eng_isa i);
+/* Threads a context uses when n_threads is 0 (OpenMP's default, 1 without OpenMP). */
+int eng_default_threads(void);
 /* The best kernel set this CPU supports. */
 eng_isa eng_isa_best(void);
 

@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "status.h"
+#include "bitcoin.h"
 #include "bench.h"
 #include "buildinfo.h"
 #include "h5o.h"
 #include "plot.h"
 #include "scn.h"
 #include "run.h"
+#include "engine.h"
 #include "sweep.h"
 
 struct cmd {
@@ -31,7 +33,10 @@ static const struct cmd cmds[] = {
 	{ "run", run_cmd, "run a scenario and write its results (HDF5)" },
 	{ "sweep", sweep_cmd, "run a scenario over a grid of parameter values (one file per point)" },
 	{ "sensitivity", sweep_sensitivity_cmd, "one-at-a-time sensitivity of the outputs (tornado)" },
+	{ "backtest", btc_cmd_backtest, "fit the node-growth model to Bitcoin's hash rate and report held-out errors" },
 	{ "bench", bench_cmd, "measure the event core (dais bench des)" },
+	{ "engine", eng_cmd_engine, "run and time the inference engine on a model file or synthetic shape" },
+	{ "calibrate", eng_cmd_calibrate, "measure this machine and write an engine cost profile" },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,0 +1,739 @@
+/* eng_calib.c — probes, step work accounting, the cost-model fit and profiles. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <cJSON.h>
+#include <gsl/gsl_multifit.h>
+#include <unistd.h>
+
+#include "eng_calib.h"
+#include "eng_kernels.h"
+#include "eng_model.h"
+#include "eng_quant.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---------------------------------------------------------------- probes */
+
+struct calib_bw {
+	int nt;
+	size_t n;            /* floats per array */
+	float *a, *b, *c;
+};
+
+struct calib_bw *calib_bw_alloc(int n_threads, size_t bytes_per_array)
+{
+	struct calib_bw *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->nt = n_threads > 0 ? n_threads : 1;
+	p->n = bytes_per_array / sizeof(float) / 64 * 64;
+	p->a = q_aligned_alloc(p->n * sizeof(float));
+	p->b = q_aligned_alloc(p->n * sizeof(float));
+	p->c = q_aligned_alloc(p->n * sizeof(float));
+	if (!p->a || !p->b || !p->c) {
+		calib_bw_free(p);
+		return NULL;
+	}
+	/* touched by the threads that will use each part (first touch places pages) */
+#pragma omp parallel num_threads(p->nt)
+	{
+		int ith = 0, nth = 1;
+#ifdef _OPENMP
+		ith = omp_get_thread_num();
+		nth = omp_get_num_threads();
+#endif
+		int lo, hi, nb = (int)(p->n / 64);
+		k_split(nb, ith, nth, &lo, &hi);
+		for (size_t i = (size_t)lo * 64; i < (size_t)hi * 64; i++) {
+			p->a[i] = 0;
+			p->b[i] = 1;
+			p->c[i] = 2;
+		}
+	}
+	return p;
+}
+
+double calib_bw_run(struct calib_bw *p, int reps)
+{
+	double best = 1e30;
+	for (int r = 0; r < (reps > 0 ? reps : 1); r++) {
+		double t0 = now_s();
+#pragma omp parallel num_threads(p->nt)
+		{
+			int ith = 0, nth = 1;
+#ifdef _OPENMP
+			ith = omp_get_thread_num();
+			nth = omp_get_num_threads();
+#endif
+			int lo, hi, nb = (int)(p->n / 64);
+			k_split(nb, ith, nth, &lo, &hi);
+			k_triad(p->a, p->b, p->c, 0.5f, (size_t)lo * 64, (size_t)hi * 64);
+		}
+		double t = now_s() - t0;
+		best = t < best ? t : best;
+	}
+	return 3.0 * p->n * sizeof(float) / best / 1e9;
+}
+
+void calib_bw_free(struct calib_bw *p)
+{
+	if (!p)
+		return;
+	free(p->a);
+	free(p->b);
+	free(p->c);
+	free(p);
+}
+
+double eng_probe_bandwidth(int n_threads, size_t bytes_per_array, int reps)
+{
+	struct calib_bw *p = calib_bw_alloc(n_threads, bytes_per_array);
+	if (!p)
+		return 0;
+	calib_bw_run(p, 1);   /* warm-up */
+	double gbs = calib_bw_run(p, reps);
+	calib_bw_free(p);
+	return gbs;
+}
+
+double eng_probe_peak_gflops(int n_threads)
+{
+	double best = 0;
+	for (int rep = 0; rep < 3; rep++) {
+		double flops = 0, t0 = now_s();
+#pragma omp parallel num_threads(n_threads > 0 ? n_threads : 1) reduction(+ : flops)
+		flops += k_peak_fma(4000000);
+		double r = flops / (now_s() - t0) / 1e9;
+		best = r > best ? r : best;
+	}
+	return best;
+}
+
+/* ---------------------------------------------------------------- work */
+
+struct calib_work calib_work_of(const struct eng_config *c, eng_dtype t, double n_tok, double n_logits,
+                                double ctx_tokens)
+{
+	struct calib_work w;
+	double kvd = (double)c->n_kv_heads * (c->dim / c->n_heads);
+	double cls = 2.0 * c->dim * c->vocab_size;
+	w.bytes = eng_config_weight_bytes(c, t) + ctx_tokens * kvd * 2 * 4 * c->n_layers;
+	w.flops = n_tok * (eng_config_flops_per_token(c) - cls) + n_logits * cls +
+	          4.0 * c->dim * ctx_tokens * c->n_layers;
+	w.kv_tokens = ctx_tokens * c->n_layers;
+	return w;
+}
+
+struct calib_work calib_step_work(const struct eng_config *c, eng_dtype t, int n_prefill,
+                                  int prefill_start, int n_decode, int ctx)
+{
+	double ctx_tokens = (double)n_prefill * prefill_start + 0.5 * n_prefill * (n_prefill + 1.0) +
+	                    (double)n_decode * ((double)ctx + 1);
+	return calib_work_of(c, t, n_prefill + n_decode, n_decode + (n_prefill > 0), ctx_tokens);
+}
+
+/* ---------------------------------------------------------------- timed runs */
+
+double calib_now(void)
+{
+	return now_s();
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+#define MAX_SEQS 256
+#define MAX_REPS 256
+
+static void close_all(eng_ctx *c, const int *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		eng_seq_close(c, s[i]);
+}
+
+/* Feeds n tokens to each of the sequences, in steps of at most max_tokens. */
+static eng_status fill(eng_ctx *c, const int *s, int n_seq, int n, int32_t *tok, int32_t *seq, int max_tokens)
+{
+	for (int i = 0; i < n_seq; i++)
+		for (int done = 0; done < n;) {
+			int k = n - done < max_tokens ? n - done : max_tokens;
+			for (int j = 0; j < k; j++) {
+				tok[j] = (int32_t)((done + j) * 31 % 97 + 3);
+				seq[j] = s[i];
+			}
+			struct eng_batch b = { .n = k, .token = tok, .seq = seq };
+			eng_status st = eng_step(c, &b);
+			if (st)
+				return st;
+			done += k;
+		}
+	return ENG_OK;
+}
+
+eng_status calib_time_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec)
+{
+	int s[MAX_SEQS], n_open = 0;
+	double times[MAX_REPS];
+	int32_t *tok = malloc(sizeof(int32_t) * 512), *seq = malloc(sizeof(int32_t) * 512);
+	eng_status st = tok && seq ? ENG_OK : ENG_ENOMEM;
+	if (batch > MAX_SEQS || steps > MAX_REPS || steps < 1)
+		st = ENG_EINVAL;
+	for (int i = 0; i < batch && !st; i++)
+		if (!(st = eng_seq_open(c, &s[i])))
+			n_open++;
+	if (!st && ctx > 0)
+		st = fill(c, s, batch, ctx, tok, seq, 256 < batch ? batch : 256);
+	for (int r = 0; r < steps + 1 && !st; r++) {
+		for (int i = 0; i < batch; i++) {
+			tok[i] = (int32_t)((r * 7 + i) % 97 + 3);
+			seq[i] = s[i];
+		}
+		struct eng_batch b = { .n = batch, .token = tok, .seq = seq };
+		double t0 = now_s();
+		st = eng_step(c, &b);
+		if (r > 0)      /* the first step warms caches and the thread team */
+			times[r - 1] = now_s() - t0;
+	}
+	close_all(c, s, n_open);
+	free(tok);
+	free(seq);
+	if (!st)
+		*sec = median(times, steps);
+	return st;
+}
+
+eng_status calib_time_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec)
+{
+	double times[MAX_REPS];
+	int n = n_prompt * batch;
+	int32_t *tok = malloc(sizeof(int32_t) * (size_t)n), *seq = malloc(sizeof(int32_t) * (size_t)n);
+	eng_status st = tok && seq ? ENG_OK : ENG_ENOMEM;
+	if (batch > MAX_SEQS || reps > MAX_REPS || reps < 1)
+		st = ENG_EINVAL;
+	for (int r = 0; r < reps + 1 && !st; r++) {
+		int s[MAX_SEQS], n_open = 0;
+		for (int i = 0; i < batch && !st; i++)
+			if (!(st = eng_seq_open(c, &s[i])))
+				n_open++;
+		for (int i = 0; i < batch; i++)
+			for (int j = 0; j < n_prompt; j++) {
+				tok[i * n_prompt + j] = (int32_t)((j * 31 + i) % 97 + 3);
+				seq[i * n_prompt + j] = s[i];
+			}
+		if (!st) {
+			struct eng_batch b = { .n = n, .token = tok, .seq = seq };
+			double t0 = now_s();
+			st = eng_step(c, &b);
+			if (r > 0)
+				times[r - 1] = now_s() - t0;
+		}
+		close_all(c, s, n_open);
+	}
+	free(tok);
+	free(seq);
+	if (!st)
+		*sec = median(times, reps);
+	return st;
+}
+
+/* ---------------------------------------------------------------- fit */
+
+static void regressors(const struct calib_meas *m, double peak_gflops, double x[4])
+{
+	x[0] = 1;
+	x[1] = m->work.bytes / (m->bw_gbs * 1e9);
+	x[2] = m->work.flops / (peak_gflops * 1e9);
+	x[3] = m->work.kv_tokens;
+}
+
+double calib_predict(const double coef[4], const struct calib_work *w, double bw_gbs, double peak_gflops)
+{
+	return coef[0] + coef[1] * w->bytes / (bw_gbs * 1e9) + coef[2] * w->flops / (peak_gflops * 1e9) +
+	       coef[3] * w->kv_tokens;
+}
+
+eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms)
+{
+	if (n < 4)
+		return ENG_EINVAL;
+	gsl_matrix *X = gsl_matrix_alloc((size_t)n, 4), *cov = gsl_matrix_alloc(4, 4);
+	gsl_vector *y = gsl_vector_alloc((size_t)n), *wt = gsl_vector_alloc((size_t)n), *c = gsl_vector_alloc(4);
+	gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc((size_t)n, 4);
+	eng_status s = X && cov && y && wt && c && ws ? ENG_OK : ENG_ENOMEM;
+	if (!s) {
+		for (int i = 0; i < n; i++) {
+			double x[4];
+			regressors(&m[i], peak_gflops, x);
+			for (int j = 0; j < 4; j++)
+				gsl_matrix_set(X, (size_t)i, (size_t)j, x[j]);
+			gsl_vector_set(y, (size_t)i, m[i].seconds);
+			gsl_vector_set(wt, (size_t)i, 1.0 / (m[i].seconds * m[i].seconds));
+		}
+		double chisq;
+		size_t rank;
+		/* the SVD-based solver tolerates near-collinear columns (rank-revealing) */
+		if (gsl_multifit_wlinear_tsvd(X, wt, y, 1e-12, c, cov, &chisq, &rank, ws))
+			s = ENG_EINVAL;
+		for (int j = 0; j < 4; j++)
+			coef[j] = gsl_vector_get(c, (size_t)j);
+		double ss = 0;
+		for (int i = 0; i < n; i++) {
+			double r = (calib_predict(coef, &m[i].work, m[i].bw_gbs, peak_gflops) - m[i].seconds) / m[i].seconds;
+			ss += r * r;
+		}
+		*rel_rms = sqrt(ss / n);
+	}
+	gsl_matrix_free(X);
+	gsl_matrix_free(cov);
+	gsl_vector_free(y);
+	gsl_vector_free(wt);
+	gsl_vector_free(c);
+	gsl_multifit_linear_free(ws);
+	return s;
+}
+
+/* ---------------------------------------------------------------- classes */
+
+/* Spec-sheet figures for classes derived by roofline scaling.  Peak is the
+ * dense 16-bit tensor rate an inference engine would use on that part. */
+static const struct hw_class {
+	const char *name;
+	double bw_gbs, peak_gflops;
+	const char *source;
+} hw_classes[] = {
+	{ "h100-sxm", 3350, 989000,
+	  "NVIDIA H100 Tensor Core GPU datasheet (SXM5): 3.35 TB/s HBM3, 989 TFLOPS dense BF16/FP16 tensor" },
+	{ "a100-80gb", 2039, 312000,
+	  "NVIDIA A100 Tensor Core GPU datasheet (80GB SXM): 2,039 GB/s HBM2e, 312 TFLOPS dense BF16/FP16 tensor" },
+	{ "rtx4090", 1008, 165200,
+	  "NVIDIA Ada Lovelace architecture whitepaper (GeForce RTX 4090): 1,008 GB/s GDDR6X, 165.2 TFLOPS "
+	  "dense FP16 tensor with FP32 accumulate" },
+	{ "m2-laptop", 100, 3600,
+	  "Apple M2 (MacBook Air 2022) specifications: 100 GB/s unified memory, 3.6 TFLOPS FP32 GPU" },
+};
+
+/* ---------------------------------------------------------------- run */
+
+static const struct eng_config default_shapes[] = {
+	/* stories110M (llama2.c) */
+	{ .dim = 768, .n_layers = 12, .n_heads = 12, .n_kv_heads = 12, .hidden_dim = 2048, .vocab_size = 32000, .seq_len = 1024 },
+	/* Llama-2-7B widths, layers scaled to fit the run (time per layer is linear) */
+	{ .dim = 4096, .n_layers = 2, .n_heads = 32, .n_kv_heads = 32, .hidden_dim = 11008, .vocab_size = 32000, .seq_len = 1024 },
+	/* Llama-3.2-1B-like grouped-query attention, layers scaled */
+	{ .dim = 2048, .n_layers = 4, .n_heads = 32, .n_kv_heads = 8, .hidden_dim = 8192, .vocab_size = 32000, .seq_len = 1024 },
+};
+static const char *const default_names[] = { "stories110m", "llama2-7b-2layers", "llama3-1b-gqa-4layers" };
+
+static const char *compiler_name(void)
+{
+#if defined(__clang__)
+	return "clang " __clang_version__;
+#elif defined(__GNUC__)
+	return "gcc " __VERSION__;
+#else
+	return "unknown";
+#endif
+}
+
+static void cpu_model(char *buf, size_t n)
+{
+	snprintf(buf, n, "unknown");
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "model name", 10)) {
+			char *p = strchr(line, ':');
+			if (p) {
+				p += 1 + (p[1] == ' ');
+				p[strcspn(p, "\n")] = 0;
+				snprintf(buf, n, "%s", p);
+			}
+			break;
+		}
+	fclose(f);
+}
+
+static cJSON *shape_json(const struct eng_config *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "dim", c->dim);
+	cJSON_AddNumberToObject(o, "layers", c->n_layers);
+	cJSON_AddNumberToObject(o, "heads", c->n_heads);
+	cJSON_AddNumberToObject(o, "kv_heads", c->n_kv_heads);
+	cJSON_AddNumberToObject(o, "hidden", c->hidden_dim);
+	cJSON_AddNumberToObject(o, "vocab", c->vocab_size);
+	return o;
+}
+
+/* Times one point with a bandwidth probe before and after it. */
+static eng_status measure(eng_ctx *c, struct calib_bw *bw, struct calib_meas *m, int steps)
+{
+	double b0 = calib_bw_run(bw, 2), sec;
+	eng_status s = m->prefill ? calib_time_prefill(c, m->prompt, m->batch, steps, &sec)
+	                          : calib_time_decode(c, m->batch, m->context, steps, &sec);
+	if (s)
+		return s;
+	m->bw_gbs = 0.5 * (b0 + calib_bw_run(bw, 2));
+	m->seconds = sec;
+	if (m->prefill)
+		m->work = calib_work_of(&m->cfg, m->dtype, (double)m->batch * m->prompt, m->batch,
+		                        m->batch * 0.5 * m->prompt * (m->prompt + 1.0));
+	else
+		m->work = calib_step_work(&m->cfg, m->dtype, 0, 0, m->batch, m->context);
+	return ENG_OK;
+}
+
+static double median_of(const struct calib_meas *m, int n)
+{
+	double *v = malloc(sizeof(double) * (size_t)(n ? n : 1)), r = 0;
+	if (!v)
+		return m[0].bw_gbs;
+	for (int i = 0; i < n; i++)
+		v[i] = m[i].bw_gbs;
+	r = n ? median(v, n) : 0;
+	free(v);
+	return r;
+}
+
+static eng_status calib_write(const char *path, const struct calib_meas *ms, int n, const double coef[4],
+                              double rel, double peak, int nt, double duration, char *err, size_t err_len)
+{
+	cJSON *root = cJSON_CreateObject(), *prov = cJSON_AddObjectToObject(root, "provenance");
+	char host[256] = "unknown", cpu[256], date[32];
+	gethostname(host, sizeof host - 1);
+	cpu_model(cpu, sizeof cpu);
+	time_t now = time(NULL);
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	cJSON_AddStringToObject(root, "format", "dais-engine-profile/1");
+	cJSON_AddStringToObject(prov, "host", host);
+	cJSON_AddStringToObject(prov, "cpu", cpu);
+	cJSON_AddNumberToObject(prov, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
+	cJSON_AddNumberToObject(prov, "threads", nt);
+	cJSON_AddStringToObject(prov, "isa", eng_isa_name(eng_isa_best()));
+	cJSON_AddStringToObject(prov, "compiler", compiler_name());
+	cJSON_AddStringToObject(prov, "date", date);
+	cJSON_AddStringToObject(prov, "engine_version", ENG_VERSION);
+	cJSON_AddNumberToObject(prov, "duration_s", duration);
+	double bw = median_of(ms, n);
+	cJSON *mach = cJSON_AddObjectToObject(root, "machine");
+	cJSON_AddNumberToObject(mach, "bandwidth_gbs", bw);
+	double lo = 1e30, hi = 0;
+	for (int i = 0; i < n; i++) {
+		lo = ms[i].bw_gbs < lo ? ms[i].bw_gbs : lo;
+		hi = ms[i].bw_gbs > hi ? ms[i].bw_gbs : hi;
+	}
+	cJSON_AddNumberToObject(mach, "bandwidth_gbs_min", lo);
+	cJSON_AddNumberToObject(mach, "bandwidth_gbs_max", hi);
+	cJSON_AddNumberToObject(mach, "peak_gflops", peak);
+	cJSON_AddStringToObject(mach, "bandwidth_probe", "triad a = b + s c, 3 arrays of 48 MiB, streaming stores, best of 2, "
+	                        "taken before and after every timing");
+	cJSON *fit = cJSON_AddObjectToObject(root, "fit");
+	cJSON_AddStringToObject(fit, "form", "t = a + b * bytes / (BW * 1e9) + c * flops / (PEAK * 1e9) + d * kv_tokens");
+	cJSON_AddStringToObject(fit, "method", "GSL weighted linear least squares (gsl_multifit_wlinear_tsvd), weights 1/t^2");
+	cJSON *cf = cJSON_AddObjectToObject(fit, "coef");
+	cJSON_AddNumberToObject(cf, "a_s", coef[0]);
+	cJSON_AddNumberToObject(cf, "b", coef[1]);
+	cJSON_AddNumberToObject(cf, "c", coef[2]);
+	cJSON_AddNumberToObject(cf, "d_s_per_token", coef[3]);
+	cJSON_AddNumberToObject(fit, "rel_rms_error", rel);
+	cJSON_AddNumberToObject(fit, "n", n);
+	cJSON *arr = cJSON_AddArrayToObject(root, "measurements");
+	for (int i = 0; i < n; i++) {
+		const struct calib_meas *m = &ms[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "kind", m->prefill ? "prefill" : "decode");
+		cJSON_AddStringToObject(o, "shape_name", m->shape);
+		cJSON_AddItemToObject(o, "shape", shape_json(&m->cfg));
+		cJSON_AddStringToObject(o, "dtype", eng_dtype_name(m->dtype));
+		cJSON_AddNumberToObject(o, "batch", m->batch);
+		cJSON_AddNumberToObject(o, "context", m->context);
+		cJSON_AddNumberToObject(o, "prompt", m->prompt);
+		cJSON_AddNumberToObject(o, "seconds", m->seconds);
+		cJSON_AddNumberToObject(o, "bw_probe_gbs", m->bw_gbs);
+		cJSON_AddNumberToObject(o, "bytes", m->work.bytes);
+		cJSON_AddNumberToObject(o, "flops", m->work.flops);
+		cJSON_AddNumberToObject(o, "kv_tokens", m->work.kv_tokens);
+		cJSON_AddNumberToObject(o, "predicted_s", calib_predict(coef, &m->work, m->bw_gbs, peak));
+		cJSON_AddItemToArray(arr, o);
+	}
+	cJSON *cls = cJSON_AddArrayToObject(root, "hardware_classes");
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", "measured");
+	cJSON_AddBoolToObject(o, "derived", 0);
+	cJSON_AddNumberToObject(o, "bandwidth_gbs", bw);
+	cJSON_AddNumberToObject(o, "peak_gflops", peak);
+	cJSON_AddStringToObject(o, "source", "this calibration run");
+	cJSON_AddItemToArray(cls, o);
+	for (size_t i = 0; i < sizeof hw_classes / sizeof *hw_classes; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", hw_classes[i].name);
+		cJSON_AddBoolToObject(o, "derived", 1);
+		cJSON_AddNumberToObject(o, "bandwidth_gbs", hw_classes[i].bw_gbs);
+		cJSON_AddNumberToObject(o, "peak_gflops", hw_classes[i].peak_gflops);
+		cJSON_AddStringToObject(o, "source", hw_classes[i].source);
+		cJSON_AddStringToObject(o, "method", "roofline scaling of the measured fit: BW and PEAK replaced by the "
+		                        "spec-sheet figures, the kv term scaled by the bandwidth ratio");
+		cJSON_AddItemToArray(cls, o);
+	}
+	char *txt = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!txt)
+		return m_err(ENG_ENOMEM, err, err_len, "%s: out of memory", path);
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	int bad = !f || fputs(txt, f) < 0 || fputc('\n', f) < 0;
+	if (f && fclose(f))
+		bad = 1;
+	if (!bad && rename(tmp, path))
+		bad = 1;
+	free(txt);
+	if (bad) {
+		if (f)
+			remove(tmp);
+		return m_err(ENG_EIO, err, err_len, "%s: cannot write: %s", path, strerror(errno));
+	}
+	return ENG_OK;
+}
+
+eng_status calib_run(const struct calib_params *p, const char *path, char *err, size_t err_len)
+{
+	static const eng_dtype dtypes[] = { ENG_Q8_0, ENG_Q4_0, ENG_F32 };
+	static const int dec_batch[] = { 1, 4, 16 }, dec_ctx[] = { 32, 384 };
+	static const int pre_prompt[] = { 32, 128 }, pre_batch[] = { 1, 2 };
+	int nt = p->n_threads > 0 ? p->n_threads : 1;
+	int n_shapes = p->n_shapes ? p->n_shapes : (p->quick ? 2 : 3);
+	const struct eng_config *shapes = p->n_shapes ? p->shapes : default_shapes;
+	const char *const *names = p->n_shapes ? p->shape_names : default_names;
+	int n_dt = p->quick ? 2 : 3, steps = p->quick ? 3 : 7;
+	int cap = n_shapes * n_dt * 12, n = 0;
+	struct calib_meas *ms = calloc((size_t)cap, sizeof *ms);
+	struct calib_bw *bw = calib_bw_alloc(nt, 48u << 20);
+	if (!ms || !bw) {
+		free(ms);
+		calib_bw_free(bw);
+		return m_err(ENG_ENOMEM, err, err_len, "calibrate: out of memory");
+	}
+	calib_bw_run(bw, 1);
+	double peak = eng_probe_peak_gflops(nt), t_start = now_s();
+	if (p->log)
+		fprintf(p->log, "calibrate: %d threads, %s kernels, peak %.1f GFLOP/s, bandwidth %.1f GB/s\n", nt,
+		        eng_isa_name(eng_isa_best()), peak, calib_bw_run(bw, 3));
+	eng_status s = ENG_OK;
+	for (int si = 0; si < n_shapes && !s; si++)
+		for (int di = 0; di < n_dt && !s; di++) {
+			eng_model *m;
+			eng_ctx *c;
+			char e2[ENG_ERR_LEN];
+			struct eng_config cf = shapes[si];
+			if (p->quick && cf.dim >= 4096 && dtypes[di] == ENG_F32)
+				continue;
+			if ((s = eng_model_synthetic(&m, &cf, dtypes[di], 7, e2, sizeof e2))) {
+				m_err(s, err, err_len, "calibrate: %s", e2);
+				break;
+			}
+			struct eng_ctx_params cp = { .n_threads = nt, .max_tokens = 256, .max_seqs = 16, .max_logits = 16,
+			                             .kv_block_tokens = 16, .kv_blocks = 16 * 26 + 8 };
+			if ((s = eng_ctx_alloc(&c, m, &cp, e2, sizeof e2))) {
+				m_err(s, err, err_len, "calibrate: %s", e2);
+				eng_model_free(m);
+				break;
+			}
+			for (int k = 0; k < 10 && !s; k++) {
+				struct calib_meas *x = &ms[n];
+				*x = (struct calib_meas){ .cfg = cf, .dtype = dtypes[di] };
+				snprintf(x->shape, sizeof x->shape, "%s", names[si]);
+				if (k < 6) {
+					x->batch = dec_batch[k % 3];
+					x->context = dec_ctx[k / 3];
+				} else if (k < 10) {
+					x->prefill = 1;
+					x->prompt = pre_prompt[(k - 6) % 2];
+					x->batch = pre_batch[(k - 6) / 2];
+				}
+				if (p->quick && x->prefill && x->batch > 1)
+					continue;
+				if ((s = measure(c, bw, x, steps))) {
+					m_err(s, err, err_len, "calibrate: %s", eng_errmsg(c));
+					break;
+				}
+				if (p->log)
+					fprintf(p->log, "  %-22s %-5s %-7s batch %2d ctx %4d prompt %4d: %9.3f ms  (bw %.1f GB/s)\n",
+					        x->shape, eng_dtype_name(x->dtype), x->prefill ? "prefill" : "decode", x->batch,
+					        x->context, x->prompt, x->seconds * 1e3, x->bw_gbs);
+				n++;
+			}
+			eng_ctx_free(c);
+			eng_model_free(m);
+		}
+	double coef[4] = { 0 }, rel = 0;
+	if (!s && (s = calib_fit(ms, n, peak, coef, &rel)))
+		m_err(s, err, err_len, "calibrate: the least-squares fit failed (%d points)", n);
+	if (!s)
+		s = calib_write(path, ms, n, coef, rel, peak, nt, now_s() - t_start, err, err_len);
+	if (!s && p->log)
+		fprintf(p->log, "fit: t = %.4g s + %.4g bytes/BW + %.4g flops/peak + %.4g s/token x kv_tokens; "
+		        "relative rms error %.1f%% over %d points\nwrote %s\n", coef[0], coef[1], coef[2], coef[3],
+		        100 * rel, n, path);
+	free(ms);
+	calib_bw_free(bw);
+	return s;
+}
+
+/* ---------------------------------------------------------------- profiles */
+
+#define MAX_CLASSES 32
+
+struct eng_profile {
+	double coef[4];
+	double bw_gbs, peak_gflops;      /* of the measured machine */
+	int n_classes;
+	struct { char name[32]; double bw_gbs, peak_gflops; } cls[MAX_CLASSES];
+};
+
+static int get_num(const cJSON *o, const char *key, double *v)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsNumber(x))
+		return -1;
+	*v = x->valuedouble;
+	return 0;
+}
+
+eng_status eng_profile_load(struct eng_profile **out, const char *path, char *err, size_t err_len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return m_err(ENG_EIO, err, err_len, "%s: cannot open: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *txt = n >= 0 && n < (64L << 20) ? malloc((size_t)n + 1) : NULL;
+	if (!txt || fread(txt, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(txt);
+		return m_err(ENG_EIO, err, err_len, "%s: cannot read", path);
+	}
+	fclose(f);
+	txt[n] = 0;
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithOpts(txt, &end, 0);
+	if (!root) {
+		int line = 1;
+		for (const char *p = txt; end && p < end; p++)
+			line += *p == '\n';
+		free(txt);
+		return m_err(ENG_EFORMAT, err, err_len, "%s:%d: JSON parse error", path, line);
+	}
+	free(txt);
+	struct eng_profile *p = calloc(1, sizeof *p);
+	eng_status s = p ? ENG_OK : ENG_ENOMEM;
+	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+	const cJSON *coef = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "fit"), "coef");
+	const cJSON *mach = cJSON_GetObjectItemCaseSensitive(root, "machine");
+	const cJSON *cls = cJSON_GetObjectItemCaseSensitive(root, "hardware_classes");
+	static const char *const keys[4] = { "a_s", "b", "c", "d_s_per_token" };
+	if (s)
+		m_err(s, err, err_len, "%s: out of memory", path);
+	else if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "dais-engine-profile/1"))
+		s = m_err(ENG_EFORMAT, err, err_len, "%s: $.format: expected \"dais-engine-profile/1\"", path);
+	for (int i = 0; i < 4 && !s; i++)
+		if (get_num(coef, keys[i], &p->coef[i]))
+			s = m_err(ENG_EFORMAT, err, err_len, "%s: $.fit.coef.%s: expected number", path, keys[i]);
+	if (!s && (get_num(mach, "bandwidth_gbs", &p->bw_gbs) || !(p->bw_gbs > 0)))
+		s = m_err(ENG_EFORMAT, err, err_len, "%s: $.machine.bandwidth_gbs: expected a positive number", path);
+	if (!s && (get_num(mach, "peak_gflops", &p->peak_gflops) || !(p->peak_gflops > 0)))
+		s = m_err(ENG_EFORMAT, err, err_len, "%s: $.machine.peak_gflops: expected a positive number", path);
+	if (!s && !cJSON_IsArray(cls))
+		s = m_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes: expected array", path);
+	const cJSON *c, *list = s ? NULL : cls;
+	int i = 0;
+	cJSON_ArrayForEach(c, list) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
+		if (i == MAX_CLASSES) {
+			s = m_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes: more than %d classes", path, MAX_CLASSES);
+			break;
+		}
+		if (!cJSON_IsString(name) || strlen(name->valuestring) >= sizeof p->cls[0].name) {
+			s = m_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes[%d].name: expected a short string", path, i);
+			break;
+		}
+		snprintf(p->cls[i].name, sizeof p->cls[i].name, "%s", name->valuestring);
+		if (get_num(c, "bandwidth_gbs", &p->cls[i].bw_gbs) || get_num(c, "peak_gflops", &p->cls[i].peak_gflops) ||
+		    !(p->cls[i].bw_gbs > 0) || !(p->cls[i].peak_gflops > 0)) {
+			s = m_err(ENG_EFORMAT, err, err_len,
+			          "%s: $.hardware_classes[%d]: bandwidth_gbs and peak_gflops must be positive numbers", path, i);
+			break;
+		}
+		i++;
+	}
+	cJSON_Delete(root);
+	if (s) {
+		free(p);
+		return s;
+	}
+	p->n_classes = i;
+	*out = p;
+	return ENG_OK;
+}
+
+void eng_profile_free(struct eng_profile *p)
+{
+	free(p);
+}
+
+int eng_profile_n_classes(const struct eng_profile *p)
+{
+	return p->n_classes;
+}
+
+const char *eng_profile_class(const struct eng_profile *p, int i)
+{
+	return i >= 0 && i < p->n_classes ? p->cls[i].name : NULL;
+}
+
+double eng_profile_predict(const struct eng_profile *p, const struct eng_step_desc *d, const char *hw)
+{
+	double bw = p->bw_gbs, peak = p->peak_gflops;
+	if (hw && strcmp(hw, "measured")) {
+		int i;
+		for (i = 0; i < p->n_classes; i++)
+			if (!strcmp(p->cls[i].name, hw))
+				break;
+		if (i == p->n_classes)
+			return -1;
+		bw = p->cls[i].bw_gbs;
+		peak = p->cls[i].peak_gflops;
+	}
+	int n_tok = d->n_prefill_tokens + d->n_decode_seqs;
+	if (n_tok <= 0)
+		return 0;
+	struct calib_work w = calib_work_of(&d->model, d->dtype, n_tok, d->n_decode_seqs + (d->n_prefill_tokens > 0),
+	                                    d->ctx_tokens);
+	double coef[4] = { p->coef[0], p->coef[1], p->coef[2], p->coef[3] * p->bw_gbs / bw };
+	return calib_predict(coef, &w, bw, peak);
+}

@@ -1,0 +1,100 @@
+/* eng_calib.h — machine probes, timed engine runs, the step-time cost model
+ * and calibration profiles (`dais calibrate`, docs/engine.md).
+ *
+ * About the cost model: the time of one engine step is fitted as
+ *     t = a + b * bytes / BW + c * flops / PEAK + d * kv_tokens
+ * with bytes the weight and KV bytes the step streams, flops its arithmetic,
+ * kv_tokens the context positions its attention reads, BW the bandwidth probe
+ * taken beside that timing and PEAK the machine's FMA rate.  b and c are
+ * inverse efficiencies (1 = at the roofline), so a profile carries over to
+ * another machine by replacing BW and PEAK (roofline scaling).
+ */
+#ifndef DAIS_ENG_CALIB_H
+#define DAIS_ENG_CALIB_H
+
+#include <stddef.h>
+
+#include "engine.h"
+
+/* A reusable bandwidth probe: arrays allocated and touched once. */
+struct calib_bw;
+struct calib_bw *calib_bw_alloc(int n_threads, size_t bytes_per_array);
+/* Best-of-reps triad GB/s. */
+double calib_bw_run(struct calib_bw *p, int reps);
+void calib_bw_free(struct calib_bw *p);
+
+/* What one step did, for the model. */
+struct calib_work {
+	double bytes;       /* weight + KV bytes streamed */
+	double flops;       /* matmul + attention flops */
+	double kv_tokens;   /* context positions read by attention, summed over tokens */
+};
+/* Work of a step with n_prefill prompt tokens of one sequence starting at
+ * position prefill_start, plus n_decode sequences at context ctx each. */
+struct calib_work calib_step_work(const struct eng_config *c, eng_dtype t, int n_prefill,
+                                  int prefill_start, int n_decode, int ctx);
+/* The same from totals: n_tok tokens, n_logits of them with logits, attention
+ * reading ctx_tokens positions (summed over the step's tokens). */
+struct calib_work calib_work_of(const struct eng_config *c, eng_dtype t, double n_tok, double n_logits,
+                                double ctx_tokens);
+
+/* One timed step. */
+struct calib_meas {
+	int prefill;               /* 1 prefill, 0 decode */
+	char shape[32];            /* shape name */
+	struct eng_config cfg;
+	eng_dtype dtype;
+	int batch, context, prompt;
+	double seconds;            /* median step time */
+	double bw_gbs;             /* bandwidth probe beside it */
+	struct calib_work work;
+};
+
+/* Fits t = a + b bytes/BW + c flops/peak + d kv_tokens (GSL weighted least
+ * squares, weights 1/t^2 so that the relative error is minimised).
+ * coef = {a [s], b [1], c [1], d [s/token]}; *rel_rms the relative RMS error. */
+eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms);
+double calib_predict(const double coef[4], const struct calib_work *w, double bw_gbs, double peak_gflops);
+
+/* A calibration run. */
+struct calib_params {
+	int n_threads;
+	int quick;                 /* fewer points and smaller shapes */
+	FILE *log;                 /* progress lines, or NULL */
+	int n_shapes;              /* 0: the defaults */
+	const struct eng_config *shapes;
+	const char *const *shape_names;
+};
+/* Measures, fits and writes the profile to path (JSON, docs/engine.md). */
+eng_status calib_run(const struct calib_params *p, const char *path, char *err, size_t err_len);
+
+/* A profile: what the simulator loads to price engine steps. */
+struct eng_profile;
+ENG_MUST_CHECK eng_status eng_profile_load(struct eng_profile **out, const char *path, char *err,
+                                           size_t err_len);
+void eng_profile_free(struct eng_profile *p);
+/* One step's batch for prediction. */
+struct eng_step_desc {
+	int n_prefill_tokens;      /* prompt tokens in the step */
+	int n_decode_seqs;         /* sequences decoding one token each */
+	double ctx_tokens;         /* total context positions the step's attention reads */
+	struct eng_config model;
+	eng_dtype dtype;
+};
+/* Predicted seconds for the step on hardware class hw (NULL or "measured":
+ * the machine that was calibrated); -1 if the class is unknown. */
+double eng_profile_predict(const struct eng_profile *p, const struct eng_step_desc *d, const char *hw);
+/* Number of hardware classes and their names (0 is "measured"). */
+int eng_profile_n_classes(const struct eng_profile *p);
+const char *eng_profile_class(const struct eng_profile *p, int i);
+
+#endif
+
+/* ---------------------------------------------------------------- timed runs */
+
+/* Median seconds of one decode step of `batch` sequences at context ctx
+ * (each filled to ctx positions first, untimed), over `steps` steps. */
+ENG_MUST_CHECK eng_status calib_time_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec);
+/* Median seconds of prefilling `batch` sequences of n_prompt tokens in one step. */
+ENG_MUST_CHECK eng_status calib_time_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec);
+double calib_now(void);

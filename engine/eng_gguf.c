@@ -1,0 +1,731 @@
+/* eng_gguf.c — GGUF v3 and llama2.c model files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eng_gguf.h"
+#include "eng_model.h"
+
+/* ---------------------------------------------------------------- mapping */
+
+struct map {
+	const uint8_t *p;
+	size_t n;
+};
+
+static eng_status map_file(struct map *m, const char *path, char *err, size_t err_len)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return m_err(ENG_EIO, err, err_len, "%s: cannot open: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return m_err(ENG_EIO, err, err_len, "%s: not a regular file", path);
+	}
+	m->n = (size_t)st.st_size;
+	if (m->n == 0) {
+		close(fd);
+		return m_err(ENG_EFORMAT, err, err_len, "%s: empty file", path);
+	}
+	void *p = mmap(NULL, m->n, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return m_err(ENG_EIO, err, err_len, "%s: cannot map: %s", path, strerror(errno));
+	m->p = p;
+	return ENG_OK;
+}
+
+static void unmap_file(struct map *m)
+{
+	if (m->p)
+		munmap((void *)m->p, m->n);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+struct rd {
+	const uint8_t *p;
+	size_t n, off;
+	int bad;              /* set by the first read past the end */
+};
+
+static int rd_bytes(struct rd *r, void *dst, size_t k)
+{
+	if (r->bad || k > r->n - r->off) {
+		r->bad = 1;
+		return -1;
+	}
+	if (dst)
+		memcpy(dst, r->p + r->off, k);
+	r->off += k;
+	return 0;
+}
+
+static uint32_t rd_u32(struct rd *r)
+{
+	uint32_t v = 0;
+	rd_bytes(r, &v, 4);
+	return v;
+}
+
+static uint64_t rd_u64(struct rd *r)
+{
+	uint64_t v = 0;
+	rd_bytes(r, &v, 8);
+	return v;
+}
+
+/* A string's bytes (not terminated) and length. */
+static const char *rd_str(struct rd *r, uint64_t *len)
+{
+	*len = rd_u64(r);
+	const char *s = (const char *)r->p + r->off;
+	if (r->bad || *len > r->n - r->off) {
+		r->bad = 1;
+		*len = 0;
+		return "";
+	}
+	r->off += *len;
+	return s;
+}
+
+static size_t type_size(uint32_t t)
+{
+	static const size_t sz[] = { 1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8 };
+	return t < sizeof sz / sizeof *sz ? sz[t] : 0;
+}
+
+/* Skips one value; -1 on a bad type or nesting too deep. */
+static int skip_value(struct rd *r, uint32_t t, int depth)
+{
+	uint64_t len;
+	if (depth > 4)
+		return -1;
+	if (t == GGUF_STRING) {
+		rd_str(r, &len);
+		return r->bad ? -1 : 0;
+	}
+	if (t == GGUF_ARRAY) {
+		uint32_t et = rd_u32(r);
+		uint64_t cnt = rd_u64(r);
+		if (r->bad)
+			return -1;
+		if (type_size(et)) {
+			if (cnt > (r->n - r->off) / type_size(et))
+				return r->bad = 1, -1;
+			r->off += cnt * type_size(et);
+			return 0;
+		}
+		for (uint64_t i = 0; i < cnt; i++)
+			if (skip_value(r, et, depth + 1))
+				return -1;
+		return 0;
+	}
+	if (!type_size(t))
+		return -1;
+	return rd_bytes(r, NULL, type_size(t));
+}
+
+/* Reads a scalar number of any numeric type as double; -1 if not numeric. */
+static int rd_number(struct rd *r, uint32_t t, double *v)
+{
+	union { uint8_t u8; int8_t i8; uint16_t u16; int16_t i16; uint32_t u32; int32_t i32; float f32;
+	        uint64_t u64; int64_t i64; double f64; } x;
+	if (t == GGUF_STRING || t == GGUF_ARRAY || t == GGUF_BOOL || !type_size(t))
+		return -1;
+	if (rd_bytes(r, &x, type_size(t)))
+		return -1;
+	switch (t) {
+	case GGUF_U8: *v = x.u8; break;
+	case GGUF_I8: *v = x.i8; break;
+	case GGUF_U16: *v = x.u16; break;
+	case GGUF_I16: *v = x.i16; break;
+	case GGUF_U32: *v = x.u32; break;
+	case GGUF_I32: *v = x.i32; break;
+	case GGUF_F32: *v = x.f32; break;
+	case GGUF_U64: *v = (double)x.u64; break;
+	case GGUF_I64: *v = (double)x.i64; break;
+	case GGUF_F64: *v = x.f64; break;
+	}
+	return 0;
+}
+
+static int str_eq(const char *s, uint64_t len, const char *lit)
+{
+	return strlen(lit) == len && !memcmp(s, lit, len);
+}
+
+struct tinfo {
+	char name[96];
+	uint32_t n_dims;
+	uint64_t ne[4];
+	uint32_t type;
+	uint64_t offset;
+};
+
+static const char *ggml_type_name(uint32_t t)
+{
+	switch (t) {
+	case 0: return "f32";
+	case 1: return "f16";
+	case 2: return "q4_0";
+	case 3: return "q4_1";
+	case 6: return "q5_0";
+	case 7: return "q5_1";
+	case 8: return "q8_0";
+	case 10: return "q2_k";
+	case 11: return "q3_k";
+	case 12: return "q4_k";
+	case 13: return "q5_k";
+	case 14: return "q6_k";
+	case 30: return "bf16";
+	}
+	return "unknown";
+}
+
+static int supported_type(uint32_t t)
+{
+	return t == ENG_F32 || t == ENG_F16 || t == ENG_Q8_0 || t == ENG_Q4_0;
+}
+
+struct gguf {
+	const char *path;
+	struct map map;
+	struct tinfo *t;
+	uint64_t n_t;
+	size_t data_off;
+	char *err;
+	size_t err_len;
+};
+
+/* Finds a tensor, checks its shape (cols, rows) and type; fills src. */
+static eng_status want(struct gguf *g, const char *name, uint64_t cols, uint64_t rows, int optional,
+                       struct m_src *src)
+{
+	for (uint64_t i = 0; i < g->n_t; i++) {
+		const struct tinfo *t = &g->t[i];
+		if (strcmp(t->name, name))
+			continue;
+		uint64_t n1 = t->n_dims > 1 ? t->ne[1] : 1;
+		for (uint32_t d = 2; d < t->n_dims; d++)
+			n1 *= t->ne[d];
+		if (t->ne[0] != cols || n1 != rows)
+			return m_err(ENG_EFORMAT, g->err, g->err_len,
+			             "%s: tensor '%s' has shape [%llu, %llu], expected [%llu, %llu]", g->path, name,
+			             (unsigned long long)t->ne[0], (unsigned long long)n1, (unsigned long long)cols,
+			             (unsigned long long)rows);
+		if (!supported_type(t->type))
+			return m_err(ENG_EFORMAT, g->err, g->err_len,
+			             "%s: tensor '%s' has type %s (%u); supported: f32, f16, q8_0, q4_0", g->path, name,
+			             ggml_type_name(t->type), t->type);
+		if ((t->type == ENG_Q8_0 || t->type == ENG_Q4_0) && cols % 32)
+			return m_err(ENG_EFORMAT, g->err, g->err_len, "%s: tensor '%s': %llu columns is not a multiple of 32",
+			             g->path, name, (unsigned long long)cols);
+		size_t bytes = eng_dtype_bytes((eng_dtype)t->type, (size_t)cols) * (size_t)rows;
+		size_t start = g->data_off + (size_t)t->offset;
+		if (t->offset > g->map.n || start < g->data_off || start > g->map.n || bytes > g->map.n - start)
+			return m_err(ENG_EFORMAT, g->err, g->err_len,
+			             "%s: truncated: tensor '%s' needs bytes %zu..%zu, the file has %zu", g->path, name,
+			             start, start + bytes, g->map.n);
+		src->type = (eng_dtype)t->type;
+		src->data = g->map.p + start;
+		return ENG_OK;
+	}
+	if (optional)
+		return ENG_EINVAL;
+	return m_err(ENG_EFORMAT, g->err, g->err_len, "%s: tensor '%s' is missing", g->path, name);
+}
+
+static eng_status load_gguf(eng_model **out, struct gguf *g, const struct eng_load_params *lp)
+{
+	char *err = g->err;
+	size_t err_len = g->err_len;
+	const char *path = g->path;
+	struct rd r = { .p = g->map.p, .n = g->map.n };
+	uint32_t magic = rd_u32(&r), version = rd_u32(&r);
+	uint64_t n_t = rd_u64(&r), n_kv = rd_u64(&r);
+	if (r.bad)
+		return m_err(ENG_EFORMAT, err, err_len, "%s: truncated GGUF header (%zu bytes)", path, g->map.n);
+	(void)magic;
+	if (version != GGUF_VERSION)
+		return m_err(ENG_EFORMAT, err, err_len, "%s: GGUF version %u is not supported (need 3)", path, version);
+	if (n_t > 1u << 20 || n_kv > 1u << 20)
+		return m_err(ENG_EFORMAT, err, err_len, "%s: implausible counts: %llu tensors, %llu metadata keys",
+		             path, (unsigned long long)n_t, (unsigned long long)n_kv);
+	struct eng_config cf = { 0 };
+	double v = 0;
+	int have_arch = 0;
+	uint64_t alignment = GGUF_DEFAULT_ALIGNMENT;
+	static const struct { const char *key; size_t off; } ikeys[] = {
+		{ "llama.embedding_length", offsetof(struct eng_config, dim) },
+		{ "llama.block_count", offsetof(struct eng_config, n_layers) },
+		{ "llama.attention.head_count", offsetof(struct eng_config, n_heads) },
+		{ "llama.attention.head_count_kv", offsetof(struct eng_config, n_kv_heads) },
+		{ "llama.feed_forward_length", offsetof(struct eng_config, hidden_dim) },
+		{ "llama.context_length", offsetof(struct eng_config, seq_len) },
+	};
+	for (uint64_t i = 0; i < n_kv; i++) {
+		uint64_t kl;
+		const char *key = rd_str(&r, &kl);
+		uint32_t t = rd_u32(&r);
+		if (r.bad)
+			return m_err(ENG_EFORMAT, err, err_len, "%s: truncated in metadata key %llu of %llu", path,
+			             (unsigned long long)i, (unsigned long long)n_kv);
+		size_t k;
+		for (k = 0; k < sizeof ikeys / sizeof *ikeys; k++)
+			if (str_eq(key, kl, ikeys[k].key))
+				break;
+		if (k < sizeof ikeys / sizeof *ikeys || str_eq(key, kl, "general.alignment") ||
+		    str_eq(key, kl, "llama.rope.freq_base") || str_eq(key, kl, "llama.attention.layer_norm_rms_epsilon")) {
+			if (rd_number(&r, t, &v))
+				return m_err(ENG_EFORMAT, err, err_len, "%s: metadata '%.*s': expected a number, got type %u",
+				             path, (int)kl, key, t);
+			if (k < sizeof ikeys / sizeof *ikeys) {
+				if (!(v > 0 && v < (1 << 30)))
+					return m_err(ENG_EFORMAT, err, err_len, "%s: metadata '%.*s' = %g is out of range", path,
+					             (int)kl, key, v);
+				*(int *)((char *)&cf + ikeys[k].off) = (int)v;
+			} else if (str_eq(key, kl, "general.alignment")) {
+				if (!(v >= 1 && v <= 65536) || ((uint64_t)v & ((uint64_t)v - 1)))
+					return m_err(ENG_EFORMAT, err, err_len, "%s: general.alignment %g is not a power of two",
+					             path, v);
+				alignment = (uint64_t)v;
+			} else if (str_eq(key, kl, "llama.rope.freq_base")) {
+				cf.rope_theta = (float)v;
+			} else {
+				cf.norm_eps = (float)v;
+			}
+		} else if (str_eq(key, kl, "general.architecture")) {
+			uint64_t sl;
+			const char *s = t == GGUF_STRING ? rd_str(&r, &sl) : NULL;
+			if (!s || r.bad)
+				return m_err(ENG_EFORMAT, err, err_len, "%s: general.architecture is not a string", path);
+			if (!str_eq(s, sl, "llama"))
+				return m_err(ENG_EFORMAT, err, err_len, "%s: architecture '%.*s' is not supported (need llama)",
+				             path, (int)(sl > 64 ? 64 : sl), s);
+			have_arch = 1;
+		} else if (skip_value(&r, t, 0)) {
+			return m_err(ENG_EFORMAT, err, err_len, "%s: metadata '%.*s': bad or truncated value of type %u",
+			             path, (int)(kl > 80 ? 80 : kl), key, t);
+		}
+	}
+	if (!have_arch)
+		return m_err(ENG_EFORMAT, err, err_len, "%s: general.architecture is missing", path);
+	if (!cf.n_kv_heads)
+		cf.n_kv_heads = cf.n_heads;
+	if (!cf.dim || !cf.n_layers || !cf.n_heads || !cf.hidden_dim || !cf.seq_len)
+		return m_err(ENG_EFORMAT, err, err_len,
+		             "%s: llama metadata incomplete (embedding_length, block_count, attention.head_count, "
+		             "feed_forward_length and context_length are required)", path);
+	g->n_t = n_t;
+	g->t = calloc(n_t ? n_t : 1, sizeof *g->t);
+	if (!g->t)
+		return m_err(ENG_ENOMEM, err, err_len, "%s: out of memory", path);
+	for (uint64_t i = 0; i < n_t; i++) {
+		struct tinfo *t = &g->t[i];
+		uint64_t nl;
+		const char *name = rd_str(&r, &nl);
+		t->n_dims = rd_u32(&r);
+		if (r.bad || t->n_dims < 1 || t->n_dims > 4)
+			return m_err(ENG_EFORMAT, err, err_len, "%s: tensor info %llu: %s", path, (unsigned long long)i,
+			             r.bad ? "truncated" : "dimension count outside 1..4");
+		for (uint32_t d = 0; d < t->n_dims; d++)
+			t->ne[d] = rd_u64(&r);
+		t->type = rd_u32(&r);
+		t->offset = rd_u64(&r);
+		if (r.bad)
+			return m_err(ENG_EFORMAT, err, err_len, "%s: truncated in tensor info %llu", path, (unsigned long long)i);
+		if (nl >= sizeof t->name)
+			return m_err(ENG_EFORMAT, err, err_len, "%s: tensor %llu: name of %llu bytes is too long", path,
+			             (unsigned long long)i, (unsigned long long)nl);
+		memcpy(t->name, name, nl);
+		if (t->offset % alignment)
+			return m_err(ENG_EFORMAT, err, err_len, "%s: tensor '%s': offset %llu is not aligned to %llu", path,
+			             t->name, (unsigned long long)t->offset, (unsigned long long)alignment);
+	}
+	g->data_off = (r.off + alignment - 1) / alignment * alignment;
+	/* vocabulary size from the embedding's shape */
+	struct m_src emb, onorm, cls, ln1, ln2, wq, wk, wv, wo, w1, w2, w3;
+	for (uint64_t i = 0; i < n_t; i++)
+		if (!strcmp(g->t[i].name, "token_embd.weight") && g->t[i].n_dims >= 2 && g->t[i].ne[1] < (1u << 24))
+			cf.vocab_size = (int)g->t[i].ne[1];
+	eng_status s;
+	if (!cf.vocab_size)
+		return m_err(ENG_EFORMAT, err, err_len, "%s: tensor 'token_embd.weight' is missing or not 2-d", path);
+	if ((s = eng_config_check(&cf, ENG_F32, err, err_len))) {
+		char tmp[ENG_ERR_LEN];
+		snprintf(tmp, sizeof tmp, "%s", err);
+		return m_err(ENG_EFORMAT, err, err_len, "%s: bad model shape: %s", path, tmp);
+	}
+	int hs = cf.dim / cf.n_heads, kvd = cf.n_kv_heads * hs;
+	if ((s = want(g, "token_embd.weight", cf.dim, cf.vocab_size, 0, &emb)) ||
+	    (s = want(g, "output_norm.weight", cf.dim, 1, 0, &onorm)))
+		return s;
+	s = want(g, "output.weight", cf.dim, cf.vocab_size, 1, &cls);
+	if (s == ENG_EINVAL)
+		cls = emb;    /* tied embeddings */
+	else if (s)
+		return s;
+	char nm[96];
+	if ((s = want(g, (snprintf(nm, sizeof nm, "blk.0.attn_q.weight"), nm), cf.dim, cf.dim, 0, &wq)))
+		return s;
+	eng_dtype dt = lp && lp->convert ? lp->dtype : wq.type;
+	if ((s = eng_config_check(&cf, dt, err, err_len)))
+		return s;
+	eng_model *m;
+	if ((s = m_alloc(&m, &cf, dt)))
+		return m_err(s, err, err_len, "%s: out of memory", path);
+	for (int l = 0; l < cf.n_layers && !s; l++) {
+#define T(field, name, c, rws) (s = want(g, (snprintf(nm, sizeof nm, "blk.%d." name ".weight", l), nm), c, rws, 0, &field))
+		if (T(ln1, "attn_norm", cf.dim, 1) || T(ln2, "ffn_norm", cf.dim, 1) || T(wq, "attn_q", cf.dim, cf.dim) ||
+		    T(wk, "attn_k", cf.dim, kvd) || T(wv, "attn_v", cf.dim, kvd) || T(wo, "attn_output", cf.dim, cf.dim) ||
+		    T(w1, "ffn_gate", cf.dim, cf.hidden_dim) || T(w2, "ffn_down", cf.hidden_dim, cf.dim) ||
+		    T(w3, "ffn_up", cf.dim, cf.hidden_dim))
+			break;
+#undef T
+		if ((s = m_set_layer(m, l, ln1, ln2, wq, wk, wv, wo, w1, w2, w3)))
+			m_err(s, err, err_len, "%s: out of memory", path);
+	}
+	if (!s && (s = m_set_globals(m, emb, onorm, cls)))
+		m_err(s, err, err_len, "%s: out of memory", path);
+	if (s) {
+		eng_model_free(m);
+		return s;
+	}
+	*out = m;
+	return ENG_OK;
+}
+
+/* ---------------------------------------------------------------- llama2.c */
+
+static eng_status load_llama2c(eng_model **out, const char *path, const struct map *mp,
+                               const struct eng_load_params *lp, char *err, size_t err_len)
+{
+	int32_t h[7];
+	if (mp->n < sizeof h)
+		return m_err(ENG_EFORMAT, err, err_len, "%s: too short for a llama2.c header (%zu bytes)", path, mp->n);
+	memcpy(h, mp->p, sizeof h);
+	int shared = h[5] > 0;
+	struct eng_config cf = { .dim = h[0], .hidden_dim = h[1], .n_layers = h[2], .n_heads = h[3],
+	                         .n_kv_heads = h[4], .vocab_size = h[5] < 0 ? -h[5] : h[5], .seq_len = h[6] };
+	char why[ENG_ERR_LEN];
+	if (h[5] == INT32_MIN || eng_config_check(&cf, ENG_F32, why, sizeof why))
+		return m_err(ENG_EFORMAT, err, err_len, "%s: not a GGUF file, and not a valid llama2.c header: %s", path,
+		             h[5] == INT32_MIN ? "bad vocabulary size" : why);
+	size_t dim = (size_t)cf.dim, hid = (size_t)cf.hidden_dim, L = (size_t)cf.n_layers, V = (size_t)cf.vocab_size;
+	size_t hs = dim / (size_t)cf.n_heads, kvd = (size_t)cf.n_kv_heads * hs;
+	size_t floats = V * dim + L * dim * 2 + L * dim * (2 * dim + 2 * kvd) + L * 3 * dim * hid + dim +
+	                (size_t)cf.seq_len * hs + (shared ? 0 : V * dim);
+	if (mp->n < sizeof h + floats * 4)
+		return m_err(ENG_EFORMAT, err, err_len, "%s: truncated llama2.c checkpoint: %zu bytes, the header's shape "
+		             "needs %zu", path, mp->n, sizeof h + floats * 4);
+	eng_dtype dt = lp && lp->convert ? lp->dtype : ENG_F32;
+	eng_status s;
+	if ((s = eng_config_check(&cf, dt, err, err_len)))
+		return s;
+	const float *f = (const float *)(mp->p + sizeof h);
+	const float *emb = f, *rms_att = emb + V * dim, *wq = rms_att + L * dim, *wk = wq + L * dim * dim,
+	            *wv = wk + L * dim * kvd, *wo = wv + L * dim * kvd, *rms_ffn = wo + L * dim * dim,
+	            *w1 = rms_ffn + L * dim, *w2 = w1 + L * dim * hid, *w3 = w2 + L * dim * hid,
+	            *rms_final = w3 + L * dim * hid, *cls = shared ? emb : rms_final + dim + (size_t)cf.seq_len * hs;
+	eng_model *m;
+	if ((s = m_alloc(&m, &cf, dt)))
+		return m_err(s, err, err_len, "%s: out of memory", path);
+#define F(p) ((struct m_src){ ENG_F32, (p) })
+	for (size_t l = 0; l < L && !s; l++)
+		s = m_set_layer(m, (int)l, F(rms_att + l * dim), F(rms_ffn + l * dim), F(wq + l * dim * dim),
+		                F(wk + l * dim * kvd), F(wv + l * dim * kvd), F(wo + l * dim * dim), F(w1 + l * dim * hid),
+		                F(w2 + l * dim * hid), F(w3 + l * dim * hid));
+	if (!s)
+		s = m_set_globals(m, F(emb), F(rms_final), F(cls));
+#undef F
+	if (s) {
+		eng_model_free(m);
+		return m_err(s, err, err_len, "%s: out of memory", path);
+	}
+	*out = m;
+	return ENG_OK;
+}
+
+eng_status eng_model_load(eng_model **out, const char *path, const struct eng_load_params *params,
+                          char *err, size_t err_len)
+{
+	struct gguf g = { .path = path, .err = err, .err_len = err_len };
+	eng_status s = map_file(&g.map, path, err, err_len);
+	if (s)
+		return s;
+	uint32_t magic = 0;
+	if (g.map.n >= 4)
+		memcpy(&magic, g.map.p, 4);
+	if (magic == GGUF_MAGIC)
+		s = load_gguf(out, &g, params);
+	else
+		s = load_llama2c(out, path, &g.map, params, err, err_len);
+	free(g.t);
+	unmap_file(&g.map);
+	return s;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+struct wr {
+	FILE *f;
+	uint64_t off;
+	int bad;
+};
+
+static void w_bytes(struct wr *w, const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, w->f) != n)
+		w->bad = 1;
+	w->off += n;
+}
+
+static void w_u32(struct wr *w, uint32_t v) { w_bytes(w, &v, 4); }
+static void w_u64(struct wr *w, uint64_t v) { w_bytes(w, &v, 8); }
+static void w_f32(struct wr *w, float v) { w_bytes(w, &v, 4); }
+
+static void w_str(struct wr *w, const char *s)
+{
+	w_u64(w, strlen(s));
+	w_bytes(w, s, strlen(s));
+}
+
+static void w_kv_u32(struct wr *w, const char *k, uint32_t v)
+{
+	w_str(w, k);
+	w_u32(w, GGUF_U32);
+	w_u32(w, v);
+}
+
+static void w_kv_f32(struct wr *w, const char *k, float v)
+{
+	w_str(w, k);
+	w_u32(w, GGUF_F32);
+	w_f32(w, v);
+}
+
+static void w_kv_str(struct wr *w, const char *k, const char *v)
+{
+	w_str(w, k);
+	w_u32(w, GGUF_STRING);
+	w_str(w, v);
+}
+
+static void w_pad(struct wr *w, uint64_t align)
+{
+	static const uint8_t zero[64];
+	uint64_t pad = (align - w->off % align) % align;
+	w_bytes(w, zero, (size_t)pad);
+}
+
+/* Placeholder vocabulary: <unk>, <s>, </s>, byte tokens, then "t<id>", so that
+ * other engines accept the file (their tokenizers need one). */
+static void token_text(int id, char *buf, size_t n)
+{
+	if (id == 0)
+		snprintf(buf, n, "<unk>");
+	else if (id == 1)
+		snprintf(buf, n, "<s>");
+	else if (id == 2)
+		snprintf(buf, n, "</s>");
+	else if (id < 3 + 256)
+		snprintf(buf, n, "<0x%02X>", id - 3);
+	else
+		snprintf(buf, n, "t%d", id);
+}
+
+struct wtensor {
+	char name[64];
+	enum m_tensor which;
+	int layer;
+	int rows, cols;
+	eng_dtype type;
+	uint64_t offset;
+};
+
+eng_status eng_model_save_gguf(const eng_model *m, const char *path, char *err, size_t err_len)
+{
+	const struct eng_config *c = &m->cfg;
+	int n_t = 3 + 9 * c->n_layers;
+	struct wtensor *t = calloc((size_t)n_t, sizeof *t);
+	if (!t)
+		return m_err(ENG_ENOMEM, err, err_len, "%s: out of memory", path);
+	static const struct { enum m_tensor w; const char *name; } per_layer[] = {
+		{ MT_ATTN_NORM, "attn_norm" }, { MT_WQ, "attn_q" }, { MT_WK, "attn_k" }, { MT_WV, "attn_v" },
+		{ MT_WO, "attn_output" }, { MT_FFN_NORM, "ffn_norm" }, { MT_W1, "ffn_gate" }, { MT_W2, "ffn_down" },
+		{ MT_W3, "ffn_up" },
+	};
+	int k = 0;
+	t[k++] = (struct wtensor){ "token_embd.weight", MT_EMBED, 0, 0, 0, 0, 0 };
+	for (int l = 0; l < c->n_layers; l++)
+		for (int i = 0; i < 9; i++) {
+			t[k] = (struct wtensor){ "", per_layer[i].w, l, 0, 0, 0, 0 };
+			snprintf(t[k++].name, sizeof t->name, "blk.%d.%s.weight", l, per_layer[i].name);
+		}
+	t[k++] = (struct wtensor){ "output_norm.weight", MT_OUT_NORM, 0, 0, 0, 0, 0 };
+	t[k++] = (struct wtensor){ "output.weight", MT_CLS, 0, 0, 0, 0, 0 };
+	uint64_t off = 0, max_bytes = 0;
+	for (int i = 0; i < n_t; i++) {
+		m_tensor_shape(m, t[i].which, &t[i].rows, &t[i].cols, &t[i].type);
+		t[i].offset = off;
+		uint64_t b = eng_dtype_bytes(t[i].type, (size_t)t[i].rows * (size_t)t[i].cols);
+		max_bytes = b > max_bytes ? b : max_bytes;
+		off += (b + GGUF_DEFAULT_ALIGNMENT - 1) / GGUF_DEFAULT_ALIGNMENT * GGUF_DEFAULT_ALIGNMENT;
+	}
+	void *buf = malloc(max_bytes);
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!buf || !f) {
+		eng_status s = !f ? m_err(ENG_EIO, err, err_len, "%s: cannot create: %s", path, strerror(errno))
+		                  : m_err(ENG_ENOMEM, err, err_len, "%s: out of memory", path);
+		if (f)
+			fclose(f);
+		free(buf);
+		free(t);
+		return s;
+	}
+	struct wr w = { .f = f };
+	static const uint32_t file_type[] = { [ENG_F32] = 0, [ENG_F16] = 1, [ENG_Q4_0] = 2, [ENG_Q8_0] = 7 };
+	w_u32(&w, GGUF_MAGIC);
+	w_u32(&w, GGUF_VERSION);
+	w_u64(&w, (uint64_t)n_t);
+	w_u64(&w, 21);   /* metadata keys below */
+	w_kv_str(&w, "general.architecture", "llama");
+	w_kv_str(&w, "general.name", "dais-engine");
+	w_kv_u32(&w, "general.alignment", GGUF_DEFAULT_ALIGNMENT);
+	w_kv_u32(&w, "general.file_type", file_type[m->type]);
+	w_kv_u32(&w, "llama.context_length", (uint32_t)c->seq_len);
+	w_kv_u32(&w, "llama.embedding_length", (uint32_t)c->dim);
+	w_kv_u32(&w, "llama.block_count", (uint32_t)c->n_layers);
+	w_kv_u32(&w, "llama.feed_forward_length", (uint32_t)c->hidden_dim);
+	w_kv_u32(&w, "llama.attention.head_count", (uint32_t)c->n_heads);
+	w_kv_u32(&w, "llama.attention.head_count_kv", (uint32_t)c->n_kv_heads);
+	w_kv_u32(&w, "llama.rope.dimension_count", (uint32_t)(c->dim / c->n_heads));
+	w_kv_u32(&w, "llama.vocab_size", (uint32_t)c->vocab_size);
+	w_kv_f32(&w, "llama.rope.freq_base", c->rope_theta);
+	w_kv_f32(&w, "llama.attention.layer_norm_rms_epsilon", c->norm_eps);
+	w_kv_str(&w, "tokenizer.ggml.model", "llama");
+	w_kv_u32(&w, "tokenizer.ggml.bos_token_id", 1);
+	w_kv_u32(&w, "tokenizer.ggml.eos_token_id", 2);
+	w_kv_u32(&w, "tokenizer.ggml.unknown_token_id", 0);
+	char tok[32];
+	w_str(&w, "tokenizer.ggml.tokens");
+	w_u32(&w, GGUF_ARRAY);
+	w_u32(&w, GGUF_STRING);
+	w_u64(&w, (uint64_t)c->vocab_size);
+	for (int i = 0; i < c->vocab_size; i++) {
+		token_text(i, tok, sizeof tok);
+		w_str(&w, tok);
+	}
+	w_str(&w, "tokenizer.ggml.scores");
+	w_u32(&w, GGUF_ARRAY);
+	w_u32(&w, GGUF_F32);
+	w_u64(&w, (uint64_t)c->vocab_size);
+	for (int i = 0; i < c->vocab_size; i++)
+		w_f32(&w, i < 259 ? 0.0f : -(float)i);
+	/* token types: 1 normal, 2 unknown, 3 control, 6 byte */
+	w_str(&w, "tokenizer.ggml.token_type");
+	w_u32(&w, GGUF_ARRAY);
+	w_u32(&w, GGUF_I32);
+	w_u64(&w, (uint64_t)c->vocab_size);
+	for (int i = 0; i < c->vocab_size; i++)
+		w_u32(&w, i == 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1);
+	for (int i = 0; i < n_t; i++) {
+		w_str(&w, t[i].name);
+		w_u32(&w, 2);
+		w_u64(&w, (uint64_t)t[i].cols);
+		w_u64(&w, (uint64_t)t[i].rows);
+		w_u32(&w, (uint32_t)t[i].type);
+		w_u64(&w, t[i].offset);
+	}
+	w_pad(&w, GGUF_DEFAULT_ALIGNMENT);
+	uint64_t data0 = w.off;
+	eng_status s = ENG_OK;
+	for (int i = 0; i < n_t && !s && !w.bad; i++) {
+		w_pad(&w, GGUF_DEFAULT_ALIGNMENT);
+		if (w.off - data0 != t[i].offset)
+			s = ENG_EIO;
+		else if (!(s = m_tensor_get(m, t[i].which, t[i].layer, buf)))
+			w_bytes(&w, buf, eng_dtype_bytes(t[i].type, (size_t)t[i].rows * (size_t)t[i].cols));
+	}
+	if (fclose(f))
+		w.bad = 1;
+	free(buf);
+	free(t);
+	if (!s && !w.bad && rename(tmp, path))
+		w.bad = 1;
+	if (s || w.bad) {
+		remove(tmp);
+		return m_err(s == ENG_ENOMEM ? s : ENG_EIO, err, err_len, "%s: write failed: %s", path,
+		             s == ENG_ENOMEM ? "out of memory" : strerror(errno));
+	}
+	return ENG_OK;
+}
+
+eng_status eng_model_save_llama2c(const eng_model *m, const char *path, char *err, size_t err_len)
+{
+	const struct eng_config *c = &m->cfg;
+	int32_t h[7] = { c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads, -c->vocab_size, c->seq_len };
+	size_t big = (size_t)c->dim * (size_t)(c->vocab_size > c->hidden_dim ? c->vocab_size : c->hidden_dim);
+	if ((size_t)c->dim * c->dim > big)
+		big = (size_t)c->dim * c->dim;
+	float *buf = malloc(big * sizeof(float));
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!buf || !f) {
+		if (f)
+			fclose(f);
+		free(buf);
+		return f ? m_err(ENG_ENOMEM, err, err_len, "%s: out of memory", path)
+		         : m_err(ENG_EIO, err, err_len, "%s: cannot create: %s", path, strerror(errno));
+	}
+	struct wr w = { .f = f };
+	w_bytes(&w, h, sizeof h);
+	eng_status s = ENG_OK;
+	/* order of llama2.c's TransformerWeights; each group holds all layers */
+	static const enum m_tensor groups[] = { MT_ATTN_NORM, MT_WQ, MT_WK, MT_WV, MT_WO, MT_FFN_NORM, MT_W1, MT_W2, MT_W3 };
+	int rows, cols;
+	eng_dtype t;
+	m_tensor_shape(m, MT_EMBED, &rows, &cols, &t);
+	if (!(s = m_tensor_get_f32(m, MT_EMBED, 0, buf)))
+		w_bytes(&w, buf, sizeof(float) * (size_t)rows * cols);
+	for (size_t g = 0; g < sizeof groups / sizeof *groups && !s; g++)
+		for (int l = 0; l < c->n_layers && !s; l++) {
+			m_tensor_shape(m, groups[g], &rows, &cols, &t);
+			if (!(s = m_tensor_get_f32(m, groups[g], l, buf)))
+				w_bytes(&w, buf, sizeof(float) * (size_t)rows * cols);
+		}
+	if (!s && !(s = m_tensor_get_f32(m, MT_OUT_NORM, 0, buf)))
+		w_bytes(&w, buf, sizeof(float) * (size_t)c->dim);
+	/* freq_cis_real and freq_cis_imag: unused by the engine, kept for the layout */
+	int hs = c->dim / c->n_heads;
+	for (int part = 0; part < 2 && !s; part++)
+		for (int p = 0; p < c->seq_len; p++)
+			for (int i = 0; i < hs / 2; i++) {
+				float a = p * (1.0f / powf(c->rope_theta, (float)(2 * i) / (float)hs));
+				w_f32(&w, part ? sinf(a) : cosf(a));
+			}
+	if (!s && !(s = m_tensor_get_f32(m, MT_CLS, 0, buf)))
+		w_bytes(&w, buf, sizeof(float) * (size_t)c->vocab_size * c->dim);
+	if (fclose(f))
+		w.bad = 1;
+	free(buf);
+	if (!s && !w.bad && rename(tmp, path))
+		w.bad = 1;
+	if (s || w.bad) {
+		remove(tmp);
+		return m_err(s == ENG_ENOMEM ? s : ENG_EIO, err, err_len, "%s: write failed: %s", path,
+		             s == ENG_ENOMEM ? "out of memory" : strerror(errno));
+	}
+	return ENG_OK;
+}
