@@ -286,6 +286,8 @@ struct net {
 	int s_served_m, s_pdec, s_pcen, s_lat, s_nodes, s_pflops, s_cap_tps, s_used_h;
 	int s_nodes_tot, s_util, s_supply, s_minted, s_burned, s_tprice, s_emis_op;
 	int s_fees, s_sub, s_energy, s_amort, s_cutil, s_cload, s_cfee, s_caitx;
+	int s_caish;
+	double ai_cap_share10[CHAIN_MAX];     /* AI tx / capacity at year 10, NaN if beyond */
 	int s_ovh_ver, s_tee, s_tee_ovh, s_settle, s_ordered, s_exited, s_retired;
 	int exhausted[CHAIN_MAX], targeted[CHAIN_MAX];
 	double at_year[3][3];                 /* [year 1/5/10][nodes, PFLOP/s, tokens/s] */
@@ -582,8 +584,12 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			n->at_year[i][0] = nodes_tot;
 			n->at_year[i][1] = pflops;
 			n->at_year[i][2] = cap_tps;
-			if (i == 2)
+			if (i == 2) {
 				n->supply10 = n->to.supply;
+				for (int k = 0; k < n->nk; k++)
+					n->ai_cap_share10[k] = n->co[k].capacity > 0
+						? n->co[k].ai_tx / n->co[k].capacity : 0;
+			}
 		}
 	if (n->day % p->sample_every == 0 || n->day == n->ndays - 1) {
 		struct node_day nd = { 0 };
@@ -611,6 +617,7 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			rec_set(r, n->s_cload, k, n->co[k].load);
 			rec_set(r, n->s_cfee, k, n->co[k].fee_usd);
 			rec_set(r, n->s_caitx, k, n->co[k].ai_tx);
+			rec_set(r, n->s_caish, k, n->co[k].capacity > 0 ? n->co[k].ai_tx / n->co[k].capacity : 0);
 		}
 		rec_set(r, n->s_dem, 0, n->demand_tot);
 		rec_set(r, n->s_trend, 0, n->trend);
@@ -694,6 +701,7 @@ static void declare_series(struct net *n)
 	n->s_cload = rec_series(r, "chain_load", "fraction", n->nk, chn);
 	n->s_cfee = rec_series(r, "chain_base_fee", "USD/tx", n->nk, chn);
 	n->s_caitx = rec_series(r, "chain_ai_tx", "tx/day", n->nk, chn);
+	n->s_caish = rec_series(r, "chain_ai_capacity_share", "fraction", n->nk, chn);
 	n->s_ovh_ver = rec_series(r, "verification_overhead", "factor", 1, NULL);
 	n->s_tee = rec_series(r, "tee_share", "fraction", 1, NULL);
 	n->s_tee_ovh = rec_series(r, "tee_overhead", "factor", 1, NULL);
@@ -715,6 +723,8 @@ static void final_scalars(struct net *n)
 		rec_scalar(r, name, "calendar year", isnan(dx) ? NAN : n->p->start_year + dx / DAYS_PER_YEAR);
 		snprintf(name, sizeof name, "fee_target_day_%s", chain_name(n->ch, k));
 		rec_scalar(r, name, "day", dt);
+		snprintf(name, sizeof name, "ai_capacity_share_year_10_%s", chain_name(n->ch, k));
+		rec_scalar(r, name, "fraction", n->ai_cap_share10[k]);
 	}
 	static const char *const yn[3] = { "1", "5", "10" };
 	for (int i = 0; i < 3; i++) {
@@ -753,6 +763,8 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 		for (int j = 0; j < 3; j++)
 			n->at_year[i][j] = NAN;
 	n->supply10 = NAN;
+	for (int k = 0; k < CHAIN_MAX; k++)
+		n->ai_cap_share10[k] = NAN;
 
 	n->s = sim_alloc();
 	n->rng_dem = rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_DEMAND, 0);
