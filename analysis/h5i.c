@@ -88,6 +88,16 @@ static sim_status load_reps(h5i *f, sim_diag *d)
 		else
 			free(names[i]);
 	}
+	/* Replication order, not name order: rep_10000 comes after rep_9999. */
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i; j > 0; j--) {
+			size_t la = strlen(names[j - 1]), lb = strlen(names[j]);
+			if (la < lb || (la == lb && strcmp(names[j - 1], names[j]) <= 0))
+				break;
+			char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
 	f->reps = names;
 	f->nreps = k;
 	return SIM_OK;

@@ -47,7 +47,7 @@ void h5i_errmsg(char *buf, size_t len);
 hid_t h5i_file(const h5i *f);
 const char *h5i_name(const h5i *f);
 
-/* Replication groups "rep_NNNN" under "/", in name (= replication) order. */
+/* Replication groups "rep_NNNN" under "/", in replication order. */
 int h5i_nreps(const h5i *f);
 const char *h5i_rep_name(const h5i *f, int i);
 

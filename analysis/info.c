@@ -187,6 +187,28 @@ static void print_lines(const struct lines *l, const char *prefix)
 	}
 }
 
+/* "  (key=value, ...)" for the attributes of a group, e.g. a replication's notes. */
+static void print_group_attrs(const h5i *f, const char *path)
+{
+	hid_t g = H5Gopen2(h5i_file(f), path, H5P_DEFAULT);
+	H5O_info_t oi;
+	if (g >= 0 && H5Oget_info(g, &oi) >= 0)
+		for (hsize_t k = 0; k < oi.num_attrs; k++) {
+			char name[256], *v = NULL;
+			if (H5Aget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, k, name, sizeof name,
+			                       H5P_DEFAULT) < 0 ||
+			    h5i_attr_str(f, path, name, &v, NULL) != SIM_OK)
+				continue;
+			printf("%s%s=%s", k ? ", " : "  (", name, v);
+			if (k + 1 == oi.num_attrs)
+				printf(")");
+			free(v);
+		}
+	if (g >= 0)
+		H5Gclose(g);
+	H5Eclear2(H5E_DEFAULT);
+}
+
 static int same_lines(const struct lines *a, const struct lines *b)
 {
 	if (a->n != b->n)
@@ -207,7 +229,9 @@ static void print_reps(const h5i *f)
 	char path[64];
 	snprintf(path, sizeof path, "/%s", h5i_rep_name(f, 0));
 	walk(f, path, strlen(path) + 1, &first);
-	printf("%s/\n", path);
+	printf("%s/", path);
+	print_group_attrs(f, path);
+	printf("\n");
 	print_lines(&first, "");
 	int run = -1; /* start of the current run of same layouts */
 	for (int i = 1; i <= nr; i++) {
