@@ -7,7 +7,8 @@
  *                                   created (UTC ISO 8601), wall_time_s, + any h5o_attr_*
  *   /rep_0000/               attrs: replication, notes from rec_note
  *   /rep_0000/timeseries/t   (n,) float64, attr units
- *   /rep_0000/timeseries/X   (n,) or (n, ncols) float64, attrs units, columns
+ *   /rep_0000/timeseries/X   (n,) float64 for one unnamed column, else (n, ncols);
+ *                            attrs units, and columns (strings) when named
  *   /rep_0000/scalars/X      scalar float64, attr units
  *   /rep_0000/events         compound table (t float64, kind fixed-length string,
  *                            id int64, value float64), attr units (of t); may be empty
@@ -27,7 +28,10 @@
  * h5o_abort (also called by h5o_free on an uncommitted file) removes it.
  * An interrupted run therefore never leaves a partial file at path.  HDF5
  * object timestamps are switched off, so the datasets of two runs with the
- * same scenario and seed are byte-identical.
+ * same scenario and seed are byte-identical (the whole file too when the
+ * root attributes created, host and wall_time_s are the same).  On any error
+ * the caller must still h5o_free (or h5o_abort) the object: that releases
+ * the file inside HDF5, even on a full disk, and removes the temporary.
  */
 #ifndef DAIS_H5O_H
 #define DAIS_H5O_H
