@@ -8,10 +8,12 @@
 
 #include "network.h"
 #include "queue.h"
+#include "serving.h"
 
 /* One row per model type; add new types here. */
 const struct model_type *const model_types[] = {
 	&queue_model_type,
+	&serving_model_type,
 	&network_model_type,
 	NULL
 };
