@@ -42,13 +42,16 @@
  *              (minted - burned, burned tokens are "recycled") crosses
  *              cap*(1 - 2^-k), k = 1, 2, ...; needs a cap;
  *   TABLE      a piecewise-constant schedule of (from_day, tokens_per_day) rows.
- * Every design stops at the cap: minted never exceeds max_emission.
+ * Every design stops at the cap: minted never exceeds max_emission, except
+ * HALVING_ISSUANCE, where the cap bounds the net issuance minted - burned
+ * (burned tokens are re-emitted, as Bittensor recycles them).
  *
  * About the price (enum tok_price): CONSTANT P0; EXP P0 (1+g)^(t/365.25);
  * TABLE linear interpolation of (day, usd) rows, flat beyond the ends;
  * MARKET a clearing model: each day the protocol's token buy flow B (USD:
  * fees paid in tokens, buy-and-burn, new collateral) and sell flow S (tokens:
- * operators sell sell_share of their emission) meet a background market that
+ * operators sell sell_share of their emission and of their token fee income;
+ * released collateral is sold) meet a background market that
  * turns over a share turnover_per_day of the market cap on both sides
  * (L = turnover * supply * P, in USD).  The clearing price is
  *     P* = P * (L + B) / (L + S * P)
