@@ -427,6 +427,9 @@ static void check_ledger(const struct tok_ledger *L)
 sim_status tok_step(tok *t, int day, const struct tok_day_in *in, struct tok_day_out *out)
 {
 	SIM_ASSERT(day == t->next_day);
+	SIM_ASSERT(isfinite(in->fees_usd) && in->fees_usd >= 0);
+	SIM_ASSERT(isfinite(in->active_nodes) && in->active_nodes >= 0);
+	SIM_ASSERT(in->timeouts >= 0 && in->malicious >= 0);
 	const struct tok_params *p = &t->p;
 	const int64_t unit = t->unit;
 	struct tok_ledger L = t->L;        /* work on a copy; commit at the end */

@@ -209,7 +209,8 @@ sim_status tok_check(const struct tok_params *p, const char *src, sim_diag *d) S
 tok *tok_alloc(const struct tok_params *p, sim_diag *d);
 void tok_free(tok *t);  /* NULL is a no-op */
 
-/* Advances one day.  day must be 0 on the first call and grow by one.
+/* Advances one day.  day must be 0 on the first call and grow by one; the
+ * inputs must be finite and >= 0 (asserted).
  * Returns SIM_ERANGE (and changes nothing) when a balance would overflow
  * int64 base units. */
 sim_status tok_step(tok *t, int day, const struct tok_day_in *in,
