@@ -38,7 +38,7 @@ static void set_service(struct dem_service *s, const char *name, double share,
 void dem_defaults(struct dem_params *p)
 {
 	memset(p, 0, sizeof *p);
-	p->start_tokens_per_day = 1e12;
+	p->start_tokens_per_day = 1.5e12;
 	p->growth = DEM_GROWTH_LOGISTIC;
 	p->growth_ooms_per_year = 1.0;
 	p->growth_half_years = 4.0;

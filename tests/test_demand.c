@@ -5,7 +5,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "csv.h"
 #include "demand.h"
+#include "model.h"
 #include "privacy.h"
 #include "rng.h"
 #include "scn.h"
@@ -141,6 +143,44 @@ Test(dem, noise_has_mean_one_and_is_off_at_zero_sigma)
 	p.noise_sigma = 0;
 	cr_assert_eq(dem_noise(&p, &x, r), 1.0);
 	gsl_rng_free(r);
+}
+
+/* The default start level and growth against the provider volumes reported
+ * by the press (data/demand/observed_tokens.csv): each date's sum over
+ * providers is a lower bound on the world; the model must lie between that
+ * bound and 3x it in October 2025, and not below 0.75x any single provider's
+ * figure (Google's mid-2025 counts jump 2x in a month, inflated by reasoning
+ * tokens per the-decoder.com, and sit ~10% above the smooth trend). */
+Test(dem, default_trend_brackets_observed_volumes)
+{
+	struct dem_params p;
+	dem_defaults(&p);
+	sim_diag d;
+	diag_init(&d);
+	char path[512];
+	csv *t = csv_read(model_data_path(path, sizeof path, "data/demand/observed_tokens.csv"), &d);
+	cr_assert_not_null(t, "%s", d.n ? d.msg[0] : "");
+	cr_assert(strstr(csv_source(t), "ai_inference_demand_tokens.csv") != NULL);
+	int cd = csv_require(t, "date", &d), cv = csv_require(t, "tokens_per_day", &d);
+	cr_assert(cd >= 0 && cv >= 0);
+	double sum_oct = 0, y_oct = 0;
+	for (int i = 0; i < csv_nrows(t); i++) {
+		double y, v;
+		cr_assert_eq(csv_year(t, i, cd, &y, &d), SIM_OK);
+		cr_assert_eq(csv_num(t, i, cv, &v, &d), SIM_OK);
+		double model = dem_trend(&p, y - 2024.0);
+		cr_assert_geq(model, 0.75 * v, "%s: model %g far below one provider's %g",
+		              csv_cell(t, i, cd), model, v);
+		if (!strcmp(csv_cell(t, i, cd), "2025-10-15")) {
+			sum_oct += v;
+			y_oct = y;
+		}
+	}
+	double model = dem_trend(&p, y_oct - 2024.0);
+	cr_assert(model >= sum_oct && model <= 3 * sum_oct, "Oct 2025: model %g, providers %g",
+	          model, sum_oct);
+	csv_free(t);
+	diag_release(&d);
 }
 
 /* Each bad value is rejected with a message naming its key. */
