@@ -293,3 +293,23 @@ Test(chain, scenario_routing_to_an_unknown_chain_is_reported)
 	scn_free(s);
 	diag_release(&d);
 }
+
+Test(chain, settlement_delay_rises_with_congestion)
+{
+	struct chain_params p;
+	one_chain(&p, 100, 0);
+	p.chain[0].finality_s = 1.0;
+	const double cap = 100 * 86400.0;
+	double prev = 0;
+	for (int i = 0; i <= 10; i++) {
+		chains *c = make(&p);
+		double ai[1] = { 0.099 * i * cap };   /* u = 0 .. 0.99 */
+		struct chain_day_out o[1];
+		chain_step(c, 0, ai, o);
+		cr_assert_float_eq(o[0].delay_s, 1.0 / (1.0 - o[0].utilisation), 1e-9);
+		cr_assert(o[0].delay_s >= prev);
+		prev = o[0].delay_s;
+		chain_free(c);
+	}
+	cr_assert(prev > 50);                       /* 1/(1 - 0.99) = 100 s */
+}
