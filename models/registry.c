@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bitcoin.h"
 #include "network.h"
 #include "queue.h"
 #include "serving.h"
@@ -15,6 +16,7 @@ const struct model_type *const model_types[] = {
 	&queue_model_type,
 	&serving_model_type,
 	&network_model_type,
+	&bitcoin_model_type,
 	NULL
 };
 

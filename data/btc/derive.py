@@ -19,9 +19,10 @@ def write(name, source, header, data, comments=()):
         f.write("# source: " + source + "\n")
         for c in comments:
             f.write("# " + c + "\n")
-        f.write(",".join(header) + "\n")
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
         for r in data:
-            f.write(",".join(str(x) for x in r) + "\n")
+            w.writerow(r)
 
 # -- BTC price: monthly means 2010-07 .. 2025-12 -------------------------------
 pm = [r for r in rows("btc_usd_monthly.csv") if "2010-07" <= r["month"] <= "2025-12"]
@@ -132,7 +133,7 @@ gens = [
 write("asic_generations.csv",
       "derived by hand from reference/data/btc_asic_efficiency.csv, asic_price_points.csv, asic_usd_per_th_annual_estimate.csv, btc_mining_devices_2018_2020.csv (each row's basis column names its inputs); quality A/B/C as in the reference, U = estimate",
       ["generation", "name", "available", "j_per_th", "usd_per_th_low", "usd_per_th_central", "usd_per_th_high", "machine_ths", "quality", "basis"],
-      [(g[0], '"' + g[1] + '"', g[2], g[3], g[4], g[5], g[6], g[7], g[8], '"' + g[9] + '"') for g in gens],
+      gens,
       ["a generation is the frontier purchase from its available date until the next row's; j_per_th is nameplate (flagship) efficiency; usd_per_th is the new-hardware price in that period",
        "machine_ths: hash rate of one machine of the generation (TH/s; the GPU row is one card, estimate)"])
 

@@ -1,0 +1,1295 @@
+/* bitcoin.c — the Bitcoin back-test of the node-growth model: data loading,
+ * the daily simulation on the event core, the errors against the observed
+ * hash rate, the least-squares fit, and `dais backtest`.  See bitcoin.h.
+ */
+#include "bitcoin.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_vector.h>
+
+#include "csv.h"
+#include "rng.h"
+#include "sim.h"
+
+#define BLOCKS_PER_DAY 144.0    /* 600 s target interval (chainparams) */
+
+/* ---------------------------------------------------------------------------
+ * Subsidy schedule in satoshi
+ * ------------------------------------------------------------------------- */
+
+int64_t btc_subsidy_sat(int64_t height)
+{
+	int64_t halvings = height / BTC_HALVING_INTERVAL;
+	if (height < 0 || halvings >= 64)
+		return 0;
+	return (50 * BTC_COIN) >> halvings;
+}
+
+int64_t btc_total_supply_sat(void)
+{
+	int64_t total = 0;
+	for (int64_t e = 0; e < 64; e++)
+		total += btc_subsidy_sat(e * BTC_HALVING_INTERVAL) * BTC_HALVING_INTERVAL;
+	return total;
+}
+
+/* ---------------------------------------------------------------------------
+ * Dates (days since 1970-01-01; H. Hinnant's civil-date algorithms)
+ * ------------------------------------------------------------------------- */
+
+int32_t btc_days(int y, int m, int d)
+{
+	y -= m <= 2;
+	int era = (y >= 0 ? y : y - 399) / 400;
+	int yoe = y - era * 400;
+	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil(int32_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int era = (z >= 0 ? z : z - 146096) / 146097;
+	int doe = z - era * 146097;
+	int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static double year_frac(int32_t day)
+{
+	int y, m, d;
+	civil(day, &y, &m, &d);
+	int32_t a = btc_days(y, 1, 1), b = btc_days(y + 1, 1, 1);
+	return y + (double)(day - a) / (b - a);
+}
+
+int btc_parse_date(const char *s, int dflt_day, int32_t *out)
+{
+	int y, m, d = dflt_day, n = 0;
+	if (!s)
+		return -1;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && s[n] == 0) {
+		/* full date */
+	} else if (sscanf(s, "%4d-%2d%n", &y, &m, &n) == 2 && s[n] == 0) {
+		d = dflt_day;
+	} else {
+		return -1;
+	}
+	if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	int32_t t = btc_days(y, m, d);
+	int yy, mm, dd;
+	civil(t, &yy, &mm, &dd);
+	if (yy != y || mm != m || dd != d)
+		return -1;   /* 2021-02-30 */
+	*out = t;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Data files
+ * ------------------------------------------------------------------------- */
+
+static void series_free(struct btc_series *s)
+{
+	free(s->day);
+	free(s->v);
+	free(s->day2);
+	free(s->tag);
+	memset(s, 0, sizeof *s);
+}
+
+static int series_alloc(struct btc_series *s, int n)
+{
+	s->n = n;
+	s->day = calloc((size_t)n + 1, sizeof *s->day);
+	s->v = calloc((size_t)n + 1, sizeof *s->v);
+	s->day2 = calloc((size_t)n + 1, sizeof *s->day2);
+	s->tag = calloc((size_t)n + 1, sizeof *s->tag);
+	return s->day && s->v && s->day2 && s->tag;
+}
+
+void btc_data_release(struct btc_data *bd)
+{
+	series_free(&bd->price);
+	series_free(&bd->subsidy);
+	series_free(&bd->fees);
+	series_free(&bd->elec);
+	series_free(&bd->life);
+	series_free(&bd->resid);
+	series_free(&bd->hr_month);
+	series_free(&bd->hr_point);
+	bd->n_gen = 0;
+}
+
+/* A date cell, with the file:line message form of csv.h. */
+static int cell_date(const csv *t, int row, int col, int dflt_day, int32_t *out, sim_diag *d)
+{
+	const char *c = csv_cell(t, row, col);
+	if (btc_parse_date(c, dflt_day, out) == 0)
+		return 0;
+	diag_add(d, "%s:%d: column '%s': expected date YYYY-MM-DD, got '%s'", csv_path(t),
+	         csv_line(t, row), csv_header(t, col), c);
+	return -1;
+}
+
+static int cell_pos(const csv *t, int row, int col, double *out, int allow_zero, sim_diag *d)
+{
+	if (csv_num(t, row, col, out, d) != SIM_OK)
+		return -1;
+	if (*out > 0 || (allow_zero && *out == 0))
+		return 0;
+	diag_add(d, "%s:%d: column '%s': expected a number %s 0, got '%s'", csv_path(t),
+	         csv_line(t, row), csv_header(t, col), allow_zero ? ">=" : ">",
+	         csv_cell(t, row, col));
+	return -1;
+}
+
+/* Days must increase down the file. */
+static int check_order(const csv *t, const struct btc_series *s, sim_diag *d)
+{
+	for (int i = 1; i < s->n; i++)
+		if (s->day[i] <= s->day[i - 1]) {
+			diag_add(d, "%s:%d: dates must increase down the file", csv_path(t),
+			         csv_line(t, i));
+			return -1;
+		}
+	return 0;
+}
+
+static csv *open_table(const char *rel, sim_diag *d)
+{
+	char path[4096];
+	model_data_path(path, sizeof path, rel);
+	return csv_read(path, d);
+}
+
+/* Reads (date, value) rows into s; mode 1: date is a month (day 1). */
+static int load_knots(struct btc_series *s, const char *rel, const char *dcol,
+                      const char *vcol, int month, int allow_zero, const char *tagcol,
+                      sim_diag *d)
+{
+	csv *t = open_table(rel, d);
+	if (!t)
+		return -1;
+	int err = 0;
+	int cd = csv_require(t, dcol, d), cv = csv_require(t, vcol, d);
+	int ct = tagcol ? csv_require(t, tagcol, d) : -1;
+	if (cd < 0 || cv < 0 || (tagcol && ct < 0) || csv_nrows(t) < 1) {
+		if (csv_nrows(t) < 1)
+			diag_add(d, "%s: no data rows", csv_path(t));
+		csv_free(t);
+		return -1;
+	}
+	if (!series_alloc(s, csv_nrows(t))) {
+		diag_add(d, "%s: out of memory", csv_path(t));
+		csv_free(t);
+		return -1;
+	}
+	for (int i = 0; i < s->n; i++) {
+		if (cell_date(t, i, cd, 1, &s->day[i], d))
+			err = 1;
+		if (month) {
+			int y, m, dd;
+			civil(s->day[i], &y, &m, &dd);
+			s->day2[i] = btc_days(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - 1;
+		}
+		if (cell_pos(t, i, cv, &s->v[i], allow_zero, d))
+			err = 1;
+		if (ct >= 0)
+			snprintf(s->tag[i], sizeof s->tag[i], "%s", csv_cell(t, i, ct));
+	}
+	if (!err && check_order(t, s, d))
+		err = 1;
+	csv_free(t);
+	return err ? -1 : 0;
+}
+
+static int load_fees(struct btc_series *s, const char *rel, sim_diag *d)
+{
+	csv *t = open_table(rel, d);
+	if (!t)
+		return -1;
+	int c0 = csv_require(t, "start", d), c1 = csv_require(t, "end", d);
+	int cv = csv_require(t, "fee_btc_per_block", d);
+	if (c0 < 0 || c1 < 0 || cv < 0 || !series_alloc(s, csv_nrows(t))) {
+		csv_free(t);
+		return -1;
+	}
+	int err = 0;
+	for (int i = 0; i < s->n; i++) {
+		if (cell_date(t, i, c0, 1, &s->day[i], d) || cell_date(t, i, c1, 1, &s->day2[i], d) ||
+		    cell_pos(t, i, cv, &s->v[i], 1, d))
+			err = 1;
+	}
+	if (!err && check_order(t, s, d))
+		err = 1;
+	csv_free(t);
+	return err ? -1 : 0;
+}
+
+static int load_life(struct btc_data *bd, const char *rel, sim_diag *d)
+{
+	if (load_knots(&bd->life, rel, "from", "life_years", 0, 0, NULL, d))
+		return -1;
+	csv *t = open_table(rel, d);
+	if (!t)
+		return -1;
+	int cr = csv_require(t, "residual_pct", d);
+	int err = cr < 0 || !series_alloc(&bd->resid, csv_nrows(t));
+	for (int i = 0; !err && i < bd->resid.n; i++) {
+		bd->resid.day[i] = bd->life.day[i];
+		if (csv_num(t, i, cr, &bd->resid.v[i], d) != SIM_OK)
+			err = 1;
+		else if (bd->resid.v[i] < 0 || bd->resid.v[i] > 100) {
+			diag_add(d, "%s:%d: column 'residual_pct': expected a number in [0, 100], got '%s'",
+			         csv_path(t), csv_line(t, i), csv_cell(t, i, cr));
+			err = 1;
+		}
+		bd->resid.v[i] /= 100.0;
+	}
+	csv_free(t);
+	return err ? -1 : 0;
+}
+
+static double step_value(const struct btc_series *s, int32_t day)
+{
+	double v = s->v[0];
+	for (int i = 0; i < s->n && s->day[i] <= day; i++)
+		v = s->v[i];
+	return v;
+}
+
+static int load_gens(struct btc_data *bd, const char *rel, sim_diag *d)
+{
+	csv *t = open_table(rel, d);
+	if (!t)
+		return -1;
+	const char *cols[] = { "generation", "available", "j_per_th", "usd_per_th_low",
+	                       "usd_per_th_central", "usd_per_th_high", "machine_ths" };
+	int c[7], err = 0;
+	for (int k = 0; k < 7; k++)
+		if ((c[k] = csv_require(t, cols[k], d)) < 0)
+			err = 1;
+	if (err) {
+		csv_free(t);
+		return -1;
+	}
+	if (csv_nrows(t) < 1 || csv_nrows(t) > BTC_MAX_GEN) {
+		diag_add(d, "%s: expected 1 to %d generations, got %d", csv_path(t), BTC_MAX_GEN,
+		         csv_nrows(t));
+		csv_free(t);
+		return -1;
+	}
+	bd->n_gen = csv_nrows(t);
+	for (int i = 0; i < bd->n_gen; i++) {
+		struct btc_gen *g = &bd->gen[i];
+		snprintf(g->name, sizeof g->name, "%s", csv_cell(t, i, c[0]));
+		if (cell_date(t, i, c[1], 1, &g->avail, d) ||
+		    cell_pos(t, i, c[2], &g->j_per_th, 0, d) ||
+		    cell_pos(t, i, c[3], &g->usd_per_th[0], 0, d) ||
+		    cell_pos(t, i, c[4], &g->usd_per_th[1], 0, d) ||
+		    cell_pos(t, i, c[5], &g->usd_per_th[2], 0, d) ||
+		    cell_pos(t, i, c[6], &g->machine_ths, 0, d)) {
+			err = 1;
+			continue;
+		}
+		if (i > 0 && g->avail <= bd->gen[i - 1].avail) {
+			diag_add(d, "%s:%d: column 'available': dates must increase down the file",
+			         csv_path(t), csv_line(t, i));
+			err = 1;
+		}
+		if (!(g->usd_per_th[0] <= g->usd_per_th[1] && g->usd_per_th[1] <= g->usd_per_th[2])) {
+			diag_add(d, "%s:%d: expected usd_per_th_low <= central <= high", csv_path(t),
+			         csv_line(t, i));
+			err = 1;
+		}
+	}
+	csv_free(t);
+	if (!err && bd->life.n)
+		for (int i = 0; i < bd->n_gen; i++) {
+			bd->gen[i].life_days = 365.25 * step_value(&bd->life, bd->gen[i].avail);
+			bd->gen[i].residual = step_value(&bd->resid, bd->gen[i].avail);
+		}
+	return err ? -1 : 0;
+}
+
+sim_status btc_data_load(struct btc_data *bd, const struct btc_files *f, sim_diag *d)
+{
+	memset(bd, 0, sizeof *bd);
+	int bad = 0;
+	bad |= load_knots(&bd->price, f->price, "month", "mean_usd", 1, 0, NULL, d) != 0;
+	bad |= load_knots(&bd->subsidy, f->halvings, "date", "subsidy_after_btc", 0, 0, NULL, d) != 0;
+	bad |= load_fees(&bd->fees, f->fees, d) != 0;
+	bad |= load_knots(&bd->elec, f->electricity, "date", "usd_per_kwh", 0, 0, NULL, d) != 0;
+	bad |= load_life(bd, f->life, d) != 0;
+	bad |= load_gens(bd, f->generations, d) != 0;
+	bad |= load_knots(&bd->hr_month, f->hashrate_monthly, "month", "hashrate_ehs", 1, 0, NULL, d) != 0;
+	bad |= load_knots(&bd->hr_point, f->hashrate_points, "date", "hashrate_ehs", 0, 0, "metric", d) != 0;
+	if (!bad && bd->price.n) {
+		/* a monthly mean stands for the middle of its month */
+		for (int i = 0; i < bd->price.n; i++)
+			bd->price.day[i] = bd->price.day[i] + 14;
+	}
+	return bad ? SIM_EINVAL : SIM_OK;
+}
+
+/* Linear interpolation in value (or in log value), flat outside. */
+static double interp(const struct btc_series *s, int32_t day, int logv)
+{
+	if (day <= s->day[0])
+		return s->v[0];
+	if (day >= s->day[s->n - 1])
+		return s->v[s->n - 1];
+	int lo = 0, hi = s->n - 1;
+	while (hi - lo > 1) {
+		int mid = (lo + hi) / 2;
+		if (s->day[mid] <= day)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	double w = (double)(day - s->day[lo]) / (s->day[hi] - s->day[lo]);
+	if (logv)
+		return exp((1 - w) * log(s->v[lo]) + w * log(s->v[hi]));
+	return (1 - w) * s->v[lo] + w * s->v[hi];
+}
+
+double btc_price(const struct btc_data *bd, int32_t day) { return interp(&bd->price, day, 1); }
+double btc_elec(const struct btc_data *bd, int32_t day) { return interp(&bd->elec, day, 0); }
+double btc_subsidy(const struct btc_data *bd, int32_t day) { return step_value(&bd->subsidy, day); }
+
+double btc_fees(const struct btc_data *bd, int32_t day)
+{
+	const struct btc_series *s = &bd->fees;
+	for (int i = s->n - 1; i >= 0; i--)
+		if (day >= s->day[i])
+			return s->v[i];
+	return s->v[0];
+}
+
+/* ---------------------------------------------------------------------------
+ * Simulation
+ * ------------------------------------------------------------------------- */
+
+void btc_trace_release(struct btc_trace *t)
+{
+	free(t->ths);
+	free(t->revenue);
+	free(t->units);
+	free(t->watts);
+	free(t->ordered);
+	free(t->exited);
+	memset(t, 0, sizeof *t);
+}
+
+static int trace_alloc(struct btc_trace *t, int n_days, int n_gen)
+{
+	if (t->n_days == n_days && t->n_gen == n_gen && t->ths)
+		return 1;
+	btc_trace_release(t);
+	t->n_days = n_days;
+	t->n_gen = n_gen;
+	t->ths = calloc((size_t)n_days, sizeof *t->ths);
+	t->revenue = calloc((size_t)n_days, sizeof *t->revenue);
+	t->units = calloc((size_t)n_days * n_gen, sizeof *t->units);
+	t->watts = calloc((size_t)n_days, sizeof *t->watts);
+	t->ordered = calloc((size_t)n_days, sizeof *t->ordered);
+	t->exited = calloc((size_t)n_days, sizeof *t->exited);
+	return t->ths && t->revenue && t->units && t->watts && t->ordered && t->exited;
+}
+
+/* The node classes of the generations, in days since p->start. */
+static void make_classes(const struct btc_params *p, struct node_class *c)
+{
+	const struct btc_data *bd = &p->data;
+	for (int g = 0; g < bd->n_gen; g++) {
+		const struct btc_gen *G = &bd->gen[g];
+		c[g] = (struct node_class){
+			.name = G->name,
+			.unit_capacity = G->machine_ths,
+			.capex_usd = G->usd_per_th[p->capex_level] * G->machine_ths,
+			.power_w = G->j_per_th * G->machine_ths,
+			.life_days = G->life_days,
+			.residual_frac = G->residual,
+			.lag_days = g == 0 ? p->gpu_lag_days : p->lag_days,
+			.supply_per_day = 0,
+			.seed_per_day = p->seed_ths_per_day / G->machine_ths,
+			.available_day = G->avail - p->start,
+			.withdrawn_day = g + 1 < bd->n_gen ? bd->gen[g + 1].avail - p->start : 1e9,
+			.stake = 0,
+		};
+	}
+}
+
+/* The observed hash rate on a day: monthly means, log-interpolated mid-month. */
+static double observed_ehs(const struct btc_data *bd, int32_t day)
+{
+	const struct btc_series *s = &bd->hr_month;
+	for (int i = 0; i + 1 < s->n; i++) {
+		int32_t a = s->day[i] + 14, b = s->day[i + 1] + 14;
+		if (day >= a && day <= b) {
+			double w = (double)(day - a) / (b - a);
+			return exp((1 - w) * log(s->v[i]) + w * log(s->v[i + 1]));
+		}
+	}
+	return day < s->day[0] + 14 ? s->v[0] : s->v[s->n - 1];
+}
+
+struct btc_run {
+	const struct btc_params *p;
+	node_pop *pop;
+	struct btc_trace *t;
+	int h_day;
+	sim_status err;
+};
+
+static void on_day(sim *s, void *ctx, const struct evq_ev *ev)
+{
+	struct btc_run *m = ctx;
+	const struct btc_params *p = m->p;
+	int i = (int)ev->id;
+	int32_t day = p->start + i;
+	node_pop_advance(m->pop, i);
+	double ths = node_pop_capacity(m->pop);
+	double R = BLOCKS_PER_DAY * (btc_subsidy(&p->data, day) + btc_fees(&p->data, day)) *
+	           btc_price(&p->data, day);
+	/* an empty network would earn everything: a floor of 1 MH/s keeps the
+	 * hashprice finite */
+	double r = R / fmax(ths, 1e-6);
+	sim_status st = node_pop_decide(m->pop, i, r, btc_elec(&p->data, day));
+	if (st != SIM_OK) {
+		m->err = st;
+		sim_stop(s);
+		return;
+	}
+	struct btc_trace *t = m->t;
+	t->ths[i] = node_pop_capacity(m->pop);
+	t->revenue[i] = R;
+	t->watts[i] = node_pop_power_w(m->pop);
+	node_pop_units_by_class(m->pop, &t->units[(size_t)i * t->n_gen]);
+	struct node_day nd = node_pop_today(m->pop);
+	t->ordered[i] = nd.ordered;
+	t->exited[i] = nd.exited;
+	if (i + 1 < t->n_days)
+		sim_schedule(s, ev->t + 1.0, 0, m->h_day, (uint64_t)(i + 1), 0.0);
+}
+
+sim_status btc_simulate(const struct btc_params *p, const struct node_params *np,
+                        gsl_rng *r, struct btc_trace *t)
+{
+	const struct btc_data *bd = &p->data;
+	int n_days = p->end - p->start + 1;
+	if (!trace_alloc(t, n_days, bd->n_gen))
+		return SIM_ENOMEM;
+	struct node_class cls[BTC_MAX_GEN];
+	make_classes(p, cls);
+	node_pop *pop = node_pop_alloc(np, cls, bd->n_gen, r);
+	sim *s = sim_alloc();
+	sim_status st = SIM_ENOMEM;
+	if (!pop || !s)
+		goto done;
+	/* the initial fleet: the observed hash rate in the first generation on
+	 * sale, with ages spread evenly over its life */
+	int g0 = 0;
+	for (int g = 0; g < bd->n_gen; g++)
+		if (bd->gen[g].avail <= p->start)
+			g0 = g;
+	double ehs0 = p->initial_ehs > 0 ? p->initial_ehs : observed_ehs(bd, p->start);
+	double units0 = ehs0 * 1e6 / cls[g0].unit_capacity;
+	const int slices = 8;
+	for (int k = 0; k < slices; k++) {
+		int joined = -(int)lround(cls[g0].life_days * (k + 0.5) / slices);
+		st = node_pop_add(pop, g0, units0 / slices, joined);
+		if (st != SIM_OK)
+			goto done;
+	}
+	struct btc_run m = { .p = p, .pop = pop, .t = t, .err = SIM_OK };
+	m.h_day = sim_handler(s, on_day, &m);
+	sim_schedule(s, 0.0, 0, m.h_day, 0, 0.0);
+	st = sim_run(s, (double)n_days);
+	if (st == SIM_OK)
+		st = m.err;
+done:
+	sim_free(s);
+	node_pop_free(pop);
+	return st;
+}
+
+/* ---------------------------------------------------------------------------
+ * Errors against the observations
+ * ------------------------------------------------------------------------- */
+
+double btc_sim_month(const struct btc_params *p, const struct btc_trace *t, int i)
+{
+	const struct btc_series *s = &p->data.hr_month;
+	int32_t a = s->day[i], b = s->day2[i];
+	if (a < p->start || b > p->end)
+		return NAN;
+	double sum = 0;
+	for (int32_t d = a; d <= b; d++)
+		sum += t->ths[d - p->start];
+	return sum / (b - a + 1) / 1e6;
+}
+
+double btc_sim_point(const struct btc_params *p, const struct btc_trace *t, int i)
+{
+	int32_t day = p->data.hr_point.day[i];
+	if (day - 6 < p->start || day > p->end)
+		return NAN;
+	double sum = 0;
+	for (int32_t d = day - 6; d <= day; d++)
+		sum += t->ths[d - p->start];
+	return sum / 7 / 1e6;
+}
+
+static double lratio(double s, double obs)
+{
+	return log10(fmax(s, 1e-30) / obs);
+}
+
+void btc_errors(const struct btc_params *p, const struct btc_trace *t, struct btc_err *e)
+{
+	const struct btc_data *bd = &p->data;
+	memset(e, 0, sizeof *e);
+	double s2in = 0, s2out = 0, ape = 0, bias = 0;
+	for (int i = 0; i < bd->hr_month.n; i++) {
+		double hs = btc_sim_month(p, t, i);
+		if (isnan(hs))
+			continue;
+		double l = lratio(hs, bd->hr_month.v[i]);
+		int32_t day = bd->hr_month.day[i];
+		if (day >= p->fit_from && day <= p->fit_to) {
+			s2in += l * l;
+			e->n_in++;
+		} else if (day >= p->hold_from) {
+			s2out += l * l;
+			ape += fabs(hs / bd->hr_month.v[i] - 1);
+			bias += l;
+			e->n_out++;
+		}
+	}
+	for (int i = 0; i < bd->hr_point.n; i++) {
+		double hs = btc_sim_point(p, t, i);
+		if (isnan(hs) || bd->hr_point.day[i] < p->hold_from)
+			continue;
+		double l = lratio(hs, bd->hr_point.v[i]);
+		s2out += l * l;
+		ape += fabs(hs / bd->hr_point.v[i] - 1);
+		bias += l;
+		e->n_out++;
+	}
+	e->rmse_in = e->n_in ? sqrt(s2in / e->n_in) : NAN;
+	e->rmse_out = e->n_out ? sqrt(s2out / e->n_out) : NAN;
+	e->mape_out = e->n_out ? ape / e->n_out : NAN;
+	e->bias_out = e->n_out ? bias / e->n_out : NAN;
+	for (int k = 0; k < BTC_YEAR_STARTS; k++) {
+		int32_t a = btc_days(2020 + k, 1, 1), b = a + 31;
+		e->year_start[k] = e->year_obs[k] = e->year_sim[k] = NAN;
+		for (int i = 0; i < bd->hr_point.n; i++)
+			if (bd->hr_point.day[i] >= a && bd->hr_point.day[i] < b) {
+				e->year_obs[k] = bd->hr_point.v[i];
+				e->year_sim[k] = btc_sim_point(p, t, i);
+				break;
+			}
+		if (isnan(e->year_obs[k]))
+			for (int i = 0; i < bd->hr_month.n; i++)
+				if (bd->hr_month.day[i] == a) {
+					e->year_obs[k] = bd->hr_month.v[i];
+					e->year_sim[k] = btc_sim_month(p, t, i);
+				}
+		if (!isnan(e->year_obs[k]) && !isnan(e->year_sim[k]))
+			e->year_start[k] = lratio(e->year_sim[k], e->year_obs[k]);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * The fit
+ * ------------------------------------------------------------------------- */
+
+struct fit_ctx {
+	struct btc_params *p;
+	struct btc_trace t;
+	int idx[8];               /* which parameter each coordinate is */
+	int n;
+	int n_res;
+	int *months;              /* (n_res,) observation index of each residual */
+	int evals;
+};
+
+enum { FP_ENTRY, FP_HURDLE, FP_DECLINE, FP_PATIENCE, FP_SIGMA };
+
+static double logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* Coordinates are transformed so that any real value is a valid parameter:
+ * logs for rates, a logistic for the decline (kept in [0, 0.9]). */
+static void theta_to_params(const struct fit_ctx *f, const gsl_vector *x, struct node_params *np)
+{
+	for (int k = 0; k < f->n; k++) {
+		double v = gsl_vector_get(x, (size_t)k);
+		switch (f->idx[k]) {
+		case FP_ENTRY:    np->entry_rate = fmin(exp(v), 10.0); break;
+		case FP_HURDLE:   np->hurdle_rate = fmin(exp(v), 100.0); break;
+		case FP_DECLINE:  np->revenue_decline = 0.9 * logistic(v); break;
+		case FP_PATIENCE: np->patience_days = fmin(exp(v), 3650.0); break;
+		case FP_SIGMA:    np->elec_sigma = fmin(exp(v), 3.0); break;
+		}
+	}
+}
+
+static double param_to_theta(int which, const struct node_params *np)
+{
+	switch (which) {
+	case FP_ENTRY:    return log(fmax(np->entry_rate, 1e-6));
+	case FP_HURDLE:   return log(fmax(np->hurdle_rate, 1e-3));
+	case FP_DECLINE: {
+		double y = fmin(fmax(np->revenue_decline / 0.9, 0.02), 0.98);
+		return log(y / (1 - y));
+	}
+	case FP_PATIENCE: return log(fmax(np->patience_days, 1.0));
+	default:          return log(fmax(np->elec_sigma, 0.01));
+	}
+}
+
+static int fit_f(const gsl_vector *x, void *data, gsl_vector *fv)
+{
+	struct fit_ctx *f = data;
+	struct node_params np = f->p->nodes;
+	np.deterministic = 1;
+	theta_to_params(f, x, &np);
+	f->evals++;
+	if (btc_simulate(f->p, &np, NULL, &f->t) != SIM_OK)
+		return GSL_EBADFUNC;
+	for (int k = 0; k < f->n_res; k++) {
+		int i = f->months[k];
+		double hs = btc_sim_month(f->p, &f->t, i);
+		gsl_vector_set(fv, (size_t)k, lratio(hs, f->p->data.hr_month.v[i]));
+	}
+	return GSL_SUCCESS;
+}
+
+static void fit_report(const size_t iter, void *params, const gsl_multifit_nlinear_workspace *w)
+{
+	struct fit_ctx *f = params;
+	gsl_vector *x = gsl_multifit_nlinear_position(w);
+	gsl_vector *r = gsl_multifit_nlinear_residual(w);
+	struct node_params np = f->p->nodes;
+	theta_to_params(f, x, &np);
+	double chi = gsl_blas_dnrm2(r);
+	fprintf(stderr, "bitcoin fit: iter %2zu  rmse_log10 %.4f  entry %.5g  hurdle %.4g  decline %.4g"
+	        "  patience %.4g  sigma %.4g\n", iter, chi / sqrt((double)f->n_res),
+	        np.entry_rate, np.hurdle_rate, np.revenue_decline, np.patience_days, np.elec_sigma);
+}
+
+static sim_status fit_once(struct btc_params *p, int verbose, sim_diag *d)
+{
+	struct fit_ctx f = { .p = p };
+	const int masks[] = { BTC_FIT_ENTRY, BTC_FIT_HURDLE, BTC_FIT_DECLINE, BTC_FIT_PATIENCE,
+	                      BTC_FIT_SIGMA };   /* the lag is profiled by btc_fit */
+	for (int k = 0; k < 5; k++)
+		if (p->fit_mask & masks[k])
+			f.idx[f.n++] = k;
+	if (f.n == 0) {
+		diag_add(d, "$.bitcoin.fit_params: no continuous parameter to fit");
+		return SIM_EINVAL;
+	}
+	f.months = malloc((size_t)p->data.hr_month.n * sizeof *f.months);
+	if (!f.months)
+		return SIM_ENOMEM;
+	for (int i = 0; i < p->data.hr_month.n; i++) {
+		int32_t a = p->data.hr_month.day[i];
+		if (a >= p->fit_from && a <= p->fit_to && a >= p->start &&
+		    p->data.hr_month.day2[i] <= p->end)
+			f.months[f.n_res++] = i;
+	}
+	if (f.n_res <= f.n) {
+		diag_add(d, "$.bitcoin.fit_from: the fit window holds %d monthly observations, "
+		         "need more than %d", f.n_res, f.n);
+		free(f.months);
+		return SIM_EINVAL;
+	}
+	gsl_multifit_nlinear_parameters fp = gsl_multifit_nlinear_default_parameters();
+	fp.trs = gsl_multifit_nlinear_trs_lm;
+	fp.fdtype = GSL_MULTIFIT_NLINEAR_CTRDIFF;
+	/* a coarse step: band exits make the residuals piecewise smooth, and a
+	 * tiny step would measure the jumps instead of the slope */
+	fp.h_df = 1e-2;
+	gsl_multifit_nlinear_workspace *w =
+		gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, (size_t)f.n_res, (size_t)f.n);
+	gsl_vector *x = gsl_vector_alloc((size_t)f.n);
+	sim_status st = SIM_ENOMEM;
+	if (!w || !x)
+		goto done;
+	for (int k = 0; k < f.n; k++)
+		gsl_vector_set(x, (size_t)k, param_to_theta(f.idx[k], &p->nodes));
+	gsl_multifit_nlinear_fdf fdf = { .f = fit_f, .df = NULL, .fvv = NULL,
+	                                 .n = (size_t)f.n_res, .p = (size_t)f.n, .params = &f };
+	gsl_error_handler_t *old = gsl_set_error_handler_off();
+	int gs = gsl_multifit_nlinear_init(x, &fdf, w);
+	int info = 0;
+	if (gs == GSL_SUCCESS)
+		gs = gsl_multifit_nlinear_driver(60, 1e-5, 1e-6, 1e-8, verbose ? fit_report : NULL,
+		                                 &f, &info, w);
+	gsl_set_error_handler(old);
+	p->fit_status = gs;
+	p->fit_iters = (int)gsl_multifit_nlinear_niter(w);
+	if (gs != GSL_SUCCESS && gs != GSL_EMAXITER && gs != GSL_ENOPROG) {
+		diag_add(d, "bitcoin: the least-squares fit failed: %s", gsl_strerror(gs));
+		st = SIM_EINVAL;
+		goto done;
+	}
+	theta_to_params(&f, w->x, &p->nodes);
+	p->fitted = 1;
+	/* the errors at the optimum, with the scenario's own mode off */
+	struct node_params np = p->nodes;
+	np.deterministic = 1;
+	st = btc_simulate(p, &np, NULL, &f.t);
+	if (st == SIM_OK) {
+		struct btc_err e;
+		btc_errors(p, &f.t, &e);
+		p->fit_rmse_in = e.rmse_in;
+		p->fit_rmse_out = e.rmse_out;
+		p->fit_mape_out = e.mape_out;
+	}
+	if (verbose)
+		fprintf(stderr, "bitcoin fit: %s after %d iterations, %d simulations\n",
+		        gsl_strerror(gs), p->fit_iters, f.evals);
+done:
+	gsl_vector_free(x);
+	gsl_multifit_nlinear_free(w);
+	btc_trace_release(&f.t);
+	free(f.months);
+	return st;
+}
+
+/* The lag is a whole number of days, so finite differences cannot see it:
+ * it is profiled instead.  Each lag on a grid (0..120 days by 10, then the
+ * best +-9 by 1) gets its own least-squares fit of the other parameters from
+ * the same starting point; the lag with the smallest in-sample RMSE wins. */
+sim_status btc_fit(struct btc_params *p, int verbose, sim_diag *d)
+{
+	if (!(p->fit_mask & BTC_FIT_LAG))
+		return fit_once(p, verbose, d);
+	const struct btc_params start = *p;
+	struct btc_params best = *p;
+	double best_rmse = INFINITY;
+	int best_lag = -1, tried[131] = { 0 };
+	for (int pass = 0; pass < 2; pass++) {
+		int lo = pass ? best_lag - 9 : 0, hi = pass ? best_lag + 9 : 120;
+		int step = pass ? 1 : 10;
+		for (int lag = lo < 0 ? 0 : lo; lag <= hi && lag <= 130; lag += step) {
+			if (tried[lag])
+				continue;
+			tried[lag] = 1;
+			struct btc_params q = start;
+			q.fit_mask &= ~BTC_FIT_LAG;
+			q.lag_days = lag;
+			if (q.fit_mask) {
+				sim_status st = fit_once(&q, 0, d);
+				if (st != SIM_OK)
+					return st;
+			} else {
+				struct btc_trace t = { 0 };
+				struct node_params np = q.nodes;
+				np.deterministic = 1;
+				sim_status st = btc_simulate(&q, &np, NULL, &t);
+				struct btc_err e;
+				if (st == SIM_OK)
+					btc_errors(&q, &t, &e);
+				btc_trace_release(&t);
+				if (st != SIM_OK)
+					return st;
+				q.fit_rmse_in = e.rmse_in;
+				q.fit_rmse_out = e.rmse_out;
+				q.fit_mape_out = e.mape_out;
+				q.fitted = 1;
+			}
+			if (verbose)
+				fprintf(stderr, "bitcoin fit: lag %3d days  rmse_log10 %.4f  entry %.5g  hurdle %.4g"
+				        "  decline %.4g\n", lag, q.fit_rmse_in, q.nodes.entry_rate,
+				        q.nodes.hurdle_rate, q.nodes.revenue_decline);
+			if (q.fit_rmse_in < best_rmse) {
+				best_rmse = q.fit_rmse_in;
+				best_lag = lag;
+				best = q;
+			}
+		}
+	}
+	best.fit_mask = start.fit_mask;
+	*p = best;
+	return SIM_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Figure table
+ * ------------------------------------------------------------------------- */
+
+sim_status btc_write_dat(const struct btc_params *p, const struct btc_trace *t,
+                         const char *path, sim_diag *d)
+{
+	FILE *fp = fopen(path, "w");
+	if (!fp) {
+		diag_add(d, "%s: cannot open: %s", path, strerror(errno));
+		return SIM_EIO;
+	}
+	const struct btc_data *bd = &p->data;
+	fprintf(fp, "# fig_btc_backtest.dat, written by dais backtest (models/bitcoin.c)\n"
+	            "# entry_rate %.6g hurdle_rate %.6g revenue_decline %.6g patience_days %.6g elec_sigma %.6g lag_days %g\n"
+	            "# fit window from %.4f to %.4f; held out from %.4f\n",
+	        p->nodes.entry_rate, p->nodes.hurdle_rate, p->nodes.revenue_decline,
+	        p->nodes.patience_days, p->nodes.elec_sigma, p->lag_days, year_frac(p->fit_from),
+	        year_frac(p->fit_to), year_frac(p->hold_from));
+	fprintf(fp, "# block 0: simulated, daily\n# year hashrate_sim_ehs hashprice_usd_per_th_day efficiency_j_per_th\n");
+	for (int i = 0; i < t->n_days; i++) {
+		double ths = t->ths[i];
+		fprintf(fp, "%.5f %.6g %.6g %.6g\n", year_frac(p->start + i), ths / 1e6,
+		        ths > 0 ? t->revenue[i] / ths : NAN, ths > 0 ? t->watts[i] / ths : NAN);
+	}
+	fprintf(fp, "\n\n# block 1: observed (kind 0 monthly mean in the fit window, 1 monthly mean held out,"
+	            " 2 point estimate held out, 3 monthly mean outside both)\n"
+	            "# year hashrate_obs_ehs hashrate_sim_ehs kind\n");
+	for (int i = 0; i < bd->hr_month.n; i++) {
+		double hs = btc_sim_month(p, t, i);
+		if (isnan(hs))
+			continue;
+		int32_t a = bd->hr_month.day[i];
+		int kind = a >= p->fit_from && a <= p->fit_to ? 0 : a >= p->hold_from ? 1 : 3;
+		fprintf(fp, "%.5f %.6g %.6g %d\n", year_frac(a + 14), bd->hr_month.v[i], hs, kind);
+	}
+	for (int i = 0; i < bd->hr_point.n; i++) {
+		double hs = btc_sim_point(p, t, i);
+		if (isnan(hs))
+			continue;
+		fprintf(fp, "%.5f %.6g %.6g 2\n", year_frac(bd->hr_point.day[i]), bd->hr_point.v[i], hs);
+	}
+	int bad = ferror(fp);
+	if (fclose(fp) != 0 || bad) {
+		diag_add(d, "%s: write error", path);
+		return SIM_EIO;
+	}
+	return SIM_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * The model type: parse and run
+ * ------------------------------------------------------------------------- */
+
+static const char *const fit_names[] = { "entry_rate", "hurdle_rate", "revenue_decline",
+                                         "patience_days", "elec_sigma", "lag_days" };
+
+static void scn_date(const scn *s, const char *key, int32_t *out, int *bad, sim_diag *d)
+{
+	if (btc_parse_date(scn_str(s, key), 1, out)) {
+		diag_add(d, "%s: $.%s: expected a date YYYY-MM-DD, got '%s'", scn_path(s), key,
+		         scn_str(s, key));
+		*bad = 1;
+	}
+}
+
+static sim_status btc_parse(void *params, const scn *s, sim_diag *d)
+{
+	struct btc_params *p = params;
+	memset(p, 0, sizeof *p);
+	int bad = 0;
+	struct node_params *np = &p->nodes;
+	*np = (struct node_params)NODE_PARAMS_DEFAULT;
+	np->entry_rate = scn_num(s, "nodes.entry_rate");
+	np->hurdle_rate = scn_num(s, "nodes.hurdle_rate");
+	np->revenue_decline = scn_num(s, "nodes.revenue_decline");
+	np->patience_days = scn_num(s, "nodes.patience_days");
+	np->elec_sigma = scn_num(s, "nodes.elec_sigma");
+	np->n_buckets = (int)scn_int(s, "nodes.n_buckets");
+	np->deterministic = scn_bool(s, "nodes.deterministic");
+	np->keep_agents = 0;       /* millions of machines: cohorts only */
+	np->base_per_class = 0;    /* generations replace each other */
+
+	scn_date(s, "bitcoin.start", &p->start, &bad, d);
+	scn_date(s, "bitcoin.end", &p->end, &bad, d);
+	scn_date(s, "bitcoin.fit_from", &p->fit_from, &bad, d);
+	scn_date(s, "bitcoin.fit_to", &p->fit_to, &bad, d);
+	scn_date(s, "bitcoin.holdout_from", &p->hold_from, &bad, d);
+	p->fit = scn_bool(s, "bitcoin.fit");
+	const char *lvl = scn_str(s, "bitcoin.capex");
+	p->capex_level = !strcmp(lvl, "low") ? 0 : !strcmp(lvl, "high") ? 2 : 1;
+	p->lag_days = scn_num(s, "bitcoin.lag_days");
+	p->gpu_lag_days = scn_num(s, "bitcoin.gpu_lag_days");
+	p->seed_ths_per_day = scn_num(s, "bitcoin.seed_ths_per_day");
+	p->initial_ehs = scn_num(s, "bitcoin.initial_ehs");
+	int nf = scn_len(s, "bitcoin.fit_params");
+	for (int i = 0; i < nf; i++) {
+		char key[64];
+		snprintf(key, sizeof key, "bitcoin.fit_params[%d]", i);
+		const char *v = scn_str(s, key);
+		for (int k = 0; k < 6; k++)
+			if (!strcmp(v, fit_names[k]))
+				p->fit_mask |= 1 << k;
+	}
+	if (!bad && !(p->start < p->end)) {
+		diag_add(d, "%s: $.bitcoin.end: must come after $.bitcoin.start", scn_path(s));
+		bad = 1;
+	}
+	if (!bad && !(p->fit_from < p->fit_to && p->fit_to < p->hold_from)) {
+		diag_add(d, "%s: $.bitcoin: expected fit_from < fit_to < holdout_from", scn_path(s));
+		bad = 1;
+	}
+	if (p->fit && !p->fit_mask) {
+		diag_add(d, "%s: $.bitcoin.fit_params: fit is true but no parameter is free", scn_path(s));
+		bad = 1;
+	}
+	struct btc_files f = {
+		.price = scn_str(s, "bitcoin.price_csv"),
+		.halvings = scn_str(s, "bitcoin.halvings_csv"),
+		.fees = scn_str(s, "bitcoin.fees_csv"),
+		.generations = scn_str(s, "bitcoin.generations_csv"),
+		.electricity = scn_str(s, "bitcoin.electricity_csv"),
+		.life = scn_str(s, "bitcoin.life_csv"),
+		.hashrate_monthly = scn_str(s, "bitcoin.hashrate_monthly_csv"),
+		.hashrate_points = scn_str(s, "bitcoin.hashrate_points_csv"),
+	};
+	if (btc_data_load(&p->data, &f, d) != SIM_OK)
+		return SIM_EINVAL;
+	if (bad)
+		return SIM_EINVAL;
+	const struct btc_data *bd = &p->data;
+	if (p->start < bd->price.day[0] - 14 || p->end > bd->price.day[bd->price.n - 1] + 17) {
+		diag_add(d, "%s: $.bitcoin: the run (start..end) must lie within the price data", scn_path(s));
+		return SIM_EINVAL;
+	}
+	if (bd->gen[0].avail > p->start) {
+		diag_add(d, "%s: $.bitcoin.start: no hardware generation is on sale on that day "
+		         "(the first is available from its 'available' date)", scn_path(s));
+		return SIM_EINVAL;
+	}
+	struct node_class cls[BTC_MAX_GEN];
+	make_classes(p, cls);
+	if (node_params_check(np, cls, bd->n_gen, "$.nodes", d) != SIM_OK)
+		return SIM_EINVAL;
+	if (p->fit) {
+		sim_status st = btc_fit(p, 0, d);
+		if (st != SIM_OK)
+			return st;
+	}
+	return SIM_OK;
+}
+
+static void btc_release(void *params)
+{
+	struct btc_params *p = params;
+	btc_data_release(&p->data);
+}
+
+/* Mean of the observations (monthly or points) in the month of day a..b. */
+static double obs_in(const struct btc_data *bd, int32_t a, int32_t b)
+{
+	for (int i = 0; i < bd->hr_month.n; i++)
+		if (bd->hr_month.day[i] == a)
+			return bd->hr_month.v[i];
+	double s = 0;
+	int n = 0;
+	for (int i = 0; i < bd->hr_point.n; i++)
+		if (bd->hr_point.day[i] >= a && bd->hr_point.day[i] <= b) {
+			s += bd->hr_point.v[i];
+			n++;
+		}
+	return n ? s / n : NAN;
+}
+
+static sim_status btc_run(const void *params, const struct model_ctx *ctx, rec *r, sim_diag *d)
+{
+	const struct btc_params *p = params;
+	const struct btc_data *bd = &p->data;
+	gsl_rng *g = p->nodes.deterministic ? NULL :
+	             rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_BITCOIN, 0);
+	if (!p->nodes.deterministic && !g)
+		return SIM_ENOMEM;
+	struct btc_trace t = { 0 };
+	sim_status st = btc_simulate(p, &p->nodes, g, &t);
+	gsl_rng_free(g);
+	if (st != SIM_OK) {
+		diag_add(d, "bitcoin: replication %d: simulation failed: %s", ctx->rep, sim_strerror(st));
+		btc_trace_release(&t);
+		return st;
+	}
+	int ng = bd->n_gen;
+	const char *names[BTC_MAX_GEN];
+	for (int k = 0; k < ng; k++)
+		names[k] = bd->gen[k].name;
+	int s_sim = rec_series(r, "hashrate_sim", "EH/s", 1, NULL);
+	int s_obs = rec_series(r, "hashrate_obs", "EH/s", 1, NULL);
+	int s_hp = rec_series(r, "hashprice_sim", "USD/(TH/s)/day", 1, NULL);
+	int s_rev = rec_series(r, "revenue", "USD/day", 1, NULL);
+	int s_px = rec_series(r, "price", "USD", 1, NULL);
+	int s_sub = rec_series(r, "subsidy", "BTC/block", 1, NULL);
+	int s_eff = rec_series(r, "efficiency", "J/TH", 1, NULL);
+	int s_units = rec_series(r, "machines_by_generation", "machines", ng, names);
+	int s_cap = rec_series(r, "hashrate_by_generation", "EH/s", ng, names);
+	int s_ord = rec_series(r, "machines_ordered", "machines/month", 1, NULL);
+	int s_ex = rec_series(r, "machines_exited", "machines/month", 1, NULL);
+	rec_note(r, "hashrate_obs", "monthly means of Blockchain.com 3-day samples to 2020-03; "
+	         "from 2020 the mean of the point estimates in the month (7dma or raw, see "
+	         "data/btc/hashrate_points.csv), NaN where none");
+	rec_note(r, "time_axis", "days since $.bitcoin.start; one row per calendar month "
+	         "(monthly means, price at mid-month)");
+	/* one row per calendar month, at its first day */
+	int y, m, dd;
+	civil(p->start, &y, &m, &dd);
+	int32_t a = p->start;
+	double *units = calloc((size_t)ng, sizeof *units), *cap = calloc((size_t)ng, sizeof *cap);
+	if (!units || !cap) {
+		free(units);
+		free(cap);
+		btc_trace_release(&t);
+		return SIM_ENOMEM;
+	}
+	while (a <= p->end) {
+		if (++m > 12) {
+			m = 1;
+			y++;
+		}
+		int32_t b = btc_days(y, m, 1) - 1;
+		if (b > p->end)
+			b = p->end;
+		double hs = 0, hp = 0, rev = 0, w = 0, ord = 0, ex = 0;
+		for (int k = 0; k < ng; k++)
+			units[k] = cap[k] = 0;
+		int n = b - a + 1;
+		for (int32_t day = a; day <= b; day++) {
+			int i = day - p->start;
+			hs += t.ths[i];
+			hp += t.ths[i] > 0 ? t.revenue[i] / t.ths[i] : 0;
+			rev += t.revenue[i];
+			w += t.watts[i];
+			ord += t.ordered[i];
+			ex += t.exited[i];
+			for (int k = 0; k < ng; k++) {
+				units[k] += t.units[(size_t)i * ng + k] / n;
+				cap[k] += t.units[(size_t)i * ng + k] * bd->gen[k].machine_ths / 1e6 / n;
+			}
+		}
+		rec_set(r, s_sim, 0, hs / n / 1e6);
+		rec_set(r, s_obs, 0, obs_in(bd, a, b));
+		rec_set(r, s_hp, 0, hp / n);
+		rec_set(r, s_rev, 0, rev / n);
+		rec_set(r, s_px, 0, btc_price(bd, a + n / 2));
+		rec_set(r, s_sub, 0, btc_subsidy(bd, a + n / 2));
+		rec_set(r, s_eff, 0, hs > 0 ? w / hs : NAN);
+		rec_setv(r, s_units, units);
+		rec_setv(r, s_cap, cap);
+		rec_set(r, s_ord, 0, ord);
+		rec_set(r, s_ex, 0, ex);
+		if ((st = rec_sample(r, (double)(a - p->start))) != SIM_OK)
+			break;
+		a = b + 1;
+	}
+	free(units);
+	free(cap);
+	for (int i = 1; i < bd->subsidy.n; i++)
+		if (bd->subsidy.day[i] >= p->start && bd->subsidy.day[i] <= p->end)
+			rec_event(r, bd->subsidy.day[i] - p->start, "halving",
+			          (long long)i * BTC_HALVING_INTERVAL, bd->subsidy.v[i]);
+	struct btc_err e;
+	btc_errors(p, &t, &e);
+	rec_scalar(r, "entry_rate", "1/day", p->nodes.entry_rate);
+	rec_scalar(r, "hurdle_rate", "1/year", p->nodes.hurdle_rate);
+	rec_scalar(r, "revenue_decline", "1/year", p->nodes.revenue_decline);
+	rec_scalar(r, "patience_days", "day", p->nodes.patience_days);
+	rec_scalar(r, "elec_sigma", "", p->nodes.elec_sigma);
+	rec_scalar(r, "lag_days", "day", p->lag_days);
+	rec_scalar(r, "rmse_log10_fit", "log10", e.rmse_in);
+	rec_scalar(r, "rmse_log10_holdout", "log10", e.rmse_out);
+	rec_scalar(r, "mape_holdout", "", e.mape_out);
+	rec_scalar(r, "bias_log10_holdout", "log10", e.bias_out);
+	rec_scalar(r, "n_obs_fit", "", e.n_in);
+	rec_scalar(r, "n_obs_holdout", "", e.n_out);
+	for (int k = 0; k < BTC_YEAR_STARTS; k++) {
+		char name[40];
+		snprintf(name, sizeof name, "err_log10_%d_start", 2020 + k);
+		rec_scalar(r, name, "log10", e.year_start[k]);
+	}
+	rec_scalar(r, "hashrate_sim_end", "EH/s", t.ths[t.n_days - 1] / 1e6);
+	btc_trace_release(&t);
+	if (!rec_ok(r))
+		return SIM_ENOMEM;
+	return st;
+}
+
+const struct model_type bitcoin_model_type = {
+	.name = "bitcoin",
+	.summary = "the node-growth model applied to Bitcoin mining (hash-rate back-test)",
+	.params_size = sizeof(struct btc_params),
+	.parse = btc_parse,
+	.run = btc_run,
+	.release = btc_release,
+};
+
+/* ---------------------------------------------------------------------------
+ * dais backtest
+ * ------------------------------------------------------------------------- */
+
+static void backtest_usage(FILE *f)
+{
+	fprintf(f, "usage: dais backtest [SCENARIO] [-o DIR] [--set path=value]... [--no-fit] [--quiet]\n\n"
+	           "Fits the node-growth model to Bitcoin's hash rate on the fit window of a\n"
+	           "bitcoin scenario (default scenarios/bitcoin-backtest.json) with GSL nonlinear\n"
+	           "least squares, prints the in-sample and held-out errors, and writes to DIR\n"
+	           "(default results/backtest): bitcoin-fit.json (the scenario with the fitted\n"
+	           "parameters, rerunnable with dais run), fig_btc_backtest.dat and, when gnuplot\n"
+	           "is installed, fig_btc_backtest.png and .pdf.\n");
+}
+
+static int set_num(scn *s, const char *key, double v, sim_diag *d)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "%s=%.17g", key, v);
+	return scn_set(s, buf, d) == SIM_OK ? 0 : -1;
+}
+
+int btc_cmd_backtest(int argc, char **argv)
+{
+	const char *path = NULL, *out = "results/backtest";
+	const char *sets[64];
+	int nsets = 0, fit = 1, quiet = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			backtest_usage(stdout);
+			return DAIS_EXIT_OK;
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			out = argv[++i];
+		} else if (!strcmp(argv[i], "--set") && i + 1 < argc && nsets < 63) {
+			sets[nsets++] = argv[++i];
+		} else if (!strcmp(argv[i], "--no-fit")) {
+			fit = 0;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			quiet = 1;
+		} else if (argv[i][0] != '-' && !path) {
+			path = argv[i];
+		} else {
+			fprintf(stderr, "dais backtest: unexpected argument '%s'\n", argv[i]);
+			backtest_usage(stderr);
+			return DAIS_EXIT_USAGE;
+		}
+	}
+	char defpath[4096];
+	if (!path) {
+		struct stat st;
+		path = "scenarios/bitcoin-backtest.json";
+		if (stat(path, &st) != 0) {
+			snprintf(defpath, sizeof defpath, "%s/%s", DAIS_SRCDIR, path);
+			path = defpath;
+		}
+	}
+	sets[nsets++] = "bitcoin.fit=false";   /* the command fits itself, verbosely */
+	sim_diag d;
+	diag_init(&d);
+	int rc = DAIS_EXIT_FAIL;
+	struct btc_params p;
+	int parsed = 0;
+	struct btc_trace t = { 0 };
+	scn *s = scn_load(path, sets, nsets, &d);
+	if (!s) {
+		rc = DAIS_EXIT_USAGE;
+		goto done;
+	}
+	if (strcmp(scn_str(s, "model"), "bitcoin")) {
+		diag_add(&d, "%s: $.model: expected 'bitcoin', got '%s'", path, scn_str(s, "model"));
+		rc = DAIS_EXIT_USAGE;
+		goto done;
+	}
+	sim_status st = btc_parse(&p, s, &d);
+	parsed = 1;
+	if (st != SIM_OK) {
+		rc = sim_exit_code(st);
+		goto done;
+	}
+	if (fit) {
+		if (!p.fit_mask)
+			p.fit_mask = BTC_FIT_ENTRY | BTC_FIT_DECLINE | BTC_FIT_LAG;
+		if ((st = btc_fit(&p, !quiet, &d)) != SIM_OK) {
+			rc = sim_exit_code(st);
+			goto done;
+		}
+	}
+	struct node_params np = p.nodes;
+	np.deterministic = 1;
+	if ((st = btc_simulate(&p, &np, NULL, &t)) != SIM_OK) {
+		diag_add(&d, "bitcoin: simulation failed: %s", sim_strerror(st));
+		goto done;
+	}
+	struct btc_err e;
+	btc_errors(&p, &t, &e);
+	printf("bitcoin back-test (%s, deterministic mode)\n", path);
+	printf("  parameters: entry_rate %.6g /day, hurdle_rate %.6g /yr, revenue_decline %.6g /yr, "
+	       "patience_days %g, elec_sigma %g, lag_days %g\n", p.nodes.entry_rate,
+	       p.nodes.hurdle_rate, p.nodes.revenue_decline, p.nodes.patience_days,
+	       p.nodes.elec_sigma, p.lag_days);
+	if (fit) {
+		printf("  fitted:");
+		for (int k = 0; k < 6; k++)
+			if (p.fit_mask & (1 << k))
+				printf(" %s", fit_names[k]);
+		printf(" (the others as given)\n");
+	}
+	printf("  fit window:  %d monthly observations, RMSE log10 = %.4f (factor %.2f)\n",
+	       e.n_in, e.rmse_in, pow(10, e.rmse_in));
+	printf("  held out:    %d observations, RMSE log10 = %.4f (factor %.2f), MAPE = %.1f%%, "
+	       "bias log10 = %+.4f\n", e.n_out, e.rmse_out, pow(10, e.rmse_out), 100 * e.mape_out,
+	       e.bias_out);
+	for (int k = 0; k < BTC_YEAR_STARTS; k++)
+		printf("  %d start:  observed %8.4g EH/s, simulated %8.4g EH/s, log10 error %+.3f\n",
+		       2020 + k, e.year_obs[k], e.year_sim[k], e.year_start[k]);
+	if (mkdir(out, 0777) != 0 && errno != EEXIST) {
+		diag_add(&d, "%s: cannot create directory: %s", out, strerror(errno));
+		goto done;
+	}
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s/fig_btc_backtest.dat", out);
+	if (btc_write_dat(&p, &t, buf, &d) != SIM_OK)
+		goto done;
+	if (set_num(s, "nodes.entry_rate", p.nodes.entry_rate, &d) ||
+	    set_num(s, "nodes.hurdle_rate", p.nodes.hurdle_rate, &d) ||
+	    set_num(s, "nodes.revenue_decline", p.nodes.revenue_decline, &d) ||
+	    set_num(s, "nodes.patience_days", p.nodes.patience_days, &d) ||
+	    set_num(s, "nodes.elec_sigma", p.nodes.elec_sigma, &d) ||
+	    set_num(s, "bitcoin.lag_days", p.lag_days, &d))
+		goto done;
+	char *json = scn_to_json(s);
+	snprintf(buf, sizeof buf, "%s/bitcoin-fit.json", out);
+	FILE *fj = json ? fopen(buf, "w") : NULL;
+	if (!fj || fputs(json, fj) < 0 || fputc('\n', fj) < 0 || fclose(fj) != 0) {
+		diag_add(&d, "%s: cannot write", buf);
+		free(json);
+		goto done;
+	}
+	free(json);
+	printf("  wrote %s/bitcoin-fit.json and %s/fig_btc_backtest.dat\n", out, out);
+	if (!strchr(out, '\'') && system("command -v gnuplot >/dev/null 2>&1") == 0) {
+		snprintf(buf, sizeof buf, "gnuplot -e \"dat='%s/fig_btc_backtest.dat'; out='%s/fig_btc_backtest'\" "
+		         "'%s/analysis/plots/fig_btc_backtest.gp'", out, out, DAIS_SRCDIR);
+		if (system(buf) == 0)
+			printf("  wrote %s/fig_btc_backtest.png and .pdf\n", out);
+		else
+			fprintf(stderr, "dais backtest: gnuplot failed; the .dat file is kept\n");
+	}
+	rc = DAIS_EXIT_OK;
+done:
+	diag_print(&d, stderr, "dais: ");
+	diag_release(&d);
+	btc_trace_release(&t);
+	if (parsed)
+		btc_release(&p);
+	scn_free(s);
+	return rc;
+}
