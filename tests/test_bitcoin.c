@@ -1,0 +1,277 @@
+/* test_bitcoin.c — the Bitcoin back-test (models/bitcoin.h): the subsidy
+ * schedule in satoshi, the data loaders, scenario checks, and a short
+ * back-test with the committed fitted parameters. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bitcoin.h"
+#include "rng.h"
+#include "scn.h"
+
+#define SCENARIO DAIS_SRCDIR "/scenarios/bitcoin-backtest.json"
+
+static const struct btc_files default_files = {
+	.price = "data/btc/price_monthly.csv",
+	.halvings = "data/btc/halvings.csv",
+	.fees = "data/btc/fees_by_epoch.csv",
+	.generations = "data/btc/asic_generations.csv",
+	.electricity = "data/btc/electricity.csv",
+	.life = "data/btc/hardware_life.csv",
+	.hashrate_monthly = "data/btc/hashrate_monthly.csv",
+	.hashrate_points = "data/btc/hashrate_points.csv",
+};
+
+/* ---- subsidy schedule ------------------------------------------------------- */
+
+Test(btc, halving_schedule_reproduces_21M_btc)
+{
+	/* Known answer: 20,999,999.9769 BTC, the sum over 33 non-zero epochs of
+	 * 210000 x floor(50e8 / 2^k) satoshi (Bitcoin Core GetBlockSubsidy). */
+	cr_assert_eq(btc_total_supply_sat(), 2099999997690000LL);
+	cr_assert_eq(btc_subsidy_sat(0), 5000000000LL);
+	cr_assert_eq(btc_subsidy_sat(209999), 5000000000LL);
+	cr_assert_eq(btc_subsidy_sat(210000), 2500000000LL);
+	cr_assert_eq(btc_subsidy_sat(629999), 1250000000LL);
+	cr_assert_eq(btc_subsidy_sat(630000), 625000000LL);
+	cr_assert_eq(btc_subsidy_sat(840000), 312500000LL);
+	/* the last satoshi-paying epoch is the 33rd (k = 32): 50e8 >> 32 = 1 */
+	cr_assert_eq(btc_subsidy_sat(32LL * 210000), 1);
+	cr_assert_eq(btc_subsidy_sat(33LL * 210000), 0);
+	cr_assert_eq(btc_subsidy_sat(64LL * 210000), 0, "no wrap-around after 64 halvings");
+}
+
+Test(btc, subsidy_at_known_dates_from_the_halvings_table)
+{
+	struct btc_data bd;
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(btc_data_load(&bd, &default_files, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	static const struct { int y, m, dd; double btc; } cases[] = {
+		{ 2011, 6, 1, 50 }, { 2012, 11, 27, 50 }, { 2012, 11, 28, 25 },
+		{ 2017, 1, 1, 12.5 }, { 2021, 1, 1, 6.25 }, { 2024, 4, 19, 6.25 },
+		{ 2024, 5, 1, 3.125 }, { 2025, 12, 31, 3.125 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		cr_assert_eq(btc_subsidy(&bd, btc_days(cases[i].y, cases[i].m, cases[i].dd)),
+		             cases[i].btc, "%d-%02d-%02d", cases[i].y, cases[i].m, cases[i].dd);
+	/* the table agrees with the consensus rule at each halving height */
+	for (int i = 0; i < bd.subsidy.n; i++)
+		cr_assert_eq(bd.subsidy.v[i] * BTC_COIN,
+		             (double)btc_subsidy_sat((int64_t)i * BTC_HALVING_INTERVAL));
+	/* inputs at a known date: the 2017-12 monthly mean is 15,194 USD
+	 * (btc_economics.md cross-check table), placed mid-month */
+	cr_assert_float_eq(btc_price(&bd, btc_days(2017, 12, 15)), 15194, 1.0);
+	cr_assert_float_eq(btc_fees(&bd, btc_days(2017, 6, 1)), 0.185, 1e-12);
+	cr_assert_float_eq(btc_elec(&bd, btc_days(2019, 12, 3)), 0.04, 1e-12);
+	btc_data_release(&bd);
+	diag_release(&d);
+}
+
+/* ---- data loaders -------------------------------------------------------- */
+
+/* Copies a data file into dir, replacing line `line` (1-based) with `text`. */
+static void spoil(const char *rel, const char *dir, int line, const char *text, char *out, size_t n)
+{
+	char src[4096];
+	snprintf(src, sizeof src, "%s/%s", DAIS_SRCDIR, rel);
+	snprintf(out, n, "%s/%s", dir, strrchr(rel, '/') + 1);
+	FILE *in = fopen(src, "r"), *o = fopen(out, "w");
+	cr_assert(in && o);
+	char buf[8192];
+	for (int k = 1; fgets(buf, sizeof buf, in); k++)
+		fputs(k == line ? text : buf, o);
+	fclose(in);
+	fclose(o);
+}
+
+struct bad_csv {
+	const char *file;      /* which input */
+	int line;
+	const char *text;
+	const char *msg;       /* expected message, after "<dir>/" */
+};
+
+Test(btc, data_loaders_reject_malformed_csv_with_file_and_line)
+{
+	static const struct bad_csv cases[] = {
+		{ "data/btc/price_monthly.csv", 5, "2010-08,abc,31,coinmetrics\n",
+		  "price_monthly.csv:5: column 'mean_usd': expected number, got 'abc'" },
+		{ "data/btc/price_monthly.csv", 5, "2010-08,0.06,31\n",
+		  "price_monthly.csv:5: expected 4 fields, got 3" },
+		{ "data/btc/halvings.csv", 4, "halving_1,210000,2012-13-28,25,A\n",
+		  "halvings.csv:4: column 'date': expected date YYYY-MM-DD, got '2012-13-28'" },
+		{ "data/btc/electricity.csv", 4, "2013-01-22,-0.12,0.1,0.25,C,x\n",
+		  "electricity.csv:4: column 'usd_per_kwh': expected a number > 0, got '-0.12'" },
+		{ "data/btc/hashrate_monthly.csv", 5, "2010-07,1e-9,10\n",
+		  "hashrate_monthly.csv:5: dates must increase down the file" },
+	};
+	char dir[] = "/tmp/dais_btc_XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char path[4096];
+		spoil(cases[i].file, dir, cases[i].line, cases[i].text, path, sizeof path);
+		struct btc_files f = default_files;
+		const char **slot = !strcmp(cases[i].file, default_files.price) ? &f.price :
+		                    !strcmp(cases[i].file, default_files.halvings) ? &f.halvings :
+		                    !strcmp(cases[i].file, default_files.electricity) ? &f.electricity :
+		                    &f.hashrate_monthly;
+		*slot = path;
+		struct btc_data bd;
+		sim_diag d;
+		diag_init(&d);
+		cr_assert_eq(btc_data_load(&bd, &f, &d), SIM_EINVAL, "case %zu", i);
+		char want[4096];
+		snprintf(want, sizeof want, "%s/%s", dir, cases[i].msg);
+		cr_assert_geq(d.n, 1);
+		cr_assert_str_eq(d.msg[0], want);
+		btc_data_release(&bd);
+		diag_release(&d);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* ---- scenarios ----------------------------------------------------------------- */
+
+static sim_status parse_text(const char *text, struct btc_params *p, sim_diag *d)
+{
+	scn *s = scn_parse(text, "<test>", NULL, 0, d);
+	if (!s)
+		return SIM_EINVAL;
+	sim_status st = bitcoin_model_type.parse(p, s, d);
+	scn_free(s);
+	return st;
+}
+
+Test(btc, bad_parameters_rejected_with_clear_messages)
+{
+	static const struct { const char *json; const char *msg; } cases[] = {
+		{ "{\"model\":\"bitcoin\",\"bitcoin\":{\"start\":\"2010-13-01\"}}",
+		  "<test>: $.bitcoin.start: expected a date YYYY-MM-DD, got '2010-13-01'" },
+		{ "{\"model\":\"bitcoin\",\"bitcoin\":{\"end\":\"2009-01-01\"}}",
+		  "<test>: $.bitcoin.end: must come after $.bitcoin.start" },
+		{ "{\"model\":\"bitcoin\",\"bitcoin\":{\"fit_to\":\"2021-01-01\"}}",
+		  "<test>: $.bitcoin: expected fit_from < fit_to < holdout_from" },
+		{ "{\"model\":\"bitcoin\",\"bitcoin\":{\"fit\":true,\"fit_params\":[]}}",
+		  "<test>: $.bitcoin.fit_params: fit is true but no parameter is free" },
+		{ "{\"model\":\"bitcoin\",\"bitcoin\":{\"start\":\"2009-06-01\"}}",
+		  "<test>: $.bitcoin: the run (start..end) must lie within the price data" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct btc_params p;
+		sim_diag d;
+		diag_init(&d);
+		cr_assert_neq(parse_text(cases[i].json, &p, &d), SIM_OK, "case %zu", i);
+		cr_assert_geq(d.n, 1, "case %zu: no message", i);
+		cr_assert_str_eq(d.msg[0], cases[i].msg);
+		if (bitcoin_model_type.release)
+			bitcoin_model_type.release(&p);
+		diag_release(&d);
+	}
+	/* a value the schema rejects never reaches the model */
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_parse("{\"model\":\"bitcoin\",\"nodes\":{\"entry_rate\":-1}}", "<test>", NULL, 0, &d);
+	cr_assert_null(s);
+	cr_assert_geq(d.n, 1);
+	cr_assert(strstr(d.msg[0], "$.nodes.entry_rate"), "%s", d.msg[0]);
+	diag_release(&d);
+}
+
+/* ---- the back-test ---------------------------------------------------------- */
+
+static void load_backtest(struct btc_params *p, const char *const *sets, int n)
+{
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_load(SCENARIO, sets, n, &d);
+	cr_assert_not_null(s, "%s", d.n ? d.msg[0] : "");
+	cr_assert_eq(bitcoin_model_type.parse(p, s, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	scn_free(s);
+	diag_release(&d);
+}
+
+Test(btc, short_backtest_reproduces_observed_hashrate_within_band, .timeout = 60)
+{
+	/* The committed fitted parameters, run 2010-07-18..2016-12-31: every
+	 * monthly mean of 2015-2016 within a factor 2 (|log10| < 0.30) of
+	 * Blockchain.com's, and the RMSE over the window below 0.25 (the full
+	 * fit-window RMSE is 0.139, docs/models.md). */
+	const char *sets[] = { "bitcoin.end=\"2016-12-31\"", "bitcoin.fit_to=\"2016-12-01\"",
+	                       "bitcoin.holdout_from=\"2016-12-31\"" };
+	struct btc_params p;
+	load_backtest(&p, sets, 3);
+	struct btc_trace t = { 0 };
+	cr_assert_eq(btc_simulate(&p, &p.nodes, NULL, &t), SIM_OK);
+	int checked = 0;
+	for (int i = 0; i < p.data.hr_month.n; i++) {
+		int32_t a = p.data.hr_month.day[i];
+		if (a < btc_days(2015, 1, 1) || a > btc_days(2016, 12, 1))
+			continue;
+		double l = log10(btc_sim_month(&p, &t, i) / p.data.hr_month.v[i]);
+		cr_assert_lt(fabs(l), 0.30, "month %d: log10 error %.3f", i, l);
+		checked++;
+	}
+	cr_assert_eq(checked, 24);
+	struct btc_err e;
+	btc_errors(&p, &t, &e);
+	cr_assert_lt(e.rmse_in, 0.25, "rmse %.3f", e.rmse_in);
+	cr_assert_gt(e.n_in, 70);
+	btc_trace_release(&t);
+	bitcoin_model_type.release(&p);
+}
+
+Test(btc, simulation_invariants_and_reproducibility, .timeout = 60)
+{
+	const char *sets[] = { "bitcoin.end=\"2014-12-31\"", "bitcoin.fit_to=\"2014-06-01\"",
+	                       "bitcoin.holdout_from=\"2014-07-01\"" };
+	struct btc_params p;
+	load_backtest(&p, sets, 3);
+	struct btc_trace a = { 0 }, b = { 0 };
+	/* deterministic mode: identical twice */
+	cr_assert_eq(btc_simulate(&p, &p.nodes, NULL, &a), SIM_OK);
+	cr_assert_eq(btc_simulate(&p, &p.nodes, NULL, &b), SIM_OK);
+	cr_assert_arr_eq(a.ths, b.ths, (size_t)a.n_days * sizeof *a.ths);
+	for (int i = 0; i < a.n_days; i++) {
+		/* hash rate is the sum over generations of machines x TH/s */
+		double sum = 0;
+		for (int g = 0; g < a.n_gen; g++) {
+			double u = a.units[(size_t)i * a.n_gen + g];
+			cr_assert_geq(u, -1e-9);
+			sum += u * p.data.gen[g].machine_ths;
+		}
+		cr_assert_float_eq(sum, a.ths[i], 1e-9 * (1 + a.ths[i]), "day %d", i);
+		cr_assert_gt(a.ths[i], 0.0);
+		/* a generation operates only after it went on sale (plus its lag) */
+		for (int g = 1; g < a.n_gen; g++)
+			if (p.start + i < p.data.gen[g].avail + p.lag_days)
+				cr_assert_eq(a.units[(size_t)i * a.n_gen + g], 0.0, "gen %d day %d", g, i);
+	}
+	/* stochastic mode: same stream, same path; another stream, another path */
+	struct node_params np = p.nodes;
+	np.deterministic = 0;
+	gsl_rng *r1 = rng_stream(1, 0, RNG_MODEL_BITCOIN, 0), *r2 = rng_stream(1, 0, RNG_MODEL_BITCOIN, 0);
+	gsl_rng *r3 = rng_stream(1, 1, RNG_MODEL_BITCOIN, 0);
+	cr_assert_eq(btc_simulate(&p, &np, r1, &a), SIM_OK);
+	cr_assert_eq(btc_simulate(&p, &np, r2, &b), SIM_OK);
+	cr_assert_arr_eq(a.ths, b.ths, (size_t)a.n_days * sizeof *a.ths);
+	cr_assert_eq(btc_simulate(&p, &np, r3, &b), SIM_OK);
+	cr_assert(memcmp(a.ths, b.ths, (size_t)a.n_days * sizeof *a.ths) != 0);
+	/* and it stays close to the deterministic path (many machines by 2014) */
+	struct btc_trace det = { 0 };
+	cr_assert_eq(btc_simulate(&p, &p.nodes, NULL, &det), SIM_OK);
+	double l = log10(a.ths[a.n_days - 1] / det.ths[det.n_days - 1]);
+	cr_assert_lt(fabs(l), 0.1, "stochastic end %.4g vs deterministic %.4g TH/s",
+	             a.ths[a.n_days - 1], det.ths[det.n_days - 1]);
+	gsl_rng_free(r1);
+	gsl_rng_free(r2);
+	gsl_rng_free(r3);
+	btc_trace_release(&a);
+	btc_trace_release(&b);
+	btc_trace_release(&det);
+	bitcoin_model_type.release(&p);
+}
