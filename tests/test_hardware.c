@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hardware.h"
@@ -195,4 +196,5 @@ Test(hw, bad_tables_and_params_are_rejected_with_file_line_and_field)
 	cr_assert_str_eq(d.msg[0], "s.json: $.hardware.efficiency: expected a number in (0, 1], got 1.5");
 	diag_release(&d);
 	th_rmtree(dir);
+	free(dir);
 }
