@@ -54,6 +54,7 @@ sim_status net_params_default(struct net_params *p, sim_diag *d)
 {
 	memset(p, 0, sizeof *p);
 	net_own_defaults(p);
+	snprintf(p->src, sizeof p->src, "<params>");
 	dem_defaults(&p->dem);
 	priv_defaults(&p->priv);
 	hw_defaults(&p->hw);
@@ -82,7 +83,7 @@ static int parse_date(const char *s, double *year)
 sim_status net_prepare(struct net_params *p, sim_diag *d)
 {
 	sim_status st = SIM_OK;
-	const char *w = "<params>";
+	const char *w = p->src[0] ? p->src : "<params>";
 	if (parse_date(p->start_date, &p->start_year)) {
 		diag_add(d, "%s: $.network.start_date: expected a date YYYY-MM-DD, got \"%s\"", w,
 		         p->start_date);
@@ -187,6 +188,7 @@ sim_status net_parse(struct net_params *p, const scn *s, sim_diag *d)
 {
 	memset(p, 0, sizeof *p);
 	net_own_defaults(p);
+	snprintf(p->src, sizeof p->src, "%s", scn_path(s));
 	sim_status st = SIM_OK;
 	snprintf(p->start_date, sizeof p->start_date, "%s", scn_str(s, "network.start_date"));
 	p->horizon_days = floor(scn_num(s, "network.horizon_years") * DAYS_PER_YEAR + 0.5);

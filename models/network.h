@@ -54,6 +54,7 @@ struct net_init {
 };
 
 struct net_params {
+	char src[256];                 /* scenario file, for messages ("<params>" if built in code) */
 	/* $.network */
 	char start_date[16];           /* "YYYY-MM-DD" */
 	double start_year;             /* fractional calendar year of day 0 */

@@ -266,7 +266,7 @@ Test(net, bad_parameters_are_rejected_with_clear_messages)
 	cr_assert_eq(net_parse(p, s, &d), SIM_EINVAL);
 	int found = 0;
 	for (int i = 0; i < d.n; i++)
-		found |= strstr(d.msg[i], "$.network.initial_nodes[0].class: unknown hardware class "
+		found |= strstr(d.msg[i], "<t>: $.network.initial_nodes[0].class: unknown hardware class "
 		                          "\"h100_81\"") != NULL;
 	cr_assert(found, "%s", d.n ? d.msg[0] : "");
 	scn_free(s);
