@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "eng_calib.h"
+#include "eng_probe.h"
 #include "engine.h"
 
 static const char engine_usage[] =

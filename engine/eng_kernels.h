@@ -12,8 +12,23 @@
 #include "engine.h"
 #include "eng_quant.h"
 
+/* Attention of one query head over positions 0..n_pos-1 of a paged cache:
+ * position j's key is at k + (table[j / block_tokens] * block_tokens +
+ * j % block_tokens) * kv_dim + off (values likewise from v). */
+struct k_attn {
+	const float *q;        /* (hs,) */
+	const float *k, *v;    /* this layer's cache */
+	const int *table;      /* the sequence's block table */
+	int block_tokens, kv_dim, off, hs, n_pos;
+	float scale;           /* 1 / sqrt(hs) */
+	float *scores;         /* (n_pos,) scratch */
+	float *out;            /* (hs,) */
+};
+
 struct k_ops {
 	eng_isa isa;
+	void (*attn)(const struct k_attn *a);
+	void (*quant)(const struct q_act *a, int t, const float *x);   /* = q_act_quantize, vectorized */
 	void (*matmul)(const struct q_mat *w, const float *x, int ld_x, const struct q_act *xa,
 	               int n_tok, float *y, int ld_y, int p0, int p1);
 	float (*dot)(const float *a, const float *b, int n);

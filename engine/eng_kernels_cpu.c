@@ -139,7 +139,29 @@ static void axpy_scalar(float *y, float a, const float *x, int n)
 		y[i] += a * x[i];
 }
 
-static const struct k_ops ops_scalar = { ENG_ISA_SCALAR, mm_scalar, dot_scalar, axpy_scalar };
+static inline const float *kv_row(const struct k_attn *a, const float *base, int j)
+{
+	return base + ((size_t)a->table[j / a->block_tokens] * a->block_tokens + j % a->block_tokens) * a->kv_dim + a->off;
+}
+
+static void attn_scalar(const struct k_attn *a)
+{
+	float max = -INFINITY, sum = 0;
+	for (int j = 0; j < a->n_pos; j++) {
+		a->scores[j] = dot_scalar(a->q, kv_row(a, a->k, j), a->hs) * a->scale;
+		max = a->scores[j] > max ? a->scores[j] : max;
+	}
+	for (int j = 0; j < a->n_pos; j++) {
+		a->scores[j] = expf(a->scores[j] - max);
+		sum += a->scores[j];
+	}
+	memset(a->out, 0, sizeof(float) * (size_t)a->hs);
+	for (int j = 0; j < a->n_pos; j++)
+		axpy_scalar(a->out, a->scores[j] / sum, kv_row(a, a->v, j), a->hs);
+}
+
+static const struct k_ops ops_scalar = { ENG_ISA_SCALAR, attn_scalar, q_act_quantize, mm_scalar, dot_scalar,
+                                         axpy_scalar };
 
 #if ENG_X86
 /* ---------------------------------------------------------------- AVX2 */
@@ -306,7 +328,23 @@ T2 static void axpy_avx2(float *y, float a, const float *x, int n)
 		y[i] += a * x[i];
 }
 
-static const struct k_ops ops_avx2 = { ENG_ISA_AVX2, mm_avx2, dot_avx2, axpy_avx2 };
+T2 static void attn_avx2(const struct k_attn *a)
+{
+	float max = -INFINITY, sum = 0;
+	for (int j = 0; j < a->n_pos; j++) {
+		a->scores[j] = dot_avx2(a->q, kv_row(a, a->k, j), a->hs) * a->scale;
+		max = a->scores[j] > max ? a->scores[j] : max;
+	}
+	for (int j = 0; j < a->n_pos; j++) {
+		a->scores[j] = expf(a->scores[j] - max);
+		sum += a->scores[j];
+	}
+	memset(a->out, 0, sizeof(float) * (size_t)a->hs);
+	for (int j = 0; j < a->n_pos; j++)
+		axpy_avx2(a->out, a->scores[j] / sum, kv_row(a, a->v, j), a->hs);
+}
+
+static const struct k_ops ops_avx2 = { ENG_ISA_AVX2, attn_avx2, q_act_quantize, mm_avx2, dot_avx2, axpy_avx2 };
 
 /* ---------------------------------------------------------------- AVX-512 */
 
@@ -347,6 +385,35 @@ T5 INLINE void f_tile5(const uint8_t *pan, int f16, int cols, const float *x, in
 		for (int u = 1; u < U; u++)
 			s = _mm512_add_ps(s, acc[t][u]);
 		store16(y + (size_t)t * ld_y, s, nr);
+	}
+}
+
+/* Two float panels x 8 tokens: two weight loads feed 16 FMAs, so the loop is
+ * bound by FMA throughput, not by loads (prefill). */
+T5 static void f_tile5_2p(const uint8_t *pan0, const uint8_t *pan1, int f16, int cols, const float *x,
+                          int ld_x, float *y0, float *y1, int ld_y, int nr1)
+{
+	__m512 a0[8], a1[8];
+	for (int t = 0; t < 8; t++)
+		a0[t] = a1[t] = _mm512_setzero_ps();
+	for (int k = 0; k < cols; k++) {
+		__m512 w0, w1;
+		if (f16) {
+			w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)pan0 + k * PANEL)));
+			w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)pan1 + k * PANEL)));
+		} else {
+			w0 = _mm512_loadu_ps((const float *)pan0 + k * PANEL);
+			w1 = _mm512_loadu_ps((const float *)pan1 + k * PANEL);
+		}
+		for (int t = 0; t < 8; t++) {
+			__m512 xv = _mm512_set1_ps(x[(size_t)t * ld_x + k]);
+			a0[t] = _mm512_fmadd_ps(w0, xv, a0[t]);
+			a1[t] = _mm512_fmadd_ps(w1, xv, a1[t]);
+		}
+	}
+	for (int t = 0; t < 8; t++) {
+		store16(y0 + (size_t)t * ld_y, a0[t], PANEL);
+		store16(y1 + (size_t)t * ld_y, a1[t], nr1);
 	}
 }
 
@@ -440,7 +507,26 @@ T5 static void mm_avx512(const struct q_mat *w, const float *x, int ld_x, const 
 	int fl = w->type == ENG_F32 || w->type == ENG_F16;
 	/* token tiles of 8, the last ones balanced (20 = 8 + 6 + 6, not 8 + 8 + 4) */
 	int n_tiles = (n_tok + 7) / 8;
-	for (int p = p0; p < p1; p++) {
+	int p = p0;
+	if (fl && n_tok >= 16) {
+		/* panel pairs over full tiles of 8 tokens; the rest as below */
+		for (; p + 1 < p1; p += 2) {
+			const uint8_t *pan = w->data + (size_t)p * w->panel_bytes;
+			int nr1 = w->rows - (p + 1) * PANEL < PANEL ? w->rows - (p + 1) * PANEL : PANEL;
+			float *yp = y + (size_t)p * PANEL;
+			int t = 0;
+			for (; t + 8 <= n_tok; t += 8)
+				f_tile5_2p(pan, pan + w->panel_bytes, w->type == ENG_F16, w->cols, x + (size_t)t * ld_x, ld_x,
+				           yp + (size_t)t * ld_y, yp + PANEL + (size_t)t * ld_y, ld_y, nr1);
+			if (t < n_tok) {
+				f_tile5_n(pan, w->type == ENG_F16, w->cols, x + (size_t)t * ld_x, ld_x, n_tok - t,
+				          yp + (size_t)t * ld_y, ld_y, PANEL);
+				f_tile5_n(pan + w->panel_bytes, w->type == ENG_F16, w->cols, x + (size_t)t * ld_x, ld_x,
+				          n_tok - t, yp + PANEL + (size_t)t * ld_y, ld_y, nr1);
+			}
+		}
+	}
+	for (; p < p1; p++) {
 		const uint8_t *pan = w->data + (size_t)p * w->panel_bytes;
 		int nr = w->rows - p * PANEL < PANEL ? w->rows - p * PANEL : PANEL;
 		float *yp = y + (size_t)p * PANEL;
@@ -484,7 +570,74 @@ T5 static void axpy_avx512(float *y, float a, const float *x, int n)
 		y[i] += a * x[i];
 }
 
-static const struct k_ops ops_avx512 = { ENG_ISA_AVX512, mm_avx512, dot_avx512, axpy_avx512 };
+/* Scores with the head's query in registers, then the weighted sum of values
+ * with the output in registers (64 columns at a time). */
+T5 static void attn_avx512(const struct k_attn *a)
+{
+	int hs = a->hs, nc = (hs + 15) / 16;
+	__mmask16 tail = (__mmask16)(hs % 16 ? (1u << (hs % 16)) - 1 : 0xffff);
+	__m512 q[16];
+	for (int c = 0; c < nc && c < 16; c++)
+		q[c] = _mm512_maskz_loadu_ps(c == nc - 1 ? tail : 0xffff, a->q + c * 16);
+	float max = -INFINITY, sum = 0;
+	for (int j = 0; j < a->n_pos; j++) {
+		const float *kr = kv_row(a, a->k, j);
+		float s;
+		if (hs <= 256) {
+			__m512 acc = _mm512_mul_ps(q[0], _mm512_maskz_loadu_ps(nc == 1 ? tail : 0xffff, kr));
+			for (int c = 1; c < nc; c++)
+				acc = _mm512_fmadd_ps(q[c], _mm512_maskz_loadu_ps(c == nc - 1 ? tail : 0xffff, kr + c * 16), acc);
+			s = _mm512_reduce_add_ps(acc);
+		} else {
+			s = dot_avx512(a->q, kr, hs);
+		}
+		a->scores[j] = s * a->scale;
+		max = a->scores[j] > max ? a->scores[j] : max;
+	}
+	for (int j = 0; j < a->n_pos; j++) {
+		a->scores[j] = expf(a->scores[j] - max);
+		sum += a->scores[j];
+	}
+	__m512 inv = _mm512_set1_ps(1.0f / sum);
+	for (int c0 = 0; c0 < nc; c0 += 4) {
+		int n4 = nc - c0 < 4 ? nc - c0 : 4;
+		__m512 o[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+		for (int j = 0; j < a->n_pos; j++) {
+			const float *vr = kv_row(a, a->v, j) + c0 * 16;
+			__m512 w = _mm512_set1_ps(a->scores[j]);
+			for (int c = 0; c < n4; c++)
+				o[c] = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(c0 + c == nc - 1 ? tail : 0xffff, vr + c * 16), o[c]);
+		}
+		for (int c = 0; c < n4; c++)
+			_mm512_mask_storeu_ps(a->out + (c0 + c) * 16, c0 + c == nc - 1 ? tail : 0xffff, _mm512_mul_ps(o[c], inv));
+	}
+}
+
+/* q_act_quantize, 32 values per block in two vectors; bit-identical to it. */
+T5 static void quant_avx512(const struct q_act *a, int t, const float *x)
+{
+	int8_t *q = q_act_q(a, t);
+	float *d = q_act_d(a, t);
+	int32_t *s = q_act_s(a, t);
+	const __m512 half = _mm512_set1_ps(0.49999997f), sign = _mm512_set1_ps(-0.0f);
+	for (int b = 0; b < a->cols / QK; b++) {
+		__m512 x0 = _mm512_loadu_ps(x + b * QK), x1 = _mm512_loadu_ps(x + b * QK + 16);
+		float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
+		float db = amax / 127.0f, id = db != 0 ? 1.0f / db : 0;
+		__m512 iv = _mm512_set1_ps(id);
+		__m512 v0 = _mm512_mul_ps(x0, iv), v1 = _mm512_mul_ps(x1, iv);
+		v0 = _mm512_add_ps(v0, _mm512_or_ps(half, _mm512_and_ps(v0, sign)));
+		v1 = _mm512_add_ps(v1, _mm512_or_ps(half, _mm512_and_ps(v1, sign)));
+		__m512i i0 = _mm512_cvttps_epi32(v0), i1 = _mm512_cvttps_epi32(v1);
+		_mm_storeu_si128((__m128i *)(q + b * QK), _mm512_cvtepi32_epi8(i0));
+		_mm_storeu_si128((__m128i *)(q + b * QK + 16), _mm512_cvtepi32_epi8(i1));
+		d[b] = db;
+		s[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
+	}
+}
+
+static const struct k_ops ops_avx512 = { ENG_ISA_AVX512, attn_avx512, quant_avx512, mm_avx512, dot_avx512,
+                                         axpy_avx512 };
 
 T5 static double peak_avx512(long iters)
 {

@@ -285,7 +285,7 @@ static void quantize_rows(const eng_ctx *c, const float *x, int ld_x, int cols, 
 		return;
 	struct q_act a = act_view(c, cols);
 	for (int t = t0; t < t1; t++)
-		q_act_quantize(&a, t, x + (size_t)t * ld_x);
+		c->ops->quant(&a, t, x + (size_t)t * ld_x);
 }
 
 static void barrier(void)
@@ -311,16 +311,17 @@ static void attention(eng_ctx *c, int l, int t, int h, float *scores)
 {
 	const struct eng_config *cf = &c->m->cfg;
 	int hs = head_size(c->m), kvd = kv_dim(c->m), qkv_ld = cf->dim + 2 * kvd;
-	int kh = h / (cf->n_heads / cf->n_kv_heads), seq = c->seq[t], pos = c->pos[t];
-	const float *q = c->qkv + (size_t)t * qkv_ld + (size_t)h * hs;
-	float scale = 1.0f / sqrtf((float)hs);
-	for (int j = 0; j <= pos; j++)
-		scores[j] = c->ops->dot(q, c->kv.k + kv_offset(&c->kv, l, seq, j) + (size_t)kh * hs, hs) * scale;
-	k_softmax(scores, pos + 1);
-	float *o = c->att + (size_t)t * cf->dim + (size_t)h * hs;
-	memset(o, 0, sizeof(float) * (size_t)hs);
-	for (int j = 0; j <= pos; j++)
-		c->ops->axpy(o, scores[j], c->kv.v + kv_offset(&c->kv, l, seq, j) + (size_t)kh * hs, hs);
+	int kh = h / (cf->n_heads / cf->n_kv_heads), seq = c->seq[t];
+	size_t layer = (size_t)l * c->kv.n_blocks * c->kv.block_tokens * kvd;
+	struct k_attn a = {
+		.q = c->qkv + (size_t)t * qkv_ld + (size_t)h * hs,
+		.k = c->kv.k + layer, .v = c->kv.v + layer,
+		.table = c->kv.table + (size_t)seq * c->kv.max_blocks,
+		.block_tokens = c->kv.block_tokens, .kv_dim = kvd, .off = kh * hs, .hs = hs,
+		.n_pos = c->pos[t] + 1, .scale = 1.0f / sqrtf((float)hs), .scores = scores,
+		.out = c->att + (size_t)t * cf->dim + (size_t)h * hs,
+	};
+	c->ops->attn(&a);
 }
 
 static void forward(eng_ctx *c, int ith, int nth)

@@ -194,3 +194,88 @@ Test(eng_kernels, isa_dispatch)
 		cr_expect_eq(eng_isa_best(), ENG_ISA_AVX512);
 #endif
 }
+
+/* Vectorized activation quantizers give the same bytes as q_act_quantize,
+ * and dequantize to what eng_ref's Q8_0 rounding gives. */
+Test(eng_kernels, act_quant_bit_identical)
+{
+	rng_state = 9;
+	int cols = 256;
+	float x[256], r[256];
+	for (int i = 0; i < cols; i++)
+		x[i] = urand() * (i % 32 == 5 ? 40.0f : 1.0f);
+	x[7] = 0.5f * 127 / 40;            /* near-ties and zeros */
+	for (int i = 64; i < 96; i++)
+		x[i] = 0;
+	struct q_act a = { .cols = cols, .stride = q_act_stride(cols) }, b = a;
+	a.data = q_aligned_alloc(a.stride);
+	b.data = q_aligned_alloc(b.stride);
+	q_act_quantize(&a, 0, x);
+	memcpy(r, x, sizeof r);
+	ref_q8_round(r, cols);
+	for (int i = 0; i < cols; i++)
+		cr_expect_eq(q_act_q(&a, 0)[i] * q_act_d(&a, 0)[i / 32], r[i], "element %d", i);
+	for (size_t ii = 0; ii < 3; ii++) {
+		const struct k_ops *ops = k_ops_get(all_isas[ii]);
+		if (!ops)
+			continue;
+		memset(b.data, 0xaa, b.stride);
+		ops->quant(&b, 0, x);
+		cr_expect(!memcmp(a.data, b.data, (size_t)cols + cols / 32 * 8), "%s quantizer differs",
+		          eng_isa_name(ops->isa));
+	}
+	free(a.data);
+	free(b.data);
+}
+
+/* Attention over a paged cache (blocks out of order) against plain loops. */
+Test(eng_kernels, attention_matches_reference)
+{
+	static const int head_sizes[] = { 16, 24, 64, 80, 128 };
+	static const int n_pos[] = { 1, 2, 5, 17, 40 };
+	enum { BT = 4, NB = 12, KVD = 256 };
+	rng_state = 21;
+	float *k = malloc(sizeof(float) * NB * BT * KVD), *v = malloc(sizeof(float) * NB * BT * KVD);
+	for (int i = 0; i < NB * BT * KVD; i++) {
+		k[i] = urand();
+		v[i] = urand();
+	}
+	int table[NB] = { 5, 2, 11, 0, 7, 1, 3, 9, 4, 6, 8, 10 };
+	float q[128], out[128], want[128], sc[64], w[64];
+	for (int i = 0; i < 128; i++)
+		q[i] = urand();
+	for (size_t hi = 0; hi < 5; hi++)
+		for (size_t ni = 0; ni < 5; ni++) {
+			int hs = head_sizes[hi], n = n_pos[ni], off = KVD - hs;
+			double max = -1e30, sum = 0;
+			for (int j = 0; j < n; j++) {
+				const float *kr = k + ((size_t)table[j / BT] * BT + j % BT) * KVD + off;
+				double s = 0;
+				for (int d = 0; d < hs; d++)
+					s += (double)q[d] * kr[d];
+				w[j] = (float)(s / sqrt(hs));
+				max = fmax(max, w[j]);
+			}
+			for (int j = 0; j < n; j++)
+				sum += exp(w[j] - max);
+			for (int d = 0; d < hs; d++) {
+				double o = 0;
+				for (int j = 0; j < n; j++)
+					o += exp(w[j] - max) / sum * v[((size_t)table[j / BT] * BT + j % BT) * KVD + off + d];
+				want[d] = (float)o;
+			}
+			for (size_t ii = 0; ii < 3; ii++) {
+				const struct k_ops *ops = k_ops_get(all_isas[ii]);
+				if (!ops)
+					continue;
+				struct k_attn at = { .q = q, .k = k, .v = v, .table = table, .block_tokens = BT, .kv_dim = KVD,
+				                     .off = off, .hs = hs, .n_pos = n, .scale = 1.0f / sqrtf((float)hs),
+				                     .scores = sc, .out = out };
+				ops->attn(&at);
+				double e = ref_rel_err(out, want, hs);
+				cr_expect_leq(e, 1e-5, "%s hs %d n_pos %d: rel err %g", eng_isa_name(ops->isa), hs, n, e);
+			}
+		}
+	free(k);
+	free(v);
+}
