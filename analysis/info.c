@@ -114,6 +114,9 @@ static char *describe(const h5i *f, const char *path)
 	return s;
 }
 
+#define SERIES_SET "ci95_hi,ci95_lo,mean,p025,p05,p50,p95,p975,sd"
+#define SCALAR_SET "ci90_hi,ci90_lo,ci95_hi,ci95_lo,mean,n,n_finite,p05,p50,p95,sd"
+
 /* Appends "rel<TAB>desc" for every dataset under group path (rel to base). */
 static void walk(const h5i *f, const char *path, size_t base, struct lines *out)
 {
@@ -147,7 +150,10 @@ static void walk(const h5i *f, const char *path, size_t base, struct lines *out)
 				size_t dims[2];
 				int rank = mean ? h5i_shape(f, mean, dims) : -1;
 				char *shape = rank >= 0 ? shape_str(rank, dims) : NULL;
-				if (asprintf(&line, "%s/{%s}\t%-14s %s", child + base, set ? set : "",
+				/* The usual sets are explained once, below the tree. */
+				int usual = set && (!strcmp(set, SERIES_SET) || !strcmp(set, SCALAR_SET));
+				if (asprintf(&line, "%s/%s%s%s\t%-14s %s", child + base, usual ? "" : "{",
+				             usual ? "" : set ? set : "", usual ? "" : "}",
 				             shape ? shape : "?", units && *units ? units : "-") < 0)
 					line = NULL;
 				lines_add(out, line);
@@ -187,7 +193,8 @@ static void print_lines(const struct lines *l, const char *prefix)
 	}
 }
 
-/* "  (key=value, ...)" for the attributes of a group, e.g. a replication's notes. */
+/* One "@name  value" line per attribute of a group (a replication's notes),
+ * long values cut to one screen line. */
 static void print_group_attrs(const h5i *f, const char *path)
 {
 	hid_t g = H5Gopen2(h5i_file(f), path, H5P_DEFAULT);
@@ -199,9 +206,9 @@ static void print_group_attrs(const h5i *f, const char *path)
 			                       H5P_DEFAULT) < 0 ||
 			    h5i_attr_str(f, path, name, &v, NULL) != SIM_OK)
 				continue;
-			printf("%s%s=%s", k ? ", " : "  (", name, v);
-			if (k + 1 == oi.num_attrs)
-				printf(")");
+			size_t len = strcspn(v, "\n");
+			int cut = len > 70 || v[len];
+			printf("  @%-24s %.*s%s\n", name, (int)(len > 70 ? 70 : len), v, cut ? " ..." : "");
 			free(v);
 		}
 	if (g >= 0)
@@ -229,9 +236,8 @@ static void print_reps(const h5i *f)
 	char path[64];
 	snprintf(path, sizeof path, "/%s", h5i_rep_name(f, 0));
 	walk(f, path, strlen(path) + 1, &first);
-	printf("%s/", path);
+	printf("%s/\n", path);
 	print_group_attrs(f, path);
-	printf("\n");
 	print_lines(&first, "");
 	int run = -1; /* start of the current run of same layouts */
 	for (int i = 1; i <= nr; i++) {
@@ -343,9 +349,13 @@ static void print_summary_scalars(const h5i *f)
 			continue;
 		if (h5i_attr_str(f, g, "units", &units, NULL))
 			units = NULL;
-		printf("  %-*s  %.6g [%.6g, %.6g] %s (%.0f/%.0f)\n", (int)w, names[i],
-		       scalar_at(f, g, "mean"), scalar_at(f, g, "ci95_lo"), scalar_at(f, g, "ci95_hi"),
-		       units ? units : "", scalar_at(f, g, "n_finite"), scalar_at(f, g, "n"));
+		double m = scalar_at(f, g, "mean");
+		if (isnan(m))
+			printf("  %-*s  no finite value", (int)w, names[i]);
+		else
+			printf("  %-*s  %.6g [%.6g, %.6g] %s", (int)w, names[i], m,
+			       scalar_at(f, g, "ci95_lo"), scalar_at(f, g, "ci95_hi"), units ? units : "");
+		printf(" (%.0f/%.0f)\n", scalar_at(f, g, "n_finite"), scalar_at(f, g, "n"));
 		free(units);
 		free(g);
 	}
@@ -418,6 +428,9 @@ int h5o_cmd_info(int argc, char **argv)
 			walk(f, "/summary", strlen("/summary") + 1, &s);
 			printf("/summary/\n");
 			print_lines(&s, "");
+			printf("  (timeseries/X/ holds mean, sd, ci95_lo, ci95_hi, p025, p05, p50, p95, p975\n"
+			       "   shaped like X; scalars/X/ holds mean, sd, ci95_lo, ci95_hi, ci90_lo, ci90_hi,\n"
+			       "   p05, p50, p95, n, n_finite)\n");
 			lines_free(&s);
 		}
 		print_summary_scalars(f);

@@ -205,6 +205,8 @@ static sim_status write_script(const h5i *f, const char *series, const struct ta
 		snprintf(lbl, sizeof lbl, "%s", series);
 	put_quoted(fp, lbl);
 	fprintf(fp, " noenhanced\n");
+	if (tb->cols > 4) /* a long legend goes beside the plot, not over it */
+		fprintf(fp, "set key outside right top\n");
 	if (want_log(tb))
 		fprintf(fp, "set logscale y\n");
 	fprintf(fp, "dat = \"%s.dat\"\n", series);
@@ -230,7 +232,8 @@ static sim_status write_script(const h5i *f, const char *series, const struct ta
 				fprintf(fp, "  dat using 1:%zu:%zu with filledcurves lc %zu "
 				            "fs transparent solid 0.35 noborder title ", b + 3, b + 4, c + 1);
 			else
-				fprintf(fp, "  dat using 1:%zu with lines lw 2 lc %zu title ", b, c + 1);
+				fprintf(fp, "  dat using 1:%zu with lines lw 2 lc %zu dt %zu title ", b, c + 1,
+				        c / 8 + 1); /* 8 colours, then dashes */
 			put_quoted(fp, layer == 2 ? (one ? "mean" : colname(tb, c, buf, sizeof buf))
 			               : !one ? ""
 			               : layer == 0 ? "5-95% of replications" : "95% CI of the mean");

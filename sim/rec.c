@@ -114,6 +114,17 @@ rec *rec_alloc(const char *t_units)
 	return r;
 }
 
+void rec_set_t_units(rec *r, const char *t_units)
+{
+	char *u = strdup(t_units ? t_units : "");
+	if (!u) {
+		r->ok = 0;
+		return;
+	}
+	free(r->t_units);
+	r->t_units = u;
+}
+
 static void series_release(struct series *s)
 {
 	free(s->name);

@@ -40,6 +40,11 @@ typedef struct rec rec;
 rec *rec_alloc(const char *t_units);
 void rec_free(rec *r);
 
+/* Replaces the units of the time axis (a model whose clock is in days, fed a
+ * recorder made by a driver that does not know that).  On allocation failure
+ * the old units stay and rec_ok() becomes 0. */
+void rec_set_t_units(rec *r, const char *t_units);
+
 /* Declares a series of ncols columns; colnames may be NULL (columns unnamed)
  * or ncols strings (copied).  Returns its id, or -1 on allocation failure or
  * a duplicate name (a programming error: asserted). */

@@ -127,6 +127,14 @@ Test(rec, notes_replace_by_key)
 	rec_free(NULL);
 }
 
+Test(rec, time_units_can_be_replaced)
+{
+	rec *r = rec_alloc("s");
+	rec_set_t_units(r, "day");
+	cr_expect_str_eq(rec_t_units(r), "day");
+	rec_free(r);
+}
+
 Test(rec, empty_recorder)
 {
 	rec *r = rec_alloc("day");
