@@ -469,7 +469,9 @@ T5 INLINE void q_tile5(const uint8_t *pan, int q4, int nb, const struct q_act *x
 		store16(y + (size_t)t * ld_y, f[t], nr);
 }
 
-/* Dispatches a tile to a kernel specialised for its token count. */
+/* Dispatches a tile to a kernel specialised for its token count.  Every
+ * output is summed in the same order (k ascending, one accumulator) whatever
+ * the tile, so results do not depend on the batch or the thread split. */
 T5 static void f_tile5_n(const uint8_t *pan, int f16, int cols, const float *x, int ld_x,
                          int nt, float *y, int ld_y, int nr)
 {
@@ -478,10 +480,10 @@ T5 static void f_tile5_n(const uint8_t *pan, int f16, int cols, const float *x, 
 	case 7: f_tile5(pan, f16, cols, x, ld_x, 7, 1, y, ld_y, nr); break;
 	case 6: f_tile5(pan, f16, cols, x, ld_x, 6, 1, y, ld_y, nr); break;
 	case 5: f_tile5(pan, f16, cols, x, ld_x, 5, 1, y, ld_y, nr); break;
-	case 4: f_tile5(pan, f16, cols, x, ld_x, 4, 2, y, ld_y, nr); break;
-	case 3: f_tile5(pan, f16, cols, x, ld_x, 3, 2, y, ld_y, nr); break;
-	case 2: f_tile5(pan, f16, cols, x, ld_x, 2, 4, y, ld_y, nr); break;
-	default: f_tile5(pan, f16, cols, x, ld_x, 1, 4, y, ld_y, nr); break;
+	case 4: f_tile5(pan, f16, cols, x, ld_x, 4, 1, y, ld_y, nr); break;
+	case 3: f_tile5(pan, f16, cols, x, ld_x, 3, 1, y, ld_y, nr); break;
+	case 2: f_tile5(pan, f16, cols, x, ld_x, 2, 1, y, ld_y, nr); break;
+	default: f_tile5(pan, f16, cols, x, ld_x, 1, 1, y, ld_y, nr); break;
 	}
 }
 
