@@ -16,6 +16,7 @@ void hw_defaults(struct hw_params *p)
 	p->batch_max = 256;
 	p->price_halving_years = 2.46;
 	p->tp_efficiency = 0.6;
+	p->capacity_csv[0] = '\0';
 }
 
 sim_status hw_check(const struct hw_params *p, const char *where, sim_diag *d)
@@ -53,6 +54,7 @@ sim_status hw_parse(struct hw_params *p, struct hw_table *t, const scn *s, sim_d
 	p->batch_max = scn_num(s, "hardware.batch_max");
 	p->price_halving_years = scn_num(s, "hardware.price_halving_years");
 	p->tp_efficiency = scn_num(s, "hardware.tp_efficiency");
+	snprintf(p->capacity_csv, sizeof p->capacity_csv, "%s", scn_str(s, "hardware.capacity_csv"));
 	sim_status st = hw_check(p, scn_path(s), d);
 	char path[512];
 	model_data_path(path, sizeof path, p->classes_csv);
@@ -250,6 +252,50 @@ double hw_throughput(const struct hw_class *c, const struct dem_model *m,
 			best = r;
 	}
 	return best;
+}
+
+sim_status hw_capacity_load(const struct hw_table *t, const struct dem_params *dp,
+                            const char *path, double tps[][DEM_MAX_MODELS],
+                            int measured[][DEM_MAX_MODELS], sim_diag *d)
+{
+	csv *c = csv_read(path, d);
+	if (!c)
+		return SIM_EINVAL;
+	sim_status st = SIM_OK;
+	int cc = csv_require(c, "class", d), cm = csv_require(c, "model", d),
+	    cv = csv_require(c, "tokens_per_s", d);
+	if (cc < 0 || cm < 0 || cv < 0) {
+		csv_free(c);
+		return SIM_EINVAL;
+	}
+	for (int i = 0; i < csv_nrows(c); i++) {
+		const char *cn = csv_cell(c, i, cc), *mn = csv_cell(c, i, cm);
+		int h = hw_find(t, cn), m = -1;
+		for (int k = 0; k < dp->n_models; k++)
+			if (!strcmp(dp->models[k].name, mn))
+				m = k;
+		double v;
+		if (csv_num(c, i, cv, &v, d) != SIM_OK) {
+			st = SIM_EINVAL;
+			continue;
+		}
+		if (h < 0 || m < 0) {
+			diag_add(d, "%s:%d: unknown %s '%s'", path, csv_line(c, i),
+			         h < 0 ? "hardware class" : "model class", h < 0 ? cn : mn);
+			st = SIM_EINVAL;
+			continue;
+		}
+		if (!(v >= 0) || (v > 0 && !hw_fits(&t->cls[h], &dp->models[m]))) {
+			diag_add(d, "%s:%d: tokens_per_s: expected a number >= 0 (0 when '%s' does not "
+			         "fit '%s'), got %g", path, csv_line(c, i), mn, cn, v);
+			st = SIM_EINVAL;
+			continue;
+		}
+		tps[h][m] = v;
+		measured[h][m] = 1;
+	}
+	csv_free(c);
+	return st;
 }
 
 int hw_available(const struct hw_class *c, double year)

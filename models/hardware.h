@@ -62,6 +62,7 @@ struct hw_params {
 	double batch_max;              /* sequences per step, cap (vLLM max-num-seqs 256) */
 	double price_halving_years;    /* yr; 0 keeps prices fixed */
 	double tp_efficiency;          /* per-node scaling efficiency for gpus > 1 */
+	char capacity_csv[256];        /* optional measured capacity table; "" = roofline only */
 };
 
 void hw_defaults(struct hw_params *p);
@@ -98,6 +99,18 @@ double hw_roofline_tps(const struct hw_class *c, const struct dem_model *m, doub
  * (0 when it does not fit). */
 double hw_throughput(const struct hw_class *c, const struct dem_model *m,
                      const struct hw_params *p);
+
+/* About the capacity table: a CSV with columns class, model, tokens_per_s (a
+ * "# source:" line first, as every data table) giving the sustained decode
+ * rate of one node of a class on a model size class (names as in the class
+ * table and in $.demand.models), e.g. from the serving model at a latency
+ * objective.  Each row replaces the roofline estimate of its pair in
+ * tps (n_classes x DEM_MAX_MODELS) and sets measured[h][m] = 1; pairs without a
+ * row keep the roofline.  Unknown names and bad numbers are reported with
+ * file:line; a model that does not fit its class must have 0 tokens/s. */
+sim_status hw_capacity_load(const struct hw_table *t, const struct dem_params *dp,
+                            const char *path, double tps[][DEM_MAX_MODELS],
+                            int measured[][DEM_MAX_MODELS], sim_diag *d) SIM_MUST_CHECK;
 
 /* 1 when the class can be bought at calendar year y. */
 int hw_available(const struct hw_class *c, double year);

@@ -139,9 +139,21 @@ sim_status net_prepare(struct net_params *p, sim_diag *d)
 
 	/* The throughput table and the allocation order. */
 	for (int h = 0; h < p->hwt.n; h++) {
-		for (int m = 0; m < p->dem.n_models; m++)
+		for (int m = 0; m < p->dem.n_models; m++) {
 			p->tps[h][m] = hw_throughput(&p->hwt.cls[h], &p->dem.models[m], &p->hw);
+			p->measured[h][m] = 0;
+		}
 		p->order[h] = h;
+	}
+	p->n_measured = 0;
+	if (p->hw.capacity_csv[0]) {
+		char path[512];
+		model_data_path(path, sizeof path, p->hw.capacity_csv);
+		if (hw_capacity_load(&p->hwt, &p->dem, path, p->tps, p->measured, d) != SIM_OK)
+			return SIM_EINVAL;
+		for (int h = 0; h < p->hwt.n; h++)
+			for (int m = 0; m < p->dem.n_models; m++)
+				p->n_measured += p->measured[h][m];
 	}
 	for (int i = 1; i < p->hwt.n; i++) {        /* insertion sort, ascending memory */
 		int k = p->order[i], j = i;
@@ -825,7 +837,17 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 	n->settle_mtok = chain_cost_per_mtok(n->ch, &p->chain.settle,
 	                                     ver_commit_tx(&p->ver, ver_p_effective(&p->ver)));
 	declare_series(n);
-	rec_note(r, "throughput", "roofline estimate (hardware.efficiency x min(bandwidth, compute) bound); no engine calibration profile");
+	{
+		char note[600];
+		int pairs = n->nh * n->nm;
+		if (p->n_measured == 0)
+			snprintf(note, sizeof note, "roofline estimate for all %d (class, model) pairs "
+			         "(hardware.efficiency x bandwidth/compute bound); no capacity table", pairs);
+		else
+			snprintf(note, sizeof note, "capacity table %s for %d of %d (class, model) pairs; "
+			         "roofline estimate for the rest", p->hw.capacity_csv, p->n_measured, pairs);
+		rec_note(r, "throughput", note);
+	}
 	rec_note(r, "hardware_classes", p->hwt.source);
 
 	n->h_exo = sim_handler(n->s, on_exo, n);

@@ -81,6 +81,8 @@ struct net_params {
 	struct chain_params chain;
 	/* derived by net_prepare (read-only during runs) */
 	double tps[HW_MAX_CLASSES][DEM_MAX_MODELS]; /* tokens/s per node, 0 = does not fit */
+	int measured[HW_MAX_CLASSES][DEM_MAX_MODELS]; /* 1: from hardware.capacity_csv, 0: roofline */
+	int n_measured;                /* pairs taken from the capacity table */
 	int order[HW_MAX_CLASSES];     /* classes by ascending memory (allocation order) */
 	int init_cls[HW_MAX_CLASSES];  /* class index of init[i] */
 };

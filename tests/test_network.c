@@ -4,6 +4,7 @@
  * (one or two simulated years) to keep the suite fast. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,4 +288,48 @@ Test(net, bad_parameters_are_rejected_with_clear_messages)
 	cr_assert(strstr(d.msg[0], "$.network.start_date: expected a date YYYY-MM-DD, got \"2024-13-01\""));
 	free(p);
 	diag_release(&d);
+}
+
+/* A capacity table replaces the roofline pair by pair; bad rows are named. */
+Test(net, capacity_table_overrides_the_roofline)
+{
+	char *dir = th_mkdtemp();
+	char path[200];
+	cr_assert_lt(snprintf(path, sizeof path, "%s/cap.csv", dir), (int)sizeof path);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("# source: test\nclass,model,tokens_per_s\nh100_80,small,5000\nh100_x8,large,1714\n", f);
+	fclose(f);
+	struct net_params *p = params(30);
+	double before = p->tps[hw_find(&p->hwt, "rtx4090")][0];
+	snprintf(p->hw.capacity_csv, sizeof p->hw.capacity_csv, "%s", path);
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(net_prepare(p, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	cr_assert_eq(p->n_measured, 2);
+	cr_assert_eq(p->tps[hw_find(&p->hwt, "h100_80")][0], 5000.0);
+	cr_assert_eq(p->tps[hw_find(&p->hwt, "h100_x8")][2], 1714.0);
+	cr_assert_eq(p->tps[hw_find(&p->hwt, "rtx4090")][0], before);
+	rec *r = run(p, 1);
+	int found = 0;
+	for (int i = 0; i < rec_nnotes(r); i++) {
+		const char *k, *v;
+		rec_note_get(r, i, &k, &v);
+		found |= !strcmp(k, "throughput") && strstr(v, "for 2 of") != NULL;
+	}
+	cr_assert(found);
+	rec_free(r);
+
+	f = fopen(path, "w");
+	fputs("# source: test\nclass,model,tokens_per_s\nh100_81,small,5000\nrtx4090,medium,10\n", f);
+	fclose(f);
+	cr_assert_eq(net_prepare(p, &d), SIM_EINVAL);
+	cr_assert_eq(d.n, 2);
+	cr_assert(strstr(d.msg[0], "cap.csv:3: unknown hardware class 'h100_81'"), "%s", d.msg[0]);
+	cr_assert(strstr(d.msg[1], "cap.csv:4: tokens_per_s: expected a number >= 0 (0 when "
+	                           "'medium' does not fit 'rtx4090'), got 10"), "%s", d.msg[1]);
+	diag_release(&d);
+	free(p);
+	th_rmtree(dir);
+	free(dir);
 }
