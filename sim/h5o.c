@@ -132,7 +132,13 @@ static void msg_prefix(char *msg, const char *what)
 static hid_t ocpl(hid_t cls)
 {
 	hid_t p = H5Pcreate(cls);
-	if (p >= 0 && H5Pset_obj_track_times(p, 0) < 0) {
+	if (p < 0)
+		return p;
+	/* Groups: links indexed by name only (the default, stated), so no
+	 * creation-order index whose layout could depend on write order. */
+	int group = cls == H5P_GROUP_CREATE || cls == H5P_FILE_CREATE;
+	if (H5Pset_obj_track_times(p, 0) < 0 ||
+	    (group && H5Pset_link_creation_order(p, 0) < 0)) {
 		H5Pclose(p);
 		return H5I_INVALID_HID;
 	}
