@@ -1150,6 +1150,21 @@ static void backtest_usage(FILE *f)
 	           "is installed, fig_btc_backtest.png and .pdf.\n");
 }
 
+/* mkdir -p */
+static int mkdir_p(const char *dir)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", dir);
+	for (char *q = buf + 1; *q; q++)
+		if (*q == '/') {
+			*q = 0;
+			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+				return -1;
+			*q = '/';
+		}
+	return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int set_num(scn *s, const char *key, double v, sim_diag *d)
 {
 	char buf[128];
@@ -1250,7 +1265,7 @@ int btc_cmd_backtest(int argc, char **argv)
 	for (int k = 0; k < BTC_YEAR_STARTS; k++)
 		printf("  %d start:  observed %8.4g EH/s, simulated %8.4g EH/s, log10 error %+.3f\n",
 		       2020 + k, e.year_obs[k], e.year_sim[k], e.year_start[k]);
-	if (mkdir(out, 0777) != 0 && errno != EEXIST) {
+	if (mkdir_p(out) != 0) {
 		diag_add(&d, "%s: cannot create directory: %s", out, strerror(errno));
 		goto done;
 	}
