@@ -338,7 +338,10 @@ static void on_exo(sim *s, void *ctx, const struct evq_ev *ev)
 	for (int h = 0; h < n->nh; h++) {
 		const struct hw_class *c = &p->hwt.cls[h];
 		double price = hw_price(c, &p->hw, n->year);
+		int was = n->avail[h];
 		n->avail[h] = hw_available(c, n->year);
+		if (n->avail[h] && !was)
+			rec_event(n->r, n->day, "hardware_available", h, price);
 		n->amort[h] = price / (c->lifetime_years * DAYS_PER_YEAR);
 		n->node_cost[h] = n->amort[h] + hw_energy_usd_per_day(c);
 		node_pop_set_capex(n->pop[h], 0, price);

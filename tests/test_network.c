@@ -333,3 +333,55 @@ Test(net, capacity_table_overrides_the_roofline)
 	th_rmtree(dir);
 	free(dir);
 }
+
+static double mean_of(const rec *r, const char *name, size_t from)
+{
+	const double *v = col(r, name);
+	double s = 0;
+	size_t n = rec_nsamples(r);
+	for (size_t i = from; i < n; i++)
+		s += v[i];
+	return s / (double)(n - from);
+}
+
+/* The loops point the right way: without emission fewer operators join in the
+ * first year; a dearer chain raises the settlement cost and the price, and
+ * lowers the tokens the network serves. */
+Test(net, feedback_loops_move_the_right_way, .timeout = 60)
+{
+	struct net_params *p = params(366);
+	rec *base = run(p, 11);
+	p->tok.emission = TOK_EMIT_NONE;
+	rec *nosub = run(p, 11);
+	cr_assert_lt(scalar(nosub, "nodes_year_1"), 0.5 * scalar(base, "nodes_year_1"));
+	cr_assert_eq(mean_of(nosub, "operator_subsidy", 0), 0.0);
+	cr_assert_gt(mean_of(base, "operator_subsidy", 0), 0.0);
+	rec_free(nosub);
+
+	struct net_params *q = params(366);
+	int sui = chain_index(&q->chain, "sui");
+	q->chain.chain[sui].base_fee_usd *= 100;
+	q->chain.chain[sui].min_fee_usd *= 100;
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(net_prepare(q, &d), SIM_OK);
+	rec *dear = run(q, 11);
+	cr_assert_gt(mean_of(dear, "settlement_cost", 30), 10 * mean_of(base, "settlement_cost", 30));
+	cr_assert_lt(mean_of(dear, "served_tokens", 30), mean_of(base, "served_tokens", 30));
+	/* hardware classes announce themselves on their availability day */
+	int h200 = 0;
+	for (size_t i = 0; i < rec_nevents(dear); i++) {
+		double t, v;
+		const char *kind;
+		long long id;
+		rec_event_get(dear, i, &t, &kind, &id, &v);
+		if (!strcmp(kind, "hardware_available") && id == hw_find(&q->hwt, "h200_x8"))
+			h200 = t > 150 && t < 200;
+	}
+	cr_assert(h200);
+	diag_release(&d);
+	rec_free(dear);
+	rec_free(base);
+	free(p);
+	free(q);
+}
