@@ -252,7 +252,6 @@ struct net {
 	const struct model_ctx *ctx;
 	rec *r;
 	sim *s;
-	sim_diag *d;
 	sim_status err;
 	int nh, nm, nk, ndays, day;
 	int debug;                            /* DAIS_NET_DEBUG set: trace to stderr */
@@ -485,6 +484,28 @@ static void on_token(sim *s, void *ctx, const struct evq_ev *ev)
 	next(n, n->h_tok, PRIO_TOKEN);
 }
 
+/* DAIS_NET_DEBUG=1: one block a simulated year on stderr (economics per class
+ * and prices per model), for calibrating by eye; never used by tests. */
+static void trace_year(const struct net *n)
+{
+	const struct net_params *p = n->p;
+	int nb = p->nodes.n_buckets;
+	fprintf(stderr, "day %d  u %.3f  cf %.3f  subsidy %.4g USD  fees %.4g USD\n", n->day,
+	        n->util, n->cf, n->sub_usd, n->fees_usd);
+	for (int h = 0; h < n->nh; h++)
+		fprintf(stderr, "  %-16s units %9.1f pending %7.1f rev/node %9.3g energy %8.3g "
+		        "amort %8.3g PI lo/mid/hi %.3g %.3g %.3g used %.2f\n", p->hwt.cls[h].name,
+		        n->units[h], node_pop_pending_class(n->pop[h], 0), n->revenue_node[h],
+		        hw_energy_usd_per_day(&p->hwt.cls[h]), n->amort[h],
+		        node_pop_last_pi(n->pop[h], 0, 0), node_pop_last_pi(n->pop[h], 0, nb / 2),
+		        node_pop_last_pi(n->pop[h], 0, nb - 1), n->used[h]);
+	for (int m = 0; m < n->nm; m++)
+		fprintf(stderr, "  %-16s cost %.4g  P_dec %.4g  subsidy %.4g  P_cen %.4g  offered %.3g  "
+		        "served %.3g (USD/1M tokens, tokens/day)\n", p->dem.models[m].name,
+		        n->cost_tok[m], n->pdec[m], n->sub_mtok[m], n->pcen[m], n->offered[m],
+		        n->served[m]);
+}
+
 static void on_nodes(sim *s, void *ctx, const struct evq_ev *ev)
 {
 	struct net *n = ctx;
@@ -542,16 +563,8 @@ static void on_nodes(sim *s, void *ctx, const struct evq_ev *ev)
 		}
 	}
 	n->u_prev += (n->util - n->u_prev) / SMOOTH_DAYS;
-	if (n->debug && n->day % 365 == 0) {    /* DAIS_NET_DEBUG=1: yearly trace */
-		fprintf(stderr, "day %d u %.3f cf %.3f sub %.4g fees %.4g\n", n->day, n->util, n->cf, n->sub_usd, n->fees_usd);
-		for (int h = 0; h < n->nh; h++)
-			fprintf(stderr, "  %-16s units %9.1f pend %7.1f rev/node %9.3g energy %8.3g amort %8.3g pi0 %.3g pi8 %.3g pi15 %.3g used %.2f\n",
-			        p->hwt.cls[h].name, n->units[h], node_pop_pending_class(n->pop[h], 0), n->revenue_node[h],
-			        hw_energy_usd_per_day(&p->hwt.cls[h]), n->amort[h], node_pop_last_pi(n->pop[h], 0, 0),
-			        node_pop_last_pi(n->pop[h], 0, 8), node_pop_last_pi(n->pop[h], 0, 15), n->used[h]);
-		for (int m = 0; m < n->nm; m++)
-			fprintf(stderr, "  model %d cost %.4g pdec %.4g sub %.4g pcen %.4g offered %.3g served %.3g\n", m, n->cost_tok[m], n->pdec[m], n->sub_mtok[m], n->pcen[m], n->offered[m], n->served[m]);
-	}
+	if (n->debug && n->day % 365 == 0)
+		trace_year(n);
 	next(n, n->h_nodes, PRIO_NODES);
 }
 
@@ -771,7 +784,6 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 	n->p = p;
 	n->ctx = ctx;
 	n->r = r;
-	n->d = d;
 	n->nh = p->hwt.n;
 	n->nm = p->dem.n_models;
 	n->ndays = (int)p->horizon_days;
