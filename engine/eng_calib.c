@@ -25,7 +25,7 @@ static void regressors(const struct calib_meas *m, double peak_gflops, double x[
 	x[3] = m->work.kv_tokens;
 }
 
-double calib_predict(const double coef[4], const struct calib_work *w, double bw_gbs, double peak_gflops)
+double calib_predict(const double coef[4], const struct probe_work *w, double bw_gbs, double peak_gflops)
 {
 	return coef[0] + coef[1] * w->bytes / (bw_gbs * 1e9) + coef[2] * w->flops / (peak_gflops * 1e9) +
 	       coef[3] * w->kv_tokens;
@@ -147,20 +147,20 @@ static cJSON *shape_json(const struct eng_config *c)
 }
 
 /* Times one point with a bandwidth probe before and after it. */
-static eng_status measure(eng_ctx *c, struct calib_bw *bw, struct calib_meas *m, int steps)
+static eng_status measure(eng_ctx *c, struct probe_bw *bw, struct calib_meas *m, int steps)
 {
-	double b0 = calib_bw_run(bw, 2), sec;
-	eng_status s = m->prefill ? calib_time_prefill(c, m->prompt, m->batch, steps, &sec)
-	                          : calib_time_decode(c, m->batch, m->context, steps, &sec);
+	double b0 = probe_bw_run(bw, 2), sec;
+	eng_status s = m->prefill ? probe_prefill(c, m->prompt, m->batch, steps, &sec)
+	                          : probe_decode(c, m->batch, m->context, steps, &sec);
 	if (s)
 		return s;
-	m->bw_gbs = 0.5 * (b0 + calib_bw_run(bw, 2));
+	m->bw_gbs = 0.5 * (b0 + probe_bw_run(bw, 2));
 	m->seconds = sec;
 	if (m->prefill)
-		m->work = calib_work_of(&m->cfg, m->dtype, (double)m->batch * m->prompt, m->batch,
+		m->work = probe_work_of(&m->cfg, m->dtype, (double)m->batch * m->prompt, m->batch,
 		                        m->batch * 0.5 * m->prompt * (m->prompt + 1.0));
 	else
-		m->work = calib_step_work(&m->cfg, m->dtype, 0, 0, m->batch, m->context);
+		m->work = probe_step_work(&m->cfg, m->dtype, 0, 0, m->batch, m->context);
 	return ENG_OK;
 }
 
@@ -171,7 +171,7 @@ static double median_of(const struct calib_meas *m, int n)
 		return m[0].bw_gbs;
 	for (int i = 0; i < n; i++)
 		v[i] = m[i].bw_gbs;
-	r = n ? calib_median(v, n) : 0;
+	r = n ? probe_median(v, n) : 0;
 	free(v);
 	return r;
 }
@@ -286,20 +286,20 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 	int n_shapes = p->n_shapes ? p->n_shapes : (p->quick ? 2 : 3);
 	const struct eng_config *shapes = p->n_shapes ? p->shapes : default_shapes;
 	const char *const *names = p->n_shapes ? p->shape_names : default_names;
-	int n_dt = p->quick ? 2 : 3, steps = p->quick ? 3 : 7;
+	int n_dt = 3, steps = p->quick ? 3 : 7;
 	int cap = n_shapes * n_dt * 12, n = 0;
 	struct calib_meas *ms = calloc((size_t)cap, sizeof *ms);
-	struct calib_bw *bw = calib_bw_alloc(nt, 48u << 20);
+	struct probe_bw *bw = probe_bw_alloc(nt, 48u << 20);
 	if (!ms || !bw) {
 		free(ms);
-		calib_bw_free(bw);
+		probe_bw_free(bw);
 		return m_err(ENG_ENOMEM, err, err_len, "calibrate: out of memory");
 	}
-	calib_bw_run(bw, 1);
-	double peak = eng_probe_peak_gflops(nt), t_start = calib_now();
+	probe_bw_run(bw, 1);
+	double peak = eng_probe_peak_gflops(nt), t_start = probe_now();
 	if (p->log)
 		fprintf(p->log, "calibrate: %d threads, %s kernels, peak %.1f GFLOP/s, bandwidth %.1f GB/s\n", nt,
-		        eng_isa_name(eng_isa_best()), peak, calib_bw_run(bw, 3));
+		        eng_isa_name(eng_isa_best()), peak, probe_bw_run(bw, 3));
 	eng_status s = ENG_OK;
 	for (int si = 0; si < n_shapes && !s; si++)
 		for (int di = 0; di < n_dt && !s; di++) {
@@ -351,13 +351,13 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 	if (!s && (s = calib_fit(ms, n, peak, coef, &rel)))
 		m_err(s, err, err_len, "calibrate: the least-squares fit failed (%d points)", n);
 	if (!s)
-		s = calib_write(path, ms, n, coef, rel, peak, nt, calib_now() - t_start, err, err_len);
+		s = calib_write(path, ms, n, coef, rel, peak, nt, probe_now() - t_start, err, err_len);
 	if (!s && p->log)
 		fprintf(p->log, "fit: t = %.4g s + %.4g bytes/BW + %.4g flops/peak + %.4g s/token x kv_tokens; "
 		        "relative rms error %.1f%% over %d points\nwrote %s\n", coef[0], coef[1], coef[2], coef[3],
 		        100 * rel, n, path);
 	free(ms);
-	calib_bw_free(bw);
+	probe_bw_free(bw);
 	return s;
 }
 
@@ -489,7 +489,7 @@ double eng_profile_predict(const struct eng_profile *p, const struct eng_step_de
 	int n_tok = d->n_prefill_tokens + d->n_decode_seqs;
 	if (n_tok <= 0)
 		return 0;
-	struct calib_work w = calib_work_of(&d->model, d->dtype, n_tok, d->n_decode_seqs + (d->n_prefill_tokens > 0),
+	struct probe_work w = probe_work_of(&d->model, d->dtype, n_tok, d->n_decode_seqs + (d->n_prefill_tokens > 0),
 	                                    d->ctx_tokens);
 	double coef[4] = { p->coef[0], p->coef[1], p->coef[2], p->coef[3] * p->bw_gbs / bw };
 	return calib_predict(coef, &w, bw, peak);

@@ -26,14 +26,14 @@ struct calib_meas {
 	int batch, context, prompt;
 	double seconds;            /* median step time */
 	double bw_gbs;             /* bandwidth probe beside it */
-	struct calib_work work;
+	struct probe_work work;
 };
 
 /* Fits t = a + b bytes/BW + c flops/peak + d kv_tokens (GSL weighted least
  * squares, weights 1/t^2 so that the relative error is minimised).
  * coef = {a [s], b [1], c [1], d [s/token]}; *rel_rms the relative RMS error. */
 eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms);
-double calib_predict(const double coef[4], const struct calib_work *w, double bw_gbs, double peak_gflops);
+double calib_predict(const double coef[4], const struct probe_work *w, double bw_gbs, double peak_gflops);
 
 /* A calibration run. */
 struct calib_params {

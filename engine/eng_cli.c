@@ -79,42 +79,42 @@ static int bench(const int *threads, int n_threads, int quick)
 		}
 		for (int hi = 0; hi < n_threads; hi++) {
 			int nt = threads[hi];
-			struct calib_bw *bw = calib_bw_alloc(nt, 48u << 20);
+			struct probe_bw *bw = probe_bw_alloc(nt, 48u << 20);
 			eng_ctx *c;
 			struct eng_ctx_params p = { .n_threads = nt, .max_tokens = 256, .max_seqs = 32, .max_logits = 32,
 			                            .kv_block_tokens = 16, .kv_blocks = 32 * 8 + 32 };
 			if (!bw || eng_ctx_alloc(&c, m, &p, err, sizeof err)) {
 				fprintf(stderr, "dais engine: %s\n", bw ? err : "out of memory");
-				calib_bw_free(bw);
+				probe_bw_free(bw);
 				eng_model_free(m);
 				return 1;
 			}
-			calib_bw_run(bw, 1);
+			probe_bw_run(bw, 1);
 			double peak = eng_probe_peak_gflops(nt);
 			for (size_t bi = 0; bi < sizeof batches / sizeof *batches; bi++) {
 				int b = batches[bi];
-				double sec, g0 = calib_bw_run(bw, 3);
-				if (calib_time_decode(c, b, ctx, steps, &sec)) {
+				double sec, g0 = probe_bw_run(bw, 3);
+				if (probe_decode(c, b, ctx, steps, &sec)) {
 					fprintf(stderr, "dais engine: %s\n", eng_errmsg(c));
 					break;
 				}
-				double gbs = (g0 + calib_bw_run(bw, 3)) / 2;
-				struct calib_work w = calib_step_work(cf, types[ti], 0, 0, b, ctx);
+				double gbs = (g0 + probe_bw_run(bw, 3)) / 2;
+				struct probe_work w = probe_step_work(cf, types[ti], 0, 0, b, ctx);
 				double ach = w.bytes / sec / 1e9;
 				printf("%-5s %3d %-8s %6d %10.1f %9.3f %8.1f %8.1f %7.0f%%\n", eng_dtype_name(types[ti]), nt,
 				       "decode", b, b / sec, sec * 1e3, ach, gbs, 100 * ach / gbs);
 				fflush(stdout);
 			}
 			double sec;
-			if (!calib_time_prefill(c, 256, 1, reps, &sec)) {
-				struct calib_work w = calib_step_work(cf, types[ti], 256, 0, 0, 0);
+			if (!probe_prefill(c, 256, 1, reps, &sec)) {
+				struct probe_work w = probe_step_work(cf, types[ti], 256, 0, 0, 0);
 				printf("%-5s %3d %-8s %6d %10.1f %9.3f %8s %8s %7.0f%% of %.0f GFLOP/s peak (%.0f GFLOP/s)\n",
 				       eng_dtype_name(types[ti]), nt, "prefill", 256, 256 / sec, sec * 1e3, "", "",
 				       100 * w.flops / sec / 1e9 / peak, peak, w.flops / sec / 1e9);
 			}
 			fflush(stdout);
 			eng_ctx_free(c);
-			calib_bw_free(bw);
+			probe_bw_free(bw);
 		}
 		eng_model_free(m);
 	}
@@ -245,11 +245,11 @@ int eng_cmd_engine(int argc, char **argv)
 	printf("engine %s: %s kernels, %d threads, %s\n", ENG_VERSION, eng_isa_name(eng_ctx_isa(c)),
 	       eng_ctx_threads(c), backend == ENG_BACKEND_CUDA ? "cuda" : "cpu");
 	double t_pre, t_dec;
-	if ((s = calib_time_prefill(c, prompt, batch, 3, &t_pre)) ||
-	    (s = calib_time_decode(c, batch, prompt, steps, &t_dec))) {
+	if ((s = probe_prefill(c, prompt, batch, 3, &t_pre)) ||
+	    (s = probe_decode(c, batch, prompt, steps, &t_dec))) {
 		fprintf(stderr, "dais engine: %s\n", eng_errmsg(c));
 	} else {
-		struct calib_work w = calib_step_work(cf, eng_model_dtype(m), 0, 0, batch, prompt);
+		struct probe_work w = probe_step_work(cf, eng_model_dtype(m), 0, 0, batch, prompt);
 		printf("prefill: %d x %d tokens in %.3f ms, %.1f tokens/s\n", batch, prompt, t_pre * 1e3,
 		       prompt * batch / t_pre);
 		printf("decode:  batch %d at context %d: %.3f ms/step, %.1f tokens/s, %.1f GB/s of weights and KV\n",

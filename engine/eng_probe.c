@@ -21,15 +21,15 @@ static double now_s(void)
 
 /* ---------------------------------------------------------------- probes */
 
-struct calib_bw {
+struct probe_bw {
 	int nt;
 	size_t n;            /* floats per array */
 	float *a, *b, *c;
 };
 
-struct calib_bw *calib_bw_alloc(int n_threads, size_t bytes_per_array)
+struct probe_bw *probe_bw_alloc(int n_threads, size_t bytes_per_array)
 {
-	struct calib_bw *p = calloc(1, sizeof *p);
+	struct probe_bw *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
 	p->nt = n_threads > 0 ? n_threads : 1;
@@ -38,7 +38,7 @@ struct calib_bw *calib_bw_alloc(int n_threads, size_t bytes_per_array)
 	p->b = q_aligned_alloc(p->n * sizeof(float));
 	p->c = q_aligned_alloc(p->n * sizeof(float));
 	if (!p->a || !p->b || !p->c) {
-		calib_bw_free(p);
+		probe_bw_free(p);
 		return NULL;
 	}
 	/* touched by the threads that will use each part (first touch places pages) */
@@ -60,7 +60,7 @@ struct calib_bw *calib_bw_alloc(int n_threads, size_t bytes_per_array)
 	return p;
 }
 
-double calib_bw_run(struct calib_bw *p, int reps)
+double probe_bw_run(struct probe_bw *p, int reps)
 {
 	double best = 1e30;
 	for (int r = 0; r < (reps > 0 ? reps : 1); r++) {
@@ -82,7 +82,7 @@ double calib_bw_run(struct calib_bw *p, int reps)
 	return 3.0 * p->n * sizeof(float) / best / 1e9;
 }
 
-void calib_bw_free(struct calib_bw *p)
+void probe_bw_free(struct probe_bw *p)
 {
 	if (!p)
 		return;
@@ -94,12 +94,12 @@ void calib_bw_free(struct calib_bw *p)
 
 double eng_probe_bandwidth(int n_threads, size_t bytes_per_array, int reps)
 {
-	struct calib_bw *p = calib_bw_alloc(n_threads, bytes_per_array);
+	struct probe_bw *p = probe_bw_alloc(n_threads, bytes_per_array);
 	if (!p)
 		return 0;
-	calib_bw_run(p, 1);   /* warm-up */
-	double gbs = calib_bw_run(p, reps);
-	calib_bw_free(p);
+	probe_bw_run(p, 1);   /* warm-up */
+	double gbs = probe_bw_run(p, reps);
+	probe_bw_free(p);
 	return gbs;
 }
 
@@ -118,10 +118,10 @@ double eng_probe_peak_gflops(int n_threads)
 
 /* ---------------------------------------------------------------- work */
 
-struct calib_work calib_work_of(const struct eng_config *c, eng_dtype t, double n_tok, double n_logits,
+struct probe_work probe_work_of(const struct eng_config *c, eng_dtype t, double n_tok, double n_logits,
                                 double ctx_tokens)
 {
-	struct calib_work w;
+	struct probe_work w;
 	double kvd = (double)c->n_kv_heads * (c->dim / c->n_heads);
 	double cls = 2.0 * c->dim * c->vocab_size;
 	w.bytes = eng_config_weight_bytes(c, t) + ctx_tokens * kvd * 2 * 4 * c->n_layers;
@@ -131,17 +131,17 @@ struct calib_work calib_work_of(const struct eng_config *c, eng_dtype t, double 
 	return w;
 }
 
-struct calib_work calib_step_work(const struct eng_config *c, eng_dtype t, int n_prefill,
+struct probe_work probe_step_work(const struct eng_config *c, eng_dtype t, int n_prefill,
                                   int prefill_start, int n_decode, int ctx)
 {
 	double ctx_tokens = (double)n_prefill * prefill_start + 0.5 * n_prefill * (n_prefill + 1.0) +
 	                    (double)n_decode * ((double)ctx + 1);
-	return calib_work_of(c, t, n_prefill + n_decode, n_decode + (n_prefill > 0), ctx_tokens);
+	return probe_work_of(c, t, n_prefill + n_decode, n_decode + (n_prefill > 0), ctx_tokens);
 }
 
 /* ---------------------------------------------------------------- timed runs */
 
-double calib_now(void)
+double probe_now(void)
 {
 	return now_s();
 }
@@ -152,7 +152,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double calib_median(double *v, int n)
+double probe_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof *v, cmp_double);
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
@@ -186,7 +186,7 @@ static eng_status fill(eng_ctx *c, const int *s, int n_seq, int n, int32_t *tok,
 	return ENG_OK;
 }
 
-eng_status calib_time_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec)
+eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec)
 {
 	int s[MAX_SEQS], n_open = 0;
 	double times[MAX_REPS];
@@ -214,11 +214,11 @@ eng_status calib_time_decode(eng_ctx *c, int batch, int ctx, int steps, double *
 	free(tok);
 	free(seq);
 	if (!st)
-		*sec = calib_median(times, steps);
+		*sec = probe_median(times, steps);
 	return st;
 }
 
-eng_status calib_time_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec)
+eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec)
 {
 	double times[MAX_REPS];
 	int n = n_prompt * batch;
@@ -248,7 +248,7 @@ eng_status calib_time_prefill(eng_ctx *c, int n_prompt, int batch, int reps, dou
 	free(tok);
 	free(seq);
 	if (!st)
-		*sec = calib_median(times, reps);
+		*sec = probe_median(times, reps);
 	return st;
 }
 

@@ -14,25 +14,25 @@
 #include "engine.h"
 
 /* A reusable bandwidth probe: arrays allocated and touched once. */
-struct calib_bw;
-struct calib_bw *calib_bw_alloc(int n_threads, size_t bytes_per_array);
+struct probe_bw;
+struct probe_bw *probe_bw_alloc(int n_threads, size_t bytes_per_array);
 /* Best-of-reps triad GB/s. */
-double calib_bw_run(struct calib_bw *p, int reps);
-void calib_bw_free(struct calib_bw *p);
+double probe_bw_run(struct probe_bw *p, int reps);
+void probe_bw_free(struct probe_bw *p);
 
 /* What one step did, for the model. */
-struct calib_work {
+struct probe_work {
 	double bytes;       /* weight + KV bytes streamed */
 	double flops;       /* matmul + attention flops */
 	double kv_tokens;   /* context positions read by attention, summed over tokens */
 };
 /* Work of a step with n_prefill prompt tokens of one sequence starting at
  * position prefill_start, plus n_decode sequences at context ctx each. */
-struct calib_work calib_step_work(const struct eng_config *c, eng_dtype t, int n_prefill,
+struct probe_work probe_step_work(const struct eng_config *c, eng_dtype t, int n_prefill,
                                   int prefill_start, int n_decode, int ctx);
 /* The same from totals: n_tok tokens, n_logits of them with logits, attention
  * reading ctx_tokens positions (summed over the step's tokens). */
-struct calib_work calib_work_of(const struct eng_config *c, eng_dtype t, double n_tok, double n_logits,
+struct probe_work probe_work_of(const struct eng_config *c, eng_dtype t, double n_tok, double n_logits,
                                 double ctx_tokens);
 
 
@@ -40,12 +40,12 @@ struct calib_work calib_work_of(const struct eng_config *c, eng_dtype t, double 
 
 /* Median seconds of one decode step of `batch` sequences at context ctx
  * (each filled to ctx positions first, untimed), over `steps` steps. */
-ENG_MUST_CHECK eng_status calib_time_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec);
+ENG_MUST_CHECK eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec);
 /* Median seconds of prefilling `batch` sequences of n_prompt tokens in one step. */
-ENG_MUST_CHECK eng_status calib_time_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec);
-double calib_now(void);
+ENG_MUST_CHECK eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec);
+double probe_now(void);
 
 /* Median of n values (sorts v). */
-double calib_median(double *v, int n);
+double probe_median(double *v, int n);
 
 #endif

@@ -28,8 +28,10 @@
 
 typedef struct { uint16_t d; int8_t qs[QK]; } blk_q8_0;       /* 34 bytes, GGUF */
 typedef struct { uint16_t d; uint8_t qs[QK / 2]; } blk_q4_0;  /* 18 bytes, GGUF */
+#ifndef __cplusplus   /* engine_cuda.cu includes this header */
 _Static_assert(sizeof(blk_q8_0) == 34, "Q8_0 block is 34 bytes");
 _Static_assert(sizeof(blk_q4_0) == 18, "Q4_0 block is 18 bytes");
+#endif
 
 float q_f16_to_f32(uint16_t h);
 uint16_t q_f32_to_f16(float f);

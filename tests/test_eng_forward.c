@@ -301,3 +301,47 @@ Test(eng_forward, cuda_backend_skips_cleanly_without_device)
 	eng_ctx_free(c);
 	eng_model_free(m);
 }
+
+/* The CUDA backend against the CPU path (runs only where a device is present). */
+Test(eng_forward, cuda_matches_cpu, .timeout = 120)
+{
+	if (!eng_cuda_available())
+		cr_skip_test("no CUDA device (or no CUDA in this build)");
+	const struct eng_config *cf = &cfgs[1];
+	float *a = malloc(sizeof(float) * cf->vocab_size * 12), *b = malloc(sizeof(float) * cf->vocab_size * 12);
+	for (size_t ti = 0; ti < 4; ti++) {
+		eng_model *m = synth(cf, types[ti], 33);
+		for (int backend = 0; backend < 2; backend++) {
+			struct eng_ctx_params p = { .n_threads = 2, .max_tokens = 16, .max_seqs = 2, .kv_block_tokens = 4,
+			                            .backend = backend ? ENG_BACKEND_CUDA : ENG_BACKEND_CPU };
+			eng_ctx *c;
+			char err[ENG_ERR_LEN];
+			cr_assert_eq(eng_ctx_alloc(&c, m, &p, err, sizeof err), ENG_OK, "%s", err);
+			int s0, s1;
+			cr_assert_eq(eng_seq_open(c, &s0), ENG_OK);
+			cr_assert_eq(eng_seq_open(c, &s1), ENG_OK);
+			int32_t tok[10], seq[10];
+			uint8_t all[10];
+			for (int i = 0; i < 10; i++) {
+				tok[i] = tok_at(i, cf->vocab_size);
+				seq[i] = i % 3 ? s0 : s1;
+				all[i] = 1;
+			}
+			struct eng_batch bt = { .n = 10, .token = tok, .seq = seq, .logits = all };
+			cr_assert_eq(eng_step(c, &bt), ENG_OK, "%s", eng_errmsg(c));
+			memcpy(backend ? b : a, eng_logits(c, 0), sizeof(float) * cf->vocab_size * 10);
+			int32_t t2[2] = { 5, 9 }, q2[2] = { s0, s1 };
+			struct eng_batch d = { .n = 2, .token = t2, .seq = q2 };
+			cr_assert_eq(eng_step(c, &d), ENG_OK, "%s", eng_errmsg(c));
+			memcpy((backend ? b : a) + cf->vocab_size * 10, eng_logits(c, 0), sizeof(float) * cf->vocab_size * 2);
+			eng_ctx_free(c);
+		}
+		/* the GPU keeps activations in fp32 where the CPU rounds them through Q8 */
+		double e = ref_rel_err(b, a, cf->vocab_size * 12);
+		cr_expect_leq(e, types[ti] == ENG_F32 || types[ti] == ENG_F16 ? 1e-4 : 5e-2, "%s: cuda vs cpu %g",
+		              eng_dtype_name(types[ti]), e);
+		eng_model_free(m);
+	}
+	free(a);
+	free(b);
+}
