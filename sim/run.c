@@ -17,7 +17,6 @@
 #include <omp.h>
 #endif
 
-#include "buildinfo.h"
 #include "h5i.h"
 #include "h5o.h"
 #include "model.h"
@@ -644,13 +643,11 @@ void run_out_print_summary(const run_out *w, FILE *f)
 
 /* ---------------------------------------------------------------- running */
 
+/* h5o_create already stored the build and host provenance; this adds what
+ * belongs to the run: the resolved scenario, its seed and replications. */
 static sim_status write_provenance(h5o *o, const scn *s, uint64_t seed, int nrep, int threads)
 {
 	char *json = scn_to_json(s);
-	char host[256] = "unknown", created[64];
-	gethostname(host, sizeof host - 1);
-	time_t now = time(NULL);
-	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	sim_status st = json ? SIM_OK : SIM_ENOMEM;
 	if (st == SIM_OK)
 		st = h5o_attr_str(o, "scenario_json", json);
@@ -662,16 +659,6 @@ static sim_status write_provenance(h5o *o, const scn *s, uint64_t seed, int nrep
 		st = h5o_attr_u64(o, "master_seed", seed);
 	if (st == SIM_OK)
 		st = h5o_attr_num(o, "replications", nrep);
-	if (st == SIM_OK)
-		st = h5o_attr_str(o, "dais_version", dais_version);
-	if (st == SIM_OK)
-		st = h5o_attr_str(o, "compiler", dais_compiler);
-	if (st == SIM_OK)
-		st = h5o_attr_str(o, "cflags", dais_cflags);
-	if (st == SIM_OK)
-		st = h5o_attr_str(o, "host", host);
-	if (st == SIM_OK)
-		st = h5o_attr_str(o, "created", created);
 	if (st == SIM_OK)
 		st = h5o_attr_num(o, "threads", threads);
 	free(json);
