@@ -275,3 +275,37 @@ Test(btc, simulation_invariants_and_reproducibility, .timeout = 60)
 	btc_trace_release(&det);
 	bitcoin_model_type.release(&p);
 }
+
+Test(btc, fit_recovers_known_parameters_from_synthetic_observations, .timeout = 120)
+{
+	/* Observations made by the model itself with entry_rate 0.012 and
+	 * revenue_decline 0.40; the fit starts from 0.02 and 0.2 and must find
+	 * them again (the residuals are piecewise smooth, hence 3 %). */
+	const char *sets[] = { "bitcoin.end=\"2016-12-31\"", "bitcoin.fit_to=\"2016-12-01\"",
+	                       "bitcoin.holdout_from=\"2016-12-31\"" };
+	struct btc_params p;
+	load_backtest(&p, sets, 3);
+	p.nodes.entry_rate = 0.012;
+	p.nodes.revenue_decline = 0.40;
+	struct btc_trace t = { 0 };
+	cr_assert_eq(btc_simulate(&p, &p.nodes, NULL, &t), SIM_OK);
+	for (int i = 0; i < p.data.hr_month.n; i++) {
+		double v = btc_sim_month(&p, &t, i);
+		if (!isnan(v))
+			p.data.hr_month.v[i] = v;
+	}
+	btc_trace_release(&t);
+	p.nodes.entry_rate = 0.02;
+	p.nodes.revenue_decline = 0.2;
+	p.fit_mask = BTC_FIT_ENTRY | BTC_FIT_DECLINE;
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(btc_fit(&p, 0, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	cr_assert(p.fitted);
+	cr_assert_float_eq(p.nodes.entry_rate, 0.012, 0.03 * 0.012, "entry_rate %g", p.nodes.entry_rate);
+	cr_assert_float_eq(p.nodes.revenue_decline, 0.40, 0.03 * 0.40, "decline %g",
+	                   p.nodes.revenue_decline);
+	cr_assert_lt(p.fit_rmse_in, 0.01, "rmse %g", p.fit_rmse_in);
+	diag_release(&d);
+	bitcoin_model_type.release(&p);
+}
