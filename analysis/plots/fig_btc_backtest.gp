@@ -19,10 +19,10 @@ set mytics 10
 set grid xtics ytics
 set xlabel "year"
 set ylabel "hash rate (EH/s = 10^{18} H/s)"
-set key top left box opaque
+set key bottom right box opaque font ",8"
 set object 1 rect from hold, graph 0 to end, graph 1 fc rgb "#eeeeee" fs solid 1.0 noborder behind
-set label 1 "held out (not fitted)" at hold + 0.15, graph 0.06 font ",9"
-set label 2 "fit window 2010-2019" at 2011, graph 0.06 font ",9"
+set label 1 "held out (not fitted)" at hold + 0.15, graph 0.94 font ",9"
+set label 2 "fit window 2010-2019" at 2011, graph 0.94 font ",9"
 
 # residual panel: log10(sim/obs)
 do for [fmt in "png pdf"] {
@@ -72,10 +72,10 @@ do for [fmt in "png pdf"] {
     set ytics auto
     set mytics 10
     set ylabel "hash rate (EH/s = 10^{18} H/s)"
-    set key top left box opaque
+    set key bottom right box opaque font ",8"
     set tmargin
     set bmargin
     set object 1 rect from hold, graph 0 to end, graph 1 fc rgb "#eeeeee" fs solid 1.0 noborder behind
-    set label 1 "held out (not fitted)" at hold + 0.15, graph 0.06 font ",9"
-    set label 2 "fit window 2010-2019" at 2011, graph 0.06 font ",9"
+    set label 1 "held out (not fitted)" at hold + 0.15, graph 0.94 font ",9"
+    set label 2 "fit window 2010-2019" at 2011, graph 0.94 font ",9"
 }
