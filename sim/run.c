@@ -136,7 +136,7 @@ struct buf {
 
 static void put(struct buf *b, const void *v, size_t n)
 {
-	if (b->bad)
+	if (b->bad || n == 0) /* n == 0: v may be NULL (no samples) */
 		return;
 	if (b->n + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 1024;
@@ -305,12 +305,14 @@ rec *run_rec_unpack(const unsigned char *buf, size_t len)
 	rec *out = NULL;
 	char *tu = get_str(&r);
 	uint64_t ns = get_u64(&r);
-	const double *t = get(&r, ns <= len / 8 ? ns * sizeof(double) : len);
+	/* the bytes are not aligned for doubles: rows are copied out with memcpy */
+	const unsigned char *t = get(&r, ns <= len / 8 ? ns * sizeof(double) : len);
 	uint32_t nser = get_u32(&r);
 	struct ser {
 		int id, nc;
-		const double *data;
+		const unsigned char *data;
 	} *ser = NULL;
+	double *row = NULL;
 	if (r.bad || nser > len)
 		goto fail;
 	out = rec_alloc(tu ? tu : "");
@@ -349,12 +351,25 @@ rec *run_rec_unpack(const unsigned char *buf, size_t len)
 		free(name);
 		free(units);
 	}
+	size_t maxc = 1;
+	for (uint32_t i = 0; i < nser && !r.bad; i++)
+		if ((size_t)ser[i].nc > maxc)
+			maxc = (size_t)ser[i].nc;
+	if (!r.bad && ns > 0 && !(row = malloc(maxc * sizeof *row)))
+		r.bad = 1;
 	for (uint64_t k = 0; k < ns && !r.bad; k++) {
-		for (uint32_t i = 0; i < nser; i++)
-			rec_setv(out, ser[i].id, ser[i].data + k * (size_t)ser[i].nc);
-		if (rec_sample(out, t[k]) != SIM_OK)
+		for (uint32_t i = 0; i < nser; i++) {
+			memcpy(row, ser[i].data + k * (size_t)ser[i].nc * sizeof(double),
+			       (size_t)ser[i].nc * sizeof(double));
+			rec_setv(out, ser[i].id, row);
+		}
+		double tk;
+		memcpy(&tk, t + k * sizeof(double), sizeof tk);
+		if (rec_sample(out, tk) != SIM_OK)
 			r.bad = 1;
 	}
+	free(row);
+	row = NULL;
 	uint32_t nsc = get_u32(&r);
 	for (uint32_t i = 0; i < nsc && !r.bad; i++) {
 		char *name = get_str(&r), *units = get_str(&r);

@@ -97,7 +97,7 @@ static int check_keys(const cJSON *obj, const char *const *allowed, const char *
 			if (!strcmp(it->string, *k))
 				ok = 1;
 			int dd = lev(it->string, *k);
-			if (dd < bd) {
+			if (dd < bd && 2 * dd <= (int)strlen(it->string)) {
 				bd = dd;
 				best = *k;
 			}

@@ -1,0 +1,109 @@
+# scale.mk — scale-out and hardening parts of the build (included by the Makefile):
+#   MPI=1            also builds $(BUILD)/dais-mpi, the dais whose `sweep` and
+#                    `sensitivity` spread over MPI ranks (sim/sweep_mpi.c, mpicc);
+#                    `make test` builds it anyway when mpicc and mpirun are found,
+#                    and tests/test_mpi.c runs it (skipped without them)
+#   SANITIZE=1       AddressSanitizer + UBSan (flags in the Makefile); objects are
+#                    rebuilt whenever the compiler flags change, so switching
+#                    SANITIZE in one build directory is safe
+#   make fuzz        builds the libFuzzer targets tests/fuzz/fuzz_*.c with clang and
+#                    runs each for FUZZ_TIME seconds on tests/fuzz/corpus/<target>/
+#                    (new inputs go to $(BUILD)/fuzz/corpus/<target>/, crashes to
+#                    $(BUILD)/fuzz/crash-<target>-*)
+#   make fuzz-replay replays the seed corpora and tests/fuzz/regress/ through the
+#                    targets once (no fuzzing): what CI can afford
+
+MPICC     ?= mpicc
+MPIRUN    ?= mpirun
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
+
+DAIS_MPI_BIN := $(BUILD)/dais-mpi
+HAVE_MPICC   := $(shell command -v $(MPICC) 2>/dev/null)
+HAVE_MPIRUN  := $(shell command -v $(MPIRUN) 2>/dev/null)
+
+# ---- MPI ------------------------------------------------------------------
+# dais-mpi is dais with the real sim/sweep_mpi.c linked ahead of libdais, whose
+# own copy of that file is the stub built without DAIS_MPI.
+$(BUILD)/mpi/sweep_mpi.o: sim/sweep_mpi.c
+	$(Q)mkdir -p $(@D)
+	$(if $(Q),@echo "  MPICC   $<")
+	$(Q)OMPI_CC="$(CC)" $(MPICC) $(CPPFLAGS) -DDAIS_MPI $(CFLAGS) -c $< -o $@
+
+$(DAIS_MPI_BIN): $(BUILD)/sim/main.o $(BUILD)/mpi/sweep_mpi.o $(LIB) $(ENG_LIB)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)OMPI_CC="$(CC)" $(MPICC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
+
+ifeq ($(MPI),1)
+all: $(DAIS_MPI_BIN)
+endif
+ifneq ($(HAVE_MPICC),)
+ifneq ($(HAVE_MPIRUN),)
+test: $(DAIS_MPI_BIN)
+endif
+endif
+
+# ---- rebuild when the flags change -----------------------------------------
+FLAGS_STAMP := $(BUILD)/.flags
+$(FLAGS_STAMP): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+
+$(LIB_OBJ) $(ENG_OBJ) $(BUILD)/sim/main.o $(BUILD)/mpi/sweep_mpi.o $(TEST_SUP_OBJ) \
+$(TESTS:%=%.o) $(BUILD)/tests/eng_ref.o $(BENCH_SRC:%.c=$(BUILD)/%.o): $(FLAGS_STAMP)
+
+# ---- fuzzing (clang, libFuzzer) ---------------------------------------------
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -g -O1 -std=c11 -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_LIBOBJ  := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) $(FUZZ_DIR)/gen/schema_json.o \
+                $(FUZZ_DIR)/gen/buildinfo.o
+FUZZ_ENGOBJ  := $(ENG_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_CPP     := $(filter-out -MMD -MP,$(CPPFLAGS)) -Itests/fuzz
+
+$(FUZZ_DIR)/gen/%.o: $(GEN)/%.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CPP) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/%.o: %.c $(FLAGS_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(if $(Q),@echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CPP) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/libdais.a: $(FUZZ_LIBOBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(FUZZ_DIR)/libengine.a: $(FUZZ_ENGOBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libdais.a $(FUZZ_DIR)/libengine.a
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(PKG_LIBS) -lm -lpthread
+
+.PHONY: fuzz-build fuzz-replay
+fuzz-build: $(FUZZ_BINS)
+
+# Each target runs from an empty directory, so that scenario "extends" and
+# sweep "scenario" paths found by the fuzzer cannot reach the source tree.
+fuzz: fuzz-build
+	$(Q)for t in $(FUZZ_NAMES); do \
+		echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/run-$$t; \
+		( cd $(FUZZ_DIR)/run-$$t && $(CURDIR)/$(FUZZ_DIR)/fuzz_$$t \
+			-max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=$(CURDIR)/$(FUZZ_DIR)/crash-$$t- \
+			$$( [ -f $(CURDIR)/tests/fuzz/$$t.dict ] && echo -dict=$(CURDIR)/tests/fuzz/$$t.dict ) \
+			$(CURDIR)/$(FUZZ_DIR)/corpus/$$t $(CURDIR)/tests/fuzz/corpus/$$t ) || exit 1; \
+	done
+
+fuzz-replay: fuzz-build
+	$(Q)for t in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_DIR)/run-$$t; \
+		files=$$(find $(CURDIR)/tests/fuzz/corpus/$$t $(CURDIR)/tests/fuzz/regress/$$t -type f 2>/dev/null); \
+		[ -z "$$files" ] && continue; \
+		( cd $(FUZZ_DIR)/run-$$t && $(CURDIR)/$(FUZZ_DIR)/fuzz_$$t $$files >/dev/null 2>&1 ) \
+			&& echo "fuzz_$$t: $$(echo $$files | wc -w) inputs replayed" \
+			|| { echo "fuzz_$$t: a replayed input fails; rerun: cd $(FUZZ_DIR)/run-$$t && ../fuzz_$$t FILE"; exit 1; }; \
+	done
