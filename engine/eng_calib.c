@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <cJSON.h>
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit.h>
 #include <unistd.h>
 
@@ -35,23 +36,32 @@ eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, doub
 {
 	if (n < 4)
 		return ENG_EINVAL;
+	/* Rows divided by t turn relative error into the residual; the robust
+	 * (bisquare) fit then discounts timings spoiled by other processes on a
+	 * shared machine.  Plain least squares is the fallback. */
 	gsl_matrix *X = gsl_matrix_alloc((size_t)n, 4), *cov = gsl_matrix_alloc(4, 4);
-	gsl_vector *y = gsl_vector_alloc((size_t)n), *wt = gsl_vector_alloc((size_t)n), *c = gsl_vector_alloc(4);
-	gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc((size_t)n, 4);
-	eng_status s = X && cov && y && wt && c && ws ? ENG_OK : ENG_ENOMEM;
+	gsl_vector *y = gsl_vector_alloc((size_t)n), *c = gsl_vector_alloc(4);
+	gsl_multifit_robust_workspace *rw = gsl_multifit_robust_alloc(gsl_multifit_robust_bisquare, (size_t)n, 4);
+	eng_status s = X && cov && y && c && rw ? ENG_OK : ENG_ENOMEM;
 	if (!s) {
 		for (int i = 0; i < n; i++) {
 			double x[4];
 			regressors(&m[i], peak_gflops, x);
 			for (int j = 0; j < 4; j++)
-				gsl_matrix_set(X, (size_t)i, (size_t)j, x[j]);
-			gsl_vector_set(y, (size_t)i, m[i].seconds);
-			gsl_vector_set(wt, (size_t)i, 1.0 / (m[i].seconds * m[i].seconds));
+				gsl_matrix_set(X, (size_t)i, (size_t)j, x[j] / m[i].seconds);
+			gsl_vector_set(y, (size_t)i, 1.0);
 		}
-		double chisq;
-		size_t rank;
-		/* the SVD-based solver tolerates near-collinear columns (rank-revealing) */
-		if (gsl_multifit_wlinear_tsvd(X, wt, y, 1e-12, c, cov, &chisq, &rank, ws))
+		gsl_error_handler_t *old = gsl_set_error_handler_off();
+		int e = gsl_multifit_robust(X, y, c, cov, rw);
+		if (e && e != GSL_EMAXITER) {
+			gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc((size_t)n, 4);
+			double chisq;
+			size_t rank;
+			e = ws ? gsl_multifit_linear_tsvd(X, y, 1e-12, c, cov, &chisq, &rank, ws) : GSL_ENOMEM;
+			gsl_multifit_linear_free(ws);
+		}
+		gsl_set_error_handler(old);
+		if (e && e != GSL_EMAXITER)
 			s = ENG_EINVAL;
 		for (int j = 0; j < 4; j++)
 			coef[j] = gsl_vector_get(c, (size_t)j);
@@ -65,9 +75,9 @@ eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, doub
 	gsl_matrix_free(X);
 	gsl_matrix_free(cov);
 	gsl_vector_free(y);
-	gsl_vector_free(wt);
 	gsl_vector_free(c);
-	gsl_multifit_linear_free(ws);
+	if (rw)
+		gsl_multifit_robust_free(rw);
 	return s;
 }
 
@@ -177,7 +187,8 @@ static double median_of(const struct calib_meas *m, int n)
 }
 
 static eng_status calib_write(const char *path, const struct calib_meas *ms, int n, const double coef[4],
-                              double rel, double peak, int nt, double duration, char *err, size_t err_len)
+                              double rel, double peak, int nt, double duration, double load0, char *err,
+                              size_t err_len)
 {
 	cJSON *root = cJSON_CreateObject(), *prov = cJSON_AddObjectToObject(root, "provenance");
 	char host[256] = "unknown", cpu[256], date[32];
@@ -195,6 +206,8 @@ static eng_status calib_write(const char *path, const struct calib_meas *ms, int
 	cJSON_AddStringToObject(prov, "date", date);
 	cJSON_AddStringToObject(prov, "engine_version", ENG_VERSION);
 	cJSON_AddNumberToObject(prov, "duration_s", duration);
+	cJSON_AddNumberToObject(prov, "loadavg_start", load0);
+	cJSON_AddNumberToObject(prov, "loadavg_end", probe_loadavg());
 	double bw = median_of(ms, n);
 	cJSON *mach = cJSON_AddObjectToObject(root, "machine");
 	cJSON_AddNumberToObject(mach, "bandwidth_gbs", bw);
@@ -210,7 +223,7 @@ static eng_status calib_write(const char *path, const struct calib_meas *ms, int
 	                        "taken before and after every timing");
 	cJSON *fit = cJSON_AddObjectToObject(root, "fit");
 	cJSON_AddStringToObject(fit, "form", "t = a + b * bytes / (BW * 1e9) + c * flops / (PEAK * 1e9) + d * kv_tokens");
-	cJSON_AddStringToObject(fit, "method", "GSL weighted linear least squares (gsl_multifit_wlinear_tsvd), weights 1/t^2");
+	cJSON_AddStringToObject(fit, "method", "GSL robust least squares (gsl_multifit_robust, bisquare) on rows divided by t, i.e. on relative error");
 	cJSON *cf = cJSON_AddObjectToObject(fit, "coef");
 	cJSON_AddNumberToObject(cf, "a_s", coef[0]);
 	cJSON_AddNumberToObject(cf, "b", coef[1]);
@@ -289,17 +302,17 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 	int n_dt = 3, steps = p->quick ? 3 : 7;
 	int cap = n_shapes * n_dt * 12, n = 0;
 	struct calib_meas *ms = calloc((size_t)cap, sizeof *ms);
-	struct probe_bw *bw = probe_bw_alloc(nt, 48u << 20);
+	struct probe_bw *bw = probe_bw_alloc(nt, p->bw_bytes ? p->bw_bytes : 48u << 20);
 	if (!ms || !bw) {
 		free(ms);
 		probe_bw_free(bw);
 		return m_err(ENG_ENOMEM, err, err_len, "calibrate: out of memory");
 	}
 	probe_bw_run(bw, 1);
-	double peak = eng_probe_peak_gflops(nt), t_start = probe_now();
+	double peak = eng_probe_peak_gflops(nt), t_start = probe_now(), load0 = probe_loadavg();
 	if (p->log)
-		fprintf(p->log, "calibrate: %d threads, %s kernels, peak %.1f GFLOP/s, bandwidth %.1f GB/s\n", nt,
-		        eng_isa_name(eng_isa_best()), peak, probe_bw_run(bw, 3));
+		fprintf(p->log, "calibrate: %d threads, %s kernels, peak %.1f GFLOP/s, bandwidth %.1f GB/s, load %.2f\n",
+		        nt, eng_isa_name(eng_isa_best()), peak, probe_bw_run(bw, 3), load0);
 	eng_status s = ENG_OK;
 	for (int si = 0; si < n_shapes && !s; si++)
 		for (int di = 0; di < n_dt && !s; di++) {
@@ -332,8 +345,9 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 					x->prompt = pre_prompt[(k - 6) % 2];
 					x->batch = pre_batch[(k - 6) / 2];
 				}
-				if (p->quick && x->prefill && x->batch > 1)
-					continue;
+				if ((p->quick && x->prefill && x->batch > 1) || x->context + steps + 2 > cf.seq_len ||
+				    x->prompt > cf.seq_len)
+					continue;   /* (a shape's context length bounds its points) */
 				if ((s = measure(c, bw, x, steps))) {
 					m_err(s, err, err_len, "calibrate: %s", eng_errmsg(c));
 					break;
@@ -351,7 +365,7 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 	if (!s && (s = calib_fit(ms, n, peak, coef, &rel)))
 		m_err(s, err, err_len, "calibrate: the least-squares fit failed (%d points)", n);
 	if (!s)
-		s = calib_write(path, ms, n, coef, rel, peak, nt, probe_now() - t_start, err, err_len);
+		s = calib_write(path, ms, n, coef, rel, peak, nt, probe_now() - t_start, load0, err, err_len);
 	if (!s && p->log)
 		fprintf(p->log, "fit: t = %.4g s + %.4g bytes/BW + %.4g flops/peak + %.4g s/token x kv_tokens; "
 		        "relative rms error %.1f%% over %d points\nwrote %s\n", coef[0], coef[1], coef[2], coef[3],

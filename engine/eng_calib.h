@@ -29,8 +29,9 @@ struct calib_meas {
 	struct probe_work work;
 };
 
-/* Fits t = a + b bytes/BW + c flops/peak + d kv_tokens (GSL weighted least
- * squares, weights 1/t^2 so that the relative error is minimised).
+/* Fits t = a + b bytes/BW + c flops/peak + d kv_tokens (GSL robust least
+ * squares on rows divided by t, so relative error is what counts and timings
+ * spoiled by other processes are discounted).
  * coef = {a [s], b [1], c [1], d [s/token]}; *rel_rms the relative RMS error. */
 eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms);
 double calib_predict(const double coef[4], const struct probe_work *w, double bw_gbs, double peak_gflops);
@@ -39,6 +40,7 @@ double calib_predict(const double coef[4], const struct probe_work *w, double bw
 struct calib_params {
 	int n_threads;
 	int quick;                 /* fewer points and smaller shapes */
+	size_t bw_bytes;           /* bandwidth probe array size (0: 48 MiB, past the caches) */
 	FILE *log;                 /* progress lines, or NULL */
 	int n_shapes;              /* 0: the defaults */
 	const struct eng_config *shapes;

@@ -69,6 +69,7 @@ static int bench(const int *threads, int n_threads, int quick)
 	printf("# engine %s, kernels %s; stories110M shape (dim 768, 12 layers, 12 heads, hidden 2048, vocab 32000)\n",
 	       ENG_VERSION, eng_isa_name(eng_isa_best()));
 	printf("# decode: median step at context %d; prefill: one 256-token prompt; BW: triad probe beside each row\n", ctx);
+	printf("# load average at start %.2f (other processes share the cores: compare rows, not runs)\n", probe_loadavg());
 	printf("%-5s %3s %-8s %6s %10s %9s %8s %8s %8s\n", "dtype", "thr", "what", "batch", "tok/s", "ms/step",
 	       "GB/s", "BW GB/s", "of BW");
 	for (int ti = 0; ti < 3; ti++) {

@@ -576,25 +576,28 @@ T5 static void axpy_avx512(float *y, float a, const float *x, int n)
  * with the output in registers (64 columns at a time). */
 T5 static void attn_avx512(const struct k_attn *a)
 {
-	int hs = a->hs, nc = (hs + 15) / 16;
+	int hs = a->hs, nc = (hs + 15) / 16, bt = a->block_tokens;
 	__mmask16 tail = (__mmask16)(hs % 16 ? (1u << (hs % 16)) - 1 : 0xffff);
 	__m512 q[16];
 	for (int c = 0; c < nc && c < 16; c++)
 		q[c] = _mm512_maskz_loadu_ps(c == nc - 1 ? tail : 0xffff, a->q + c * 16);
 	float max = -INFINITY, sum = 0;
-	for (int j = 0; j < a->n_pos; j++) {
-		const float *kr = kv_row(a, a->k, j);
-		float s;
-		if (hs <= 256) {
-			__m512 acc = _mm512_mul_ps(q[0], _mm512_maskz_loadu_ps(nc == 1 ? tail : 0xffff, kr));
-			for (int c = 1; c < nc; c++)
-				acc = _mm512_fmadd_ps(q[c], _mm512_maskz_loadu_ps(c == nc - 1 ? tail : 0xffff, kr + c * 16), acc);
-			s = _mm512_reduce_add_ps(acc);
-		} else {
-			s = dot_avx512(a->q, kr, hs);
+	/* walk the block table, not positions: no division per position */
+	for (int b = 0, j = 0; j < a->n_pos; b++) {
+		const float *kr = a->k + (size_t)a->table[b] * bt * a->kv_dim + a->off;
+		for (int r = 0; r < bt && j < a->n_pos; r++, j++, kr += a->kv_dim) {
+			float s;
+			if (hs <= 256) {
+				__m512 acc = _mm512_mul_ps(q[0], _mm512_maskz_loadu_ps(nc == 1 ? tail : 0xffff, kr));
+				for (int c = 1; c < nc; c++)
+					acc = _mm512_fmadd_ps(q[c], _mm512_maskz_loadu_ps(c == nc - 1 ? tail : 0xffff, kr + c * 16), acc);
+				s = _mm512_reduce_add_ps(acc);
+			} else {
+				s = dot_avx512(a->q, kr, hs);
+			}
+			a->scores[j] = s * a->scale;
+			max = a->scores[j] > max ? a->scores[j] : max;
 		}
-		a->scores[j] = s * a->scale;
-		max = a->scores[j] > max ? a->scores[j] : max;
 	}
 	for (int j = 0; j < a->n_pos; j++) {
 		a->scores[j] = expf(a->scores[j] - max);
@@ -604,11 +607,13 @@ T5 static void attn_avx512(const struct k_attn *a)
 	for (int c0 = 0; c0 < nc; c0 += 4) {
 		int n4 = nc - c0 < 4 ? nc - c0 : 4;
 		__m512 o[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
-		for (int j = 0; j < a->n_pos; j++) {
-			const float *vr = kv_row(a, a->v, j) + c0 * 16;
-			__m512 w = _mm512_set1_ps(a->scores[j]);
-			for (int c = 0; c < n4; c++)
-				o[c] = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(c0 + c == nc - 1 ? tail : 0xffff, vr + c * 16), o[c]);
+		for (int b = 0, j = 0; j < a->n_pos; b++) {
+			const float *vr = a->v + (size_t)a->table[b] * bt * a->kv_dim + a->off + c0 * 16;
+			for (int r = 0; r < bt && j < a->n_pos; r++, j++, vr += a->kv_dim) {
+				__m512 w = _mm512_set1_ps(a->scores[j]);
+				for (int c = 0; c < n4; c++)
+					o[c] = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(c0 + c == nc - 1 ? tail : 0xffff, vr + c * 16), o[c]);
+			}
 		}
 		for (int c = 0; c < n4; c++)
 			_mm512_mask_storeu_ps(a->out + (c0 + c) * 16, c0 + c == nc - 1 ? tail : 0xffff, _mm512_mul_ps(o[c], inv));

@@ -252,3 +252,15 @@ eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *
 	return st;
 }
 
+
+double probe_loadavg(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}

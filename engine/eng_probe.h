@@ -45,6 +45,10 @@ ENG_MUST_CHECK eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps
 ENG_MUST_CHECK eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec);
 double probe_now(void);
 
+/* The 1-minute load average (/proc/loadavg), -1 if unknown: shared machines
+ * are recorded with their load. */
+double probe_loadavg(void);
+
 /* Median of n values (sorts v). */
 double probe_median(double *v, int n);
 

@@ -12,7 +12,7 @@
 #include "engine.h"
 
 static const struct eng_config small = { .dim = 64, .n_layers = 2, .n_heads = 4, .n_kv_heads = 4,
-                                         .hidden_dim = 128, .vocab_size = 256, .seq_len = 128 };
+                                         .hidden_dim = 128, .vocab_size = 256, .seq_len = 512 };
 
 /* Points generated from known coefficients (and drifting bandwidth) are fitted back. */
 Test(eng_calib, fit_recovers_known_coefficients)
@@ -49,7 +49,8 @@ Test(eng_calib, run_write_load_predict, .timeout = 60)
 	int fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
 	const char *names[1] = { "tiny" };
-	struct calib_params p = { .n_threads = 2, .quick = 1, .n_shapes = 1, .shapes = &small, .shape_names = names };
+	struct calib_params p = { .n_threads = 2, .quick = 1, .n_shapes = 1, .shapes = &small, .shape_names = names,
+	                          .bw_bytes = 1u << 20 };
 	cr_assert_eq(calib_run(&p, path, err, sizeof err), ENG_OK, "%s", err);
 	struct eng_profile *pr;
 	cr_assert_eq(eng_profile_load(&pr, path, err, sizeof err), ENG_OK, "%s", err);
