@@ -700,6 +700,7 @@ static void declare_series(struct net *n)
 		mod[m] = p->dem.models[m].name;
 	for (int k = 0; k < n->nk; k++)
 		chn[k] = chain_name(n->ch, k);
+	rec_set_t_units(r, "day");  /* samples are at day numbers since the start date */
 	n->s_dem = rec_series(r, "demand_tokens", "tokens/day", 1, NULL);
 	n->s_trend = rec_series(r, "demand_trend_tokens", "tokens/day", 1, NULL);
 	n->s_adopt = rec_series(r, "adoption", "fraction", 1, NULL);
