@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <gsl/gsl_multifit.h>
 #include <gsl/gsl_randist.h>
 
+#include "buildinfo.h"
 #include "csv.h"
 #include "router.h"
 #include "rng.h"
@@ -19,7 +22,15 @@
 
 /* ---------------------------------------------------------------- cost */
 
-void srv_cost_features(const struct srv_step *s, double *x)
+static inline double attn_mem(const struct srv_cost *m, const struct srv_step *s)
+{
+	if (!(m->cache_positions > 0))
+		return 0.0;
+	double f = s->ctx_tokens / m->cache_positions;
+	return s->attn_decode * (f < 1 ? f : 1);
+}
+
+void srv_cost_features(const struct srv_cost *m, const struct srv_step *s, double *x)
 {
 	x[0] = 1.0;
 	x[1] = s->n_tokens;
@@ -27,18 +38,29 @@ void srv_cost_features(const struct srv_step *s, double *x)
 	x[3] = s->attn;
 	x[4] = s->n_seqs;
 	x[5] = s->ctx_tokens;
+	x[6] = attn_mem(m, s);
 }
 
 double srv_cost_eval(const struct srv_cost *m, const struct srv_step *s)
 {
-	return m->c[0] + m->c[1] * s->n_tokens + m->c[2] * s->n_logits + m->c[3] * s->attn +
-	       m->c[4] * s->n_seqs + m->c[5] * s->ctx_tokens;
+	double t = m->c[0] + m->c[1] * s->n_tokens + m->c[2] * s->n_logits + m->c[3] * s->attn +
+	           m->c[4] * s->n_seqs + m->c[5] * s->ctx_tokens;
+	return m->c[6] != 0 ? t + m->c[6] * attn_mem(m, s) : t;
 }
 
 static double wall_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU time of the calling thread: the engine's own work when it runs on one
+ * thread, without the time the OS gave to other processes. */
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -358,10 +380,12 @@ static inline void add_to_step(struct srv_step *s, int len, int t, int tgt, int 
 {
 	s->n_tokens += t;
 	s->n_seqs++;
-	if (t == 1 && len + 1 == tgt && tgt > prompt)
+	if (t == 1 && len + 1 == tgt && tgt > prompt) {
 		s->n_decode++;
-	else
+		s->attn_decode += len + 1;
+	} else {
 		s->n_prefill += t;
+	}
 	if (len + t == tgt)
 		s->n_logits++;
 	s->attn += (double)t * len + 0.5 * (double)t * (t + 1);
@@ -450,9 +474,10 @@ static double run_engine(struct srv *m, struct node *n)
 		}
 	}
 	struct eng_batch b = { .n = k, .token = n->btok, .seq = n->bseq, .logits = n->blog };
-	double t0 = wall_now();
+	double (*clk)(void) = m->p->engine_clock == SRV_CLOCK_CPU ? cpu_now : wall_now;
+	double t0 = clk();
 	eng_status es = eng_step(n->ec, &b);
-	double dt = wall_now() - t0;
+	double dt = clk() - t0;
 	if (es != ENG_OK) {
 		char msg[700];
 		snprintf(msg, sizeof msg, "node %d: engine step of %d tokens failed (%s: %s); the "
@@ -984,10 +1009,13 @@ struct srv_cost srv_cost_roofline(const struct srv_model_shape *m, const struct 
 	double bw = h->bandwidth_gbs * 1e9 * r->eff_bw;     /* bytes/s */
 	double peak = h->tflops * 1e12 * r->eff_flops;      /* flop/s */
 	double cls = (double)c->dim * c->vocab_size;        /* lm_head weights */
-	double body = m->params - 2 * cls;                  /* minus embedding and lm_head */
+	/* every weight is read once a step (a batch touches all experts); the
+	 * flops of a token are those of its active parameters */
+	double body = m->active_params - 2 * cls;           /* minus embedding and lm_head */
 	if (body < 0)
-		body = m->params;
-	struct srv_cost k = { { 0 } };
+		body = m->active_params;
+	struct srv_cost k;
+	memset(&k, 0, sizeof k);
 	k.c[0] = r->overhead_s + m->params * m->weight_bytes_per_param / bw;
 	k.c[1] = 2 * body / peak;
 	k.c[2] = 2 * cls / peak;
@@ -1009,7 +1037,7 @@ int srv_kv_blocks_fit(const struct srv_model_shape *m, const struct srv_hw *h, i
 static double cost_speed(const struct srv_cost *k)
 {
 	struct srv_step s = { .n_tokens = 32, .n_decode = 32, .n_seqs = 32, .n_logits = 32,
-	                      .ctx_tokens = 32 * 300.0, .attn = 32 * 300.0 };
+	                      .ctx_tokens = 32 * 300.0, .attn = 32 * 300.0, .attn_decode = 32 * 300.0 };
 	double t = srv_cost_eval(k, &s);
 	return t > 0 ? 32 / t : 1.0;
 }
@@ -1023,10 +1051,10 @@ sim_status srv_read_hw(const char *path, struct srv_hw **out, int *n, sim_diag *
 		return SIM_EINVAL;
 	int cn = csv_require(t, "name", d), cm = csv_require(t, "memory_gb", d);
 	int cb = csv_require(t, "bandwidth_gbs", d), cf = csv_require(t, "tflops", d);
-	int cu = csv_require(t, "mem_usable_frac", d);
+	int cu = csv_require(t, "mem_usable_frac", d), cg = csv_require(t, "gpus", d);
 	sim_status st = SIM_EINVAL;
 	struct srv_hw *h = NULL;
-	if (cn < 0 || cm < 0 || cb < 0 || cf < 0 || cu < 0)
+	if (cn < 0 || cm < 0 || cb < 0 || cf < 0 || cu < 0 || cg < 0)
 		goto done;
 	h = calloc((size_t)csv_nrows(t) + 1, sizeof *h);
 	if (!h) {
@@ -1040,6 +1068,9 @@ sim_status srv_read_hw(const char *path, struct srv_hw **out, int *n, sim_diag *
 		bad |= csv_num(t, i, cb, &h[i].bandwidth_gbs, d) != SIM_OK;
 		bad |= csv_num(t, i, cf, &h[i].tflops, d) != SIM_OK;
 		bad |= csv_num(t, i, cu, &h[i].mem_usable_frac, d) != SIM_OK;
+		double g = 1;
+		bad |= csv_num(t, i, cg, &g, d) != SIM_OK;
+		h[i].gpus = g >= 1 ? (int)g : 1;
 	}
 	if (bad) {
 		free(h);
@@ -1063,7 +1094,7 @@ sim_status srv_read_models(const char *path, struct srv_model_shape **out, int *
 		return SIM_EINVAL;
 	static const char *const cols[] = { "name", "params_b", "dim", "layers", "heads", "kv_heads",
 	                                    "hidden", "vocab", "max_seq", "weight_bytes_per_param",
-	                                    "kv_bytes_per_elem" };
+	                                    "kv_bytes_per_elem", "active_params_b" };
 	enum { NC = sizeof cols / sizeof cols[0] };
 	int ci[NC], miss = 0;
 	for (int j = 0; j < NC; j++)
@@ -1091,6 +1122,7 @@ sim_status srv_read_models(const char *path, struct srv_model_shape **out, int *
 		                                .vocab_size = (int)v[7], .seq_len = (int)v[8] };
 		m[i].weight_bytes_per_param = v[9];
 		m[i].kv_bytes_per_elem = v[10];
+		m[i].active_params = v[11] * 1e9;
 		if (m[i].cfg.n_heads < 1 || m[i].cfg.dim % m[i].cfg.n_heads || m[i].params <= 0) {
 			diag_add(d, "%s:%d: model '%s': heads must divide dim and params be positive",
 			         path, csv_line(t, i), m[i].name);
@@ -1274,6 +1306,11 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 		}
 		p->engine = tp->em;
 		p->engine_threads = (int)scn_int(s, "serving.engine.threads");
+		p->engine_clock = !strcmp(scn_str(s, "serving.engine.clock"), "cpu") ? SRV_CLOCK_CPU
+		                : SRV_CLOCK_WALL;
+		if (p->engine_clock == SRV_CLOCK_CPU && p->engine_threads != 1)
+			diag_add(d, "%s: $.serving.engine.clock: expected \"wall\" with %d engine threads "
+			         "(the thread CPU clock sees one thread), got \"cpu\"", file, p->engine_threads);
 		if (p->max_seq_len > cfg.seq_len)
 			p->max_seq_len = cfg.seq_len;
 		for (int i = 0, k = 0; i < ng; i++)
@@ -1282,9 +1319,9 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 				tp->nodes[k].kv_blocks = kv > 0 ? kv : 2048;
 				tp->nodes[k].speed = 1.0;
 			}
-		snprintf(tp->desc, sizeof tp->desc, "driven: engine %s %s, %d thread(s)",
+		snprintf(tp->desc, sizeof tp->desc, "driven: engine %s %s, %d thread(s), %s clock",
 		         scn_str(s, "serving.engine.config"), scn_str(s, "serving.engine.dtype"),
-		         p->engine_threads);
+		         p->engine_threads, scn_str(s, "serving.engine.clock"));
 		return d->n > n0 ? SIM_EINVAL : SIM_OK;
 	}
 
@@ -1308,7 +1345,8 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 	                           scn_num(s, "serving.roofline.eff_bw"),
 	                           scn_num(s, "serving.roofline.eff_flops") };
 	int linear = !strcmp(scn_str(s, "serving.cost"), "linear");
-	struct srv_cost lin = { { 0 } };
+	struct srv_cost lin;
+	memset(&lin, 0, sizeof lin);
 	if (linear) {
 		int nc = scn_len(s, "serving.cost_linear");
 		for (int i = 0; i < nc; i++) {
@@ -1316,6 +1354,7 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 			snprintf(k, sizeof k, "serving.cost_linear[%d]", i);
 			lin.c[i] = scn_num(s, k);
 		}
+		lin.cache_positions = scn_num(s, "serving.cost_cache_positions");
 		if (nc == 0)
 			diag_add(d, "%s: $.serving.cost_linear: expected coefficients for cost \"linear\", got []",
 			         file);
@@ -1409,3 +1448,1063 @@ const struct model_type serving_model_type = {
 	.run = srv_run,
 	.release = srv_release,
 };
+
+/* ================================================================ fitting a cost */
+
+/* Features used by the fit: constant, tokens, logits rows, attended positions
+ * (the others are collinear with these on real batches). */
+static const int fit_feat[] = { 0, 1, 2, 3, 6 };
+enum { NFIT = sizeof fit_feat / sizeof fit_feat[0] };
+
+/* Least squares of dt on the features, weighted by n_seqs/prediction^2:
+ * relative error (weighting by the prediction, not the noisy observation,
+ * avoids a downward bias), each step counted once per sequence it delays, as
+ * it adds to the latency of each; a negative coefficient is dropped and the
+ * fit repeated.  Returns the
+ * relative RMS error of the fit in *rel_rms. */
+static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_pos, struct srv_cost *out,
+                              double *rel_rms)
+{
+	size_t n = lg->n;
+	int use[NFIT];
+	for (int j = 0; j < NFIT; j++)
+		use[j] = 1;
+	memset(out, 0, sizeof *out);
+	out->cache_positions = cache_pos;
+	if (n < 2 * NFIT)
+		return SIM_EINVAL;
+	for (int round = 0; round < NFIT; round++) {
+		int k = 0, map[NFIT];
+		for (int j = 0; j < NFIT; j++)
+			if (use[j])
+				map[k++] = fit_feat[j];
+		gsl_matrix *X = gsl_matrix_alloc(n, (size_t)k);
+		gsl_vector *y = gsl_vector_alloc(n), *w = gsl_vector_alloc(n), *c = gsl_vector_alloc((size_t)k);
+		gsl_matrix *cov = gsl_matrix_alloc((size_t)k, (size_t)k);
+		gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc(n, (size_t)k);
+		if (!X || !y || !w || !c || !cov || !ws) {
+			gsl_matrix_free(X); gsl_vector_free(y); gsl_vector_free(w); gsl_vector_free(c);
+			gsl_matrix_free(cov); gsl_multifit_linear_free(ws);
+			return SIM_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			double x[SRV_COST_NFEAT];
+			srv_cost_features(out, &lg->step[i], x);
+			for (int j = 0; j < k; j++)
+				gsl_matrix_set(X, i, (size_t)j, x[map[j]]);
+			gsl_vector_set(y, i, lg->dt[i]);
+			gsl_vector_set(w, i, lg->step[i].n_seqs / (lg->dt[i] * lg->dt[i]));
+		}
+		double chisq;
+		for (int it = 0; it < 3; it++) {
+			gsl_multifit_wlinear(X, w, y, c, cov, &chisq, ws);
+			for (size_t i = 0; i < n; i++) {
+				double pr = 0;
+				for (int j = 0; j < k; j++)
+					pr += gsl_matrix_get(X, i, (size_t)j) * gsl_vector_get(c, (size_t)j);
+				double floor_ = 0.1 * gsl_vector_get(y, i);
+				pr = pr > floor_ ? pr : floor_;
+				gsl_vector_set(w, i, lg->step[i].n_seqs / (pr * pr));
+			}
+		}
+		memset(out->c, 0, sizeof out->c);
+		int neg = -1;
+		for (int j = 0; j < k; j++) {
+			out->c[map[j]] = gsl_vector_get(c, (size_t)j);
+			if (out->c[map[j]] < 0 && map[j] != 0 && (neg < 0 || out->c[map[j]] < out->c[neg]))
+				neg = map[j];
+		}
+		double ss = 0, sw = 0;
+		for (size_t i = 0; i < n; i++) {
+			double e = srv_cost_eval(out, &lg->step[i]) / lg->dt[i] - 1;
+			ss += lg->step[i].n_seqs * e * e;
+			sw += lg->step[i].n_seqs;
+		}
+		*rel_rms = sqrt(ss / sw);
+		gsl_matrix_free(X); gsl_vector_free(y); gsl_vector_free(w); gsl_vector_free(c);
+		gsl_matrix_free(cov); gsl_multifit_linear_free(ws);
+		if (neg < 0)
+			return SIM_OK;
+		for (int j = 0; j < NFIT; j++)
+			if (fit_feat[j] == neg)
+				use[j] = 0;
+	}
+	return SIM_OK;
+}
+
+/* The cache size is not linear in the model: try a ladder of sizes, keep the
+ * best fit. */
+static sim_status fit_cost(const struct srv_steplog *lg, struct srv_cost *out, double *rel_rms)
+{
+	double best = INFINITY;
+	sim_status st = SIM_EINVAL;
+	for (double cp = 0; cp <= 131072; cp = cp > 0 ? cp * 2 : 512) {
+		struct srv_cost c;
+		double r;
+		sim_status s1 = fit_cost_at(lg, cp, &c, &r);
+		if (s1 == SIM_ENOMEM)
+			return s1;
+		if (s1 == SIM_OK && r < best) {
+			best = r;
+			*out = c;
+			*rel_rms = r;
+			st = SIM_OK;
+		}
+	}
+	return st;
+}
+
+/* ================================================================ commands */
+
+static int parse_list(const char *s, double *v, int max)
+{
+	int n = 0;
+	char *end;
+	while (*s && n < max) {
+		v[n] = strtod(s, &end);
+		if (end == s || !(v[n] > 0))
+			return -1;
+		n++;
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -1;
+	}
+	return n;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+	return system(cmd);
+}
+
+static int have_gnuplot(void)
+{
+	return system("gnuplot --version >/dev/null 2>&1") == 0;
+}
+
+/* Runs analysis/plots/<script> with dir set to the data directory. */
+static void run_gnuplot(const char *script, const char *dir)
+{
+	if (!have_gnuplot()) {
+		fprintf(stderr, "dais: gnuplot not found; the data are in %s, the script is "
+		        "analysis/plots/%s\n", dir, script);
+		return;
+	}
+	char cmd[8400];
+	snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s'\" '%s/analysis/plots/%s'", dir,
+	         access("analysis/plots", 0) == 0 ? "." : DAIS_SRCDIR, script);
+	if (system(cmd) != 0)
+		fprintf(stderr, "dais: gnuplot failed on analysis/plots/%s\n", script);
+}
+
+/* A trace of n requests: Poisson at rate, lengths from p's distributions. */
+static sim_status make_trace(const struct srv_params *p, double rate, int n, uint64_t seed,
+                             struct trace *tr)
+{
+	sim_status st = trace_init(tr, n);
+	if (st != SIM_OK)
+		return st;
+	gsl_rng *ra = rng_stream(seed, 0, RNG_MODEL_SERVING, 10);
+	gsl_rng *rl = rng_stream(seed, 0, RNG_MODEL_SERVING, 11);
+	if (!ra || !rl) {
+		gsl_rng_free(ra);
+		gsl_rng_free(rl);
+		trace_release(tr);
+		return SIM_ENOMEM;
+	}
+	double t = 0;
+	for (int i = 0; i < n; i++) {
+		t += gsl_ran_exponential(ra, 1.0 / rate);
+		tr->arrival_s[i] = t;
+		tr->prompt[i] = draw_len(&p->prompt, rl);
+		tr->output[i] = draw_len(&p->output, rl);
+	}
+	gsl_rng_free(ra);
+	gsl_rng_free(rl);
+	return SIM_OK;
+}
+
+static double relerr(double model, double ref)
+{
+	return fabs(model - ref) / ref;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median_of(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_dbl);
+	return n == 0 ? NAN : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static int validate_usage(FILE *f, int code)
+{
+	fprintf(f,
+	        "usage: dais validate-serving [SCENARIO] [-d DIR] [--requests N] [--loads F,F,...]\n"
+	        "                             [--seed S] [--set path=value]... [--no-plot]\n\n"
+	        "Runs the serving model in driven mode (every step on the embedded engine) and in\n"
+	        "model mode (a cost model fitted to separate driven calibration runs) on the same\n"
+	        "arrival traces, from light load to saturation, and compares TTFT, TPOT and\n"
+	        "end-to-end percentiles.  Writes DIR/serving_validation.csv (the error table),\n"
+	        "DIR/serving_latency.dat, DIR/serving_cost_fit.txt and, with gnuplot,\n"
+	        "DIR/fig_serving_latency.{png,pdf}.\n\n"
+	        "  SCENARIO          a driven serving scenario (default scenarios/serving-validate.json)\n"
+	        "  -d DIR            output directory (default results/serving)\n"
+	        "  --requests N      requests per load (default 200)\n"
+	        "  --loads F,...     loads as multiples of the throughput measured under a burst\n"
+	        "                    (default 0.2,0.4,0.6,0.8,1.0,1.2,1.4)\n"
+	        "  --seed S          seed of the traces (default the scenario's)\n"
+	        "  --set path=value  override a scenario key\n"
+	        "  --no-plot         do not run gnuplot\n");
+	return code;
+}
+
+/* Loads a serving scenario into tp (parse of the model type). */
+static sim_status load_serving(const char *path, const char **sets, int nsets,
+                               struct srv_type_params *tp, scn **sp, sim_diag *d)
+{
+	memset(tp, 0, sizeof *tp);
+	scn *s = scn_load(path, sets, nsets, d);
+	if (!s)
+		return SIM_EINVAL;
+	if (strcmp(scn_str(s, "model"), "serving")) {
+		diag_add(d, "%s: $.model: expected \"serving\", got \"%s\"", path, scn_str(s, "model"));
+		scn_free(s);
+		return SIM_EINVAL;
+	}
+	sim_status st = srv_parse(tp, s, d);
+	if (st != SIM_OK) {
+		srv_release(tp);
+		scn_free(s);
+		return st;
+	}
+	*sp = s;
+	return SIM_OK;
+}
+
+int srv_cmd_validate(int argc, char **argv)
+{
+	const char *path = NULL, *dir = "results/serving";
+	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+	int nsets = 0, nreq = 200, plot = 1, nload = 7, code = DAIS_EXIT_USAGE;
+	long long seed = -1;
+	double loads[32] = { 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4 };
+	if (!sets)
+		return DAIS_EXIT_FAIL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int more = i + 1 < argc;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			free(sets);
+			return validate_usage(stdout, DAIS_EXIT_OK);
+		} else if (!strcmp(a, "-d") && more) {
+			dir = argv[++i];
+		} else if (!strcmp(a, "--requests") && more) {
+			nreq = atoi(argv[++i]);
+			if (nreq < 20 || nreq > 10000000) {
+				fprintf(stderr, "dais validate-serving: --requests: expected 20 .. 10^7, got '%s'\n", argv[i]);
+				goto out;
+			}
+		} else if (!strcmp(a, "--loads") && more) {
+			nload = parse_list(argv[++i], loads, 32);
+			if (nload < 1) {
+				fprintf(stderr, "dais validate-serving: --loads: expected positive numbers "
+				        "separated by commas, got '%s'\n", argv[i]);
+				goto out;
+			}
+		} else if (!strcmp(a, "--seed") && more) {
+			seed = atoll(argv[++i]);
+		} else if (!strcmp(a, "--set") && more) {
+			sets[nsets++] = argv[++i];
+		} else if (!strcmp(a, "--no-plot")) {
+			plot = 0;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "dais validate-serving: unknown option '%s' (or a missing value)\n", a);
+			validate_usage(stderr, 0);
+			goto out;
+		} else if (!path) {
+			path = a;
+		} else {
+			fprintf(stderr, "dais validate-serving: one scenario at a time\n");
+			goto out;
+		}
+	}
+	char defpath[4096];
+	if (!path) {
+		snprintf(defpath, sizeof defpath, "%s/scenarios/serving-validate.json",
+		         access("scenarios/serving-validate.json", 0) == 0 ? "." : DAIS_SRCDIR);
+		path = defpath;
+	}
+	sim_diag d;
+	diag_init(&d);
+	struct srv_type_params tp;
+	scn *s = NULL;
+	sim_status st = load_serving(path, sets, nsets, &tp, &s, &d);
+	if (st != SIM_OK) {
+		diag_print(&d, stderr, "");
+		diag_release(&d);
+		code = sim_exit_code(st);
+		goto out;
+	}
+	code = DAIS_EXIT_FAIL;
+	struct srv_params *p = &tp.p;
+	if (p->timing != SRV_TIMING_DRIVEN) {
+		fprintf(stderr, "dais validate-serving: %s: $.serving.timing: expected \"driven\"\n", path);
+		code = DAIS_EXIT_USAGE;
+		goto done;
+	}
+	if (seed < 0)
+		seed = scn_int(s, "seed");
+	if (mkdir_p(dir) != 0) {
+		fprintf(stderr, "dais validate-serving: cannot create %s\n", dir);
+		goto done;
+	}
+	p->n_nodes = 1;
+	p->arrival = SRV_ARR_TRACE;
+	p->trace_time_scale = 1;
+	p->max_requests = 0;
+	p->horizon_s = 0;
+	p->drain = 1;
+	p->warmup_s = 0;
+	p->sample_every = 0;
+	p->record_requests = 0;
+	p->check = 0;
+
+	/* 1. pilot: a burst measures the saturation throughput; calibration runs log steps */
+	struct srv_steplog lg = { 0 };
+	lg.cap = 2000000;
+	lg.step = malloc(lg.cap * sizeof *lg.step);
+	lg.dt = malloc(lg.cap * sizeof *lg.dt);
+	struct trace tr = { 0 };
+	struct srv_result res;
+	struct srv_run_opts o = { .seed = (uint64_t)seed, .log = &lg };
+	if (!lg.step || !lg.dt) {
+		fprintf(stderr, "dais validate-serving: out of memory\n");
+		goto done;
+	}
+	int npilot = nreq < 200 ? nreq : 200;
+	if (make_trace(p, 1e6, npilot, (uint64_t)seed + 1000, &tr) != SIM_OK)
+		goto done;
+	p->trace = &tr;
+	printf("validate-serving: %s, engine %s\n", path, tp.desc);
+	printf("pilot: %d requests at once (driven) ... ", npilot);
+	fflush(stdout);
+	if (srv_simulate(p, &o, &res, &d) != SIM_OK)
+		goto fail;
+	trace_release(&tr);
+	double mu = (double)res.completed / res.t_end;
+	printf("burst throughput %.3g requests/s (%.0f output tokens/s): load 1\n", mu,
+	       mu * p->output.mean);
+	static const double cal_load[] = { 0.4, 0.8, 1.2, 1.6, 2.0 };
+	for (int k = 0; k < 5; k++) {
+		if (make_trace(p, cal_load[k] * mu, npilot, (uint64_t)seed + 2000 + (uint64_t)k, &tr) != SIM_OK)
+			goto done;
+		printf("calibration run at load %.1f ... ", cal_load[k]);
+		fflush(stdout);
+		if (srv_simulate(p, &o, &res, &d) != SIM_OK)
+			goto fail;
+		trace_release(&tr);
+		printf("%lld steps\n", (long long)res.steps);
+	}
+	struct srv_cost fit;
+	double rms;
+	if (fit_cost(&lg, &fit, &rms) != SIM_OK) {
+		fprintf(stderr, "dais validate-serving: too few steps to fit a cost model\n");
+		goto done;
+	}
+	char fpath[4200];
+	snprintf(fpath, sizeof fpath, "%s/serving_steps.dat", dir);
+	FILE *fs = fopen(fpath, "w");
+	if (fs) {
+		fprintf(fs, "# driven calibration steps: tokens prefill decode seqs logits ctx_tokens attn "
+		        "attn_decode measured_s fitted_s\n");
+		for (size_t i = 0; i < lg.n; i++) {
+			const struct srv_step *q = &lg.step[i];
+			fprintf(fs, "%d %d %d %d %d %.0f %.0f %.0f %.6e %.6e\n", q->n_tokens, q->n_prefill,
+			        q->n_decode, q->n_seqs, q->n_logits, q->ctx_tokens, q->attn, q->attn_decode, lg.dt[i],
+			        srv_cost_eval(&fit, q));
+		}
+		fclose(fs);
+	}
+	snprintf(fpath, sizeof fpath, "%s/serving_cost_fit.txt", dir);
+	FILE *ff = fopen(fpath, "w");
+	if (ff) {
+		fprintf(ff, "# dais validate-serving: linear step cost fitted on %zu driven steps (%s)\n"
+		        "# t = c0 + c1 tokens + c2 logits + c3 attended_positions + c4 seqs + c5 kv_positions\n"
+		        "#     + c6 attended_positions min(1, kv_positions / cache_positions)\n"
+		        "# relative rms error per step %.4f\ncache_positions %.0f\n", lg.n, tp.desc, rms,
+		        fit.cache_positions);
+		for (int j = 0; j < SRV_COST_NFEAT; j++)
+			fprintf(ff, "c%d %.6e\n", j, fit.c[j]);
+		fclose(ff);
+	}
+	printf("cost fit on %zu steps: t = %.3g + %.3g tokens + %.3g logits + %.3g positions + %.3g "
+	       "positions beyond cache (%.0f) s (per-step relative rms %.1f%%)\n", lg.n, fit.c[0],
+	       fit.c[1], fit.c[2], fit.c[3], fit.c[6], fit.cache_positions, 100 * rms);
+
+	/* 2. each load: one trace, driven then model */
+	char dpath[4200], cpath[4200];
+	snprintf(dpath, sizeof dpath, "%s/serving_latency.dat", dir);
+	snprintf(cpath, sizeof cpath, "%s/serving_validation.csv", dir);
+	FILE *fd = fopen(dpath, "w"), *fc = fopen(cpath, "w");
+	if (!fd || !fc) {
+		fprintf(stderr, "dais validate-serving: cannot write %s or %s\n", dpath, cpath);
+		if (fd)
+			fclose(fd);
+		if (fc)
+			fclose(fc);
+		goto done;
+	}
+	fprintf(fd, "# dais validate-serving: latency percentiles versus load, driven and model mode\n"
+	        "# burst throughput (load 1) %.6g requests/s; %d requests per load; %s\n"
+	        "# load rate_rps drv_ttft_p50 drv_ttft_p90 drv_ttft_p99 drv_tpot_p50 drv_tpot_p90 "
+	        "drv_tpot_p99 drv_e2e_p50 drv_e2e_p90 drv_e2e_p99 mod_ttft_p50 mod_ttft_p90 "
+	        "mod_ttft_p99 mod_tpot_p50 mod_tpot_p90 mod_tpot_p99 mod_e2e_p50 mod_e2e_p90 "
+	        "mod_e2e_p99 drv_thr_rps mod_thr_rps\n", mu, nreq, tp.desc);
+	fprintf(fc, "# source: computed by dais validate-serving (%s); relative error |model - driven| / "
+	        "driven of each percentile on the same trace\n"
+	        "load,rate_rps,metric,percentile,driven_s,model_s,rel_error\n", tp.desc);
+	static const char *const mname[] = { "ttft", "tpot", "e2e" };
+	static const char *const pname[] = { "p50", "p90", "p99" };
+	double *errs = malloc((size_t)nload * 9 * sizeof *errs);
+	double per[9][32];
+	int nerr = 0;
+	if (!errs) {
+		fclose(fd);
+		fclose(fc);
+		goto done;
+	}
+	printf("\n%5s %8s  %-28s %-28s %-28s\n", "load", "rate", "TTFT p50/p99 drv|mod (ms)",
+	       "TPOT p50/p99 drv|mod (ms)", "E2E p50/p99 drv|mod (s)");
+	for (int k = 0; k < nload; k++) {
+		double rate = loads[k] * mu;
+		if (make_trace(p, rate, nreq, (uint64_t)seed + (uint64_t)k, &tr) != SIM_OK)
+			goto fail_files;
+		struct srv_result rd, rm;
+		struct srv_run_opts od = { .seed = (uint64_t)seed };
+		p->timing = SRV_TIMING_DRIVEN;
+		if (srv_simulate(p, &od, &rd, &d) != SIM_OK)
+			goto fail_files;
+		p->timing = SRV_TIMING_MODEL;
+		p->node[0].cost = fit;
+		if (srv_simulate(p, &od, &rm, &d) != SIM_OK)
+			goto fail_files;
+		p->timing = SRV_TIMING_DRIVEN;
+		trace_release(&tr);
+		const double *dv[3] = { rd.ttft, rd.tpot, rd.e2e }, *mv[3] = { rm.ttft, rm.tpot, rm.e2e };
+		fprintf(fd, "%.3f %.6g", loads[k], rate);
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++)
+				fprintf(fd, " %.6e", dv[a][b]);
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++)
+				fprintf(fd, " %.6e", mv[a][b]);
+		fprintf(fd, " %.6g %.6g\n", rd.throughput_rps, rm.throughput_rps);
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++) {
+				double e = relerr(mv[a][b], dv[a][b]);
+				fprintf(fc, "%.3f,%.6g,%s,%s,%.6e,%.6e,%.4f\n", loads[k], rate, mname[a], pname[b],
+				        dv[a][b], mv[a][b], e);
+				errs[nerr++] = e;
+				per[a * 3 + b][k] = e;
+			}
+		printf("%5.2f %8.3g  %6.1f/%6.1f|%6.1f/%6.1f  %6.2f/%6.2f|%6.2f/%6.2f  %6.2f/%6.2f|%6.2f/%6.2f\n",
+		       loads[k], rate, 1e3 * rd.ttft[0], 1e3 * rd.ttft[2], 1e3 * rm.ttft[0], 1e3 * rm.ttft[2],
+		       1e3 * rd.tpot[0], 1e3 * rd.tpot[2], 1e3 * rm.tpot[0], 1e3 * rm.tpot[2],
+		       rd.e2e[0], rd.e2e[2], rm.e2e[0], rm.e2e[2]);
+		fflush(stdout);
+	}
+	double med = median_of(errs, nerr);
+	printf("\nmedian relative error across loads (model vs driven):\n");
+	fprintf(fc, "# median over loads:\n");
+	for (int a = 0; a < 3; a++) {
+		printf("  %-5s", mname[a]);
+		for (int b = 0; b < 3; b++) {
+			double m = median_of(per[a * 3 + b], nload);
+			printf("  %s %5.1f%%", pname[b], 100 * m);
+			fprintf(fc, "# median,%s,%s,%.4f\n", mname[a], pname[b], m);
+		}
+		printf("\n");
+	}
+	printf("  all %d percentiles: median %.1f%% (target 5%%): %s\n", nerr, 100 * med,
+	       med <= 0.05 ? "PASS" : "FAIL");
+	fprintf(fc, "# median_all,%.4f\n", med);
+	free(errs);
+	fclose(fd);
+	fclose(fc);
+	printf("wrote %s, %s, %s\n", cpath, dpath, fpath);
+	if (plot)
+		run_gnuplot("fig_serving_latency.gp", dir);
+	code = med <= 0.05 ? DAIS_EXIT_OK : DAIS_EXIT_FAIL;
+	goto done;
+fail_files:
+	free(errs);
+	fclose(fd);
+	fclose(fc);
+fail:
+	diag_print(&d, stderr, "dais validate-serving: ");
+done:
+	trace_release(&tr);
+	free(lg.step);
+	free(lg.dt);
+	srv_release(&tp);
+	scn_free(s);
+	diag_release(&d);
+out:
+	free(sets);
+	return code;
+}
+
+/* ================================================================ capacity */
+
+/* SHA-256 (FIPS 180-4), to name the inputs a capacity table came from. */
+struct sha256 {
+	uint32_t h[8];
+	uint8_t buf[64];
+	uint64_t len;
+};
+
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(struct sha256 *c, const uint8_t *b)
+{
+	uint32_t w[64], v[8];
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 | (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	memcpy(v, c->h, sizeof v);
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) +
+		              ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i];
+		uint32_t t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) +
+		              ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+		memmove(v + 1, v, 7 * sizeof *v);
+		v[4] += t1;
+		v[0] = t1 + t2;
+	}
+	for (int i = 0; i < 8; i++)
+		c->h[i] += v[i];
+}
+
+static void sha_init(struct sha256 *c)
+{
+	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	memcpy(c->h, h0, sizeof h0);
+	c->len = 0;
+}
+
+static void sha_update(struct sha256 *c, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	for (size_t i = 0; i < n; i++) {
+		c->buf[c->len++ % 64] = p[i];
+		if (c->len % 64 == 0)
+			sha_block(c, c->buf);
+	}
+}
+
+static void sha_final(struct sha256 *c, char hex[65])
+{
+	uint64_t bits = c->len * 8;
+	uint8_t pad = 0x80, z = 0;
+	sha_update(c, &pad, 1);
+	while (c->len % 64 != 56)
+		sha_update(c, &z, 1);
+	for (int i = 7; i >= 0; i--) {
+		uint8_t b = (uint8_t)(bits >> (8 * i));
+		sha_update(c, &b, 1);
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 8 * i, 9, "%08x", c->h[i]);
+}
+
+/* Adds a file's bytes to the hash; 0 if it cannot be read. */
+static int sha_file(struct sha256 *c, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	uint8_t buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sha_update(c, buf, n);
+	fclose(f);
+	return 1;
+}
+
+/* One capacity probe: p at rate, measured after a warm-up of a tenth. */
+static sim_status probe_rate(const struct srv_params *p0, double rate, uint64_t seed,
+                             struct srv_result *res, sim_diag *d)
+{
+	struct srv_params p = *p0;
+	if (p.n_nodes == 1)
+		p.node = &p.one_node;
+	p.arrival_rate = rate;
+	p.horizon_s = 0;
+	p.drain = 1;
+	p.warmup_s = 0.1 * (double)p.max_requests / rate;
+	p.sample_every = 0;
+	p.record_requests = 0;
+	struct srv_run_opts o = { .seed = seed };
+	return srv_simulate(&p, &o, res, d);
+}
+
+static int meets(const struct srv_result *r, double tpot_obj, double ttft_obj)
+{
+	return r->dropped == 0 && r->tpot[SRV_P99] <= tpot_obj && r->ttft[SRV_P99] <= ttft_obj;
+}
+
+sim_status srv_capacity(const struct srv_params *p, double tpot_obj, double ttft_obj,
+                        uint64_t seed, double *rate, struct srv_result *res, sim_diag *d)
+{
+	/* an upper bracket: the decode rate of a full batch, in requests/s */
+	double spd = 0;
+	for (int i = 0; i < p->n_nodes; i++) {
+		const struct srv_cost *c = &p->node[i].cost;
+		struct srv_step s = { .n_tokens = p->max_seqs, .n_decode = p->max_seqs, .n_seqs = p->max_seqs,
+		                      .n_logits = p->max_seqs, .ctx_tokens = p->max_seqs * 300.0,
+		                      .attn = p->max_seqs * 300.0, .attn_decode = p->max_seqs * 300.0 };
+		spd += p->max_seqs / srv_cost_eval(c, &s);
+	}
+	double out_mean = p->output.mean + p->prompt.mean * 0.05;
+	double lo = 0, hi = 2 * spd / out_mean;
+	struct srv_result r;
+	sim_status st;
+	*rate = 0;
+	memset(res, 0, sizeof *res);
+	/* make sure hi fails (raise it) and find a rate that passes (lower it) */
+	for (int k = 0; k < 40; k++) {
+		if ((st = probe_rate(p, hi, seed, &r, d)) != SIM_OK)
+			return st;
+		if (!meets(&r, tpot_obj, ttft_obj))
+			break;
+		lo = hi;
+		*res = r;
+		hi *= 2;
+	}
+	if (lo == 0) {
+		double t = hi;
+		for (int k = 0; k < 30 && lo == 0; k++) {
+			t /= 2;
+			if ((st = probe_rate(p, t, seed, &r, d)) != SIM_OK)
+				return st;
+			if (meets(&r, tpot_obj, ttft_obj)) {
+				lo = t;
+				*res = r;
+			} else {
+				hi = t;
+			}
+		}
+		if (lo == 0)
+			return SIM_OK;  /* even a light load misses the objective */
+	}
+	while (hi - lo > 0.005 * lo) {
+		double mid = 0.5 * (lo + hi);
+		if ((st = probe_rate(p, mid, seed, &r, d)) != SIM_OK)
+			return st;
+		if (meets(&r, tpot_obj, ttft_obj)) {
+			lo = mid;
+			*res = r;
+		} else {
+			hi = mid;
+		}
+	}
+	*rate = lo;
+	return SIM_OK;
+}
+
+/* A node of hardware class h serving model m: one replica per GPU when the
+ * model fits one GPU with room for a batch (64 sequences of 512 positions),
+ * else one replica over all GPUs (tensor parallel, summed bandwidth and
+ * compute).  Returns the replicas and fills the per-replica node. */
+static int node_for(const struct srv_hw *h, const struct srv_model_shape *m,
+                    const struct srv_roofline *rl, int block_tokens, struct srv_node_params *nd)
+{
+	struct srv_hw one = *h;
+	int reps = 1;
+	if (h->gpus > 1) {
+		one.gpus = 1;
+		one.memory_gb /= h->gpus;
+		one.bandwidth_gbs /= h->gpus;
+		one.tflops /= h->gpus;
+		if (srv_kv_blocks_fit(m, &one, block_tokens) * block_tokens >= 64 * 512)
+			reps = h->gpus;
+		else
+			one = *h;
+	}
+	memset(nd, 0, sizeof *nd);
+	snprintf(nd->hardware, SRV_NAME_LEN, "%s", h->name);
+	nd->cost = srv_cost_roofline(m, &one, rl);
+	nd->kv_blocks = srv_kv_blocks_fit(m, &one, block_tokens);
+	nd->speed = cost_speed(&nd->cost);
+	return reps;
+}
+
+static int capacity_usage(FILE *f, int code)
+{
+	fprintf(f,
+	        "usage: dais capacity [SCENARIO] [-o OUT.csv] [--tpot S] [--ttft S] [--requests N]\n"
+	        "                     [--scaling DIR] [--set path=value]...\n\n"
+	        "For each hardware class and each model size, the largest arrival rate whose p99\n"
+	        "time per output token stays under --tpot and p99 time to first token under --ttft\n"
+	        "(bisection on the rate, model mode), and the token rates it gives.  Writes a CSV\n"
+	        "for the network model (columns class, model, tokens_per_s, ...).  --scaling also\n"
+	        "writes DIR/serving_scaling.dat and DIR/serving_capacity.dat and draws the figures.\n\n"
+	        "  SCENARIO      serving scenario with the workload and scheduler (default\n"
+	        "                scenarios/serving-capacity.json)\n"
+	        "  -o OUT.csv    output (default data/capacity/default.csv)\n"
+	        "  --tpot S      p99 TPOT objective, s (default 0.1)\n"
+	        "  --ttft S      p99 TTFT objective, s (default 2.5)\n"
+	        "  --requests N  requests per probe (default 20000)\n");
+	return code;
+}
+
+/* Throughput and tail latency of a fleet at a given rate. */
+static sim_status fleet_run(struct srv_params *p, struct srv_node_params *nodes, int n,
+                            enum srv_route route, double rate, uint64_t seed, struct srv_result *r,
+                            sim_diag *d)
+{
+	struct srv_params q = *p;
+	q.node = nodes;
+	q.n_nodes = n;
+	q.route = route;
+	q.arrival_rate = rate;
+	q.max_requests = p->max_requests * n;
+	q.warmup_s = 0.1 * (double)q.max_requests / rate;
+	q.drain = 1;
+	q.horizon_s = 0;
+	q.sample_every = 0;
+	q.record_requests = 0;
+	struct srv_run_opts o = { .seed = seed };
+	return srv_simulate(&q, &o, r, d);
+}
+
+static sim_status scaling(struct srv_params *p, const struct srv_hw *hw, int nhw,
+                          const struct srv_model_shape *m, const struct srv_roofline *rl,
+                          double tpot, double ttft, const char *dir, const char *src, sim_diag *d)
+{
+	static const char *const cls[] = { "a100_80", "h100_80", "b200_180" };
+	struct srv_node_params one[3];
+	double cap[3];
+	for (int c = 0; c < 3; c++) {
+		const struct srv_hw *h = find_hw(hw, nhw, cls[c]);
+		if (!h) {
+			diag_add(d, "capacity --scaling: no hardware class '%s'", cls[c]);
+			return SIM_EINVAL;
+		}
+		node_for(h, m, rl, p->block_tokens, &one[c]);
+		struct srv_params q = *p;
+		q.n_nodes = 1;
+		q.one_node = one[c];
+		q.node = &q.one_node;
+		struct srv_result r;
+		sim_status st = srv_capacity(&q, tpot, ttft, 1, &cap[c], &r, d);
+		if (st != SIM_OK)
+			return st;
+	}
+	char path[4200];
+	snprintf(path, sizeof path, "%s/serving_scaling.dat", dir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		diag_add(d, "%s: cannot create", path);
+		return SIM_EIO;
+	}
+	fprintf(f, "# dais capacity --scaling: fleets serving model '%s' at 80%% of their summed capacity "
+	        "(p99 TPOT <= %g s, p99 TTFT <= %g s); %s\n", m->name, tpot, ttft, src);
+	fprintf(f, "# single-node capacity (requests/s): a100_80 %.4g, h100_80 %.4g, b200_180 %.4g\n",
+	        cap[0], cap[1], cap[2]);
+	fprintf(f, "# N rate_rps thr_rr thr_p2c thr_ll ttft99_rr ttft99_p2c ttft99_ll "
+	        "het_rate het_thr_random het_thr_ll het_thr_hw het_ttft99_random het_ttft99_ll het_ttft99_hw "
+	        "vert_a100_thr vert_h100_thr vert_b200_thr   (throughputs in output tokens/s)\n");
+	static const int Ns[] = { 1, 2, 4, 8, 16, 32, 64 };
+	struct srv_node_params *nodes = calloc(64, sizeof *nodes);
+	if (!nodes) {
+		fclose(f);
+		return SIM_ENOMEM;
+	}
+	sim_status st = SIM_OK;
+	for (int k = 0; k < 7 && st == SIM_OK; k++) {
+		int N = Ns[k];
+		struct srv_result r[3], h3[3], v[3];
+		/* horizontal: N H100 nodes */
+		for (int i = 0; i < N; i++)
+			nodes[i] = one[1];
+		double rate = 0.8 * N * cap[1];
+		static const enum srv_route pol[] = { SRV_ROUTE_ROUND_ROBIN, SRV_ROUTE_POWER_OF_TWO,
+		                                      SRV_ROUTE_LEAST_LOADED };
+		for (int j = 0; j < 3 && st == SIM_OK; j++)
+			st = fleet_run(p, nodes, N, pol[j], rate, 1, &r[j], d);
+		/* heterogeneous: half A100, half B200 (one B200 when N = 1) */
+		for (int i = 0; i < N; i++)
+			nodes[i] = i < N / 2 ? one[0] : one[2];
+		double hrate = 0.8 * ((N / 2) * cap[0] + (N - N / 2) * cap[2]);
+		static const enum srv_route hpol[] = { SRV_ROUTE_RANDOM, SRV_ROUTE_LEAST_LOADED,
+		                                       SRV_ROUTE_HARDWARE_AWARE };
+		for (int j = 0; j < 3 && st == SIM_OK; j++)
+			st = fleet_run(p, nodes, N, hpol[j], hrate, 1, &h3[j], d);
+		/* vertical: the same N nodes, each class at 80% of its capacity */
+		for (int c = 0; c < 3 && st == SIM_OK; c++) {
+			for (int i = 0; i < N; i++)
+				nodes[i] = one[c];
+			st = fleet_run(p, nodes, N, SRV_ROUTE_LEAST_LOADED, 0.8 * N * cap[c], 1, &v[c], d);
+		}
+		if (st != SIM_OK)
+			break;
+		fprintf(f, "%d %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g\n",
+		        N, rate, r[0].output_tps, r[1].output_tps, r[2].output_tps, r[0].ttft[SRV_P99],
+		        r[1].ttft[SRV_P99], r[2].ttft[SRV_P99], hrate, h3[0].output_tps, h3[1].output_tps,
+		        h3[2].output_tps, h3[0].ttft[SRV_P99], h3[1].ttft[SRV_P99], h3[2].ttft[SRV_P99],
+		        v[0].output_tps, v[1].output_tps, v[2].output_tps);
+		printf("scaling N=%2d: H100 %.4g tokens/s (p2c), %.3g per node; mixed fleet %.4g (hardware-aware), "
+		       "p99 TTFT %.3g s random vs %.3g s hardware-aware\n", N, r[1].output_tps,
+		       r[1].output_tps / N, h3[2].output_tps, h3[0].ttft[SRV_P99], h3[2].ttft[SRV_P99]);
+		fflush(stdout);
+	}
+	free(nodes);
+	fclose(f);
+	return st;
+}
+
+int srv_cmd_capacity(int argc, char **argv)
+{
+	const char *path = NULL, *out = NULL, *sdir = NULL;
+	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+	int nsets = 0, code = DAIS_EXIT_USAGE;
+	double tpot = 0.1, ttft = 2.5;
+	long long nreq = 20000;
+	if (!sets)
+		return DAIS_EXIT_FAIL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int more = i + 1 < argc;
+		char *end;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			free(sets);
+			return capacity_usage(stdout, DAIS_EXIT_OK);
+		} else if (!strcmp(a, "-o") && more) {
+			out = argv[++i];
+		} else if ((!strcmp(a, "--tpot") || !strcmp(a, "--ttft")) && more) {
+			double v = strtod(argv[++i], &end);
+			if (*end || !(v > 0)) {
+				fprintf(stderr, "dais capacity: %s: expected seconds > 0, got '%s'\n", a, argv[i]);
+				goto out;
+			}
+			*(a[4] == 'p' ? &tpot : &ttft) = v;
+		} else if (!strcmp(a, "--requests") && more) {
+			nreq = strtoll(argv[++i], &end, 10);
+			if (*end || nreq < 100) {
+				fprintf(stderr, "dais capacity: --requests: expected an integer >= 100, got '%s'\n", argv[i]);
+				goto out;
+			}
+		} else if (!strcmp(a, "--scaling") && more) {
+			sdir = argv[++i];
+		} else if (!strcmp(a, "--set") && more) {
+			sets[nsets++] = argv[++i];
+		} else if (a[0] == '-') {
+			fprintf(stderr, "dais capacity: unknown option '%s' (or a missing value)\n", a);
+			capacity_usage(stderr, 0);
+			goto out;
+		} else if (!path) {
+			path = a;
+		} else {
+			fprintf(stderr, "dais capacity: one scenario at a time\n");
+			goto out;
+		}
+	}
+	char defpath[4096], defout[4096];
+	if (!path) {
+		snprintf(defpath, sizeof defpath, "%s/scenarios/serving-capacity.json",
+		         access("scenarios/serving-capacity.json", 0) == 0 ? "." : DAIS_SRCDIR);
+		path = defpath;
+	}
+	if (!out)
+		out = model_data_path(defout, sizeof defout, "data/capacity/default.csv");
+	sim_diag d;
+	diag_init(&d);
+	struct srv_type_params tp;
+	scn *s = NULL;
+	sim_status st = load_serving(path, sets, nsets, &tp, &s, &d);
+	if (st != SIM_OK) {
+		diag_print(&d, stderr, "");
+		diag_release(&d);
+		code = sim_exit_code(st);
+		goto out;
+	}
+	code = DAIS_EXIT_FAIL;
+	struct srv_params *p = &tp.p;
+	p->max_requests = nreq;
+	p->arrival = p->arrival == SRV_ARR_MMPP ? SRV_ARR_MMPP : SRV_ARR_POISSON;
+	char hp[4096], mp[4096];
+	data_path(hp, sizeof hp, scn_str(s, "serving.hardware_file"));
+	data_path(mp, sizeof mp, scn_str(s, "serving.models_file"));
+	struct srv_hw *hw = NULL;
+	struct srv_model_shape *ms = NULL;
+	int nhw = 0, nms = 0;
+	if (srv_read_hw(hp, &hw, &nhw, &d) != SIM_OK || srv_read_models(mp, &ms, &nms, &d) != SIM_OK) {
+		diag_print(&d, stderr, "dais capacity: ");
+		goto done;
+	}
+	struct srv_roofline rl = { scn_num(s, "serving.roofline.overhead_s"),
+	                           scn_num(s, "serving.roofline.eff_bw"),
+	                           scn_num(s, "serving.roofline.eff_flops") };
+	/* provenance: the hash of every input that sets a number in the table */
+	struct sha256 sh;
+	char hex[65], settings[512];
+	sha_init(&sh);
+	sha_file(&sh, hp);
+	sha_file(&sh, mp);
+	char *json = scn_to_json(s);
+	if (json)
+		sha_update(&sh, json, strlen(json));
+	snprintf(settings, sizeof settings, "tpot=%.17g ttft=%.17g requests=%lld", tpot, ttft, nreq);
+	sha_update(&sh, settings, strlen(settings));
+	sha_final(&sh, hex);
+	static char src[16384];
+	snprintf(src, sizeof src, "computed by dais capacity (dais %s) in model mode from the roofline "
+	         "cost of %s and %s (overhead %.3g s per step, bandwidth efficiency %.2f, compute "
+	         "efficiency %.2f; no engine calibration profile covers these classes yet) and scenario "
+	         "%s; inputs sha256 %s; objective p99 TPOT <= %g s and p99 TTFT <= %g s, no drops; "
+	         "Poisson arrivals, prompt %s mean %.1f, output %s mean %.1f tokens; %lld requests per probe, "
+	         "rate bisected to 0.5%%; multi-GPU nodes run one replica per GPU when the model fits one GPU",
+	         dais_version, hp, mp, rl.overhead_s, rl.eff_bw, rl.eff_flops, path, hex, tpot, ttft,
+	         scn_str(s, "serving.prompt.dist"), p->prompt.mean, scn_str(s, "serving.output.dist"),
+	         p->output.mean, nreq);
+	free(json);
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp", out);
+	FILE *f = fopen(tmp, "w");
+	FILE *fd = NULL;
+	if (!f) {
+		fprintf(stderr, "dais capacity: %s: cannot create\n", tmp);
+		goto done;
+	}
+	if (sdir) {
+		if (mkdir_p(sdir) != 0) {
+			fprintf(stderr, "dais capacity: cannot create %s\n", sdir);
+			fclose(f);
+			goto done;
+		}
+		char dp[4200];
+		snprintf(dp, sizeof dp, "%s/serving_capacity.dat", sdir);
+		fd = fopen(dp, "w");
+		if (fd)
+			fprintf(fd, "# dais capacity: output tokens/s per node at the objective, one row per "
+			        "class, one column per model: %s\n# class", src);
+		for (int j = 0; fd && j < nms; j++)
+			fprintf(fd, " %s", ms[j].name);
+		if (fd)
+			fprintf(fd, "\n");
+	}
+	fprintf(f, "# source: %s\n", src);
+	fprintf(f, "class,model,tokens_per_s,input_tokens_per_s,requests_per_s,tokens_per_day,replicas,"
+	        "kv_blocks,p50_tpot_s,p99_tpot_s,p50_ttft_s,p99_ttft_s,mean_batch_seqs,kv_utilisation,"
+	        "limit\n");
+	printf("%-16s %-9s %12s %10s %9s %9s  %s\n", "class", "model", "out tok/s", "req/s",
+	       "p99 TPOT", "p99 TTFT", "limit");
+	for (int i = 0; i < nhw; i++) {
+		if (fd)
+			fprintf(fd, "%s", hw[i].name);
+		for (int j = 0; j < nms; j++) {
+			struct srv_node_params nd;
+			int reps = node_for(&hw[i], &ms[j], &rl, p->block_tokens, &nd);
+			double rate = 0;
+			struct srv_result r = { 0 };
+			const char *limit = "does_not_fit";
+			int needed = blocks_for(p->prompt.max + p->output.max, p->block_tokens);
+			if (nd.kv_blocks >= needed) {
+				p->n_nodes = 1;
+				p->one_node = nd;
+				p->node = &p->one_node;
+				p->max_seq_len = ms[j].cfg.seq_len;
+				if (srv_capacity(p, tpot, ttft, 1, &rate, &r, &d) != SIM_OK) {
+					diag_print(&d, stderr, "dais capacity: ");
+					fclose(f);
+					if (fd)
+						fclose(fd);
+					remove(tmp);
+					goto done;
+				}
+				if (rate == 0) {
+					limit = "tpot_at_light_load";
+				} else {
+					struct srv_result r2;
+					if (probe_rate(p, rate * 1.01, 1, &r2, &d) == SIM_OK)
+						limit = r2.dropped ? "drops" : r2.tpot[SRV_P99] > tpot ? "tpot" : "ttft";
+				}
+			} else {
+				nd.kv_blocks = 0;
+			}
+			double otps = reps * r.output_tps, itps = reps * r.input_tps;
+			if (rate == 0)
+				otps = itps = 0;
+			fprintf(f, "%s,%s,%.6g,%.6g,%.6g,%.6g,%d,%d,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g,%s\n",
+			        hw[i].name, ms[j].name, otps, itps, reps * rate, otps * 86400, reps, nd.kv_blocks,
+			        rate > 0 ? r.tpot[SRV_P50] : NAN, rate > 0 ? r.tpot[SRV_P99] : NAN,
+			        rate > 0 ? r.ttft[SRV_P50] : NAN, rate > 0 ? r.ttft[SRV_P99] : NAN,
+			        rate > 0 ? r.mean_batch_seqs : 0, rate > 0 ? r.kv_util_mean : 0, limit);
+			if (fd)
+				fprintf(fd, " %.6g", otps);
+			printf("%-16s %-9s %12.5g %10.4g %9.3g %9.3g  %s\n", hw[i].name, ms[j].name, otps,
+			       reps * rate, rate > 0 ? r.tpot[SRV_P99] : NAN, rate > 0 ? r.ttft[SRV_P99] : NAN,
+			       limit);
+			fflush(stdout);
+		}
+		if (fd)
+			fprintf(fd, "\n");
+	}
+	int bad = fclose(f) != 0;
+	if (fd)
+		fclose(fd);
+	if (bad || rename(tmp, out) != 0) {
+		fprintf(stderr, "dais capacity: cannot write %s\n", out);
+		remove(tmp);
+		goto done;
+	}
+	printf("wrote %s\n", out);
+	if (sdir) {
+		const struct srv_model_shape *m = find_model(ms, nms, scn_str(s, "serving.model_size"));
+		if (!m)
+			m = &ms[0];
+		if (scaling(p, hw, nhw, m, &rl, tpot, ttft, sdir, src, &d) != SIM_OK) {
+			diag_print(&d, stderr, "dais capacity: ");
+			goto done;
+		}
+		printf("wrote %s/serving_scaling.dat and %s/serving_capacity.dat\n", sdir, sdir);
+		run_gnuplot("fig_serving_capacity.gp", sdir);
+		run_gnuplot("fig_serving_scaling.gp", sdir);
+	}
+	code = DAIS_EXIT_OK;
+done:
+	free(hw);
+	free(ms);
+	srv_release(&tp);
+	scn_free(s);
+	diag_release(&d);
+out:
+	free(sets);
+	return code;
+}

@@ -73,22 +73,29 @@ struct srv_step {
 	int n_logits;        /* sequences that emit a token after this step */
 	double ctx_tokens;   /* KV positions held by the batch's sequences after the step */
 	double attn;         /* positions read by attention, summed over the batch's tokens */
+	double attn_decode;  /* of which by decode tokens (each reads its sequence's whole KV) */
 };
 
 /* About the linear cost model: t = c[0] + c[1] n_tokens + c[2] n_logits
- * + c[3] attn + c[4] n_seqs + c[5] ctx_tokens (seconds).  It is the form of
- * the engine's calibration (t = a + b bytes/BW + c flops/PEAK + d kv_tokens)
- * once the bytes and flops of a step are written out for one model shape and
- * one machine: weight bytes are fixed per step, flops grow with tokens and
- * logits rows, KV traffic with attention positions. */
-enum { SRV_COST_NFEAT = 6 };
+ * + c[3] attn + c[4] n_seqs + c[5] ctx_tokens + c[6] attn_mem (seconds).  It
+ * is the form of the engine's calibration (t = a + b bytes/BW + c flops/PEAK
+ * + d kv_tokens) once the bytes and flops of a step are written out for one
+ * model shape and one machine: weight bytes are fixed per step, flops grow
+ * with tokens and logits rows, KV traffic with attention positions.
+ * attn_mem = attn_decode min(1, ctx_tokens / cache_positions) stands for the
+ * decode reads that miss the cache once the batch's KV outgrows it (a CPU
+ * engine with an fp32 KV cache slows by 2-3x per position there; a prefill
+ * chunk re-reads the KV it just wrote, from cache); 0 when cache_positions
+ * is 0. */
+enum { SRV_COST_NFEAT = 7 };
 struct srv_cost {
-	double c[SRV_COST_NFEAT];  /* s, s/token, s/logit row, s/position, s/seq, s/position */
+	double c[SRV_COST_NFEAT];  /* s, s/token, s/logit row, s/position, s/seq, s/position, s/position */
+	double cache_positions;    /* KV positions that fit in cache (0: no cache term) */
 };
 
 double srv_cost_eval(const struct srv_cost *m, const struct srv_step *s);
 /* The features x (SRV_COST_NFEAT,) of a step, so that t = c . x. */
-void srv_cost_features(const struct srv_step *s, double *x);
+void srv_cost_features(const struct srv_cost *m, const struct srv_step *s, double *x);
 
 /* Model shapes for the capacity table and for model mode (data/capacity/models.csv). */
 struct srv_model_shape {
@@ -96,12 +103,14 @@ struct srv_model_shape {
 	struct eng_config cfg;
 	double weight_bytes_per_param;   /* 2 fp16, 1 fp8/int8, ~0.56 q4 */
 	double kv_bytes_per_elem;        /* 2 fp16 KV cache */
-	double params;                   /* parameter count */
+	double params;                   /* parameter count (all read every step) */
+	double active_params;            /* parameters a token uses (mixture of experts) */
 };
 
 /* A hardware class (data/hardware/classes.csv): what the roofline needs. */
 struct srv_hw {
 	char name[SRV_NAME_LEN];
+	int gpus;                        /* per node; memory, bandwidth and tflops are summed over them */
 	double memory_gb, bandwidth_gbs, tflops, mem_usable_frac;
 };
 
@@ -131,6 +140,10 @@ sim_status srv_read_models(const char *path, struct srv_model_shape **out, int *
 enum srv_arrival { SRV_ARR_POISSON = 0, SRV_ARR_MMPP, SRV_ARR_TRACE };
 enum srv_dist { SRV_DIST_FIXED = 0, SRV_DIST_EXPONENTIAL, SRV_DIST_LOGNORMAL, SRV_DIST_UNIFORM };
 enum srv_timing { SRV_TIMING_MODEL = 0, SRV_TIMING_DRIVEN };
+/* Driven mode's clock: wall time of eng_step, or the CPU time of the calling
+ * thread (one engine thread only), which leaves out the time a shared
+ * machine gives to other processes. */
+enum srv_clock { SRV_CLOCK_WALL = 0, SRV_CLOCK_CPU };
 enum srv_route { SRV_ROUTE_ROUND_ROBIN = 0, SRV_ROUTE_RANDOM, SRV_ROUTE_LEAST_LOADED,
                  SRV_ROUTE_POWER_OF_TWO, SRV_ROUTE_HARDWARE_AWARE };
 
@@ -175,6 +188,7 @@ struct srv_params {
 	enum srv_timing timing;
 	const eng_model *engine;  /* driven: borrowed synthetic model */
 	int engine_threads;       /* driven: eng_ctx n_threads (0: 1) */
+	enum srv_clock engine_clock;  /* driven: what measures a step */
 	/* horizon and measurement */
 	double horizon_s;         /* arrivals stop after this time (0: no limit) */
 	int64_t max_requests;     /* arrivals stop after this many (0: no limit) */

@@ -15,6 +15,7 @@
 #include "plot.h"
 #include "scn.h"
 #include "run.h"
+#include "serving.h"
 #include "engine.h"
 #include "sweep.h"
 
@@ -37,6 +38,8 @@ static const struct cmd cmds[] = {
 	{ "bench", bench_cmd, "measure the event core (dais bench des)" },
 	{ "engine", eng_cmd_engine, "run and time the inference engine on a model file or synthetic shape" },
 	{ "calibrate", eng_cmd_calibrate, "measure this machine and write an engine cost profile" },
+	{ "validate-serving", srv_cmd_validate, "compare the serving model's model timing with driven timing" },
+	{ "capacity", srv_cmd_capacity, "compute the capacity table (throughput at a latency objective)" },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,0 +1,355 @@
+/* test_serving.c — the serving model: conservation, Little's law, KV
+ * accounting, driven = model on an engine whose step time is known exactly,
+ * reproducibility, percentiles, routing and the capacity bisection. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "router.h"
+#include "scn.h"
+#include "serving.h"
+
+/* A small node: 2 ms per step + 0.1 ms per token + 1 us per attended position. */
+static void small_params(struct srv_params *p)
+{
+	srv_params_default(p);
+	memset(&p->one_node.cost, 0, sizeof p->one_node.cost);
+	p->one_node.cost.c[0] = 2e-3;
+	p->one_node.cost.c[1] = 1e-4;
+	p->one_node.cost.c[3] = 1e-6;
+	p->one_node.kv_blocks = 256;
+	p->block_tokens = 16;
+	p->max_seqs = 32;
+	p->max_batch_tokens = 128;
+	p->max_seq_len = 1024;
+	p->prompt = (struct srv_len_dist){ SRV_DIST_LOGNORMAL, 69.5, 1.0, 1, 300 };
+	p->output = (struct srv_len_dist){ SRV_DIST_LOGNORMAL, 214.5, 1.0, 1, 400 };
+	p->arrival_rate = 8;
+	p->max_requests = 3000;
+	p->check = 1;
+}
+
+static void check_invariants(const struct srv_params *p, const struct srv_result *r)
+{
+	cr_assert_eq(r->arrived, r->completed + r->queued + r->running + r->dropped,
+	             "requests not conserved");
+	/* Little's law, exactly: the area under N(t) is the time every admitted
+	 * request spent in the system (finished or not). */
+	cr_assert(fabs(r->area_in_system - r->sojourn_sum) <= 1e-9 * r->sojourn_sum,
+	          "area %.17g != sojourns %.17g", r->area_in_system, r->sojourn_sum);
+	if (p->drain) {
+		cr_assert_eq(r->queued + r->running, 0);
+		/* with every request finished, L = lambda W over the run */
+		cr_assert(fabs(r->mean_in_system - r->little_lw) <= 1e-9 * r->mean_in_system);
+	}
+}
+
+Test(serving, conserves_requests_and_obeys_littles_law)
+{
+	static const struct { enum srv_arrival arr; double rate; int drain; int max_queue; } cases[] = {
+		{ SRV_ARR_POISSON, 8, 1, 100000 },
+		{ SRV_ARR_POISSON, 30, 1, 50 },     /* overloaded: drops */
+		{ SRV_ARR_MMPP, 8, 1, 100000 },
+		{ SRV_ARR_POISSON, 20, 0, 100000 }, /* stopped at the horizon with work in flight */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct srv_params p;
+		small_params(&p);
+		p.arrival = cases[i].arr;
+		p.arrival_rate = cases[i].rate;
+		p.drain = cases[i].drain;
+		p.max_queue = cases[i].max_queue;
+		if (!p.drain) {
+			p.max_requests = 0;
+			p.horizon_s = 120;
+		}
+		struct srv_result r;
+		sim_diag d;
+		diag_init(&d);
+		struct srv_run_opts o = { .seed = 7 };
+		sim_status st = srv_simulate(&p, &o, &r, &d);
+		diag_print(&d, stderr, "");
+		cr_assert_eq(st, SIM_OK, "case %zu", i);
+		check_invariants(&p, &r);
+		if (cases[i].max_queue == 50)
+			cr_assert_gt(r.dropped, 0);
+		if (!p.drain)
+			cr_assert_gt(r.queued + r.running, 0);
+		diag_release(&d);
+	}
+}
+
+Test(serving, preempts_without_exceeding_kv_allocations)
+{
+	/* 40 blocks of 16 positions for requests of up to 700 positions: the pool
+	 * runs out while sequences grow, so the scheduler must preempt; check = 1
+	 * verifies every sequence's blocks against its positions at every step. */
+	struct srv_params p;
+	small_params(&p);
+	p.one_node.kv_blocks = 40;
+	p.watermark = 0;
+	p.arrival_rate = 20;
+	p.max_requests = 1000;
+	struct srv_result r;
+	sim_diag d;
+	diag_init(&d);
+	struct srv_run_opts o = { .seed = 3 };
+	cr_assert_eq(srv_simulate(&p, &o, &r, &d), SIM_OK);
+	cr_assert_gt(r.preemptions, 0, "no preemption happened");
+	cr_assert_eq(r.completed + r.dropped, r.arrived);
+	check_invariants(&p, &r);
+	diag_release(&d);
+}
+
+Test(serving, model_mode_is_reproducible)
+{
+	struct srv_params p;
+	small_params(&p);
+	p.check = 0;
+	struct srv_result a, b, c;
+	sim_diag d;
+	diag_init(&d);
+	struct srv_run_opts o = { .seed = 11 }, o2 = { .seed = 12 };
+	cr_assert_eq(srv_simulate(&p, &o, &a, &d), SIM_OK);
+	cr_assert_eq(srv_simulate(&p, &o, &b, &d), SIM_OK);
+	cr_assert_eq(srv_simulate(&p, &o2, &c, &d), SIM_OK);
+	cr_assert_eq(memcmp(a.e2e, b.e2e, sizeof a.e2e), 0);
+	cr_assert_eq(a.steps, b.steps);
+	cr_assert_eq(a.t_end, b.t_end);
+	cr_assert_neq(a.t_end, c.t_end);
+	diag_release(&d);
+}
+
+/* About the known-answer test: one request at a time (a trace with 10 s
+ * between arrivals), fixed lengths, so every decode step is one sequence at a known
+ * position and TPOT is an exact sum. */
+Test(serving, percentiles_match_a_known_answer)
+{
+	struct srv_params p;
+	small_params(&p);
+	p.prompt = (struct srv_len_dist){ SRV_DIST_FIXED, 20, 0, 1, 100 };
+	p.output = (struct srv_len_dist){ SRV_DIST_FIXED, 11, 0, 1, 100 };
+	struct trace tr;
+	cr_assert_eq(trace_init(&tr, 200), SIM_OK);
+	for (int i = 0; i < 200; i++) {
+		tr.arrival_s[i] = 10.0 * i;
+		tr.prompt[i] = 20;
+		tr.output[i] = 11;
+	}
+	p.arrival = SRV_ARR_TRACE;
+	p.trace = &tr;
+	struct srv_result r;
+	sim_diag d;
+	diag_init(&d);
+	struct srv_run_opts o = { .seed = 5 };
+	cr_assert_eq(srv_simulate(&p, &o, &r, &d), SIM_OK);
+	trace_release(&tr);
+	const double *c = p.one_node.cost.c;
+	/* prefill: 20 tokens attending 1..20 positions; decode k reads 21+k positions */
+	double ttft = c[0] + 20 * c[1] + c[3] * 210;
+	double tpot = 0;
+	for (int k = 0; k < 10; k++)
+		tpot += c[0] + c[1] + c[3] * (21 + k);
+	tpot /= 10;
+	cr_assert_eq(r.measured, 200);
+	for (int i = 0; i < SRV_NPCT; i++) {
+		cr_assert(fabs(r.ttft[i] / ttft - 1) < 2e-3, "ttft %g vs %g", r.ttft[i], ttft);
+		cr_assert(fabs(r.tpot[i] / tpot - 1) < 2e-3, "tpot %g vs %g", r.tpot[i], tpot);
+		cr_assert(fabs(r.e2e[i] / (ttft + 10 * tpot) - 1) < 2e-3);
+	}
+	cr_assert(fabs(r.tpot_mean / tpot - 1) < 1e-7, "mean %.17g vs %.17g", r.tpot_mean, tpot);
+	diag_release(&d);
+}
+
+/* Driven mode runs every step on the engine (with its real paged KV cache);
+ * with the clock replaced by a known step time it must reproduce model mode
+ * exactly, preemptions included. */
+Test(serving, driven_equals_model_when_step_time_is_known, .timeout = 60)
+{
+	struct eng_config cfg = { .dim = 64, .n_layers = 2, .n_heads = 4, .n_kv_heads = 2,
+	                          .hidden_dim = 128, .vocab_size = 256, .seq_len = 512 };
+	char err[ENG_ERR_LEN];
+	eng_model *em;
+	cr_assert_eq(eng_model_synthetic(&em, &cfg, ENG_F32, 1, err, sizeof err), ENG_OK, "%s", err);
+	struct srv_params p;
+	small_params(&p);
+	p.prompt = (struct srv_len_dist){ SRV_DIST_LOGNORMAL, 40, 1.0, 1, 200 };
+	p.output = (struct srv_len_dist){ SRV_DIST_LOGNORMAL, 60, 1.0, 1, 200 };
+	p.max_seq_len = 512;
+	p.one_node.kv_blocks = 30;  /* small: forces preemption */
+	p.watermark = 0;
+	p.arrival_rate = 40;
+	p.max_requests = 150;
+	p.engine = em;
+	struct srv_result rm, rd;
+	sim_diag d;
+	diag_init(&d);
+	struct srv_run_opts o = { .seed = 9 };
+	p.timing = SRV_TIMING_MODEL;
+	cr_assert_eq(srv_simulate(&p, &o, &rm, &d), SIM_OK);
+	p.timing = SRV_TIMING_DRIVEN;
+	o.driven_clock = &p.one_node.cost;
+	sim_status st = srv_simulate(&p, &o, &rd, &d);
+	diag_print(&d, stderr, "");
+	cr_assert_eq(st, SIM_OK);
+	cr_assert_gt(rm.preemptions, 0);
+	cr_assert_eq(rd.preemptions, rm.preemptions);
+	cr_assert_eq(rd.steps, rm.steps);
+	cr_assert_eq(rd.completed, rm.completed);
+	cr_assert_eq(rd.t_end, rm.t_end);
+	cr_assert_eq(memcmp(rd.ttft, rm.ttft, sizeof rd.ttft), 0);
+	cr_assert_eq(memcmp(rd.tpot, rm.tpot, sizeof rd.tpot), 0);
+	cr_assert_eq(memcmp(rd.e2e, rm.e2e, sizeof rd.e2e), 0);
+	cr_assert_gt(rd.step_wall_s, 0);  /* the engine really ran */
+	check_invariants(&p, &rd);
+	/* and with the measured clock the run completes, KV checked against the engine */
+	o.driven_clock = NULL;
+	p.max_requests = 40;
+	cr_assert_eq(srv_simulate(&p, &o, &rd, &d), SIM_OK);
+	check_invariants(&p, &rd);
+	diag_release(&d);
+	eng_model_free(em);
+}
+
+Test(serving, replays_a_trace)
+{
+	sim_diag d;
+	diag_init(&d);
+	struct trace tr;
+	cr_assert_eq(trace_read(&tr, DAIS_SRCDIR "/tests/traces/good/small.csv", &d), SIM_OK);
+	struct srv_params p;
+	small_params(&p);
+	p.arrival = SRV_ARR_TRACE;
+	p.trace = &tr;
+	p.max_requests = 0;
+	struct srv_result r;
+	struct srv_run_opts o = { .seed = 1 };
+	cr_assert_eq(srv_simulate(&p, &o, &r, &d), SIM_OK);
+	cr_assert_eq(r.arrived, 4);
+	cr_assert_eq(r.completed, 4);
+	cr_assert_eq(r.measured, 4);
+	check_invariants(&p, &r);
+	trace_release(&tr);
+	diag_release(&d);
+}
+
+Test(serving, fleet_throughput_grows_linearly)
+{
+	/* N nodes at the same load per node serve N times the tokens */
+	struct srv_node_params nodes[8];
+	double base = 0;
+	for (int n = 1; n <= 8; n *= 2) {
+		struct srv_params p;
+		small_params(&p);
+		p.check = 0;
+		for (int i = 0; i < n; i++)
+			nodes[i] = p.one_node;
+		p.node = nodes;
+		p.n_nodes = n;
+		p.route = SRV_ROUTE_POWER_OF_TWO;
+		p.arrival_rate = 8.0 * n;
+		p.max_requests = 2000 * n;
+		p.warmup_s = 20;
+		struct srv_result r;
+		sim_diag d;
+		diag_init(&d);
+		struct srv_run_opts o = { .seed = 2 };
+		cr_assert_eq(srv_simulate(&p, &o, &r, &d), SIM_OK);
+		if (n == 1)
+			base = r.output_tps;
+		cr_assert(fabs(r.output_tps / (n * base) - 1) < 0.05, "N=%d: %g tokens/s vs %g", n,
+		          r.output_tps, n * base);
+		check_invariants(&p, &r);
+		diag_release(&d);
+	}
+}
+
+Test(serving, routers_pick_as_documented)
+{
+	int64_t load[4] = { 5, 2, 7, 2 };
+	double speed[4] = { 1, 1, 10, 1 };
+	struct router r = { .policy = SRV_ROUTE_LEAST_LOADED, .n = 4, .speed = speed };
+	cr_assert_eq(router_pick(&r, load), 1);  /* lowest index on ties */
+	r.policy = SRV_ROUTE_HARDWARE_AWARE;
+	cr_assert_eq(router_pick(&r, load), 2);  /* 8/10 < 3/1 */
+	r.policy = SRV_ROUTE_ROUND_ROBIN;
+	for (int i = 0; i < 8; i++)
+		cr_assert_eq(router_pick(&r, load), i % 4);
+	enum srv_route x;
+	cr_assert_eq(router_parse("power_of_two", &x), 0);
+	cr_assert_eq(x, SRV_ROUTE_POWER_OF_TWO);
+	cr_assert_eq(router_parse("fastest", &x), -1);
+}
+
+Test(serving, capacity_bisection_brackets_the_objective)
+{
+	struct srv_params p;
+	small_params(&p);
+	p.check = 0;
+	p.max_requests = 2000;
+	double rate;
+	struct srv_result r;
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(srv_capacity(&p, 0.02, 2.0, 1, &rate, &r, &d), SIM_OK);
+	cr_assert_gt(rate, 0);
+	cr_assert_leq(r.tpot[SRV_P99], 0.02);
+	cr_assert_leq(r.ttft[SRV_P99], 2.0);
+	/* a tighter objective gives a lower rate */
+	double rate2;
+	cr_assert_eq(srv_capacity(&p, 0.012, 2.0, 1, &rate2, &r, &d), SIM_OK);
+	cr_assert_lt(rate2, rate);
+	/* an objective below one step's time cannot be met */
+	cr_assert_eq(srv_capacity(&p, 0.001, 2.0, 1, &rate2, &r, &d), SIM_OK);
+	cr_assert_eq(rate2, 0);
+	diag_release(&d);
+}
+
+Test(serving, scenarios_load_and_bad_ones_are_reported)
+{
+	const struct model_type *mt = &serving_model_type;
+	static const char *const good[] = { "serving-h100-8b.json", "serving-capacity.json",
+	                                    "serving-mmpp-fleet.json", "serving-trace.json" };
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/scenarios/%s", DAIS_SRCDIR, good[i]);
+		sim_diag d;
+		diag_init(&d);
+		scn *s = scn_load(path, NULL, 0, &d);
+		diag_print(&d, stderr, "");
+		cr_assert_not_null(s, "%s", good[i]);
+		void *params = calloc(1, mt->params_size);
+		sim_status st = mt->parse(params, s, &d);
+		diag_print(&d, stderr, "");
+		cr_assert_eq(st, SIM_OK, "%s", good[i]);
+		mt->release(params);
+		free(params);
+		scn_free(s);
+		diag_release(&d);
+	}
+	static const struct { const char *json, *msg; } bad[] = {
+		{ "{\"model\":\"serving\",\"serving\":{\"arrival\":\"trace\"}}", "$.serving.trace: expected a trace file" },
+		{ "{\"model\":\"serving\",\"serving\":{\"hardware\":\"abacus\"}}", "no hardware class 'abacus'" },
+		{ "{\"model\":\"serving\",\"serving\":{\"model_size\":\"medium\",\"hardware\":\"rtx4090\"}}", "does not fit" },
+		{ "{\"model\":\"serving\",\"serving\":{\"requests\":0}}", "expected a horizon" },
+		{ "{\"model\":\"serving\",\"serving\":{\"prompt\":{\"min\":10,\"max\":5}}}", "expected min <= max" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		sim_diag d;
+		diag_init(&d);
+		scn *s = scn_parse(bad[i].json, "<bad>", NULL, 0, &d);
+		cr_assert_not_null(s);
+		void *params = calloc(1, mt->params_size);
+		cr_assert_eq(mt->parse(params, s, &d), SIM_EINVAL, "%s accepted", bad[i].json);
+		int found = 0;
+		for (int k = 0; k < d.n; k++)
+			found |= strstr(d.msg[k], bad[i].msg) != NULL;
+		cr_assert(found, "%s: no message with '%s' (first: %s)", bad[i].json, bad[i].msg,
+		          d.n ? d.msg[0] : "none");
+		mt->release(params);
+		free(params);
+		scn_free(s);
+		diag_release(&d);
+	}
+}
