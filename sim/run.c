@@ -562,6 +562,7 @@ struct run_out {
 	int next;
 	int nrep;
 	int ondisk;        /* replications of ours in the parts directory */
+	int owns;          /* the parts directory is ours (checked or created) */
 	sim_status st;
 	/* per replication scalars, for the summary printed at the end */
 	int nscal;
@@ -800,6 +801,7 @@ sim_status run_out_open(const scn *s, const char *out, int resume, int threads,
 		if (dd)
 			closedir(dd);
 		w->ondisk = w->nsaved;
+		w->owns = 1;
 	} else if (resume && exists && strcmp(found, "none")) {
 		diag_add(d, "%s: the saved replications belong to another scenario (hash %s, this "
 		            "one %s); run without --resume to start over", w->parts, found, w->hash);
@@ -813,6 +815,7 @@ sim_status run_out_open(const scn *s, const char *out, int resume, int threads,
 			st = SIM_EIO;
 			goto fail;
 		}
+		w->owns = 1;
 		char man[128];
 		int n = snprintf(man, sizeof man, "dais-parts 1\nscenario_hash %s\nreplications %d\n",
 		                 w->hash, w->nrep);
@@ -900,7 +903,7 @@ void run_out_free(run_out *w)
 	for (int i = 0; w->done && i < w->nrep; i++)
 		rec_free(w->done[i]);
 	h5o_free(w->o); /* removes the temporary file unless committed */
-	if (w->parts && w->ondisk == 0)
+	if (w->parts && w->owns && w->ondisk == 0)
 		parts_clear(w->parts, 1);
 	for (int i = 0; i < w->nscal; i++) {
 		free(w->sname[i]);

@@ -2,10 +2,12 @@
  * running them, the index and the tornado table (see sweep.h). */
 #include "sweep.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1251,6 +1253,26 @@ static sim_status make_dir(const char *dir, sim_diag *d)
 	return SIM_OK;
 }
 
+void sweep_remove_stale_tmp(const char *dir)
+{
+	DIR *dd = opendir(dir);
+	struct dirent *e;
+	while (dd && (e = readdir(dd))) {
+		const char *t = strstr(e->d_name, ".tmp.");
+		if (!t)
+			continue;
+		char *end;
+		long pid = strtol(t + 5, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	if (dd)
+		closedir(dd);
+}
+
 static void describe_point(const sweep *w, int i, char *buf, size_t n)
 {
 	size_t at = 0;
@@ -1274,6 +1296,8 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 		return st;
 	for (int i = 0; i < w->npoints; i++)
 		status[i] = SWEEP_PENDING;
+	if (o->resume)
+		sweep_remove_stale_tmp(o->dir);
 	run_install_signals();
 	double t0 = wall();
 	int ran = 0, kept = 0, failed = 0;

@@ -151,6 +151,10 @@ sim_status sweep_write_index(const sweep *w, const char *dir, const int *status,
 sim_status sweep_write_tornado(const sweep *w, const char *dir, const int *status,
                                int quiet, sim_diag *d) SIM_MUST_CHECK;
 
+/* Removes "*.tmp.<pid>" files in dir left by processes that are gone
+ * (killed runs); done by --resume. */
+void sweep_remove_stale_tmp(const char *dir);
+
 /* ---- MPI (sweep_mpi.c; real with MPI=1, stubs otherwise) ---------------- */
 
 /* Initialises MPI when this binary has it; *rank and *size (0 and 1 without

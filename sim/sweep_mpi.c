@@ -630,6 +630,8 @@ sim_status sweep_mpi_run(const sweep *w, const struct sweep_opts *o, int *status
 		return st;
 	for (int i = 0; i < sweep_npoints(w); i++)
 		status[i] = SWEEP_PENDING;
+	if (rank == 0 && o->resume)
+		sweep_remove_stale_tmp(o->dir);
 	double t0 = MPI_Wtime();
 	if (rank == 0)
 		st = coordinator(w, o, size, status, d);
