@@ -309,3 +309,24 @@ Test(btc, fit_recovers_known_parameters_from_synthetic_observations, .timeout = 
 	diag_release(&d);
 	bitcoin_model_type.release(&p);
 }
+
+Test(btc, committed_backtest_matches_documented_errors, .timeout = 60)
+{
+	/* A golden check on the committed scenario: the numbers quoted in
+	 * docs/models.md ("Bitcoin back-test", Results).  If data/btc or the
+	 * model change on purpose, rerun `dais backtest`, commit the new fitted
+	 * values and update the documentation and these numbers together. */
+	struct btc_params p;
+	load_backtest(&p, NULL, 0);
+	struct btc_trace t = { 0 };
+	cr_assert_eq(btc_simulate(&p, &p.nodes, NULL, &t), SIM_OK);
+	struct btc_err e;
+	btc_errors(&p, &t, &e);
+	cr_assert_eq(e.n_in, 113);
+	cr_assert_eq(e.n_out, 24);
+	cr_assert_float_eq(e.rmse_in, 0.1388, 0.0005, "in-sample %.4f", e.rmse_in);
+	cr_assert_float_eq(e.rmse_out, 0.1086, 0.0005, "held out %.4f", e.rmse_out);
+	cr_assert_float_eq(e.mape_out, 0.198, 0.001, "MAPE %.4f", e.mape_out);
+	btc_trace_release(&t);
+	bitcoin_model_type.release(&p);
+}
