@@ -414,6 +414,17 @@ void node_pop_advance(node_pop *pop, int day)
 	}
 }
 
+/* Poisson draws; beyond 1e8 (where gsl_ran_poisson's unsigned result gets
+ * close to overflowing) the normal approximation, whose error is then nil. */
+static double draw_poisson(gsl_rng *r, double lam)
+{
+	if (!(lam > 0))
+		return 0;
+	if (lam < 1e8)
+		return (double)gsl_ran_poisson(r, lam);
+	return fmax(0.0, floor(lam + sqrt(lam) * gsl_ran_ugaussian(r) + 0.5));
+}
+
 static double annuity(double x, double T)
 {
 	return x > 1e-15 ? -expm1(-x * T) / x : T;
@@ -515,7 +526,7 @@ sim_status node_pop_decide(node_pop *pop, int day, double r, double kwh)
 		 * the highest-cost bands' orders first */
 		double n[NODE_MAX_BUCKETS], tot = 0;
 		for (int b = 0; b < nb; b++) {
-			n[b] = lam[b] > 0 ? (double)gsl_ran_poisson(pop->r, lam[b]) : 0;
+			n[b] = draw_poisson(pop->r, lam[b]);
 			tot += n[b];
 		}
 		double capn = floor(cap);
