@@ -10,6 +10,7 @@
 #include "status.h"
 #include "bitcoin.h"
 #include "bench.h"
+#include "export.h"
 #include "buildinfo.h"
 #include "h5o.h"
 #include "plot.h"
@@ -27,19 +28,20 @@ struct cmd {
 
 /* One row per verb; keep in the order `dais --help` lists them. */
 static const struct cmd cmds[] = {
-	{ "info", h5o_cmd_info, "print provenance, layout and summary of a results file" },
-	{ "plot", plot_cmd, "draw the summary time series of a results file (gnuplot)" },
-	{ "validate", scn_cmd_validate, "check scenario files against the schema" },
-	{ "schema",   scn_cmd_schema,   "print the scenario schema (Markdown or JSON)" },
-	{ "run", run_cmd, "run a scenario and write its results (HDF5)" },
-	{ "sweep", sweep_cmd, "run a scenario over a grid of parameter values (one file per point)" },
+	{ "run",        run_cmd,          "run a scenario and write its results (HDF5)" },
+	{ "validate",   scn_cmd_validate, "check scenario files against the schema" },
+	{ "info",       h5o_cmd_info,     "print provenance, layout and summary of a results file" },
+	{ "plot",       plot_cmd,         "draw the summary time series of a results file (gnuplot)" },
+	{ "export",     export_cmd,       "write summary time series as text tables for figures" },
+	{ "sweep",      sweep_cmd,        "run a scenario over a grid of parameter values (one file per point)" },
 	{ "sensitivity", sweep_sensitivity_cmd, "one-at-a-time sensitivity of the outputs (tornado)" },
-	{ "backtest", btc_cmd_backtest, "fit the node-growth model to Bitcoin's hash rate and report held-out errors" },
-	{ "bench", bench_cmd, "measure the event core (dais bench des)" },
-	{ "engine", eng_cmd_engine, "run and time the inference engine on a model file or synthetic shape" },
-	{ "calibrate", eng_cmd_calibrate, "measure this machine and write an engine cost profile" },
+	{ "backtest",   btc_cmd_backtest, "fit the node-growth model to Bitcoin's hash rate and report held-out errors" },
+	{ "capacity",   srv_cmd_capacity, "compute the capacity table (throughput at a latency objective)" },
 	{ "validate-serving", srv_cmd_validate, "compare the serving model's model timing with driven timing" },
-	{ "capacity", srv_cmd_capacity, "compute the capacity table (throughput at a latency objective)" },
+	{ "engine",     eng_cmd_engine,   "run and time the inference engine on a model file or synthetic shape" },
+	{ "calibrate",  eng_cmd_calibrate, "measure this machine and write an engine cost profile" },
+	{ "bench",      bench_cmd,        "measure the event core (dais bench des)" },
+	{ "schema",     scn_cmd_schema,   "print the scenario schema (Markdown or JSON)" },
 	{ NULL, NULL, NULL }
 };
 
