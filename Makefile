@@ -142,6 +142,10 @@ test: deps $(DAIS) $(TESTS)
 bench: deps $(DAIS) $(BENCHES)
 	$(DAIS) bench des
 
+# Rewrites the golden projections in tests/golden/ and prints what changed.
+regress-update: deps $(DAIS)
+	$(DAIS) regress --update
+
 # Regenerates the schema reference in docs/scenarios.md from scenarios/schema/.
 docs: $(DAIS)
 	$(Q)sh scripts/gen-docs.sh $(DAIS)

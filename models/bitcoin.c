@@ -1015,6 +1015,7 @@ static sim_status btc_run(const void *params, const struct model_ctx *ctx, rec *
 	             rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_BITCOIN, 0);
 	if (!p->nodes.deterministic && !g)
 		return SIM_ENOMEM;
+	rec_set_t_units(r, "day");  /* samples are at days since the start date */
 	struct btc_trace t = { 0 };
 	sim_status st = btc_simulate(p, &p->nodes, g, &t);
 	gsl_rng_free(g);

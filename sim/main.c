@@ -11,6 +11,7 @@
 #include "bitcoin.h"
 #include "bench.h"
 #include "export.h"
+#include "regress.h"
 #include "buildinfo.h"
 #include "h5o.h"
 #include "plot.h"
@@ -40,6 +41,7 @@ static const struct cmd cmds[] = {
 	{ "validate-serving", srv_cmd_validate, "compare the serving model's model timing with driven timing" },
 	{ "engine",     eng_cmd_engine,   "run and time the inference engine on a model file or synthetic shape" },
 	{ "calibrate",  eng_cmd_calibrate, "measure this machine and write an engine cost profile" },
+	{ "regress",    regress_cmd,      "check key projections against their golden values (tests/golden)" },
 	{ "bench",      bench_cmd,        "measure the event core (dais bench des)" },
 	{ "schema",     scn_cmd_schema,   "print the scenario schema (Markdown or JSON)" },
 	{ NULL, NULL, NULL }
