@@ -142,6 +142,16 @@ test: deps $(DAIS) $(TESTS)
 bench: deps $(DAIS) $(BENCHES)
 	$(DAIS) bench des
 
+# The paper's figures (PNG and PDF) under paper/figures/, from the scenarios.
+figures: deps $(DAIS)
+	$(Q)sh scripts/figures.sh $(DAIS)
+
+# The research note, when pdflatex is installed; nothing else depends on it.
+paper: figures
+	$(Q)command -v pdflatex >/dev/null || { echo "paper: pdflatex not found (apt-get install texlive-latex-extra)"; exit 1; }
+	$(Q)cd paper && pdflatex -interaction=nonstopmode -halt-on-error dais-note.tex >/dev/null && \
+	    pdflatex -interaction=nonstopmode -halt-on-error dais-note.tex >/dev/null && echo "paper/dais-note.pdf"
+
 # Rewrites the golden projections in tests/golden/ and prints what changed.
 regress-update: deps $(DAIS)
 	$(DAIS) regress --update

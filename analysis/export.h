@@ -6,7 +6,8 @@
  * column, then for every column of the series its mean, 5th and 95th
  * percentiles across replications, the 95% interval of the mean and the
  * median (the layout is described in each file's header).  These are the
- * tables the figure scripts in analysis/plots/ read.
+ * tables the figure scripts in analysis/plots/ read.  With --scalars it prints
+ * the summary scalars (mean and 95% interval of the mean), one per line.
  */
 #ifndef DAIS_EXPORT_H
 #define DAIS_EXPORT_H
