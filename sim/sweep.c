@@ -1206,8 +1206,13 @@ sim_status sweep_write_tornado(const sweep *w, const char *dir, const int *statu
 			        rows[r].hi, y0, rows[r].swing);
 		}
 		st = commit_tmp(g, dtmp, dpath, d);
-		if (st == SIM_OK && plot)
+		int finite = isfinite(y0);
+		for (int r = 0; r < w->nparams; r++)
+			finite += isfinite(rows[r].lo) + isfinite(rows[r].hi);
+		if (st == SIM_OK && plot && finite > 1)
 			draw_tornado(dpath, obase, outs[j], quiet);
+		else if (st == SIM_OK && plot && !quiet)
+			fprintf(stderr, "dais: %s is NaN at every point; no figure\n", outs[j]);
 	}
 	sim_status st2 = commit_tmp(f, tmp, path, d);
 	free(rows);

@@ -30,8 +30,9 @@
 static const char *dais_bin(void)
 {
 	static char path[PATH_MAX + 8];
-	if (getenv("DAIS_BIN"))
-		return getenv("DAIS_BIN");
+	const char *env = getenv("DAIS_BIN");
+	if (env && *env)
+		return env;
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	cr_assert_gt(n, 0);
