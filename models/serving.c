@@ -167,7 +167,7 @@ struct srv {
 	const struct srv_params *p;
 	const struct srv_run_opts *o;
 	sim *s;
-	gsl_rng *arr_rng, *len_rng, *route_rng;
+	gsl_rng *arr_rng, *len_rng, *route_rng, *noise_rng;
 	int h_arrive, h_step, h_sample;
 	struct node *nodes;
 	int64_t *load;            /* (n_nodes,) outstanding requests */
@@ -338,74 +338,97 @@ static void preempt_tail(struct srv *m, struct node *n)
  * then the next step is scheduled: running sequences first, in order, then
  * the queue.  A running sequence that cannot get its blocks preempts the
  * tail until it can, or preempts itself when it is the tail. */
-static void commit(struct srv *m, struct node *n, double now)
+/* Step composition, accumulated in integers (exact) and converted once. */
+struct acc {
+	int64_t tok, pre, dec, seq, logit, attn, attn_dec, ctx;
+};
+
+static inline void acc_add(struct acc *a, int len, int t, int tgt, int prompt)
 {
-	int j = 0;
-	int64_t emitted = 0;
-	for (int i = 0; i < n->nrun; i++) {
-		int t = n->take[i];
-		int l = n->len[i] + t;
-		int tg = n->tgt[i];
-		if (t > 0 && l == tg) {
-			emitted++;
-			if (tg == n->prompt[i])
-				m->pool[n->rq[i]].t_first = now;
-			tg++;
-			if (tg == n->end[i]) {
-				n->free_blocks += n->blk[i];
-				m->kv_used -= n->blk[i];
-				if (n->ec)
-					eng_seq_close(n->ec, n->eseq[i]);
-				finish(m, n, n->rq[i], now);
-				continue;
-			}
+	a->tok += t;
+	a->seq++;
+	int64_t at = (int64_t)t * len + (int64_t)t * (t + 1) / 2;
+	a->attn += at;
+	if (t == 1 && len + 1 == tgt && tgt > prompt) {
+		a->dec++;
+		a->attn_dec += at;
+	} else {
+		a->pre += t;
+	}
+	a->logit += len + t == tgt;
+	a->ctx += len + t;
+}
+
+static void acc_to_step(const struct acc *a, struct srv_step *s)
+{
+	s->n_tokens = (int)a->tok;
+	s->n_prefill = (int)a->pre;
+	s->n_decode = (int)a->dec;
+	s->n_seqs = (int)a->seq;
+	s->n_logits = (int)a->logit;
+	s->attn = (double)a->attn;
+	s->attn_decode = (double)a->attn_dec;
+	s->ctx_tokens = (double)a->ctx;
+}
+
+/* Applies the finished step to running sequence i, moving it to slot j;
+ * returns 0 when it finished (and left), 1 when it stays. */
+static inline int commit_one(struct srv *m, struct node *n, int i, int j, double now,
+                             int64_t *emitted)
+{
+	int t = n->take[i];
+	int l = n->len[i] + t;
+	int tg = n->tgt[i];
+	if (t > 0 && l == tg) {
+		++*emitted;
+		if (tg == n->prompt[i])
+			m->pool[n->rq[i]].t_first = now;
+		tg++;
+		if (tg == n->end[i]) {
+			n->free_blocks += n->blk[i];
+			m->kv_used -= n->blk[i];
+			if (n->ec)
+				eng_seq_close(n->ec, n->eseq[i]);
+			finish(m, n, n->rq[i], now);
+			return 0;
 		}
+	}
+	if (j != i) {
 		n->rq[j] = n->rq[i];
-		n->len[j] = l;
-		n->tgt[j] = tg;
 		n->end[j] = n->end[i];
 		n->prompt[j] = n->prompt[i];
 		n->blk[j] = n->blk[i];
 		n->eseq[j] = n->eseq[i];
-		n->take[j] = 0;
-		j++;
 	}
-	n->nrun = j;
+	n->len[j] = l;
+	n->tgt[j] = tg;
+	n->take[j] = 0;
+	return 1;
+}
+
+static void count_emitted(struct srv *m, int64_t emitted, double now)
+{
 	m->out_tokens += emitted;
 	if (now >= m->win_lo && (!m->arrivals_done || now <= m->t_arrivals_end))
 		m->win_out_tokens += emitted;
 }
 
-static inline void add_to_step(struct srv_step *s, int len, int t, int tgt, int prompt)
-{
-	s->n_tokens += t;
-	s->n_seqs++;
-	if (t == 1 && len + 1 == tgt && tgt > prompt) {
-		s->n_decode++;
-		s->attn_decode += len + 1;
-	} else {
-		s->n_prefill += t;
-	}
-	if (len + t == tgt)
-		s->n_logits++;
-	s->attn += (double)t * len + 0.5 * (double)t * (t + 1);
-	s->ctx_tokens += len + t;
-}
-
-static void schedule(struct srv *m, struct node *n, double now)
+/* Schedules running sequences i0.. (with preemption) and then admits from
+ * the queue; budget is what the step has left. */
+static void schedule_from(struct srv *m, struct node *n, double now, int i0, int budget,
+                          struct acc *a)
 {
 	const struct srv_params *p = m->p;
 	const int bt = p->block_tokens;
-	int budget = p->max_batch_tokens;
-	struct srv_step st = { 0 };
-	for (int i = 0; i < n->nrun; i++) {
-		int want = n->tgt[i] - n->len[i];
-		int t = want < budget ? want : budget;
-		if (t <= 0) {
+	for (int i = i0; i < n->nrun; i++) {
+		int l = n->len[i];
+		int want = n->tgt[i] - l;
+		if (budget <= 0) {
 			n->take[i] = 0;
 			continue;
 		}
-		int need = blocks_for(n->len[i] + t, bt) - n->blk[i];
+		int t = want < budget ? want : budget;
+		int need = blocks_for(l + t, bt) - n->blk[i];
 		while (need > n->free_blocks && n->nrun - 1 > i)
 			preempt_tail(m, n);
 		if (need > n->free_blocks) {  /* i is the tail: it gives way */
@@ -417,7 +440,7 @@ static void schedule(struct srv *m, struct node *n, double now)
 		n->blk[i] += need;
 		n->take[i] = t;
 		budget -= t;
-		add_to_step(&st, n->len[i], t, n->tgt[i], n->prompt[i]);
+		acc_add(a, l, t, n->tgt[i], n->prompt[i]);
 	}
 	int reserve = (int)(p->watermark * n->kv_blocks);
 	while (n->wlen > 0 && budget > 0 && n->nrun < p->max_seqs) {
@@ -451,9 +474,125 @@ static void schedule(struct srv *m, struct node *n, double now)
 		n->free_blocks -= need;
 		m->kv_used += need;
 		budget -= t;
-		add_to_step(&st, 0, t, tg, q->prompt);
+		acc_add(a, 0, t, tg, q->prompt);
 	}
-	n->cur = st;
+	acc_to_step(a, &n->cur);
+}
+
+/* Schedules the next step of an idle node (nothing to apply). */
+static void schedule(struct srv *m, struct node *n, double now)
+{
+	struct acc a = { 0 };
+	schedule_from(m, n, now, 0, m->p->max_batch_tokens, &a);
+}
+
+/* About a step end: the finished step is applied to each running sequence
+ * (positions advance, tokens are emitted, finished sequences leave, keeping
+ * admission order) and the sequence is scheduled for the next step in the
+ * same pass, decode tokens on a fast path.  When a sequence cannot get its
+ * blocks, the rest of the set is applied first (finishers free blocks), then
+ * scheduling goes on with preemption: the result is that of applying every
+ * sequence before scheduling any. */
+static void step_end(struct srv *m, struct node *n, double now)
+{
+	const int bt = m->p->block_tokens;
+	const int mask = (bt & (bt - 1)) == 0 ? bt - 1 : -1;
+	int budget = m->p->max_batch_tokens;
+	struct acc a = { 0 };
+	int64_t emitted = 0, at = 0, actx = 0, adec = 0, adecat = 0, ntok1 = 0;
+	int32_t *restrict rq = n->rq, *restrict len = n->len, *restrict tgt = n->tgt;
+	int32_t *restrict end = n->end, *restrict prompt = n->prompt, *restrict blk = n->blk;
+	int32_t *restrict take = n->take, *restrict eseq = n->eseq;
+	int free_b = n->free_blocks;
+	int64_t used = 0;
+	int nr = n->nrun, i = 0, j = 0;
+	for (; i < nr; i++) {
+		/* apply the finished step */
+		int t = take[i];
+		int l = len[i] + t;
+		int tg = tgt[i];
+		if (t > 0 && l == tg) {
+			emitted++;
+			if (tg == prompt[i])
+				m->pool[rq[i]].t_first = now;
+			tg++;
+			if (tg == end[i]) {
+				free_b += blk[i];
+				used -= blk[i];
+				if (n->ec)
+					eng_seq_close(n->ec, eseq[i]);
+				finish(m, n, rq[i], now);
+				continue;
+			}
+		}
+		if (j != i) {
+			rq[j] = rq[i];
+			end[j] = end[i];
+			prompt[j] = prompt[i];
+			blk[j] = blk[i];
+			eseq[j] = eseq[i];
+		}
+		len[j] = l;
+		tgt[j] = tg;
+		/* schedule the next one */
+		int want = tg - l;
+		if (budget <= 0) {
+			take[j++] = 0;
+			continue;
+		}
+		int tk = want < budget ? want : budget;
+		int need = tk == 1 && mask >= 0 ? (l & mask) == 0 : blocks_for(l + tk, bt) - blk[j];
+		if (need > free_b) {
+			take[j] = 0;
+			int jf = j++;
+			n->free_blocks = free_b;
+			m->kv_used += used;
+			n->nrun = nr;  /* commit_one below reads slots i+1.. */
+			for (i++; i < nr; i++)
+				j += commit_one(m, n, i, j, now, &emitted);
+			n->nrun = j;
+			count_emitted(m, emitted, now);
+			a.tok += ntok1;
+			a.seq += ntok1;
+			a.logit += ntok1;
+			a.attn += at;
+			a.ctx += actx;
+			a.dec += adec;
+			a.pre += ntok1 - adec;
+			a.attn_dec += adecat;
+			schedule_from(m, n, now, jf, budget, &a);
+			return;
+		}
+		free_b -= need;
+		used += need;
+		blk[j] += need;
+		take[j] = tk;
+		budget -= tk;
+		if (tk == 1) {  /* decode (or a one-token prompt remainder) */
+			ntok1++;
+			at += l + 1;
+			actx += l + 1;
+			int d = tg > prompt[j];
+			adec += d;
+			adecat += d ? l + 1 : 0;
+		} else {
+			acc_add(&a, l, tk, tg, prompt[j]);
+		}
+		j++;
+	}
+	n->free_blocks = free_b;
+	m->kv_used += used;
+	n->nrun = j;
+	count_emitted(m, emitted, now);
+	a.tok += ntok1;
+	a.seq += ntok1;
+	a.logit += ntok1;
+	a.attn += at;
+	a.ctx += actx;
+	a.dec += adec;
+	a.pre += ntok1 - adec;
+	a.attn_dec += adecat;
+	schedule_from(m, n, now, j, budget, &a);
 }
 
 /* Runs the scheduled batch on the engine; returns the measured seconds. */
@@ -533,10 +672,9 @@ static void check_node(struct srv *m, struct node *n)
 	}
 }
 
-/* Schedules and starts the next step of node n at time now, or idles it. */
-static void start_step(struct srv *m, struct node *n, double now)
+/* Starts the step just scheduled on node n at time now, or idles it. */
+static void launch(struct srv *m, struct node *n, double now)
 {
-	schedule(m, n, now);
 	if (m->err != SIM_OK)
 		return;
 	if (n->cur.n_tokens == 0) {
@@ -550,6 +688,8 @@ static void start_step(struct srv *m, struct node *n, double now)
 			dt = srv_cost_eval(m->o->driven_clock, &n->cur);
 	} else {
 		dt = srv_cost_eval(n->cost, &n->cur);
+		if (n->cost->n_resid > 0)
+			dt *= n->cost->resid[gsl_rng_uniform_int(m->noise_rng, (unsigned long)n->cost->n_resid)];
 	}
 	if (!(dt > 0))
 		dt = 1e-9;  /* a step takes time; keeps the clock moving */
@@ -575,8 +715,8 @@ static void on_step(sim *s, void *ctx, const struct evq_ev *ev)
 	struct srv *m = ctx;
 	struct node *n = &m->nodes[ev->id];
 	account(m, ev->t);
-	commit(m, n, ev->t);
-	start_step(m, n, ev->t);
+	step_end(m, n, ev->t);
+	launch(m, n, ev->t);
 	if (m->arrivals_done && m->in_system == 0 && m->p->drain)
 		sim_stop(s);
 }
@@ -668,8 +808,10 @@ static void on_arrive(sim *s, void *ctx, const struct evq_ev *ev)
 		m->load[k]++;
 		if (n->wlen > m->max_queue)
 			m->max_queue = n->wlen;
-		if (!n->busy)
-			start_step(m, n, ev->t);
+		if (!n->busy) {
+			schedule(m, n, ev->t);
+			launch(m, n, ev->t);
+		}
 	}
 	schedule_next(m, ev->t);
 }
@@ -801,8 +943,9 @@ static sim_status setup(struct srv *m)
 	m->arr_rng = rng_stream(m->o->seed, (uint64_t)m->o->rep, RNG_MODEL_SERVING, 0);
 	m->len_rng = rng_stream(m->o->seed, (uint64_t)m->o->rep, RNG_MODEL_SERVING, 1);
 	m->route_rng = rng_stream(m->o->seed, (uint64_t)m->o->rep, RNG_MODEL_SERVING, 2);
+	m->noise_rng = rng_stream(m->o->seed, (uint64_t)m->o->rep, RNG_MODEL_SERVING, 3);
 	m->s = sim_alloc();
-	if (!m->arr_rng || !m->len_rng || !m->route_rng || !m->s)
+	if (!m->arr_rng || !m->len_rng || !m->route_rng || !m->noise_rng || !m->s)
 		return SIM_ENOMEM;
 	m->router = (struct router){ .policy = p->route, .n = nn, .speed = m->speed,
 	                             .rng = m->route_rng };
@@ -957,6 +1100,7 @@ done:
 	gsl_rng_free(m.arr_rng);
 	gsl_rng_free(m.len_rng);
 	gsl_rng_free(m.route_rng);
+	gsl_rng_free(m.noise_rng);
 	sim_free(m.s);
 	return st;
 }
@@ -1451,9 +1595,10 @@ const struct model_type serving_model_type = {
 
 /* ================================================================ fitting a cost */
 
-/* Features used by the fit: constant, tokens, logits rows, attended positions
- * (the others are collinear with these on real batches). */
-static const int fit_feat[] = { 0, 1, 2, 3, 6 };
+/* Features used by the fit: constant, tokens, logits rows, attended positions,
+ * sequences, decode positions beyond cache (KV positions held are nearly
+ * collinear with attended positions on real batches). */
+static const int fit_feat[] = { 0, 1, 2, 3, 4, 6 };
 enum { NFIT = sizeof fit_feat / sizeof fit_feat[0] };
 
 /* Least squares of dt on the features, weighted by n_seqs/prediction^2:
@@ -1649,7 +1794,7 @@ static int validate_usage(FILE *f, int code)
 {
 	fprintf(f,
 	        "usage: dais validate-serving [SCENARIO] [-d DIR] [--requests N] [--loads F,F,...]\n"
-	        "                             [--seed S] [--set path=value]... [--no-plot]\n\n"
+	        "                             [--seed S] [--set path=value]... [--no-noise] [--no-plot]\n\n"
 	        "Runs the serving model in driven mode (every step on the embedded engine) and in\n"
 	        "model mode (a cost model fitted to separate driven calibration runs) on the same\n"
 	        "arrival traces, from light load to saturation, and compares TTFT, TPOT and\n"
@@ -1658,11 +1803,12 @@ static int validate_usage(FILE *f, int code)
 	        "DIR/fig_serving_latency.{png,pdf}.\n\n"
 	        "  SCENARIO          a driven serving scenario (default scenarios/serving-validate.json)\n"
 	        "  -d DIR            output directory (default results/serving)\n"
-	        "  --requests N      requests per load (default 200)\n"
+	        "  --requests N      requests per load (default 400)\n"
 	        "  --loads F,...     loads as multiples of the throughput measured under a burst\n"
-	        "                    (default 0.2,0.4,0.6,0.8,1.0,1.2,1.4)\n"
+	        "                    (default 0.25,0.75,1.25,1.75,2.25)\n"
 	        "  --seed S          seed of the traces (default the scenario's)\n"
 	        "  --set path=value  override a scenario key\n"
+	        "  --no-noise        model mode without the measured step-time noise\n"
 	        "  --no-plot         do not run gnuplot\n");
 	return code;
 }
@@ -1694,9 +1840,11 @@ int srv_cmd_validate(int argc, char **argv)
 {
 	const char *path = NULL, *dir = "results/serving";
 	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-	int nsets = 0, nreq = 200, plot = 1, nload = 7, code = DAIS_EXIT_USAGE;
+	float *resid = NULL;
+	int noise = 1;
+	int nsets = 0, nreq = 400, plot = 1, nload = 5, code = DAIS_EXIT_USAGE;
 	long long seed = -1;
-	double loads[32] = { 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4 };
+	double loads[32] = { 0.25, 0.75, 1.25, 1.75, 2.25 };
 	if (!sets)
 		return DAIS_EXIT_FAIL;
 	for (int i = 1; i < argc; i++) {
@@ -1726,6 +1874,8 @@ int srv_cmd_validate(int argc, char **argv)
 			sets[nsets++] = argv[++i];
 		} else if (!strcmp(a, "--no-plot")) {
 			plot = 0;
+		} else if (!strcmp(a, "--no-noise")) {
+			noise = 0;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "dais validate-serving: unknown option '%s' (or a missing value)\n", a);
 			validate_usage(stderr, 0);
@@ -1803,7 +1953,7 @@ int srv_cmd_validate(int argc, char **argv)
 	double mu = (double)res.completed / res.t_end;
 	printf("burst throughput %.3g requests/s (%.0f output tokens/s): load 1\n", mu,
 	       mu * p->output.mean);
-	static const double cal_load[] = { 0.4, 0.8, 1.2, 1.6, 2.0 };
+	static const double cal_load[] = { 0.5, 1.0, 1.5, 2.0, 2.5 };
 	for (int k = 0; k < 5; k++) {
 		if (make_trace(p, cal_load[k] * mu, npilot, (uint64_t)seed + 2000 + (uint64_t)k, &tr) != SIM_OK)
 			goto done;
@@ -1820,6 +1970,20 @@ int srv_cmd_validate(int argc, char **argv)
 		fprintf(stderr, "dais validate-serving: too few steps to fit a cost model\n");
 		goto done;
 	}
+	/* the residual ratios, for model mode's step noise (mean 1) */
+	resid = malloc(lg.n * sizeof *resid);
+	if (!resid)
+		goto done;
+	double rsum = 0;
+	for (size_t i = 0; i < lg.n; i++) {
+		resid[i] = (float)(lg.dt[i] / srv_cost_eval(&fit, &lg.step[i]));
+		rsum += resid[i];
+	}
+	for (size_t i = 0; i < lg.n; i++)
+		resid[i] = (float)(resid[i] * (double)lg.n / rsum);
+	struct srv_cost fit_noisy = fit;
+	fit_noisy.resid = resid;
+	fit_noisy.n_resid = (int)lg.n;
 	char fpath[4200];
 	snprintf(fpath, sizeof fpath, "%s/serving_steps.dat", dir);
 	FILE *fs = fopen(fpath, "w");
@@ -1846,9 +2010,9 @@ int srv_cmd_validate(int argc, char **argv)
 			fprintf(ff, "c%d %.6e\n", j, fit.c[j]);
 		fclose(ff);
 	}
-	printf("cost fit on %zu steps: t = %.3g + %.3g tokens + %.3g logits + %.3g positions + %.3g "
+	printf("cost fit on %zu steps: t = %.3g + %.3g tokens + %.3g logits + %.3g positions + %.3g seqs + %.3g "
 	       "positions beyond cache (%.0f) s (per-step relative rms %.1f%%)\n", lg.n, fit.c[0],
-	       fit.c[1], fit.c[2], fit.c[3], fit.c[6], fit.cache_positions, 100 * rms);
+	       fit.c[1], fit.c[2], fit.c[3], fit.c[4], fit.c[6], fit.cache_positions, 100 * rms);
 
 	/* 2. each load: one trace, driven then model */
 	char dpath[4200], cpath[4200];
@@ -1894,7 +2058,7 @@ int srv_cmd_validate(int argc, char **argv)
 		if (srv_simulate(p, &od, &rd, &d) != SIM_OK)
 			goto fail_files;
 		p->timing = SRV_TIMING_MODEL;
-		p->node[0].cost = fit;
+		p->node[0].cost = noise ? fit_noisy : fit;
 		if (srv_simulate(p, &od, &rm, &d) != SIM_OK)
 			goto fail_files;
 		p->timing = SRV_TIMING_DRIVEN;
@@ -1955,6 +2119,7 @@ done:
 	trace_release(&tr);
 	free(lg.step);
 	free(lg.dt);
+	free(resid);
 	srv_release(&tp);
 	scn_free(s);
 	diag_release(&d);

@@ -91,6 +91,13 @@ enum { SRV_COST_NFEAT = 7 };
 struct srv_cost {
 	double c[SRV_COST_NFEAT];  /* s, s/token, s/logit row, s/position, s/seq, s/position, s/position */
 	double cache_positions;    /* KV positions that fit in cache (0: no cache term) */
+	/* About noise: a measured step varies around its prediction (caches,
+	 * interrupts).  When resid is set, model mode multiplies each predicted
+	 * step by a ratio measured/predicted drawn from these calibration steps
+	 * (a bootstrap, from the run's own stream, so still reproducible), which
+	 * gives the tails of TPOT their spread.  Borrowed; NULL: no noise. */
+	const float *resid;        /* (n_resid,) ratios, mean 1 */
+	int n_resid;
 };
 
 double srv_cost_eval(const struct srv_cost *m, const struct srv_step *s);
