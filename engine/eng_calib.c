@@ -160,8 +160,8 @@ static cJSON *shape_json(const struct eng_config *c)
 static eng_status measure(eng_ctx *c, struct probe_bw *bw, struct calib_meas *m, int steps)
 {
 	double b0 = probe_bw_run(bw, 2), sec;
-	eng_status s = m->prefill ? probe_prefill(c, m->prompt, m->batch, steps, &sec)
-	                          : probe_decode(c, m->batch, m->context, steps, &sec);
+	eng_status s = m->prefill ? probe_prefill(c, m->prompt, m->batch, steps, &sec, NULL)
+	                          : probe_decode(c, m->batch, m->context, steps, &sec, NULL);
 	if (s)
 		return s;
 	m->bw_gbs = 0.5 * (b0 + probe_bw_run(bw, 2));

@@ -160,8 +160,14 @@ static void attn_scalar(const struct k_attn *a)
 		axpy_scalar(a->out, a->scores[j] / sum, kv_row(a, a->v, j), a->hs);
 }
 
-static const struct k_ops ops_scalar = { ENG_ISA_SCALAR, attn_scalar, q_act_quantize, mm_scalar, dot_scalar,
-                                         axpy_scalar };
+static void swiglu_scalar(float *g, const float *u, int n)
+{
+	for (int i = 0; i < n; i++)
+		g[i] = k_silu(g[i]) * u[i];
+}
+
+static const struct k_ops ops_scalar = { ENG_ISA_SCALAR, attn_scalar, q_act_quantize, swiglu_scalar, mm_scalar,
+                                         dot_scalar, axpy_scalar };
 
 #if ENG_X86
 /* ---------------------------------------------------------------- AVX2 */
@@ -344,7 +350,8 @@ T2 static void attn_avx2(const struct k_attn *a)
 		axpy_avx2(a->out, a->scores[j] / sum, kv_row(a, a->v, j), a->hs);
 }
 
-static const struct k_ops ops_avx2 = { ENG_ISA_AVX2, attn_avx2, q_act_quantize, mm_avx2, dot_avx2, axpy_avx2 };
+static const struct k_ops ops_avx2 = { ENG_ISA_AVX2, attn_avx2, q_act_quantize, swiglu_scalar, mm_avx2, dot_avx2,
+                                       axpy_avx2 };
 
 /* ---------------------------------------------------------------- AVX-512 */
 
@@ -572,6 +579,24 @@ T5 static void axpy_avx512(float *y, float a, const float *x, int n)
 		y[i] += a * x[i];
 }
 
+/* e^x to about 2 ulp: x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial for
+ * e^r (Cephes' coefficients), 2^n built in the exponent field. */
+T5 INLINE __m512 exp512(__m512 x)
+{
+	x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.7f));
+	__m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+	r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+	__m512 p = _mm512_set1_ps(1.9875691500e-4f);
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+	p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+	return _mm512_scalef_ps(p, n);
+}
+
 /* Scores with the head's query in registers, then the weighted sum of values
  * with the output in registers (64 columns at a time). */
 T5 static void attn_avx512(const struct k_attn *a)
@@ -599,10 +624,15 @@ T5 static void attn_avx512(const struct k_attn *a)
 			max = a->scores[j] > max ? a->scores[j] : max;
 		}
 	}
-	for (int j = 0; j < a->n_pos; j++) {
-		a->scores[j] = expf(a->scores[j] - max);
-		sum += a->scores[j];
+	__m512 vmax = _mm512_set1_ps(max), vsum = _mm512_setzero_ps();
+	for (int j = 0; j < a->n_pos; j += 16) {
+		__mmask16 m = a->n_pos - j >= 16 ? 0xffff : (__mmask16)((1u << (a->n_pos - j)) - 1);
+		__m512 e = exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, a->scores + j), vmax));
+		e = _mm512_maskz_mov_ps(m, e);
+		_mm512_mask_storeu_ps(a->scores + j, m, e);
+		vsum = _mm512_add_ps(vsum, e);
 	}
+	sum = _mm512_reduce_add_ps(vsum);
 	__m512 inv = _mm512_set1_ps(1.0f / sum);
 	for (int c0 = 0; c0 < nc; c0 += 4) {
 		int n4 = nc - c0 < 4 ? nc - c0 : 4;
@@ -643,8 +673,21 @@ T5 static void quant_avx512(const struct q_act *a, int t, const float *x)
 	}
 }
 
-static const struct k_ops ops_avx512 = { ENG_ISA_AVX512, attn_avx512, quant_avx512, mm_avx512, dot_avx512,
-                                         axpy_avx512 };
+T5 static void swiglu_avx512(float *g, const float *u, int n)
+{
+	int i = 0;
+	const __m512 one = _mm512_set1_ps(1.0f);
+	for (; i + 16 <= n; i += 16) {
+		__m512 x = _mm512_loadu_ps(g + i);
+		__m512 silu = _mm512_div_ps(x, _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+		_mm512_storeu_ps(g + i, _mm512_mul_ps(silu, _mm512_loadu_ps(u + i)));
+	}
+	for (; i < n; i++)
+		g[i] = k_silu(g[i]) * u[i];
+}
+
+static const struct k_ops ops_avx512 = { ENG_ISA_AVX512, attn_avx512, quant_avx512, swiglu_avx512, mm_avx512,
+                                         dot_avx512, axpy_avx512 };
 
 T5 static double peak_avx512(long iters)
 {

@@ -186,7 +186,7 @@ static eng_status fill(eng_ctx *c, const int *s, int n_seq, int n, int32_t *tok,
 	return ENG_OK;
 }
 
-eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec)
+eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec, double *best)
 {
 	int s[MAX_SEQS], n_open = 0;
 	double times[MAX_REPS];
@@ -213,12 +213,15 @@ eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec)
 	close_all(c, s, n_open);
 	free(tok);
 	free(seq);
-	if (!st)
+	if (!st) {
 		*sec = probe_median(times, steps);
+		if (best)
+			*best = times[0];
+	}
 	return st;
 }
 
-eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec)
+eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec, double *best)
 {
 	double times[MAX_REPS];
 	int n = n_prompt * batch;
@@ -247,8 +250,11 @@ eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *
 	}
 	free(tok);
 	free(seq);
-	if (!st)
+	if (!st) {
 		*sec = probe_median(times, reps);
+		if (best)
+			*best = times[0];
+	}
 	return st;
 }
 

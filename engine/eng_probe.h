@@ -38,11 +38,12 @@ struct probe_work probe_work_of(const struct eng_config *c, eng_dtype t, double 
 
 /* ---------------------------------------------------------------- timed runs */
 
-/* Median seconds of one decode step of `batch` sequences at context ctx
- * (each filled to ctx positions first, untimed), over `steps` steps. */
-ENG_MUST_CHECK eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec);
-/* Median seconds of prefilling `batch` sequences of n_prompt tokens in one step. */
-ENG_MUST_CHECK eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec);
+/* Median (and, if best is not NULL, shortest) seconds of one decode step of
+ * `batch` sequences at context ctx (each filled to ctx positions first,
+ * untimed), over `steps` steps. */
+ENG_MUST_CHECK eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec, double *best);
+/* The same for prefilling `batch` sequences of n_prompt tokens in one step. */
+ENG_MUST_CHECK eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec, double *best);
 double probe_now(void);
 
 /* The 1-minute load average (/proc/loadavg), -1 if unknown: shared machines

@@ -374,9 +374,8 @@ static void forward(eng_ctx *c, int ith, int nth)
 		matmul(c, &L->w13, c->xb, dim, T, c->h13, 2 * hid, ith, nth);
 		barrier();
 		for (int t = t0; t < t1; t++) {
-			float *g = c->h13 + (size_t)t * 2 * hid, *u = g + hid;
-			for (int i = 0; i < hid; i++)
-				g[i] = k_silu(g[i]) * u[i];
+			float *g = c->h13 + (size_t)t * 2 * hid;
+			c->ops->swiglu(g, g + hid, hid);
 		}
 		quantize_rows(c, c->h13, 2 * hid, hid, t0, t1);
 		barrier();
