@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "model.h"
 #include "run.h"
 #include "scn.h"
 #include "sim.h"
@@ -474,4 +475,62 @@ Test(sweep, fuzz_corpora_replay_without_crashing)
 {
 	cr_expect_gt(replay("sweep", parse_sweep), 0);
 	cr_expect_gt(replay("scn", parse_scn), 0);
+}
+
+/* ------------------------------------------------- hostile numeric input */
+
+/* Every bad value is refused while loading (schema) or parsing (the model's
+ * own rules), before any replication runs, with a message naming the key. */
+static const struct {
+	const char *scenario;
+	const char *set;
+	const char *key; /* in the message */
+} bad_numbers[] = {
+	{ "scenarios/mm1.json", "queue.arrival_rate=-1", "$.queue.arrival_rate" },
+	{ "scenarios/mm1.json", "queue.arrival_rate=nan", "$.queue.arrival_rate" },
+	{ "scenarios/mm1.json", "queue.service_rate=1e400", "$.queue.service_rate" },
+	{ "scenarios/mm1.json", "queue.customers=1e300", "$.queue.customers" },
+	{ "scenarios/mm1.json", "queue.servers=0", "$.queue.servers" },
+	{ "scenarios/mm1.json", "queue.arrival_rate=2", "queue" }, /* load >= 1: the model's rule */
+	{ "scenarios/mm1.json", "replications=0", "$.replications" },
+	{ "scenarios/mm1.json", "seed=-3", "$.seed" },
+	{ "scenarios/baseline.json", "network.horizon_years=1e9", "$.network.horizon_years" },
+	{ "scenarios/baseline.json", "network.sample_every_days=0", "$.network.sample_every_days" },
+	{ "scenarios/baseline.json", "verification.cross.p=1.5", "$.verification.cross.p" },
+	{ "scenarios/baseline.json", "verification.cross.p=-0.1", "$.verification.cross.p" },
+	{ "scenarios/baseline.json", "token.split.operators=2", "$.token.split.operators" },
+	{ "scenarios/baseline.json", "demand.noise_sigma=-1", "$.demand.noise_sigma" },
+	{ "scenarios/baseline.json", "chains[sui].capacity_tps=-5", "capacity_tps" },
+	{ "scenarios/baseline.json", "settlement.routing=[]", "$.settlement.routing" },
+	{ "scenarios/baseline.json", "network.initial_nodes=[{\"class\":\"nope\",\"nodes\":5}]",
+	  "$.network.initial_nodes[0].class" },
+};
+
+Test(sweep, numeric_bad_input_is_rejected_before_the_run)
+{
+	for (size_t c = 0; c < sizeof bad_numbers / sizeof *bad_numbers; c++) {
+		if (access(th_src(bad_numbers[c].scenario), R_OK) != 0)
+			continue;
+		sim_diag d;
+		diag_init(&d);
+		scn *s = scn_load(th_src(bad_numbers[c].scenario), &bad_numbers[c].set, 1, &d);
+		if (s) {
+			const struct model_type *mt = model_find(scn_str(s, "model"));
+			cr_assert_not_null(mt);
+			void *p = calloc(1, mt->params_size ? mt->params_size : 1);
+			sim_status st = mt->parse(p, s, &d);
+			if (mt->release)
+				mt->release(p);
+			free(p);
+			cr_expect_neq(st, SIM_OK, "%s was accepted", bad_numbers[c].set);
+		}
+		cr_expect_geq(d.n, 1, "%s: no message", bad_numbers[c].set);
+		int named = 0;
+		for (int i = 0; i < d.n; i++)
+			named |= strstr(d.msg[i], bad_numbers[c].key) != NULL;
+		cr_expect(named, "%s: no message names %s (first: %s)", bad_numbers[c].set,
+		          bad_numbers[c].key, d.n ? d.msg[0] : "-");
+		scn_free(s);
+		diag_release(&d);
+	}
 }
