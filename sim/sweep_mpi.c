@@ -289,6 +289,7 @@ struct coord {
 	struct result *res, **res_tail;
 	int local_done;
 	int outstanding;       /* tasks handed out, results not back */
+	int interrupted;       /* a rank reported SIGINT/SIGTERM */
 };
 
 static void finish_point(struct coord *c, int p)
@@ -366,7 +367,7 @@ static void refill(struct coord *c)
 {
 	int np = sweep_npoints(c->w);
 	while (!c->closed && c->qlen < 2 * c->size) {
-		if (c->st != SIM_OK || sim_interrupted || c->gen_point >= np) {
+		if (c->st != SIM_OK || sim_interrupted || c->interrupted || c->gen_point >= np) {
 			c->closed = 1;
 			break;
 		}
@@ -425,8 +426,10 @@ static void deliver(struct coord *c, int p, int rep, sim_status st, const char *
 	}
 	if (st != SIM_OK) {
 		rec_free(r);
-		if (st == SIM_EINTR)
-			return; /* stays pending; its saved replications are kept */
+		if (st == SIM_EINTR) { /* stays pending; its saved replications are kept */
+			c->interrupted = 1;
+			return;
+		}
 		pt->failed = 1;
 		if (st == SIM_ENOMEM || st == SIM_EIO)
 			c->st = st;
@@ -575,7 +578,7 @@ static sim_status coordinator(const sweep *w, const struct sweep_opts *o, int si
 			r = next;
 		}
 		pthread_mutex_lock(&c.lock);
-		if (sim_interrupted || c.st != SIM_OK) {
+		if (sim_interrupted || c.interrupted || c.st != SIM_OK) {
 			c.closed = 1;
 			c.qlen = 0; /* drop what was not handed out */
 			pthread_cond_broadcast(&c.cond);
@@ -596,7 +599,7 @@ static sim_status coordinator(const sweep *w, const struct sweep_opts *o, int si
 		scn_free(c.pts[p].s);
 	}
 	sim_status st = c.st;
-	if (st == SIM_OK && sim_interrupted)
+	if (st == SIM_OK && (sim_interrupted || c.interrupted))
 		st = SIM_EINTR;
 	int failed = 0;
 	for (int p = 0; p < np; p++)
