@@ -43,6 +43,13 @@ test: $(DAIS_MPI_BIN)
 endif
 endif
 
+# ---- sanitizers -------------------------------------------------------------
+# The test binaries inherit these through scripts/run-tests.sh.
+ifeq ($(SANITIZE),1)
+export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+endif
+
 # ---- rebuild when the flags change -----------------------------------------
 FLAGS_STAMP := $(BUILD)/.flags
 $(FLAGS_STAMP): FORCE
