@@ -39,12 +39,13 @@ void srv_cost_features(const struct srv_cost *m, const struct srv_step *s, doubl
 	x[4] = s->n_seqs;
 	x[5] = s->ctx_tokens;
 	x[6] = attn_mem(m, s);
+	x[7] = s->n_prefill;
 }
 
 double srv_cost_eval(const struct srv_cost *m, const struct srv_step *s)
 {
 	double t = m->c[0] + m->c[1] * s->n_tokens + m->c[2] * s->n_logits + m->c[3] * s->attn +
-	           m->c[4] * s->n_seqs + m->c[5] * s->ctx_tokens;
+	           m->c[4] * s->n_seqs + m->c[5] * s->ctx_tokens + m->c[7] * s->n_prefill;
 	return m->c[6] != 0 ? t + m->c[6] * attn_mem(m, s) : t;
 }
 
@@ -1596,9 +1597,9 @@ const struct model_type serving_model_type = {
 /* ================================================================ fitting a cost */
 
 /* Features used by the fit: constant, tokens, logits rows, attended positions,
- * sequences, decode positions beyond cache (KV positions held are nearly
- * collinear with attended positions on real batches). */
-static const int fit_feat[] = { 0, 1, 2, 3, 4, 6 };
+ * sequences, decode positions beyond cache, prefill tokens (KV positions held
+ * are nearly collinear with attended positions on real batches). */
+static const int fit_feat[] = { 0, 1, 2, 3, 4, 6, 7 };
 enum { NFIT = sizeof fit_feat / sizeof fit_feat[0] };
 
 /* Least squares of dt on the features, weighted by n_seqs/prediction^2:
@@ -1656,8 +1657,15 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_pos, st
 		int neg = -1;
 		for (int j = 0; j < k; j++) {
 			out->c[map[j]] = gsl_vector_get(c, (size_t)j);
-			if (out->c[map[j]] < 0 && map[j] != 0 && (neg < 0 || out->c[map[j]] < out->c[neg]))
+			int may_neg = 0;
+			if (out->c[map[j]] < 0 && map[j] != 0 && !may_neg &&
+			    (neg < 0 || out->c[map[j]] < out->c[neg]))
 				neg = map[j];
+		}
+		if (neg < 0) {  /* a negative correction must not make a logged step free */
+			for (size_t i = 0; i < n && neg < 0; i++)
+				if (!(srv_cost_eval(out, &lg->step[i]) > 0))
+					neg = out->c[7] < 0 ? 7 : 4;
 		}
 		double ss = 0, sw = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -1804,8 +1812,9 @@ static int validate_usage(FILE *f, int code)
 	        "  SCENARIO          a driven serving scenario (default scenarios/serving-validate.json)\n"
 	        "  -d DIR            output directory (default results/serving)\n"
 	        "  --requests N      requests per load (default 400)\n"
-	        "  --loads F,...     loads as multiples of the throughput measured under a burst\n"
-	        "                    (default 0.25,0.75,1.25,1.75,2.25)\n"
+	        "  --loads F,...     loads as multiples of the knee rate (model mode: the largest\n"
+	        "                    rate whose p99 TTFT stays under 0.25 s)\n"
+	        "                    (default 0.2,0.4,0.6,0.8,1.3)\n"
 	        "  --seed S          seed of the traces (default the scenario's)\n"
 	        "  --set path=value  override a scenario key\n"
 	        "  --no-noise        model mode without the measured step-time noise\n"
@@ -1844,7 +1853,7 @@ int srv_cmd_validate(int argc, char **argv)
 	int noise = 1;
 	int nsets = 0, nreq = 400, plot = 1, nload = 5, code = DAIS_EXIT_USAGE;
 	long long seed = -1;
-	double loads[32] = { 0.25, 0.75, 1.25, 1.75, 2.25 };
+	double loads[32] = { 0.2, 0.4, 0.6, 0.8, 1.3 };
 	if (!sets)
 		return DAIS_EXIT_FAIL;
 	for (int i = 1; i < argc; i++) {
@@ -1951,7 +1960,7 @@ int srv_cmd_validate(int argc, char **argv)
 		goto fail;
 	trace_release(&tr);
 	double mu = (double)res.completed / res.t_end;
-	printf("burst throughput %.3g requests/s (%.0f output tokens/s): load 1\n", mu,
+	printf("burst throughput %.3g requests/s (%.0f output tokens/s)\n", mu,
 	       mu * p->output.mean);
 	static const double cal_load[] = { 0.5, 1.0, 1.5, 2.0, 2.5 };
 	for (int k = 0; k < 5; k++) {
@@ -2003,7 +2012,7 @@ int srv_cmd_validate(int argc, char **argv)
 	if (ff) {
 		fprintf(ff, "# dais validate-serving: linear step cost fitted on %zu driven steps (%s)\n"
 		        "# t = c0 + c1 tokens + c2 logits + c3 attended_positions + c4 seqs + c5 kv_positions\n"
-		        "#     + c6 attended_positions min(1, kv_positions / cache_positions)\n"
+		        "#     + c6 decode_positions min(1, kv_positions / cache_positions) + c7 prefill_tokens\n"
 		        "# relative rms error per step %.4f\ncache_positions %.0f\n", lg.n, tp.desc, rms,
 		        fit.cache_positions);
 		for (int j = 0; j < SRV_COST_NFEAT; j++)
@@ -2011,10 +2020,31 @@ int srv_cmd_validate(int argc, char **argv)
 		fclose(ff);
 	}
 	printf("cost fit on %zu steps: t = %.3g + %.3g tokens + %.3g logits + %.3g positions + %.3g seqs + %.3g "
-	       "positions beyond cache (%.0f) s (per-step relative rms %.1f%%)\n", lg.n, fit.c[0],
-	       fit.c[1], fit.c[2], fit.c[3], fit.c[4], fit.c[6], fit.cache_positions, 100 * rms);
+	       "decode positions beyond cache (%.0f) + %.3g prefill tokens s (relative rms %.1f%%)\n", lg.n,
+	       fit.c[0], fit.c[1], fit.c[2], fit.c[3], fit.c[4], fit.c[6], fit.cache_positions, fit.c[7],
+	       100 * rms);
 
-	/* 2. each load: one trace, driven then model */
+	/* 2. the knee of the load curve, in model mode: loads are fractions of it,
+	 * so that none sits on the knee itself, where queueing turns a few percent
+	 * of step time into any error at all */
+	double knee = 0;
+	{
+		struct srv_params q = *p;
+		q.node = &q.one_node;
+		q.one_node = p->node[0];
+		q.one_node.cost = noise ? fit_noisy : fit;
+		q.timing = SRV_TIMING_MODEL;
+		q.arrival = SRV_ARR_POISSON;
+		q.max_requests = 4 * nreq;
+		struct srv_result rk;
+		if (srv_capacity(&q, 1e9, 0.25, (uint64_t)seed + 3000, &knee, &rk, &d) != SIM_OK || !(knee > 0))
+			goto fail;
+	}
+	printf("knee (model mode, p99 TTFT <= 0.25 s): %.3g requests/s = %.2f x the burst throughput\n",
+	       knee, knee / mu);
+	mu = knee;
+
+	/* 3. each load: one trace, driven then model */
 	char dpath[4200], cpath[4200];
 	snprintf(dpath, sizeof dpath, "%s/serving_latency.dat", dir);
 	snprintf(cpath, sizeof cpath, "%s/serving_validation.csv", dir);
@@ -2028,7 +2058,7 @@ int srv_cmd_validate(int argc, char **argv)
 		goto done;
 	}
 	fprintf(fd, "# dais validate-serving: latency percentiles versus load, driven and model mode\n"
-	        "# burst throughput (load 1) %.6g requests/s; %d requests per load; %s\n"
+	        "# knee rate (load 1, model mode p99 TTFT <= 0.25 s) %.6g requests/s; %d requests per load; %s\n"
 	        "# load rate_rps drv_ttft_p50 drv_ttft_p90 drv_ttft_p99 drv_tpot_p50 drv_tpot_p90 "
 	        "drv_tpot_p99 drv_e2e_p50 drv_e2e_p90 drv_e2e_p99 mod_ttft_p50 mod_ttft_p90 "
 	        "mod_ttft_p99 mod_tpot_p50 mod_tpot_p90 mod_tpot_p99 mod_e2e_p50 mod_e2e_p90 "
@@ -2578,7 +2608,7 @@ int srv_cmd_capacity(int argc, char **argv)
 		fd = fopen(dp, "w");
 		if (fd)
 			fprintf(fd, "# dais capacity: output tokens/s per node at the objective, one row per "
-			        "class, one column per model: %s\n# class", src);
+			        "class, one column per model: %s\nclass", src);
 		for (int j = 0; fd && j < nms; j++)
 			fprintf(fd, " %s", ms[j].name);
 		if (fd)

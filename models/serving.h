@@ -77,7 +77,8 @@ struct srv_step {
 };
 
 /* About the linear cost model: t = c[0] + c[1] n_tokens + c[2] n_logits
- * + c[3] attn + c[4] n_seqs + c[5] ctx_tokens + c[6] attn_mem (seconds).  It
+ * + c[3] attn + c[4] n_seqs + c[5] ctx_tokens + c[6] attn_mem + c[7] n_prefill
+ * (seconds; c[7] may be negative: prefill tokens share weight reads).  It
  * is the form of the engine's calibration (t = a + b bytes/BW + c flops/PEAK
  * + d kv_tokens) once the bytes and flops of a step are written out for one
  * model shape and one machine: weight bytes are fixed per step, flops grow
@@ -87,9 +88,10 @@ struct srv_step {
  * engine with an fp32 KV cache slows by 2-3x per position there; a prefill
  * chunk re-reads the KV it just wrote, from cache); 0 when cache_positions
  * is 0. */
-enum { SRV_COST_NFEAT = 7 };
+enum { SRV_COST_NFEAT = 8 };
 struct srv_cost {
-	double c[SRV_COST_NFEAT];  /* s, s/token, s/logit row, s/position, s/seq, s/position, s/position */
+	double c[SRV_COST_NFEAT];  /* s, s/token, s/logit row, s/position, s/seq, s/position, s/position,
+	                              s/prefill token */
 	double cache_positions;    /* KV positions that fit in cache (0: no cache term) */
 	/* About noise: a measured step varies around its prediction (caches,
 	 * interrupts).  When resid is set, model mode multiplies each predicted

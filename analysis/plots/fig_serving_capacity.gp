@@ -12,6 +12,7 @@ do for [fmt in (cairo ? "png pdf" : "png svg")] {
     if (fmt eq "pdf") { set terminal pdfcairo size 11in,5.6in font ",10" }
     if (fmt eq "svg") { set terminal svg size 1100,560 }
     set output out.".".fmt
+    set termoption noenhanced
     set title "Capacity per node at the objective (model mode; 0 = does not fit or misses the objective)"
     set style data histograms
     set style histogram clustered gap 1

@@ -11,8 +11,9 @@ do for [fmt in (cairo ? "png pdf" : "png svg")] {
     if (fmt eq "pdf") { set terminal pdfcairo size 15in,4.8in font ",10" }
     if (fmt eq "svg") { set terminal svg size 1500,480 }
     set output out.".".fmt
+    set termoption noenhanced
     set multiplot layout 1,3 title "Serving latency versus load: driven (engine, points) and model (fitted cost, lines)"
-    set xlabel "load (arrival rate / burst throughput)"
+    set xlabel "load (arrival rate / knee rate)"
     set logscale y
     set key top left
     set grid

@@ -14,6 +14,7 @@ do for [fmt in (cairo ? "png pdf" : "png svg")] {
     if (fmt eq "pdf") { set terminal pdfcairo size 12in,5in font ",10" }
     if (fmt eq "svg") { set terminal svg size 1200,500 }
     set output out.".".fmt
+    set termoption noenhanced
     set multiplot layout 1,2 title "Scaling the fleet (model mode, offered load 80% of summed capacity)"
     set logscale xy
     set xlabel "nodes N"
