@@ -76,7 +76,7 @@ $(FUZZ_DIR)/gen/%.o: $(GEN)/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CPP) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_DIR)/%.o: %.c $(FLAGS_STAMP)
+$(FUZZ_DIR)/%.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(if $(Q),@echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CPP) $(FUZZ_CFLAGS) -c $< -o $@
@@ -89,21 +89,25 @@ $(FUZZ_DIR)/libengine.a: $(FUZZ_ENGOBJ)
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libdais.a $(FUZZ_DIR)/libengine.a
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(PKG_LIBS) -lm -lpthread
 
+.SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.o)
 .PHONY: fuzz-build fuzz-replay
 fuzz-build: $(FUZZ_BINS)
 
 # Each target runs from an empty directory, so that scenario "extends" and
 # sweep "scenario" paths found by the fuzzer cannot reach the source tree.
 fuzz: fuzz-build
-	$(Q)for t in $(FUZZ_NAMES); do \
+	$(Q)failed=""; for t in $(FUZZ_NAMES); do \
 		echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
 		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/run-$$t; \
 		( cd $(FUZZ_DIR)/run-$$t && $(CURDIR)/$(FUZZ_DIR)/fuzz_$$t \
 			-max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix=$(CURDIR)/$(FUZZ_DIR)/crash-$$t- \
-			$$( [ -f $(CURDIR)/tests/fuzz/$$t.dict ] && echo -dict=$(CURDIR)/tests/fuzz/$$t.dict ) \
-			$(CURDIR)/$(FUZZ_DIR)/corpus/$$t $(CURDIR)/tests/fuzz/corpus/$$t ) || exit 1; \
-	done
+			$(CURDIR)/$(FUZZ_DIR)/corpus/$$t $(CURDIR)/tests/fuzz/corpus/$$t ) || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then \
+		echo "fuzz: crashes in:$$failed; inputs in $(FUZZ_DIR)/crash-*; copy each to tests/fuzz/regress/<target>/"; \
+		exit 1; \
+	fi
 
 fuzz-replay: fuzz-build
 	$(Q)for t in $(FUZZ_NAMES); do \

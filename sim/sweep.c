@@ -1381,7 +1381,7 @@ static int usage(FILE *f, const char *verb, int code)
 	        "                 finished; run the rest\n"
 	        "  --quiet        no progress lines\n"
 	        "%s"
-	        "\nThe sweep file format is described in sim/sweep.h and docs/robustness.md;\n"
+	        "\nThe sweep file format is described in sim/sweep.h and docs/cluster.md;\n"
 	        "examples in scenarios/sweeps/.  Under MPI (make MPI=1):\n"
 	        "  mpirun -n N build/dais-mpi %s SWEEP.json\n",
 	        verb, strcmp(verb, "sweep") ? "" : " [--list]",
