@@ -36,6 +36,20 @@ struct sweep {
 	int nsets;
 	char **sets;
 	int npoints;
+	struct ocache *cache; /* outputs of finished points, read once (index) */
+};
+
+/* About the cache: the index is rewritten after every point; reading every
+ * finished point file each time would make a sweep quadratic in its points.
+ * A point file never changes once done, so its outputs are read once. */
+struct ostat {
+	double mean, lo, hi, n;
+};
+
+struct ocache {
+	int nout;              /* outputs per row; the cache is reset when it changes */
+	struct ostat *v;       /* (npoints, nout) */
+	unsigned char *have;   /* (npoints,) */
 };
 
 /* ------------------------------------------------------------- parsing */
@@ -251,6 +265,11 @@ void sweep_free(sweep *w)
 	free(w->desc);
 	free(w->scenario);
 	free(w->dir);
+	if (w->cache) {
+		free(w->cache->v);
+		free(w->cache->have);
+		free(w->cache);
+	}
 	free(w);
 }
 
@@ -344,6 +363,7 @@ sweep *sweep_parse(const char *text, const char *name, sim_diag *d)
 		return NULL;
 	}
 	w->name = strdup(name);
+	w->cache = calloc(1, sizeof *w->cache);
 	if (!cJSON_IsObject(root)) {
 		diag_add(d, "%s: $: expected object, got %s", name, json_type(root));
 		bad++;
@@ -555,7 +575,7 @@ sweep *sweep_parse(const char *text, const char *name, sim_diag *d)
 	}
 	if (!bad)
 		bad += count_points(w, name, d);
-	if (!bad && (!w->name || !w->desc || !w->dir || !w->scenario || !build_sets(w))) {
+	if (!bad && (!w->name || !w->desc || !w->dir || !w->scenario || !w->cache || !build_sets(w))) {
 		diag_add(d, "%s: out of memory", name);
 		bad++;
 	}
@@ -839,10 +859,6 @@ static const char *point_value(const sweep *w, int i, int k)
 	return v >= 0 ? p->values[v] : p->base ? p->base : "null";
 }
 
-struct ostat {
-	double mean, lo, hi, n;
-};
-
 /* Reads /summary/scalars/NAME/{mean,ci95_lo,ci95_hi,n_finite}. */
 static void read_ostat(const h5i *f, const char *name, struct ostat *o)
 {
@@ -927,6 +943,44 @@ static cJSON *num_or_null(double x)
 	return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
 }
 
+/* The outputs of point i (NaN unless done), from the cache or its file. */
+static void point_outputs(const sweep *w, const char *dir, const int *status, int i, int nout,
+                          const char *const *outs, struct ostat *row)
+{
+	struct ocache *c = w->cache;
+	if (c->nout != nout || !c->v) {
+		free(c->v);
+		free(c->have);
+		c->v = calloc((size_t)w->npoints * (size_t)(nout ? nout : 1), sizeof *c->v);
+		c->have = calloc((size_t)w->npoints, 1);
+		c->nout = nout;
+		if (!c->v || !c->have) {
+			free(c->v);
+			free(c->have);
+			c->v = NULL;
+			c->have = NULL;
+		}
+	}
+	if (c->have && c->have[i] && status[i] == SWEEP_DONE) {
+		memcpy(row, c->v + (size_t)i * nout, (size_t)nout * sizeof *row);
+		return;
+	}
+	h5i *hf = NULL;
+	if (status[i] == SWEEP_DONE) {
+		char fn[32], p[PATH_MAX];
+		sweep_point_file(i, fn, sizeof fn);
+		snprintf(p, sizeof p, "%s/%s", dir, fn);
+		hf = h5i_open(p, NULL);
+	}
+	for (int j = 0; j < nout; j++)
+		read_ostat(hf, outs[j], &row[j]);
+	if (hf && c->have) {
+		memcpy(c->v + (size_t)i * nout, row, (size_t)nout * sizeof *row);
+		c->have[i] = 1;
+	}
+	h5i_close(hf);
+}
+
 sim_status sweep_write_index(const sweep *w, const char *dir, const int *status, sim_diag *d)
 {
 	char **own;
@@ -940,7 +994,9 @@ sim_status sweep_write_index(const sweep *w, const char *dir, const int *status,
 	FILE *f = open_tmp(path, tmp, sizeof tmp, d);
 	cJSON *root = cJSON_CreateObject(), *pts = cJSON_CreateArray(), *jp = cJSON_CreateArray(),
 	      *jo = cJSON_CreateArray();
-	if (!f || !root || !pts || !jp || !jo) {
+	struct ostat *row = malloc(((size_t)nout + 1) * sizeof *row);
+	if (!f || !root || !pts || !jp || !jo || !row) {
+		free(row);
 		st = f ? SIM_ENOMEM : SIM_EIO;
 		if (f) {
 			fclose(f);
@@ -987,10 +1043,9 @@ sim_status sweep_write_index(const sweep *w, const char *dir, const int *status,
 	fputc('\n', f);
 	h5i_quiet();
 	for (int i = 0; i < w->npoints; i++) {
-		char fn[32], cell[512], p[PATH_MAX];
+		char fn[32], cell[512];
 		sweep_point_file(i, fn, sizeof fn);
-		snprintf(p, sizeof p, "%s/%s", dir, fn);
-		h5i *hf = status[i] == SWEEP_DONE ? h5i_open(p, NULL) : NULL;
+		point_outputs(w, dir, status, i, nout, outs, row);
 		cJSON *pt = cJSON_CreateObject(), *vals = cJSON_CreateObject(), *os = cJSON_CreateObject();
 		cJSON_AddNumberToObject(pt, "point", i);
 		fprintf(f, "%d", i);
@@ -1012,8 +1067,7 @@ sim_status sweep_write_index(const sweep *w, const char *dir, const int *status,
 		cJSON_AddStringToObject(pt, "status", status_name(status[i]));
 		fprintf(f, ",%s,%s", fn, status_name(status[i]));
 		for (int j = 0; j < nout; j++) {
-			struct ostat o;
-			read_ostat(hf, outs[j], &o);
+			struct ostat o = row[j];
 			fprintf(f, ",%.17g,%.17g,%.17g,%.17g", o.mean, o.lo, o.hi, o.n);
 			cJSON *x = cJSON_CreateObject();
 			cJSON_AddItemToObject(x, "mean", num_or_null(o.mean));
@@ -1025,8 +1079,8 @@ sim_status sweep_write_index(const sweep *w, const char *dir, const int *status,
 		cJSON_AddItemToObject(pt, "outputs", os);
 		cJSON_AddItemToArray(pts, pt);
 		fputc('\n', f);
-		h5i_close(hf);
 	}
+	free(row);
 	cJSON_AddItemToObject(root, "points", pts);
 	st = commit_tmp(f, tmp, path, d);
 	char *js_text = cJSON_Print(root);
