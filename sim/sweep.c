@@ -150,12 +150,16 @@ static int add_value(struct sweep_param *p, char *text)
 {
 	if (!text)
 		return 0;
-	char **nv = realloc(p->values, ((size_t)p->nvalues + 1) * sizeof *nv);
-	if (!nv) {
-		free(text);
-		return 0;
+	/* capacity doubles at powers of two: a long range stays linear */
+	int n = p->nvalues;
+	if ((n & (n - 1)) == 0) {
+		char **nv = realloc(p->values, (n ? 2 * (size_t)n : 1) * sizeof *nv);
+		if (!nv) {
+			free(text);
+			return 0;
+		}
+		p->values = nv;
 	}
-	p->values = nv;
 	p->values[p->nvalues++] = text;
 	return 1;
 }
