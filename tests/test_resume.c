@@ -307,6 +307,20 @@ Test(resume, bad_output_paths_are_clear_errors_and_leave_nothing)
 	cr_assert(strstr(msg, "cannot create directory") != NULL, "%s", msg);
 	free(msg);
 	cr_assert_eq(th_count_entries(dir), 2);
+	/* a bad sweep file: exit status 2, every message, nothing written */
+	f = fopen(sw, "w");
+	fprintf(f, "{ \"scenario\": \"%s\", \"mode\": \"oat\", \"parameters\": "
+	           "[ { \"path\": \"queue.servers\", \"low\": 0, \"high\": 2 } ] }",
+	        th_src("scenarios/mm1.json"));
+	fclose(f);
+	snprintf(out, sizeof out, "%s/never", dir);
+	cr_assert_eq(run_dais(s, err, 0), 2);
+	msg = slurp(err);
+	char want[1400];
+	snprintf(want, sizeof want, "%s: $.parameters[0].low: ", sw);
+	cr_assert(strstr(msg, want) != NULL, "%s", msg);
+	free(msg);
+	cr_assert(!exists(out));
 	unlink(err);
 	th_rmtree(dir);
 	free(dir);
