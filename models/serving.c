@@ -27,7 +27,7 @@ static inline double attn_mem(const struct srv_cost *m, const struct srv_step *s
 	if (!(m->cache_positions > 0))
 		return 0.0;
 	double f = s->ctx_tokens / m->cache_positions;
-	return s->attn_decode * (f < 1 ? f : 1);
+	return s->attn_old * (f < 1 ? f : 1);
 }
 
 void srv_cost_features(const struct srv_cost *m, const struct srv_step *s, double *x)
@@ -341,7 +341,7 @@ static void preempt_tail(struct srv *m, struct node *n)
  * tail until it can, or preempts itself when it is the tail. */
 /* Step composition, accumulated in integers (exact) and converted once. */
 struct acc {
-	int64_t tok, pre, dec, seq, logit, attn, attn_dec, ctx;
+	int64_t tok, pre, dec, seq, logit, attn, attn_old, ctx;
 };
 
 static inline void acc_add(struct acc *a, int len, int t, int tgt, int prompt)
@@ -352,9 +352,10 @@ static inline void acc_add(struct acc *a, int len, int t, int tgt, int prompt)
 	a->attn += at;
 	if (t == 1 && len + 1 == tgt && tgt > prompt) {
 		a->dec++;
-		a->attn_dec += at;
+		a->attn_old += at;
 	} else {
 		a->pre += t;
+		a->attn_old += (int64_t)t * len;
 	}
 	a->logit += len + t == tgt;
 	a->ctx += len + t;
@@ -368,7 +369,7 @@ static void acc_to_step(const struct acc *a, struct srv_step *s)
 	s->n_seqs = (int)a->seq;
 	s->n_logits = (int)a->logit;
 	s->attn = (double)a->attn;
-	s->attn_decode = (double)a->attn_dec;
+	s->attn_old = (double)a->attn_old;
 	s->ctx_tokens = (double)a->ctx;
 }
 
@@ -500,7 +501,7 @@ static void step_end(struct srv *m, struct node *n, double now)
 	const int mask = (bt & (bt - 1)) == 0 ? bt - 1 : -1;
 	int budget = m->p->max_batch_tokens;
 	struct acc a = { 0 };
-	int64_t emitted = 0, at = 0, actx = 0, adec = 0, adecat = 0, ntok1 = 0;
+	int64_t emitted = 0, at = 0, actx = 0, adec = 0, aold = 0, ntok1 = 0;
 	int32_t *restrict rq = n->rq, *restrict len = n->len, *restrict tgt = n->tgt;
 	int32_t *restrict end = n->end, *restrict prompt = n->prompt, *restrict blk = n->blk;
 	int32_t *restrict take = n->take, *restrict eseq = n->eseq;
@@ -560,7 +561,7 @@ static void step_end(struct srv *m, struct node *n, double now)
 			a.ctx += actx;
 			a.dec += adec;
 			a.pre += ntok1 - adec;
-			a.attn_dec += adecat;
+			a.attn_old += aold;
 			schedule_from(m, n, now, jf, budget, &a);
 			return;
 		}
@@ -575,7 +576,7 @@ static void step_end(struct srv *m, struct node *n, double now)
 			actx += l + 1;
 			int d = tg > prompt[j];
 			adec += d;
-			adecat += d ? l + 1 : 0;
+			aold += d ? l + 1 : l;
 		} else {
 			acc_add(&a, l, tk, tg, prompt[j]);
 		}
@@ -592,7 +593,7 @@ static void step_end(struct srv *m, struct node *n, double now)
 	a.ctx += actx;
 	a.dec += adec;
 	a.pre += ntok1 - adec;
-	a.attn_dec += adecat;
+	a.attn_old += aold;
 	schedule_from(m, n, now, j, budget, &a);
 }
 
@@ -689,8 +690,11 @@ static void launch(struct srv *m, struct node *n, double now)
 			dt = srv_cost_eval(m->o->driven_clock, &n->cur);
 	} else {
 		dt = srv_cost_eval(n->cost, &n->cur);
-		if (n->cost->n_resid > 0)
-			dt *= n->cost->resid[gsl_rng_uniform_int(m->noise_rng, (unsigned long)n->cost->n_resid)];
+		if (n->cost->n_resid > 0) {
+			double e = n->cost->resid[gsl_rng_uniform_int(m->noise_rng,
+			                                              (unsigned long)n->cost->n_resid)];
+			dt = dt + e > 0.1 * dt ? dt + e : 0.1 * dt;
+		}
 	}
 	if (!(dt > 0))
 		dt = 1e-9;  /* a step takes time; keeps the clock moving */
@@ -1182,7 +1186,7 @@ int srv_kv_blocks_fit(const struct srv_model_shape *m, const struct srv_hw *h, i
 static double cost_speed(const struct srv_cost *k)
 {
 	struct srv_step s = { .n_tokens = 32, .n_decode = 32, .n_seqs = 32, .n_logits = 32,
-	                      .ctx_tokens = 32 * 300.0, .attn = 32 * 300.0, .attn_decode = 32 * 300.0 };
+	                      .ctx_tokens = 32 * 300.0, .attn = 32 * 300.0, .attn_old = 32 * 300.0 };
 	double t = srv_cost_eval(k, &s);
 	return t > 0 ? 32 / t : 1.0;
 }
@@ -1979,17 +1983,18 @@ int srv_cmd_validate(int argc, char **argv)
 		fprintf(stderr, "dais validate-serving: too few steps to fit a cost model\n");
 		goto done;
 	}
-	/* the residual ratios, for model mode's step noise (mean 1) */
+	/* the residuals measured - fitted, for model mode's step noise (mean 0) */
 	resid = malloc(lg.n * sizeof *resid);
 	if (!resid)
 		goto done;
 	double rsum = 0;
 	for (size_t i = 0; i < lg.n; i++) {
-		resid[i] = (float)(lg.dt[i] / srv_cost_eval(&fit, &lg.step[i]));
-		rsum += resid[i];
+		double e = lg.dt[i] - srv_cost_eval(&fit, &lg.step[i]);
+		resid[i] = (float)e;
+		rsum += e;
 	}
 	for (size_t i = 0; i < lg.n; i++)
-		resid[i] = (float)(resid[i] * (double)lg.n / rsum);
+		resid[i] = (float)(resid[i] - rsum / (double)lg.n);
 	struct srv_cost fit_noisy = fit;
 	fit_noisy.resid = resid;
 	fit_noisy.n_resid = (int)lg.n;
@@ -1998,11 +2003,11 @@ int srv_cmd_validate(int argc, char **argv)
 	FILE *fs = fopen(fpath, "w");
 	if (fs) {
 		fprintf(fs, "# driven calibration steps: tokens prefill decode seqs logits ctx_tokens attn "
-		        "attn_decode measured_s fitted_s\n");
+		        "attn_old measured_s fitted_s\n");
 		for (size_t i = 0; i < lg.n; i++) {
 			const struct srv_step *q = &lg.step[i];
 			fprintf(fs, "%d %d %d %d %d %.0f %.0f %.0f %.6e %.6e\n", q->n_tokens, q->n_prefill,
-			        q->n_decode, q->n_seqs, q->n_logits, q->ctx_tokens, q->attn, q->attn_decode, lg.dt[i],
+			        q->n_decode, q->n_seqs, q->n_logits, q->ctx_tokens, q->attn, q->attn_old, lg.dt[i],
 			        srv_cost_eval(&fit, q));
 		}
 		fclose(fs);
@@ -2012,7 +2017,7 @@ int srv_cmd_validate(int argc, char **argv)
 	if (ff) {
 		fprintf(ff, "# dais validate-serving: linear step cost fitted on %zu driven steps (%s)\n"
 		        "# t = c0 + c1 tokens + c2 logits + c3 attended_positions + c4 seqs + c5 kv_positions\n"
-		        "#     + c6 decode_positions min(1, kv_positions / cache_positions) + c7 prefill_tokens\n"
+		        "#     + c6 older_positions_read min(1, kv_positions / cache_positions) + c7 prefill_tokens\n"
 		        "# relative rms error per step %.4f\ncache_positions %.0f\n", lg.n, tp.desc, rms,
 		        fit.cache_positions);
 		for (int j = 0; j < SRV_COST_NFEAT; j++)
@@ -2020,7 +2025,7 @@ int srv_cmd_validate(int argc, char **argv)
 		fclose(ff);
 	}
 	printf("cost fit on %zu steps: t = %.3g + %.3g tokens + %.3g logits + %.3g positions + %.3g seqs + %.3g "
-	       "decode positions beyond cache (%.0f) + %.3g prefill tokens s (relative rms %.1f%%)\n", lg.n,
+	       "older positions beyond cache (%.0f) + %.3g prefill tokens s (relative rms %.1f%%)\n", lg.n,
 	       fit.c[0], fit.c[1], fit.c[2], fit.c[3], fit.c[4], fit.c[6], fit.cache_positions, fit.c[7],
 	       100 * rms);
 
@@ -2282,7 +2287,7 @@ sim_status srv_capacity(const struct srv_params *p, double tpot_obj, double ttft
 		const struct srv_cost *c = &p->node[i].cost;
 		struct srv_step s = { .n_tokens = p->max_seqs, .n_decode = p->max_seqs, .n_seqs = p->max_seqs,
 		                      .n_logits = p->max_seqs, .ctx_tokens = p->max_seqs * 300.0,
-		                      .attn = p->max_seqs * 300.0, .attn_decode = p->max_seqs * 300.0 };
+		                      .attn = p->max_seqs * 300.0, .attn_old = p->max_seqs * 300.0 };
 		spd += p->max_seqs / srv_cost_eval(c, &s);
 	}
 	double out_mean = p->output.mean + p->prompt.mean * 0.05;

@@ -73,7 +73,8 @@ struct srv_step {
 	int n_logits;        /* sequences that emit a token after this step */
 	double ctx_tokens;   /* KV positions held by the batch's sequences after the step */
 	double attn;         /* positions read by attention, summed over the batch's tokens */
-	double attn_decode;  /* of which by decode tokens (each reads its sequence's whole KV) */
+	double attn_old;     /* of which positions written by earlier steps (decode: the whole KV;
+	                        a prefill chunk: the positions before it) */
 };
 
 /* About the linear cost model: t = c[0] + c[1] n_tokens + c[2] n_logits
@@ -83,22 +84,23 @@ struct srv_step {
  * + d kv_tokens) once the bytes and flops of a step are written out for one
  * model shape and one machine: weight bytes are fixed per step, flops grow
  * with tokens and logits rows, KV traffic with attention positions.
- * attn_mem = attn_decode min(1, ctx_tokens / cache_positions) stands for the
- * decode reads that miss the cache once the batch's KV outgrows it (a CPU
- * engine with an fp32 KV cache slows by 2-3x per position there; a prefill
- * chunk re-reads the KV it just wrote, from cache); 0 when cache_positions
- * is 0. */
+ * attn_mem = attn_old min(1, ctx_tokens / cache_positions) stands for the
+ * reads of older KV that miss the cache once the batch's KV outgrows it (a
+ * CPU engine with an fp32 KV cache slows by 3-7x per position there; the
+ * positions a prefill chunk has just written are read from cache); 0 when
+ * cache_positions is 0. */
 enum { SRV_COST_NFEAT = 8 };
 struct srv_cost {
 	double c[SRV_COST_NFEAT];  /* s, s/token, s/logit row, s/position, s/seq, s/position, s/position,
 	                              s/prefill token */
 	double cache_positions;    /* KV positions that fit in cache (0: no cache term) */
-	/* About noise: a measured step varies around its prediction (caches,
-	 * interrupts).  When resid is set, model mode multiplies each predicted
-	 * step by a ratio measured/predicted drawn from these calibration steps
-	 * (a bootstrap, from the run's own stream, so still reproducible), which
-	 * gives the tails of TPOT their spread.  Borrowed; NULL: no noise. */
-	const float *resid;        /* (n_resid,) ratios, mean 1 */
+	/* About noise: a measured step varies around its prediction (interrupts,
+	 * cache misses: time added, whatever the batch).  When resid is set, model
+	 * mode adds to each predicted step a residual measured - predicted drawn
+	 * from the calibration steps (a bootstrap, from the run's own stream, so
+	 * still reproducible; a step never drops below a tenth of its prediction),
+	 * which gives the tails of TPOT their spread.  Borrowed; NULL: no noise. */
+	const float *resid;        /* (n_resid,) s, mean 0 */
 	int n_resid;
 };
 
