@@ -640,7 +640,12 @@ sim_status sweep_mpi_run(const sweep *w, const struct sweep_opts *o, int *status
 		st = coordinator(w, o, size, status, d);
 	else
 		st = worker(w);
-	MPI_Barrier(MPI_COMM_WORLD);
+	/* wait for everyone without spinning: ranks done early would otherwise
+	 * busy-wait in MPI_Barrier and take the cores rank 0 needs to finish */
+	MPI_Request br;
+	MPI_Status bs;
+	MPI_Ibarrier(MPI_COMM_WORLD, &br);
+	wait_req(&br, &bs);
 	if (rank == 0 && !o->quiet && st == SIM_OK)
 		fprintf(stderr, "%s: %d points on %d ranks in %.2f s -> %s/index.csv\n", sweep_name(w),
 		        sweep_npoints(w), size, MPI_Wtime() - t0, o->dir);
