@@ -110,11 +110,15 @@ fuzz: fuzz-build
 	fi
 
 fuzz-replay: fuzz-build
-	$(Q)for t in $(FUZZ_NAMES); do \
+	$(Q)failed=""; for t in $(FUZZ_NAMES); do \
 		mkdir -p $(FUZZ_DIR)/run-$$t; \
-		files=$$(find $(CURDIR)/tests/fuzz/corpus/$$t $(CURDIR)/tests/fuzz/regress/$$t -type f 2>/dev/null); \
+		files=$$(find $(CURDIR)/tests/fuzz/corpus/$$t $(CURDIR)/tests/fuzz/regress/$$t -type f 2>/dev/null | sort); \
 		[ -z "$$files" ] && continue; \
-		( cd $(FUZZ_DIR)/run-$$t && $(CURDIR)/$(FUZZ_DIR)/fuzz_$$t $$files >/dev/null 2>&1 ) \
-			&& echo "fuzz_$$t: $$(echo $$files | wc -w) inputs replayed" \
-			|| { echo "fuzz_$$t: a replayed input fails; rerun: cd $(FUZZ_DIR)/run-$$t && ../fuzz_$$t FILE"; exit 1; }; \
-	done
+		for f in $$files; do \
+			( cd $(FUZZ_DIR)/run-$$t && $(CURDIR)/$(FUZZ_DIR)/fuzz_$$t $$f >/dev/null 2>&1 ) \
+				|| { echo "fuzz_$$t: fails on $$f (rerun: cd $(FUZZ_DIR)/run-$$t && ../fuzz_$$t $$f)"; \
+				     failed="$$failed $$t"; }; \
+		done; \
+		echo "fuzz_$$t: $$(echo $$files | wc -w) inputs replayed"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz-replay: failures in:$$failed"; exit 1; fi
