@@ -42,8 +42,9 @@ static const char *bin(const char *name)
 static const char *mpirun(void)
 {
 	static char found[PATH_MAX];
-	if (getenv("MPIRUN"))
-		return getenv("MPIRUN");
+	const char *env = getenv("MPIRUN");
+	if (env && *env)
+		return access(env, X_OK) == 0 ? env : NULL;
 	const char *path = getenv("PATH");
 	char *copy = strdup(path ? path : ""), *save = NULL;
 	found[0] = '\0';
