@@ -7,6 +7,7 @@
  * launcher; --oversubscribe lets 4 ranks run on a 2-core machine and
  * --allow-run-as-root lets CI containers run as root. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -66,14 +67,52 @@ static void need_mpi(void)
 		cr_skip_test("%s is missing (make MPI=1, or make test with mpicc present)", bin("dais-mpi"));
 }
 
-/* Runs argv with stdout and stderr to errpath; kills it with sig after
- * delay_s when delay_s > 0.  Returns the exit code (128 + signal). */
-static int run(const char *const *argv, const char *errpath, double delay_s, int sig)
+/* Sends sig to every process of session sid (mpirun gives each rank a
+ * process group of its own, so a group kill would leave ranks running);
+ * returns how many were signalled. */
+static int kill_session(pid_t sid, int sig)
+{
+	int n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		char p[64], buf[512];
+		snprintf(p, sizeof p, "/proc/%ld/stat", pid);
+		FILE *f = fopen(p, "r");
+		if (!f)
+			continue;
+		size_t k = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[k] = '\0';
+		/* pid (comm) state ppid pgrp session: comm may hold spaces */
+		const char *r = strrchr(buf, ')');
+		char state;
+		long ppid, pgrp, session;
+		if (r && sscanf(r + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp, &session) == 4 &&
+		    session == sid && state != 'Z') {
+			kill((pid_t)pid, sig);
+			n++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Runs argv in a session of its own with stdout and stderr to errpath.  With
+ * a kill_when path, SIGKILLs the whole session as soon as that file appears
+ * and waits until every process of it is gone.  Returns the exit code
+ * (128 + signal). */
+static int run(const char *const *argv, const char *errpath, const char *kill_when)
 {
 	pid_t pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
-		setpgid(0, 0); /* its own group: a kill reaches mpirun and its ranks */
+		setsid();
 		/* Open MPI's own allocations are not freed at exit: LeakSanitizer
 		 * (SANITIZE=1) would fail every rank; our code's leaks are covered by
 		 * the serial tests. */
@@ -86,12 +125,21 @@ static int run(const char *const *argv, const char *errpath, double delay_s, int
 		_exit(127);
 	}
 	int ws;
-	if (delay_s > 0) {
-		struct timespec ts = { (time_t)delay_s, (long)((delay_s - (time_t)delay_s) * 1e9) };
-		nanosleep(&ts, NULL);
-		if (waitpid(pid, &ws, WNOHANG) == pid)
-			goto done;
-		kill(-pid, sig);
+	if (kill_when) {
+		for (int i = 0; i < 60000 && access(kill_when, F_OK) != 0; i++) {
+			if (waitpid(pid, &ws, WNOHANG) == pid)
+				goto done;
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+		kill_session(pid, SIGKILL);
+		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		for (int i = 0; i < 1000 && kill_session(pid, SIGKILL) > 0; i++) {
+			struct timespec ts = { 0, 10000000 };
+			nanosleep(&ts, NULL);
+		}
+		goto done;
 	}
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
@@ -149,14 +197,14 @@ Test(mpi, sweep_files_equal_serial_for_1_2_and_4_ranks, .timeout = 180)
 	snprintf(ser, sizeof ser, "%s/serial", dir);
 	snprintf(err, sizeof err, "%s/log", dir);
 	const char *a[] = { bin("dais"), "sweep", sw, "-o", ser, "--quiet", NULL };
-	cr_assert_eq(run(a, err, 0, 0), 0, "%s", slurp(err));
+	cr_assert_eq(run(a, err, NULL), 0, "%s", slurp(err));
 	const int ranks[] = { 1, 2, 4 };
 	for (int r = 0; r < 3; r++) {
 		snprintf(out, sizeof out, "%s/mpi%d", dir, ranks[r]);
 		snprintf(np, sizeof np, "%d", ranks[r]);
 		const char *m[] = { mpirun(), "--oversubscribe", "--allow-run-as-root", "-n", np,
 		                    bin("dais-mpi"), "sweep", sw, "-o", out, "--quiet", NULL };
-		cr_assert_eq(run(m, err, 0, 0), 0, "%d ranks: %s", ranks[r], slurp(err));
+		cr_assert_eq(run(m, err, NULL), 0, "%d ranks: %s", ranks[r], slurp(err));
 		compare_dirs(ser, out, 6);
 	}
 	th_rmtree(dir);
@@ -172,15 +220,20 @@ Test(mpi, killed_job_resumes_on_another_rank_count, .timeout = 180)
 	snprintf(out, sizeof out, "%s/mpi", dir);
 	snprintf(err, sizeof err, "%s/log", dir);
 	const char *a[] = { bin("dais"), "sweep", sw, "-o", ser, "--quiet", NULL };
-	cr_assert_eq(run(a, err, 0, 0), 0, "%s", slurp(err));
-	/* SIGKILL to the whole job part-way (mpirun's start-up is most of the
-	 * first second), then resume on 4 ranks */
+	cr_assert_eq(run(a, err, NULL), 0, "%s", slurp(err));
+	/* SIGKILL to the whole job (mpirun and every rank) as soon as the first
+	 * point is written, then resume on 4 ranks */
+	char first[1300];
+	snprintf(first, sizeof first, "%s/point_0000.h5", out);
 	const char *m2[] = { mpirun(), "--oversubscribe", "--allow-run-as-root", "-n", "2",
 	                     bin("dais-mpi"), "sweep", sw, "-o", out, "--quiet", NULL };
-	run(m2, err, 0.9, SIGKILL);
+	run(m2, err, first);
+	char last[1300];
+	snprintf(last, sizeof last, "%s/point_0005.h5", out);
+	cr_expect(access(last, F_OK) != 0, "the job was not killed before its end");
 	const char *m4[] = { mpirun(), "--oversubscribe", "--allow-run-as-root", "-n", "4",
 	                     bin("dais-mpi"), "sweep", sw, "-o", out, "--quiet", "--resume", NULL };
-	cr_assert_eq(run(m4, err, 0, 0), 0, "%s", slurp(err));
+	cr_assert_eq(run(m4, err, NULL), 0, "%s", slurp(err));
 	compare_dirs(ser, out, 6);
 	th_rmtree(dir);
 	free(dir);
@@ -194,7 +247,7 @@ Test(mpi, serial_binary_refuses_to_run_under_mpirun, .timeout = 60)
 	snprintf(err, sizeof err, "%s/log", dir);
 	const char *m[] = { mpirun(), "--oversubscribe", "--allow-run-as-root", "-n", "2",
 	                    bin("dais"), "sweep", sw, "-o", dir, "--quiet", NULL };
-	int code = run(m, err, 0, 0);
+	int code = run(m, err, NULL);
 	cr_assert_neq(code, 0);
 	cr_assert(strstr(slurp(err), "built without MPI") != NULL, "%s", slurp(err));
 	th_rmtree(dir);
