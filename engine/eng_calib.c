@@ -32,45 +32,40 @@ double calib_predict(const double coef[4], const struct probe_work *w, double bw
 	       coef[3] * w->kv_tokens;
 }
 
-eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms)
+/* Robust fit of the active columns of the scaled system; inactive
+ * coefficients are 0.  Returns a GSL status. */
+static int fit_active(const struct calib_meas *m, int n, double peak_gflops, const int active[4], double coef[4])
 {
-	if (n < 4)
-		return ENG_EINVAL;
-	/* Rows divided by t turn relative error into the residual; the robust
-	 * (bisquare) fit then discounts timings spoiled by other processes on a
-	 * shared machine.  Plain least squares is the fallback. */
-	gsl_matrix *X = gsl_matrix_alloc((size_t)n, 4), *cov = gsl_matrix_alloc(4, 4);
-	gsl_vector *y = gsl_vector_alloc((size_t)n), *c = gsl_vector_alloc(4);
-	gsl_multifit_robust_workspace *rw = gsl_multifit_robust_alloc(gsl_multifit_robust_bisquare, (size_t)n, 4);
-	eng_status s = X && cov && y && c && rw ? ENG_OK : ENG_ENOMEM;
-	if (!s) {
+	int k = 0, map[4];
+	for (int j = 0; j < 4; j++)
+		if (active[j])
+			map[k++] = j;
+	gsl_matrix *X = gsl_matrix_alloc((size_t)n, (size_t)k), *cov = gsl_matrix_alloc((size_t)k, (size_t)k);
+	gsl_vector *y = gsl_vector_alloc((size_t)n), *c = gsl_vector_alloc((size_t)k);
+	gsl_multifit_robust_workspace *rw = gsl_multifit_robust_alloc(gsl_multifit_robust_bisquare, (size_t)n, (size_t)k);
+	int e = X && cov && y && c && rw ? GSL_SUCCESS : GSL_ENOMEM;
+	if (!e) {
 		for (int i = 0; i < n; i++) {
 			double x[4];
 			regressors(&m[i], peak_gflops, x);
-			for (int j = 0; j < 4; j++)
-				gsl_matrix_set(X, (size_t)i, (size_t)j, x[j] / m[i].seconds);
+			for (int j = 0; j < k; j++)
+				gsl_matrix_set(X, (size_t)i, (size_t)j, x[map[j]] / m[i].seconds);
 			gsl_vector_set(y, (size_t)i, 1.0);
 		}
-		gsl_error_handler_t *old = gsl_set_error_handler_off();
-		int e = gsl_multifit_robust(X, y, c, cov, rw);
+		e = gsl_multifit_robust(X, y, c, cov, rw);
 		if (e && e != GSL_EMAXITER) {
-			gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc((size_t)n, 4);
+			gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc((size_t)n, (size_t)k);
 			double chisq;
 			size_t rank;
 			e = ws ? gsl_multifit_linear_tsvd(X, y, 1e-12, c, cov, &chisq, &rank, ws) : GSL_ENOMEM;
 			gsl_multifit_linear_free(ws);
 		}
-		gsl_set_error_handler(old);
-		if (e && e != GSL_EMAXITER)
-			s = ENG_EINVAL;
+		if (e == GSL_EMAXITER)
+			e = GSL_SUCCESS;
 		for (int j = 0; j < 4; j++)
-			coef[j] = gsl_vector_get(c, (size_t)j);
-		double ss = 0;
-		for (int i = 0; i < n; i++) {
-			double r = (calib_predict(coef, &m[i].work, m[i].bw_gbs, peak_gflops) - m[i].seconds) / m[i].seconds;
-			ss += r * r;
-		}
-		*rel_rms = sqrt(ss / n);
+			coef[j] = 0;
+		for (int j = 0; !e && j < k; j++)
+			coef[map[j]] = gsl_vector_get(c, (size_t)j);
 	}
 	gsl_matrix_free(X);
 	gsl_matrix_free(cov);
@@ -78,7 +73,41 @@ eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, doub
 	gsl_vector_free(c);
 	if (rw)
 		gsl_multifit_robust_free(rw);
-	return s;
+	return e;
+}
+
+eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms)
+{
+	if (n < 4)
+		return ENG_EINVAL;
+	/* Rows divided by t turn relative error into the residual; the robust
+	 * (bisquare) fit discounts timings spoiled by other processes on a shared
+	 * machine.  Every term is a cost, so a coefficient that comes out negative
+	 * is dropped (set to 0) and the rest refitted: a small active-set
+	 * non-negative least squares. */
+	int active[4] = { 1, 1, 1, 1 }, e = 0;
+	gsl_error_handler_t *old = gsl_set_error_handler_off();
+	for (int round = 0; round < 4; round++) {
+		if ((e = fit_active(m, n, peak_gflops, active, coef)))
+			break;
+		int worst = -1;
+		for (int j = 0; j < 4; j++)
+			if (active[j] && coef[j] < 0 && (worst < 0 || coef[j] < coef[worst]))
+				worst = j;
+		if (worst < 0)
+			break;
+		active[worst] = 0;
+	}
+	gsl_set_error_handler(old);
+	if (e)
+		return e == GSL_ENOMEM ? ENG_ENOMEM : ENG_EINVAL;
+	double ss = 0;
+	for (int i = 0; i < n; i++) {
+		double r = (calib_predict(coef, &m[i].work, m[i].bw_gbs, peak_gflops) - m[i].seconds) / m[i].seconds;
+		ss += r * r;
+	}
+	*rel_rms = sqrt(ss / n);
+	return ENG_OK;
 }
 
 /* ---------------------------------------------------------------- classes */
@@ -156,12 +185,14 @@ static cJSON *shape_json(const struct eng_config *c)
 	return o;
 }
 
-/* Times one point with a bandwidth probe before and after it. */
+/* Times one point with a bandwidth probe before and after it.  The shortest
+ * step is kept (other processes on a shared machine only ever add time) and
+ * the probes are averaged (the machine's bandwidth drifts both ways). */
 static eng_status measure(eng_ctx *c, struct probe_bw *bw, struct calib_meas *m, int steps)
 {
-	double b0 = probe_bw_run(bw, 2), sec;
-	eng_status s = m->prefill ? probe_prefill(c, m->prompt, m->batch, steps, &sec, NULL)
-	                          : probe_decode(c, m->batch, m->context, steps, &sec, NULL);
+	double b0 = probe_bw_run(bw, 2), med, sec;
+	eng_status s = m->prefill ? probe_prefill(c, m->prompt, m->batch, steps, &med, &sec)
+	                          : probe_decode(c, m->batch, m->context, steps, &med, &sec);
 	if (s)
 		return s;
 	m->bw_gbs = 0.5 * (b0 + probe_bw_run(bw, 2));
@@ -223,7 +254,7 @@ static eng_status calib_write(const char *path, const struct calib_meas *ms, int
 	                        "taken before and after every timing");
 	cJSON *fit = cJSON_AddObjectToObject(root, "fit");
 	cJSON_AddStringToObject(fit, "form", "t = a + b * bytes / (BW * 1e9) + c * flops / (PEAK * 1e9) + d * kv_tokens");
-	cJSON_AddStringToObject(fit, "method", "GSL robust least squares (gsl_multifit_robust, bisquare) on rows divided by t, i.e. on relative error");
+	cJSON_AddStringToObject(fit, "method", "GSL robust least squares (gsl_multifit_robust, bisquare) on rows divided by t, i.e. on relative error; negative coefficients dropped and the rest refitted");
 	cJSON *cf = cJSON_AddObjectToObject(fit, "coef");
 	cJSON_AddNumberToObject(cf, "a_s", coef[0]);
 	cJSON_AddNumberToObject(cf, "b", coef[1]);
@@ -299,7 +330,7 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 	int n_shapes = p->n_shapes ? p->n_shapes : (p->quick ? 2 : 3);
 	const struct eng_config *shapes = p->n_shapes ? p->shapes : default_shapes;
 	const char *const *names = p->n_shapes ? p->shape_names : default_names;
-	int n_dt = 3, steps = p->quick ? 3 : 7;
+	int n_dt = 3, steps = p->quick ? 4 : 8;
 	int cap = n_shapes * n_dt * 12, n = 0;
 	struct calib_meas *ms = calloc((size_t)cap, sizeof *ms);
 	struct probe_bw *bw = probe_bw_alloc(nt, p->bw_bytes ? p->bw_bytes : 48u << 20);

@@ -13,13 +13,17 @@
 #include "eng_quant.h"
 
 /* Attention of one query head over positions 0..n_pos-1 of a paged cache:
- * position j's key is at k + (table[j / block_tokens] * block_tokens +
- * j % block_tokens) * kv_dim + off (values likewise from v). */
+ * position j's key is at k + table[j / block_tokens] * block_stride +
+ * (j % block_tokens) * row_stride + off (values likewise from v), so kernels
+ * do not depend on how the cache arranges heads within a block. */
 struct k_attn {
 	const float *q;        /* (hs,) */
 	const float *k, *v;    /* this layer's cache */
 	const int *table;      /* the sequence's block table */
-	int block_tokens, kv_dim, off, hs, n_pos;
+	int block_tokens;
+	size_t block_stride;   /* floats from one block to the next */
+	int row_stride;        /* floats from one position to the next within a block */
+	int off, hs, n_pos;
 	float scale;           /* 1 / sqrt(hs) */
 	float *scores;         /* (n_pos,) scratch */
 	float *out;            /* (hs,) */

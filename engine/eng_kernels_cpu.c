@@ -141,7 +141,8 @@ static void axpy_scalar(float *y, float a, const float *x, int n)
 
 static inline const float *kv_row(const struct k_attn *a, const float *base, int j)
 {
-	return base + ((size_t)a->table[j / a->block_tokens] * a->block_tokens + j % a->block_tokens) * a->kv_dim + a->off;
+	return base + (size_t)a->table[j / a->block_tokens] * a->block_stride +
+	       (size_t)(j % a->block_tokens) * a->row_stride + a->off;
 }
 
 static void attn_scalar(const struct k_attn *a)
@@ -599,7 +600,7 @@ T5 INLINE __m512 exp512(__m512 x)
 
 /* Scores with the head's query in registers, then the weighted sum of values
  * with the output in registers (64 columns at a time). */
-T5 static void attn_avx512(const struct k_attn *a)
+T5 static void attn_avx512_any(const struct k_attn *a)
 {
 	int hs = a->hs, nc = (hs + 15) / 16, bt = a->block_tokens;
 	__mmask16 tail = (__mmask16)(hs % 16 ? (1u << (hs % 16)) - 1 : 0xffff);
@@ -609,8 +610,8 @@ T5 static void attn_avx512(const struct k_attn *a)
 	float max = -INFINITY, sum = 0;
 	/* walk the block table, not positions: no division per position */
 	for (int b = 0, j = 0; j < a->n_pos; b++) {
-		const float *kr = a->k + (size_t)a->table[b] * bt * a->kv_dim + a->off;
-		for (int r = 0; r < bt && j < a->n_pos; r++, j++, kr += a->kv_dim) {
+		const float *kr = a->k + (size_t)a->table[b] * a->block_stride + a->off;
+		for (int r = 0; r < bt && j < a->n_pos; r++, j++, kr += a->row_stride) {
 			float s;
 			if (hs <= 256) {
 				__m512 acc = _mm512_mul_ps(q[0], _mm512_maskz_loadu_ps(nc == 1 ? tail : 0xffff, kr));
@@ -638,8 +639,8 @@ T5 static void attn_avx512(const struct k_attn *a)
 		int n4 = nc - c0 < 4 ? nc - c0 : 4;
 		__m512 o[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
 		for (int b = 0, j = 0; j < a->n_pos; b++) {
-			const float *vr = a->v + (size_t)a->table[b] * bt * a->kv_dim + a->off + c0 * 16;
-			for (int r = 0; r < bt && j < a->n_pos; r++, j++, vr += a->kv_dim) {
+			const float *vr = a->v + (size_t)a->table[b] * a->block_stride + a->off + c0 * 16;
+			for (int r = 0; r < bt && j < a->n_pos; r++, j++, vr += a->row_stride) {
 				__m512 w = _mm512_set1_ps(a->scores[j]);
 				for (int c = 0; c < n4; c++)
 					o[c] = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(c0 + c == nc - 1 ? tail : 0xffff, vr + c * 16), o[c]);
@@ -647,6 +648,63 @@ T5 static void attn_avx512(const struct k_attn *a)
 		}
 		for (int c = 0; c < n4; c++)
 			_mm512_mask_storeu_ps(a->out + (c0 + c) * 16, c0 + c == nc - 1 ? tail : 0xffff, _mm512_mul_ps(o[c], inv));
+	}
+}
+
+/* The same for head sizes 16 * NC with NC constant, so that the query and the
+ * output accumulators stay in registers. */
+T5 INLINE void attn_avx512_fixed(const struct k_attn *a, const int NC)
+{
+	int bt = a->block_tokens;
+	__m512 q[8], o[8];
+	for (int c = 0; c < NC; c++) {
+		q[c] = _mm512_loadu_ps(a->q + c * 16);
+		o[c] = _mm512_setzero_ps();
+	}
+	float max = -INFINITY;
+	for (int b = 0, j = 0; j < a->n_pos; b++) {
+		const float *kr = a->k + (size_t)a->table[b] * a->block_stride + a->off;
+		for (int r = 0; r < bt && j < a->n_pos; r++, j++, kr += a->row_stride) {
+			__m512 acc = _mm512_mul_ps(q[0], _mm512_loadu_ps(kr));
+			for (int c = 1; c < NC; c++)
+				acc = _mm512_fmadd_ps(q[c], _mm512_loadu_ps(kr + c * 16), acc);
+			float sc = _mm512_reduce_add_ps(acc) * a->scale;
+			a->scores[j] = sc;
+			max = sc > max ? sc : max;
+		}
+	}
+	__m512 vmax = _mm512_set1_ps(max), vsum = _mm512_setzero_ps();
+	for (int j = 0; j < a->n_pos; j += 16) {
+		__mmask16 m = a->n_pos - j >= 16 ? 0xffff : (__mmask16)((1u << (a->n_pos - j)) - 1);
+		__m512 e = _mm512_maskz_mov_ps(m, exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, a->scores + j), vmax)));
+		_mm512_mask_storeu_ps(a->scores + j, m, e);
+		vsum = _mm512_add_ps(vsum, e);
+	}
+	__m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+	for (int b = 0, j = 0; j < a->n_pos; b++) {
+		const float *vr = a->v + (size_t)a->table[b] * a->block_stride + a->off;
+		for (int r = 0; r < bt && j < a->n_pos; r++, j++, vr += a->row_stride) {
+			__m512 w = _mm512_set1_ps(a->scores[j]);
+			for (int c = 0; c < NC; c++)
+				o[c] = _mm512_fmadd_ps(w, _mm512_loadu_ps(vr + c * 16), o[c]);
+		}
+	}
+	for (int c = 0; c < NC; c++)
+		_mm512_storeu_ps(a->out + c * 16, _mm512_mul_ps(o[c], inv));
+}
+
+T5 static void attn_avx512(const struct k_attn *a)
+{
+	switch (a->hs % 16 ? 0 : a->hs / 16) {
+	case 1: attn_avx512_fixed(a, 1); break;
+	case 2: attn_avx512_fixed(a, 2); break;
+	case 3: attn_avx512_fixed(a, 3); break;
+	case 4: attn_avx512_fixed(a, 4); break;
+	case 5: attn_avx512_fixed(a, 5); break;
+	case 6: attn_avx512_fixed(a, 6); break;
+	case 7: attn_avx512_fixed(a, 7); break;
+	case 8: attn_avx512_fixed(a, 8); break;
+	default: attn_avx512_any(a); break;
 	}
 }
 

@@ -4,11 +4,13 @@
 #include "eng_kv.h"
 #include "eng_quant.h"
 
-eng_status kv_init(struct kv_cache *kv, int n_layers, int kv_dim, int seq_len, int block_tokens,
-                   int n_blocks, int max_seqs)
+eng_status kv_init(struct kv_cache *kv, int n_layers, int n_kv_heads, int head_size, int seq_len,
+                   int block_tokens, int n_blocks, int max_seqs)
 {
-	*kv = (struct kv_cache){ .n_layers = n_layers, .kv_dim = kv_dim, .block_tokens = block_tokens,
-	                         .n_blocks = n_blocks, .max_seqs = max_seqs, .seq_len = seq_len };
+	int kv_dim = n_kv_heads * head_size;
+	*kv = (struct kv_cache){ .n_layers = n_layers, .kv_dim = kv_dim, .n_kv_heads = n_kv_heads,
+	                         .head_size = head_size, .block_tokens = block_tokens, .n_blocks = n_blocks,
+	                         .max_seqs = max_seqs, .seq_len = seq_len };
 	kv->max_blocks = (seq_len + block_tokens - 1) / block_tokens;
 	size_t n = (size_t)n_layers * n_blocks * block_tokens * kv_dim * sizeof(float);
 	kv->k = q_aligned_alloc(n);

@@ -4,7 +4,8 @@
  * Invariants: every block is either on the free stack or in exactly one open
  * sequence's table; a sequence of len positions holds ceil(len / block_tokens)
  * blocks at most (reserved ahead by kv_reserve).  Keys and values are fp32,
- * (n_layers, n_blocks, block_tokens, kv_dim) each.
+ * (n_layers, n_blocks, n_kv_heads, block_tokens, head_size) each: within a
+ * block one head's positions are contiguous, so attention streams them.
  */
 #ifndef DAIS_ENG_KV_H
 #define DAIS_ENG_KV_H
@@ -15,12 +16,13 @@
 
 struct kv_cache {
 	int n_layers, kv_dim;
+	int n_kv_heads, head_size;   /* kv_dim = n_kv_heads * head_size */
 	int block_tokens;      /* positions per block */
 	int n_blocks;          /* blocks in the pool */
 	int max_seqs;
 	int max_blocks;        /* blocks one sequence may hold: ceil(seq_len / block_tokens) */
 	int seq_len;
-	float *k, *v;          /* (n_layers, n_blocks, block_tokens, kv_dim) */
+	float *k, *v;          /* (n_layers, n_blocks, n_kv_heads, block_tokens, head_size) */
 	int *free_stack;       /* (n_blocks,) free block ids, n_free of them */
 	int n_free;
 	int *table;            /* (max_seqs, max_blocks) block ids */
@@ -28,8 +30,8 @@ struct kv_cache {
 	int *n_held;           /* (max_seqs,) blocks held */
 };
 
-eng_status kv_init(struct kv_cache *kv, int n_layers, int kv_dim, int seq_len, int block_tokens,
-                   int n_blocks, int max_seqs);
+eng_status kv_init(struct kv_cache *kv, int n_layers, int n_kv_heads, int head_size, int seq_len,
+                   int block_tokens, int n_blocks, int max_seqs);
 void kv_release(struct kv_cache *kv);
 int kv_seq_open(struct kv_cache *kv);            /* id, or -1 when all slots are live */
 void kv_seq_close(struct kv_cache *kv, int seq);
@@ -39,10 +41,12 @@ int kv_blocks_needed(const struct kv_cache *kv, int seq, int new_len);
  * has checked kv_blocks_needed against n_free. */
 void kv_reserve(struct kv_cache *kv, int seq, int new_len);
 
-static inline size_t kv_offset(const struct kv_cache *kv, int layer, int seq, int pos)
+/* Offset of head kh's row at position pos of seq in layer `layer`. */
+static inline size_t kv_offset(const struct kv_cache *kv, int layer, int seq, int pos, int kh)
 {
 	int blk = kv->table[(size_t)seq * kv->max_blocks + pos / kv->block_tokens];
-	return (((size_t)layer * kv->n_blocks + blk) * kv->block_tokens + pos % kv->block_tokens) * kv->kv_dim;
+	return ((((size_t)layer * kv->n_blocks + blk) * kv->n_kv_heads + kh) * kv->block_tokens +
+	        pos % kv->block_tokens) * kv->head_size;
 }
 
 #endif

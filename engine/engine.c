@@ -118,7 +118,7 @@ eng_status eng_ctx_alloc(eng_ctx **out, const eng_model *m, const struct eng_ctx
 	c->nt = p.n_threads;
 	size_t T = (size_t)p.max_tokens, dim = (size_t)cf->dim, hs = (size_t)head_size(m);
 	size_t wide = (size_t)(cf->hidden_dim > cf->dim ? cf->hidden_dim : cf->dim);
-	eng_status s = kv_init(&c->kv, cf->n_layers, kv_dim(m), cf->seq_len, p.kv_block_tokens,
+	eng_status s = kv_init(&c->kv, cf->n_layers, cf->n_kv_heads, head_size(m), cf->seq_len, p.kv_block_tokens,
 	                       p.kv_blocks, p.max_seqs);
 	c->x = q_aligned_alloc(T * dim * 4);
 	c->xb = q_aligned_alloc(T * dim * 4);
@@ -317,7 +317,8 @@ static void attention(eng_ctx *c, int l, int t, int h, float *scores)
 		.q = c->qkv + (size_t)t * qkv_ld + (size_t)h * hs,
 		.k = c->kv.k + layer, .v = c->kv.v + layer,
 		.table = c->kv.table + (size_t)seq * c->kv.max_blocks,
-		.block_tokens = c->kv.block_tokens, .kv_dim = kvd, .off = kh * hs, .hs = hs,
+		.block_tokens = c->kv.block_tokens, .block_stride = (size_t)c->kv.block_tokens * kvd, .row_stride = hs,
+		.off = kh * c->kv.block_tokens * hs, .hs = hs,
 		.n_pos = c->pos[t] + 1, .scale = 1.0f / sqrtf((float)hs), .scores = scores,
 		.out = c->att + (size_t)t * cf->dim + (size_t)h * hs,
 	};
@@ -328,7 +329,7 @@ static void forward(eng_ctx *c, int ith, int nth)
 {
 	const eng_model *m = c->m;
 	const struct eng_config *cf = &m->cfg;
-	int T = c->n_tok, dim = cf->dim, hid = cf->hidden_dim, kvd = kv_dim(m), qkv_ld = dim + 2 * kvd;
+	int T = c->n_tok, dim = cf->dim, hid = cf->hidden_dim, kvd = kv_dim(m), qkv_ld = dim + 2 * kvd, hs = head_size(m);
 	int t0, t1;
 	k_split(T, ith, nth, &t0, &t1);
 	size_t erow = eng_dtype_bytes(m->type, (size_t)dim);
@@ -349,9 +350,11 @@ static void forward(eng_ctx *c, int ith, int nth)
 			float *q = c->qkv + (size_t)t * qkv_ld;
 			rope(c, q, cf->n_heads, c->pos[t]);
 			rope(c, q + dim, cf->n_kv_heads, c->pos[t]);
-			size_t off = kv_offset(&c->kv, l, c->seq[t], c->pos[t]);
-			memcpy(c->kv.k + off, q + dim, sizeof(float) * (size_t)kvd);
-			memcpy(c->kv.v + off, q + dim + kvd, sizeof(float) * (size_t)kvd);
+			for (int kh = 0; kh < cf->n_kv_heads; kh++) {
+				size_t off = kv_offset(&c->kv, l, c->seq[t], c->pos[t], kh);
+				memcpy(c->kv.k + off, q + dim + kh * hs, sizeof(float) * (size_t)hs);
+				memcpy(c->kv.v + off, q + dim + kvd + kh * hs, sizeof(float) * (size_t)hs);
+			}
 		}
 		barrier();
 		int a0, a1;

@@ -4,7 +4,7 @@
  * Weights are uploaded in their GGUF row-major layout (f32, f16, Q8_0, Q4_0)
  * and dequantized on the fly; activations stay fp32 (no Q8 rounding of matmul
  * inputs, so quantized models differ from the CPU path by that rounding).  The
- * KV cache lives on the device with the host's paged layout; the host's block
+ * KV cache lives on the device with the host's paged layout (eng_kv.h); the host's block
  * tables are uploaded every step.  Kernels are plain and correct first: one
  * warp per output row for up to 8 tokens, one block per (token, head) for
  * attention.
@@ -173,11 +173,13 @@ __global__ void k_swiglu(float *h, int hid, int n_tok)
 	*g = *g / (1.0f + expf(-*g)) * u;
 }
 
-__device__ __forceinline__ size_t kv_at(const int *table, int max_blocks, int bt, int kvd, int n_blocks, int layer,
-                                        int seq, int pos)
+/* Offset of head kh's row at (layer, seq, pos): the host's layout (eng_kv.h),
+ * (n_layers, n_blocks, n_kv_heads, block_tokens, head_size). */
+__device__ __forceinline__ size_t kv_at(const int *table, int max_blocks, int bt, int n_kv, int hs, int n_blocks,
+                                        int layer, int seq, int pos, int kh)
 {
 	int blk = table[seq * max_blocks + pos / bt];
-	return (((size_t)layer * n_blocks + blk) * bt + pos % bt) * kvd;
+	return ((((size_t)layer * n_blocks + blk) * n_kv + kh) * bt + pos % bt) * hs;
 }
 
 /* Rotary embeddings on q and k, then k and v into the cache: one thread per pair. */
@@ -197,11 +199,12 @@ __global__ void k_rope_store(float *qkv, const int *seq, const int *pos, int n_t
 	row[p] = v0 * c - v1 * s;
 	row[p + 1] = v0 * s + v1 * c;
 	if (p >= dim) {
-		size_t off = kv_at(table, max_blocks, bt, kvd, n_blocks, layer, seq[t], pos[t]) + (p - dim);
+		int e = p - dim;
+		size_t off = kv_at(table, max_blocks, bt, kvd / hs, hs, n_blocks, layer, seq[t], pos[t], e / hs) + e % hs;
 		kc[off] = row[p];
 		kc[off + 1] = row[p + 1];
-		vc[off] = row[dim + kvd + (p - dim)];
-		vc[off + 1] = row[dim + kvd + (p - dim) + 1];
+		vc[off] = row[dim + kvd + e];
+		vc[off + 1] = row[dim + kvd + e + 1];
 	}
 }
 
@@ -217,7 +220,7 @@ __global__ void k_attention(const float *qkv, float *att, const int *seq, const 
 	const float *q = qkv + (size_t)t * (dim + 2 * kvd) + (size_t)h * hs;
 	float scale = rsqrtf((float)hs), mx = -INFINITY;
 	for (int j = threadIdx.x; j < n; j += blockDim.x) {
-		const float *k = kc + kv_at(table, max_blocks, bt, kvd, n_blocks, layer, seq[t], j) + kh * hs;
+		const float *k = kc + kv_at(table, max_blocks, bt, n_kv_heads, hs, n_blocks, layer, seq[t], j, kh);
 		float d = 0;
 		for (int i = 0; i < hs; i++)
 			d += q[i] * k[i];
@@ -234,7 +237,7 @@ __global__ void k_attention(const float *qkv, float *att, const int *seq, const 
 	for (int i = threadIdx.x; i < hs; i += blockDim.x) {
 		float o = 0;
 		for (int j = 0; j < n; j++)
-			o += s[j] * vc[kv_at(table, max_blocks, bt, kvd, n_blocks, layer, seq[t], j) + kh * hs + i];
+			o += s[j] * vc[kv_at(table, max_blocks, bt, n_kv_heads, hs, n_blocks, layer, seq[t], j, kh) + i];
 		att[(size_t)t * dim + (size_t)h * hs + i] = o / sum;
 	}
 }

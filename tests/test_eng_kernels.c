@@ -268,8 +268,8 @@ Test(eng_kernels, attention_matches_reference)
 				const struct k_ops *ops = k_ops_get(all_isas[ii]);
 				if (!ops)
 					continue;
-				struct k_attn at = { .q = q, .k = k, .v = v, .table = table, .block_tokens = BT, .kv_dim = KVD,
-				                     .off = off, .hs = hs, .n_pos = n, .scale = 1.0f / sqrtf((float)hs),
+				struct k_attn at = { .q = q, .k = k, .v = v, .table = table, .block_tokens = BT,
+				                     .block_stride = BT * KVD, .row_stride = KVD, .off = off, .hs = hs, .n_pos = n, .scale = 1.0f / sqrtf((float)hs),
 				                     .scores = sc, .out = out };
 				ops->attn(&at);
 				double e = ref_rel_err(out, want, hs);
