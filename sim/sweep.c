@@ -1124,8 +1124,7 @@ static int trow_cmp(const void *a, const void *b)
 	return x->k - y->k; /* stable: file order among equals */
 }
 
-static double point_mean(const sweep *w, const char *dir, const int *status, int i,
-                         const char *out)
+static double point_mean(const char *dir, const int *status, int i, const char *out)
 {
 	if (status[i] != SWEEP_DONE)
 		return NAN;
@@ -1136,7 +1135,6 @@ static double point_mean(const sweep *w, const char *dir, const int *status, int
 	struct ostat o;
 	read_ostat(f, out, &o);
 	h5i_close(f);
-	(void)w;
 	return o.mean;
 }
 
@@ -1217,11 +1215,11 @@ sim_status sweep_write_tornado(const sweep *w, const char *dir, const int *statu
 	int plot = have_gnuplot();
 	fputs("output,parameter,low,high,baseline_value,output_baseline,output_low,output_high,swing\n", f);
 	for (int j = 0; j < nout && st == SIM_OK; j++) {
-		double y0 = point_mean(w, dir, status, 0, outs[j]);
+		double y0 = point_mean(dir, status, 0, outs[j]);
 		for (int k = 0; k < w->nparams; k++) {
 			rows[k].k = k;
-			rows[k].lo = point_mean(w, dir, status, 1 + 2 * k, outs[j]);
-			rows[k].hi = point_mean(w, dir, status, 2 + 2 * k, outs[j]);
+			rows[k].lo = point_mean(dir, status, 1 + 2 * k, outs[j]);
+			rows[k].hi = point_mean(dir, status, 2 + 2 * k, outs[j]);
 			rows[k].swing = fabs(rows[k].hi - rows[k].lo);
 		}
 		qsort(rows, (size_t)w->nparams, sizeof *rows, trow_cmp);
@@ -1419,7 +1417,6 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 	if (!o->quiet && st == SIM_OK)
 		fprintf(stderr, "%s: %d points (%d run, %d kept, %d failed) in %.2f s -> %s/index.csv\n",
 		        w->name, w->npoints, ran, kept, failed, wall() - t0, o->dir);
-	(void)kept;
 	if (failed && st == SIM_OK)
 		st = SIM_EINVAL;
 	return st;
