@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "h5i.h"
 #include "model.h"
@@ -1350,6 +1354,37 @@ static void describe_point(const sweep *w, int i, char *buf, size_t n)
 	}
 }
 
+/* About running: points go through in windows.  A window opens consecutive
+ * points (scenario, model parameters, results file) until it holds at least
+ * two replications per thread, then one OpenMP team runs all of their
+ * replications, (point, replication) tasks handed out dynamically, and each
+ * finished replication goes to its point's run_out (run.h) in a critical
+ * section.  So a sweep of many points with few replications each keeps every
+ * thread busy, and each file is the one `dais run` writes for that point. */
+struct wpoint {
+	int i;                          /* point index */
+	scn *s;
+	const struct model_type *mt;
+	void *params;
+	run_out *out;
+	uint64_t seed;
+	sim_status st;
+	sim_diag d;                     /* its messages */
+};
+
+#define SWEEP_WINDOW 32 /* points open at once, at most */
+
+static void wpoint_release(struct wpoint *p)
+{
+	run_out_free(p->out); /* keeps the saved replications unless committed */
+	if (p->params && p->mt->release)
+		p->mt->release(p->params);
+	free(p->params);
+	scn_free(p->s);
+	diag_release(&p->d);
+	memset(p, 0, sizeof *p);
+}
+
 sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, sim_diag *d)
 {
 	sim_status st = make_dir(o->dir, d);
@@ -1359,59 +1394,158 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 		status[i] = SWEEP_PENDING;
 	if (o->resume)
 		sweep_remove_stale_tmp(o->dir);
+	int threads = o->threads;
+#ifdef _OPENMP
+	if (threads <= 0)
+		threads = omp_get_max_threads();
+#else
+	threads = 1;
+#endif
 	run_install_signals();
 	double t0 = wall();
-	int ran = 0, kept = 0, failed = 0;
-	for (int i = 0; i < w->npoints && st == SIM_OK; i++) {
+	int ran = 0, kept = 0, failed = 0, next = 0;
+	struct wpoint win[SWEEP_WINDOW];
+	memset(win, 0, sizeof win);
+	while (next < w->npoints && st == SIM_OK) {
 		if (sim_interrupted) {
 			st = SIM_EINTR;
 			break;
 		}
-		char fn[32], path[PATH_MAX], what[512];
-		sweep_point_file(i, fn, sizeof fn);
-		snprintf(path, sizeof path, "%s/%s", o->dir, fn);
-		describe_point(w, i, what, sizeof what);
-		scn *s = sweep_point_scn(w, i, d);
-		if (!s) {
-			status[i] = SWEEP_FAILED;
-			failed++;
-			continue;
+		/* open a window */
+		int nw = 0;
+		long ntasks = 0;
+		double t1 = wall();
+		while (next < w->npoints && nw < SWEEP_WINDOW && ntasks < 2L * threads && st == SIM_OK) {
+			int i = next++;
+			char fn[32], path[PATH_MAX];
+			sweep_point_file(i, fn, sizeof fn);
+			snprintf(path, sizeof path, "%s/%s", o->dir, fn);
+			struct wpoint *p = &win[nw];
+			diag_init(&p->d);
+			p->i = i;
+			p->s = sweep_point_scn(w, i, &p->d);
+			if (p->s && o->resume && run_file_matches(path, p->s)) {
+				status[i] = SWEEP_DONE;
+				kept++;
+				wpoint_release(p);
+				continue;
+			}
+			if (p->s && o->resume && access(path, F_OK) == 0) {
+				diag_add(d, "%s: holds the results of another scenario (not point %d of %s); "
+				            "remove it or use another output directory", path, i, w->name);
+				wpoint_release(p);
+				st = SIM_EINVAL;
+				break;
+			}
+			p->mt = p->s ? model_find(scn_str(p->s, "model")) : NULL;
+			p->st = p->mt ? SIM_OK : SIM_EINVAL;
+			if (p->st == SIM_OK) {
+				p->params = calloc(1, p->mt->params_size ? p->mt->params_size : 1);
+				p->st = p->params ? p->mt->parse(p->params, p->s, &p->d) : SIM_ENOMEM;
+			}
+			if (p->st == SIM_OK) {
+				p->seed = (uint64_t)scn_int(p->s, "seed");
+				sim_status os = run_out_open(p->s, path, o->resume, threads, &p->out, &p->d);
+				if (os != SIM_OK) {
+					for (int m = 0; m < p->d.n; m++)
+						diag_add(d, "%s", p->d.msg[m]);
+					wpoint_release(p);
+					st = os == SIM_EINVAL ? SIM_EINVAL : SIM_EIO;
+					break;
+				}
+				ntasks += run_out_nrep(p->out) - run_out_nsaved(p->out);
+			}
+			nw++;
 		}
-		if (o->resume && run_file_matches(path, s)) {
-			status[i] = SWEEP_DONE;
-			kept++;
-			scn_free(s);
-			continue;
-		}
-		if (o->resume && access(path, F_OK) == 0) {
-			diag_add(d, "%s: holds the results of another scenario (not point %d of %s); "
-			            "remove it or use another output directory", path, i, w->name);
-			scn_free(s);
-			st = SIM_EINVAL;
+		if (st != SIM_OK) {
+			for (int k = 0; k < nw; k++)
+				wpoint_release(&win[k]);
 			break;
 		}
-		double t1 = wall();
-		struct run_opts ro = { .out = path, .threads = o->threads, .quiet = 1, .resume = o->resume };
-		sim_diag pd;
-		diag_init(&pd);
-		sim_status ps = run_scenario(s, &ro, &pd);
-		scn_free(s);
-		for (int m = 0; m < pd.n; m++)
-			diag_add(d, "%s: %s", fn, pd.msg[m]);
-		diag_release(&pd);
-		if (ps == SIM_OK) {
-			status[i] = SWEEP_DONE;
-			ran++;
-		} else if (ps == SIM_EINTR || ps == SIM_EIO || ps == SIM_ENOMEM) {
-			st = ps;
-		} else {
-			status[i] = SWEEP_FAILED;
-			failed++;
+		/* its tasks */
+		int *tp = malloc((size_t)(ntasks + 1) * sizeof *tp), *tr = malloc((size_t)(ntasks + 1) * sizeof *tr);
+		if (!tp || !tr) {
+			free(tp);
+			free(tr);
+			for (int k = 0; k < nw; k++)
+				wpoint_release(&win[k]);
+			st = SIM_ENOMEM;
+			break;
 		}
-		if (!o->quiet)
-			fprintf(stderr, "[%d/%d] %s %s: %s (%.2f s)\n", i + 1, w->npoints, fn, what,
-			        status_name(status[i]), wall() - t1);
-		if (st == SIM_OK && (sim_status)sweep_write_index(w, o->dir, status, d) != SIM_OK)
+		long nt = 0;
+		for (int k = 0; k < nw; k++)
+			for (int r = 0; win[k].out && r < run_out_nrep(win[k].out); r++)
+				if (!run_out_saved(win[k].out, r)) {
+					tp[nt] = k;
+					tr[nt] = r;
+					nt++;
+				}
+		int stop = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+		for (long t = 0; t < nt; t++) {
+			struct wpoint *p = &win[tp[t]];
+			int halt;
+#pragma omp atomic read
+			halt = stop;
+			if (halt || sim_interrupted || p->st != SIM_OK)
+				continue;
+			sim_diag rd;
+			diag_init(&rd);
+			struct model_ctx ctx = { .seed = p->seed, .rep = tr[t] };
+			rec *r = rec_alloc("s");
+			sim_status rst = r ? p->mt->run(p->params, &ctx, r, &rd) : SIM_ENOMEM;
+			if (rst == SIM_OK && !rec_ok(r))
+				rst = SIM_ENOMEM;
+#pragma omp critical(dais_sweep_writer)
+			{
+				for (int m = 0; m < rd.n; m++)
+					diag_add(&p->d, "%s", rd.msg[m]);
+				if (rst != SIM_OK) {
+					rec_free(r);
+					if (p->st == SIM_OK)
+						p->st = rst;
+				} else if (run_out_put(p->out, tr[t], r, &p->d) != SIM_OK) {
+					p->st = SIM_EIO;
+				}
+				if (p->st == SIM_EIO || p->st == SIM_ENOMEM)
+					stop = 1;
+			}
+			diag_release(&rd);
+		}
+		free(tp);
+		free(tr);
+		/* close the window, in point order */
+		for (int k = 0; k < nw; k++) {
+			struct wpoint *p = &win[k];
+			char fn[32], what[512];
+			sweep_point_file(p->i, fn, sizeof fn);
+			describe_point(w, p->i, what, sizeof what);
+			sim_status ps = p->st;
+			if (ps == SIM_OK && sim_interrupted)
+				ps = SIM_EINTR;
+			if (ps == SIM_OK)
+				ps = run_out_commit(p->out, &p->d);
+			for (int m = 0; m < p->d.n; m++)
+				diag_add(d, "%s: %s", fn, p->d.msg[m]);
+			if (ps == SIM_OK) {
+				status[p->i] = SWEEP_DONE;
+				ran++;
+			} else if (ps == SIM_EINTR || ps == SIM_EIO || ps == SIM_ENOMEM) {
+				if (st == SIM_OK)
+					st = ps;
+			} else {
+				status[p->i] = SWEEP_FAILED;
+				failed++;
+			}
+			if (!o->quiet && ps != SIM_EINTR)
+				fprintf(stderr, "[%d/%d] %s %s: %s (%.2f s)\n", p->i + 1, w->npoints, fn, what,
+				        status_name(status[p->i]), wall() - t1);
+			wpoint_release(p);
+		}
+		if (sim_interrupted && st == SIM_OK)
+			st = SIM_EINTR;
+		if ((st == SIM_OK || st == SIM_EINTR) &&
+		    (sim_status)sweep_write_index(w, o->dir, status, d) != SIM_OK)
 			st = SIM_EIO;
 	}
 	if (!o->quiet && st == SIM_OK)
@@ -1431,7 +1565,8 @@ static int usage(FILE *f, const char *verb, int code)
 	        "%s\n\n"
 	        "  -o DIR         output directory (default: the file's \"output\", else\n"
 	        "                 results/<sweep name>)\n"
-	        "  --threads T    OpenMP threads for each point's replications (default: all)\n"
+	        "  --threads T    OpenMP threads, over the replications of several points\n"
+	        "                 at once (default: all cores); results do not depend on it\n"
 	        "  --resume       keep the points (and replications) an interrupted sweep\n"
 	        "                 finished; run the rest\n"
 	        "  --quiet        no progress lines\n"

@@ -129,15 +129,17 @@ void sweep_point_file(int i, char *buf, size_t n);
 
 struct sweep_opts {
 	const char *dir;   /* output directory (created) */
-	int threads;       /* OpenMP threads per point; 0 = all */
+	int threads;       /* OpenMP threads over the replications of a window of
+	                    * points (enough for two tasks per thread); 0 = all */
 	int resume;
 	int quiet;
 	char **argv;       /* the command line, for the resume hint; may be NULL */
 	int argc;
 };
 
-/* Runs every point not done in order, writing DIR/point_NNNN.h5, then the
- * index (and for oat the tornado tables and figures).  status: (npoints,)
+/* Runs every point not done, in windows of consecutive points whose
+ * replications share one OpenMP team, writing DIR/point_NNNN.h5 and the
+ * index after each window (sweep_main adds the tornado for oat).  status: (npoints,)
  * filled with enum sweep_pt.  SIM_EINTR when interrupted. */
 sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status,
                      sim_diag *d) SIM_MUST_CHECK;
