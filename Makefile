@@ -141,6 +141,7 @@ test: deps $(DAIS) $(TESTS)
 
 bench: deps $(DAIS) $(BENCHES)
 	$(DAIS) bench des
+	sh scripts/bench-network.sh $(DAIS)
 
 # The paper's figures (PNG and PDF) under paper/figures/, from the scenarios.
 figures: deps $(DAIS)

@@ -229,6 +229,7 @@ sim_status net_parse(struct net_params *p, const scn *s, sim_diag *d)
 	if (hw_parse(&p->hw, &p->hwt, s, d) != SIM_OK)
 		st = SIM_EINVAL;
 	parse_nodes(&p->nodes, s);
+	p->nodes.keep_agents = scn_bool(s, "network.agent_records");
 	if (tok_parse(&p->tok, s, d) != SIM_OK)
 		st = SIM_EINVAL;
 	if (ver_parse(&p->ver, s, d) != SIM_OK)

@@ -2,7 +2,7 @@
 # Installs the Debian packages DAIS needs, when they are missing.
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -e
-PKGS="build-essential pkg-config libgsl-dev libhdf5-dev hdf5-tools libcjson-dev libcriterion-dev gnuplot-nox libopenmpi-dev openmpi-bin"
+PKGS="build-essential pkg-config time libgsl-dev libhdf5-dev hdf5-tools libcjson-dev libcriterion-dev gnuplot-nox libopenmpi-dev openmpi-bin"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
