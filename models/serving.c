@@ -16,6 +16,7 @@
 
 #include "buildinfo.h"
 #include "csv.h"
+#include "eng_calib.h"
 #include "router.h"
 #include "rng.h"
 #include "sim.h"
@@ -1291,6 +1292,76 @@ done:
 	return st;
 }
 
+/* ---------------------------------------------------------------- calibration profile */
+
+/* The engine profile's class for a hardware class of data/hardware/classes.csv:
+ * the same name, or the GPU the class is built from (a node of 8 H100 is 8
+ * h100-sxm for one replica per GPU).  NULL when the profile has none. */
+static const char *profile_class_for(const struct eng_profile *pf, const char *hw)
+{
+	static const struct { const char *hw, *prof; } alias[] = {
+		{ "h100_80", "h100-sxm" }, { "h100_x8", "h100-sxm" }, { "a100_80", "a100-80gb" },
+		{ "rtx4090", "rtx4090" }, { "laptop_m2_16", "m2-laptop" },
+	};
+	for (int i = 0; i < eng_profile_n_classes(pf); i++)
+		if (!strcmp(eng_profile_class(pf, i), hw))
+			return eng_profile_class(pf, i);
+	for (size_t k = 0; k < sizeof alias / sizeof alias[0]; k++)
+		if (!strcmp(alias[k].hw, hw))
+			for (int i = 0; i < eng_profile_n_classes(pf); i++)
+				if (!strcmp(eng_profile_class(pf, i), alias[k].prof))
+					return eng_profile_class(pf, i);
+	return NULL;
+}
+
+static eng_dtype dtype_of(const struct srv_model_shape *m)
+{
+	return m->weight_bytes_per_param >= 2 ? ENG_F16 : m->weight_bytes_per_param >= 1 ? ENG_Q8_0
+	     : ENG_Q4_0;
+}
+
+static double prof_t(const struct eng_profile *pf, const char *cls, const struct srv_model_shape *m,
+                     int P, int D, double ctx)
+{
+	struct eng_step_desc sd = { .n_prefill_tokens = P, .n_decode_seqs = D, .ctx_tokens = ctx,
+	                            .model = m->cfg, .dtype = dtype_of(m) };
+	return eng_profile_predict(pf, &sd, cls);
+}
+
+/* About linearising: the profile prices a step as a + b bytes/BW + c flops/PEAK
+ * + d kv_tokens, and bytes and flops are linear in tokens, logits rows and
+ * attended positions, so the profile is exactly the linear cost
+ * c0 + c1 tokens + c2 logits + c3 positions; the four coefficients come from
+ * four predictions, and a fifth checks the linearity (max_dev, relative). */
+static sim_status cost_from_profile(const struct eng_profile *pf, const char *cls,
+                                    const struct srv_model_shape *m, struct srv_cost *out,
+                                    double *max_dev)
+{
+	double t1 = prof_t(pf, cls, m, 0, 1, 0), t2 = prof_t(pf, cls, m, 0, 2, 0);
+	double t3 = prof_t(pf, cls, m, 1, 0, 0), t4 = prof_t(pf, cls, m, 2, 0, 0);
+	double t5 = prof_t(pf, cls, m, 0, 1, 1000);
+	if (t1 < 0 || t2 < 0 || t3 < 0 || t4 < 0 || t5 < 0)
+		return SIM_EINVAL;
+	memset(out, 0, sizeof *out);
+	out->c[1] = t4 - t3;
+	out->c[2] = t2 - t1 - out->c[1];
+	out->c[0] = t1 - out->c[1] - out->c[2];
+	out->c[3] = (t5 - t1) / 1000;
+	*max_dev = 0;
+	static const int grid[][3] = { { 512, 64, 40000 }, { 0, 256, 100000 }, { 2048, 0, 2000000 },
+	                               { 37, 5, 777 } };
+	for (size_t k = 0; k < sizeof grid / sizeof grid[0]; k++) {
+		struct srv_step st = { .n_tokens = grid[k][0] + grid[k][1], .n_prefill = grid[k][0],
+		                       .n_decode = grid[k][1], .n_seqs = grid[k][1] + (grid[k][0] > 0),
+		                       .n_logits = grid[k][1] + (grid[k][0] > 0), .attn = grid[k][2] };
+		double want = prof_t(pf, cls, m, grid[k][0], grid[k][1], grid[k][2]);
+		double dev = fabs(srv_cost_eval(out, &st) / want - 1);
+		if (dev > *max_dev)
+			*max_dev = dev;
+	}
+	return SIM_OK;
+}
+
 /* ================================================================ model type */
 
 /* What parse builds: the parameters and everything they point to. */
@@ -1494,6 +1565,17 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 	                           scn_num(s, "serving.roofline.eff_bw"),
 	                           scn_num(s, "serving.roofline.eff_flops") };
 	int linear = !strcmp(scn_str(s, "serving.cost"), "linear");
+	int use_prof = !strcmp(scn_str(s, "serving.cost"), "profile");
+	struct eng_profile *pf = NULL;
+	char pp[4096];
+	if (use_prof) {
+		char err[ENG_ERR_LEN];
+		data_path(pp, sizeof pp, scn_str(s, "serving.calibration"));
+		if (eng_profile_load(&pf, pp, err, sizeof err) != ENG_OK) {
+			diag_add(d, "%s: $.serving.calibration: %s", file, err);
+			pf = NULL;
+		}
+	}
 	struct srv_cost lin;
 	memset(&lin, 0, sizeof lin);
 	if (linear) {
@@ -1516,6 +1598,21 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 			continue;
 		}
 		struct srv_cost c = linear ? lin : srv_cost_roofline(msh, h, &rl);
+		if (use_prof && pf) {
+			const char *pc = profile_class_for(pf, h->name);
+			double dev;
+			if (!pc || h->gpus > 1) {
+				diag_add(d, "%s: $.serving.%s: the calibration profile %s has no single-GPU class "
+				         "for '%s' (it has:%s%s%s%s%s)", file, scn_len(s, "serving.fleet") ? "fleet" : "hardware",
+				         pp, h->name, eng_profile_n_classes(pf) > 0 ? " " : "", eng_profile_class(pf, 0),
+				         eng_profile_n_classes(pf) > 1 ? ", " : "",
+				         eng_profile_n_classes(pf) > 1 ? eng_profile_class(pf, 1) : "",
+				         eng_profile_n_classes(pf) > 2 ? ", ..." : "");
+				continue;
+			}
+			if (cost_from_profile(pf, pc, msh, &c, &dev) != SIM_OK)
+				diag_add(d, "%s: $.serving.calibration: profile %s cannot price class '%s'", file, pp, pc);
+		}
 		int blocks = kv > 0 ? kv : srv_kv_blocks_fit(msh, h, p->block_tokens);
 		if (blocks < 1)
 			diag_add(d, "%s: $.serving.model_size: '%s' (%.3g GB of weights) does not fit "
@@ -1531,7 +1628,9 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 	}
 	if (msh && p->max_seq_len > msh->cfg.seq_len)
 		p->max_seq_len = msh->cfg.seq_len;
-	snprintf(tp->desc, sizeof tp->desc, "model: %s cost, %s on %s", linear ? "linear" : "roofline",
+	eng_profile_free(pf);
+	snprintf(tp->desc, sizeof tp->desc, "model: %s cost, %s on %s",
+	         linear ? "linear" : use_prof ? "calibration profile" : "roofline",
 	         scn_str(s, "serving.model_size"), ng > 1 ? "a mixed fleet" : hwname[0]);
 	free(hw);
 	free(ms);
@@ -1857,6 +1956,8 @@ int srv_cmd_validate(int argc, char **argv)
 	const char *path = NULL, *dir = "results/serving";
 	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
 	float *resid = NULL;
+	struct srv_steplog lg = { 0 };
+	struct trace tr = { 0 };
 	int noise = 1, refit = 1;
 	int nsets = 0, nreq = 400, plot = 1, nload = 5, code = DAIS_EXIT_USAGE;
 	long long seed = -1;
@@ -1947,11 +2048,9 @@ int srv_cmd_validate(int argc, char **argv)
 	p->check = 0;
 
 	/* 1. pilot: a burst measures the saturation throughput; calibration runs log steps */
-	struct srv_steplog lg = { 0 };
 	lg.cap = 2000000;
 	lg.step = malloc(lg.cap * sizeof *lg.step);
 	lg.dt = malloc(lg.cap * sizeof *lg.dt);
-	struct trace tr = { 0 };
 	struct srv_result res;
 	struct srv_run_opts o = { .seed = (uint64_t)seed, .log = &lg };
 	if (!lg.step || !lg.dt) {
@@ -2625,6 +2724,7 @@ int srv_cmd_capacity(int argc, char **argv)
 	data_path(mp, sizeof mp, scn_str(s, "serving.models_file"));
 	struct srv_hw *hw = NULL;
 	struct srv_model_shape *ms = NULL;
+	struct eng_profile *pf = NULL;
 	int nhw = 0, nms = 0;
 	if (srv_read_hw(hp, &hw, &nhw, &d) != SIM_OK || srv_read_models(mp, &ms, &nms, &d) != SIM_OK) {
 		diag_print(&d, stderr, "dais capacity: ");
@@ -2633,12 +2733,28 @@ int srv_cmd_capacity(int argc, char **argv)
 	struct srv_roofline rl = { scn_num(s, "serving.roofline.overhead_s"),
 	                           scn_num(s, "serving.roofline.eff_bw"),
 	                           scn_num(s, "serving.roofline.eff_flops") };
+	/* the calibration profile prices the classes it covers (cost: profile) */
+	char pp[4096] = "", phex[65] = "none";
+	if (!strcmp(scn_str(s, "serving.cost"), "profile")) {
+		char err[ENG_ERR_LEN];
+		data_path(pp, sizeof pp, scn_str(s, "serving.calibration"));
+		if (eng_profile_load(&pf, pp, err, sizeof err) != ENG_OK) {
+			fprintf(stderr, "dais capacity: %s\n", err);
+			goto done;
+		}
+		struct sha256 ph;
+		sha_init(&ph);
+		sha_file(&ph, pp);
+		sha_final(&ph, phex);
+	}
 	/* provenance: the hash of every input that sets a number in the table */
 	struct sha256 sh;
 	char hex[65], settings[512];
 	sha_init(&sh);
 	sha_file(&sh, hp);
 	sha_file(&sh, mp);
+	if (pf)
+		sha_file(&sh, pp);
 	char *json = scn_to_json(s);
 	if (json)
 		sha_update(&sh, json, strlen(json));
@@ -2646,15 +2762,19 @@ int srv_cmd_capacity(int argc, char **argv)
 	sha_update(&sh, settings, strlen(settings));
 	sha_final(&sh, hex);
 	static char src[16384];
-	snprintf(src, sizeof src, "computed by dais capacity (dais %s) in model mode from the roofline "
+	char prof_txt[4400] = "";
+	if (pf)
+		snprintf(prof_txt, sizeof prof_txt, "the engine calibration profile %s (sha256 %s; its "
+		         "classes, per GPU, where cost_source says profile) and ", pp, phex);
+	snprintf(src, sizeof src, "computed by dais capacity (dais %s) in model mode from %sthe roofline "
 	         "cost of %s and %s (overhead %.3g s per step, bandwidth efficiency %.2f, compute "
-	         "efficiency %.2f; no engine calibration profile covers these classes yet) and scenario "
-	         "%s; inputs sha256 %s; objective p99 TPOT <= %g s and p99 TTFT <= %g s, no drops; "
-	         "Poisson arrivals, prompt %s mean %.1f, output %s mean %.1f tokens; %lld requests per probe, "
-	         "rate bisected to 0.5%%; multi-GPU nodes run one replica per GPU when the model fits one GPU",
-	         dais_version, hp, mp, rl.overhead_s, rl.eff_bw, rl.eff_flops, path, hex, tpot, ttft,
-	         scn_str(s, "serving.prompt.dist"), p->prompt.mean, scn_str(s, "serving.output.dist"),
-	         p->output.mean, nreq);
+	         "efficiency %.2f; where cost_source says roofline) and scenario %s; inputs sha256 %s; "
+	         "objective p99 TPOT <= %g s and p99 TTFT <= %g s, no drops; Poisson arrivals, prompt %s "
+	         "mean %.1f, output %s mean %.1f tokens; %lld requests per probe, rate bisected to 0.5%%; "
+	         "multi-GPU nodes run one replica per GPU when the model fits one GPU",
+	         dais_version, prof_txt, hp, mp, rl.overhead_s, rl.eff_bw, rl.eff_flops, path, hex, tpot,
+	         ttft, scn_str(s, "serving.prompt.dist"), p->prompt.mean,
+	         scn_str(s, "serving.output.dist"), p->output.mean, nreq);
 	free(json);
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp", out);
@@ -2684,7 +2804,7 @@ int srv_cmd_capacity(int argc, char **argv)
 	fprintf(f, "# source: %s\n", src);
 	fprintf(f, "class,model,tokens_per_s,input_tokens_per_s,requests_per_s,tokens_per_day,replicas,"
 	        "kv_blocks,p50_tpot_s,p99_tpot_s,p50_ttft_s,p99_ttft_s,mean_batch_seqs,kv_utilisation,"
-	        "limit\n");
+	        "limit,cost_source\n");
 	printf("%-16s %-9s %12s %10s %9s %9s  %s\n", "class", "model", "out tok/s", "req/s",
 	       "p99 TPOT", "p99 TTFT", "limit");
 	for (int i = 0; i < nhw; i++) {
@@ -2693,6 +2813,13 @@ int srv_cmd_capacity(int argc, char **argv)
 		for (int j = 0; j < nms; j++) {
 			struct srv_node_params nd;
 			int reps = node_for(&hw[i], &ms[j], &rl, p->block_tokens, &nd);
+			char csrc[96] = "roofline";
+			const char *pc = pf ? profile_class_for(pf, hw[i].name) : NULL;
+			double dev;
+			if (pc && reps == hw[i].gpus && cost_from_profile(pf, pc, &ms[j], &nd.cost, &dev) == SIM_OK) {
+				nd.speed = cost_speed(&nd.cost);
+				snprintf(csrc, sizeof csrc, "profile:%s", pc);
+			}
 			double rate = 0;
 			struct srv_result r = { 0 };
 			const char *limit = "does_not_fit";
@@ -2723,16 +2850,16 @@ int srv_cmd_capacity(int argc, char **argv)
 			double otps = reps * r.output_tps, itps = reps * r.input_tps;
 			if (rate == 0)
 				otps = itps = 0;
-			fprintf(f, "%s,%s,%.6g,%.6g,%.6g,%.6g,%d,%d,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g,%s\n",
+			fprintf(f, "%s,%s,%.6g,%.6g,%.6g,%.6g,%d,%d,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g,%s,%s\n",
 			        hw[i].name, ms[j].name, otps, itps, reps * rate, otps * 86400, reps, nd.kv_blocks,
 			        rate > 0 ? r.tpot[SRV_P50] : NAN, rate > 0 ? r.tpot[SRV_P99] : NAN,
 			        rate > 0 ? r.ttft[SRV_P50] : NAN, rate > 0 ? r.ttft[SRV_P99] : NAN,
-			        rate > 0 ? r.mean_batch_seqs : 0, rate > 0 ? r.kv_util_mean : 0, limit);
+			        rate > 0 ? r.mean_batch_seqs : 0, rate > 0 ? r.kv_util_mean : 0, limit, csrc);
 			if (fd)
 				fprintf(fd, " %.6g", otps);
-			printf("%-16s %-9s %12.5g %10.4g %9.3g %9.3g  %s\n", hw[i].name, ms[j].name, otps,
+			printf("%-16s %-9s %12.5g %10.4g %9.3g %9.3g  %-20s %s\n", hw[i].name, ms[j].name, otps,
 			       reps * rate, rate > 0 ? r.tpot[SRV_P99] : NAN, rate > 0 ? r.ttft[SRV_P99] : NAN,
-			       limit);
+			       limit, csrc);
 			fflush(stdout);
 		}
 		if (fd)
@@ -2761,6 +2888,7 @@ int srv_cmd_capacity(int argc, char **argv)
 	}
 	code = DAIS_EXIT_OK;
 done:
+	eng_profile_free(pf);
 	free(hw);
 	free(ms);
 	srv_release(&tp);

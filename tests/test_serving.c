@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "eng_calib.h"
 #include "router.h"
 #include "scn.h"
 #include "serving.h"
@@ -352,4 +353,45 @@ Test(serving, scenarios_load_and_bad_ones_are_reported)
 		scn_free(s);
 		diag_release(&d);
 	}
+}
+
+/* Model mode priced by the engine's calibration profile: the linear cost the
+ * model builds must reproduce the profile's own predictions. */
+Test(serving, profile_cost_matches_the_calibration_profile)
+{
+	const char *json = "{\"model\":\"serving\",\"serving\":{\"cost\":\"profile\",\"hardware\":\"h100_80\","
+	                   "\"model_size\":\"small\",\"calibration\":\"" DAIS_SRCDIR "/data/calibration/default.json\"}}";
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_parse(json, "<profile>", NULL, 0, &d);
+	cr_assert_not_null(s);
+	const struct model_type *mt = &serving_model_type;
+	void *params = calloc(1, mt->params_size);
+	sim_status st = mt->parse(params, s, &d);
+	diag_print(&d, stderr, "");
+	cr_assert_eq(st, SIM_OK);
+	const struct srv_params *p = params;  /* the parameters come first */
+	struct eng_profile *pf;
+	char err[ENG_ERR_LEN];
+	cr_assert_eq(eng_profile_load(&pf, DAIS_SRCDIR "/data/calibration/default.json", err, sizeof err),
+	             ENG_OK, "%s", err);
+	/* Llama-3.1-8B in data/capacity/models.csv, FP8 weights -> Q8_0 */
+	struct eng_config cfg = { .dim = 4096, .n_layers = 32, .n_heads = 32, .n_kv_heads = 8,
+	                          .hidden_dim = 14336, .vocab_size = 128256, .seq_len = 8192 };
+	static const int comp[][3] = { { 0, 1, 300 }, { 128, 0, 8256 }, { 256, 64, 50000 }, { 0, 200, 90000 } };
+	for (size_t k = 0; k < sizeof comp / sizeof comp[0]; k++) {
+		struct eng_step_desc sd = { .n_prefill_tokens = comp[k][0], .n_decode_seqs = comp[k][1],
+		                            .ctx_tokens = comp[k][2], .model = cfg, .dtype = ENG_Q8_0 };
+		double want = eng_profile_predict(pf, &sd, "h100-sxm");
+		struct srv_step st2 = { .n_tokens = comp[k][0] + comp[k][1], .n_prefill = comp[k][0],
+		                        .n_decode = comp[k][1], .n_seqs = comp[k][1] + (comp[k][0] > 0),
+		                        .n_logits = comp[k][1] + (comp[k][0] > 0), .attn = comp[k][2] };
+		double got = srv_cost_eval(&p->node[0].cost, &st2);
+		cr_assert(fabs(got / want - 1) < 1e-9, "composition %zu: %g s vs the profile's %g s", k, got, want);
+	}
+	eng_profile_free(pf);
+	mt->release(params);
+	free(params);
+	scn_free(s);
+	diag_release(&d);
 }
