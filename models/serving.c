@@ -1371,7 +1371,19 @@ struct srv_type_params {
 	eng_model *em;
 	struct srv_node_params *nodes;   /* (p.n_nodes,) */
 	char desc[256];                  /* cost source, for the results file */
+	char prof_path[4096];            /* cost: profile: the profile and its sha256 */
+	char prof_sha[65];
 };
+
+/* SHA-256 state (the functions are with the capacity table below). */
+struct sha256 {
+	uint32_t h[8];
+	uint8_t buf[64];
+	uint64_t len;
+};
+static void sha_init(struct sha256 *c);
+static int sha_file(struct sha256 *c, const char *path);
+static void sha_final(struct sha256 *c, char hex[65]);
 
 static int parse_dist(const char *s, enum srv_dist *out)
 {
@@ -1628,6 +1640,14 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 	}
 	if (msh && p->max_seq_len > msh->cfg.seq_len)
 		p->max_seq_len = msh->cfg.seq_len;
+	if (pf) {
+		struct sha256 h;
+		snprintf(tp->prof_path, sizeof tp->prof_path, "%s", pp);
+		snprintf(tp->prof_sha, sizeof tp->prof_sha, "unknown");
+		sha_init(&h);
+		if (sha_file(&h, pp))
+			sha_final(&h, tp->prof_sha);
+	}
 	eng_profile_free(pf);
 	snprintf(tp->desc, sizeof tp->desc, "model: %s cost, %s on %s",
 	         linear ? "linear" : use_prof ? "calibration profile" : "roofline",
@@ -1647,6 +1667,10 @@ static sim_status srv_run(const void *params, const struct model_ctx *ctx, rec *
 	if (st != SIM_OK)
 		return st;
 	rec_note(r, "serving_timing", tp->desc);
+	if (tp->prof_path[0]) {
+		rec_note(r, "calibration_profile", tp->prof_path);
+		rec_note(r, "calibration_sha256", tp->prof_sha);
+	}
 	static const char *const pn[SRV_NPCT] = { "p50", "p90", "p99" };
 	char k[64];
 	for (int i = 0; i < SRV_NPCT; i++) {
@@ -2327,11 +2351,6 @@ out:
 /* ================================================================ capacity */
 
 /* SHA-256 (FIPS 180-4), to name the inputs a capacity table came from. */
-struct sha256 {
-	uint32_t h[8];
-	uint8_t buf[64];
-	uint64_t len;
-};
 
 static const uint32_t sha_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
