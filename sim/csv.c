@@ -24,8 +24,15 @@ static char *xstrdup(const char *s)
 	return p;
 }
 
-/* Splits one line into fields; returns the count or -1 on an unterminated
- * quote.  Fields are written into *out (grown as needed). */
+static void free_fields(char **f, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(f[i]);
+}
+
+/* Splits one line into fields; returns the count, -1 on an unterminated
+ * quote or -2 when out of memory.  Fields are written into *out (grown as
+ * needed); on failure the fields already copied are freed. */
 static int split_line(const char *line, char ***out, int *cap)
 {
 	int n = 0;
@@ -41,6 +48,7 @@ static int split_line(const char *line, char ***out, int *cap)
 			for (;;) {
 				if (*p == '\0') {
 					free(buf);
+					free_fields(*out, n);
 					return -1;
 				}
 				if (*p == '"') {
@@ -73,6 +81,7 @@ static int split_line(const char *line, char ***out, int *cap)
 			char **f = realloc(*out, (size_t)nc * sizeof *f);
 			if (!f) {
 				free(buf);
+				free_fields(*out, n);
 				return -2;
 			}
 			*out = f;
@@ -81,6 +90,7 @@ static int split_line(const char *line, char ***out, int *cap)
 		(*out)[n] = xstrdup(s);
 		if (!(*out)[n]) {
 			free(buf);
+			free_fields(*out, n);
 			return -2;
 		}
 		n++;
@@ -90,12 +100,6 @@ static int split_line(const char *line, char ***out, int *cap)
 	}
 	free(buf);
 	return n;
-}
-
-static void free_fields(char **f, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(f[i]);
 }
 
 void csv_free(csv *t)
