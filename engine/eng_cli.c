@@ -12,7 +12,7 @@
 
 static const char engine_usage[] =
 	"usage: dais engine [MODEL.gguf | MODEL.bin | --synthetic CONFIG] [options]\n"
-	"       dais engine --bench [--threads-list 1,2] [--quick]\n"
+	"       dais engine --bench [--threads-list 1,2] [--reps N] [--quick]\n"
 	"\n"
 	"Runs the inference engine on a model file (GGUF v3 or llama2.c checkpoint) or\n"
 	"on a synthetic model (random weights, real shape) and reports prefill and\n"
@@ -31,6 +31,8 @@ static const char engine_usage[] =
 	"  --save-gguf PATH  write the model as GGUF v3 and exit\n"
 	"  --save-llama2c PATH  write the model as a llama2.c checkpoint and exit\n"
 	"  --generate N      greedy-decode N tokens from the prompt and print their ids\n"
+	"  --bench           stories110M table: f32, q8_0, q4_0; 1 and 2 threads (--threads-list);\n"
+	"                    each row is the best of --reps repetitions (default 4)\n"
 	"  -h, --help        this text\n";
 
 static const struct eng_config stories110m = { .dim = 768, .n_layers = 12, .n_heads = 12, .n_kv_heads = 12,
@@ -79,11 +81,11 @@ static int bench_row(eng_ctx *c, struct probe_bw *bw, int prefill, int n, int ct
 	return 0;
 }
 
-static int bench(const int *threads, int n_threads, int quick)
+static int bench(const int *threads, int n_threads, int quick, int reps_opt)
 {
 	static const eng_dtype types[] = { ENG_F32, ENG_Q8_0, ENG_Q4_0 };
 	static const int batches[] = { 1, 4, 16, 32 };
-	const int ctx = 64, steps = quick ? 4 : 8, reps = quick ? 2 : 4;
+	const int ctx = 64, steps = quick ? 4 : 8, reps = reps_opt ? reps_opt : quick ? 2 : 4;
 	const struct eng_config *cf = &stories110m;
 	char err[ENG_ERR_LEN];
 	printf("# engine %s, kernels %s; stories110M shape (dim 768, 12 layers, 12 heads, hidden 2048, vocab 32000)\n",
@@ -155,12 +157,13 @@ int eng_cmd_engine(int argc, char **argv)
 		{ "cuda", no_argument, 0, 'c' }, { "save-gguf", required_argument, 0, 'g' },
 		{ "save-llama2c", required_argument, 0, 'l' }, { "generate", required_argument, 0, 'G' },
 		{ "bench", no_argument, 0, 'B' }, { "threads-list", required_argument, 0, 'T' },
-		{ "quick", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
+		{ "quick", no_argument, 0, 'q' }, { "reps", required_argument, 0, 'r' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 }
 	};
 	const char *synthetic = NULL, *save_gguf = NULL, *save_l2c = NULL;
 	eng_dtype dtype = ENG_F32;
 	int have_dtype = 0, threads = 0, batch = 1, prompt = 16, steps = 32, do_bench = 0, quick = 0, gen = 0;
-	int tlist[8] = { 1, 2 }, n_tlist = 2;
+	int tlist[8] = { 1, 2 }, n_tlist = 2, reps = 0;
 	unsigned long long seed = 1;
 	eng_isa isa = ENG_ISA_AUTO;
 	eng_backend backend = ENG_BACKEND_CPU;
@@ -194,6 +197,7 @@ int eng_cmd_engine(int argc, char **argv)
 		case 'l': save_l2c = optarg; break;
 		case 'B': do_bench = 1; break;
 		case 'q': quick = 1; break;
+		case 'r': if (parse_pos(optarg, &reps) || reps > 64) goto bad_num; break;
 		case 'T': {
 			n_tlist = 0;
 			for (char *p = optarg; *p && n_tlist < 8;) {
@@ -215,7 +219,7 @@ int eng_cmd_engine(int argc, char **argv)
 		}
 	}
 	if (do_bench)
-		return bench(tlist, n_tlist, quick);
+		return bench(tlist, n_tlist, quick, reps);
 	const char *path = optind < argc ? argv[optind] : NULL;
 	if (!!path == !!synthetic || optind + (path != NULL) < argc) {
 		fprintf(stderr, "dais engine: give one model file or --synthetic CONFIG\n%s", engine_usage);
@@ -237,7 +241,7 @@ int eng_cmd_engine(int argc, char **argv)
 	}
 	if (s) {
 		fprintf(stderr, "dais engine: %s\n", err);
-		return s == ENG_EINVAL ? 2 : 1;
+		return s == ENG_EINVAL || s == ENG_EFORMAT ? 2 : 1;   /* bad input */
 	}
 	if (save_gguf || save_l2c) {
 		s = save_gguf ? eng_model_save_gguf(m, save_gguf, err, sizeof err)
