@@ -477,6 +477,69 @@ T5 INLINE void q_tile5(const uint8_t *pan, int q4, int nb, const struct q_act *x
 		store16(y + (size_t)t * ld_y, f[t], nr);
 }
 
+/* One token against one block of one quantized panel: the body of q_tile5
+ * for NT = 1, so that two panels can share a loop. */
+T5 INLINE __m512 q_block5(const uint8_t *pb, int q4, const int8_t *q, float d, int32_t s, __m512 f)
+{
+	const __m512i m4 = _mm512_set1_epi8(0x0f);
+	__m512i i0 = _mm512_set1_epi32((q4 ? -8 : -128) * s), i1 = _mm512_setzero_si512();
+	if (q4) {
+		for (int g = 0; g < 4; g++) {
+			__m512i v = _mm512_loadu_si512(pb + g * 64);
+			i0 = _mm512_dpbusd_epi32(i0, _mm512_and_si512(v, m4), _mm512_set1_epi32(load_i32(q + 4 * g)));
+			i1 = _mm512_dpbusd_epi32(i1, _mm512_and_si512(_mm512_srli_epi16(v, 4), m4),
+			                         _mm512_set1_epi32(load_i32(q + 16 + 4 * g)));
+		}
+	} else {
+		for (int g = 0; g < 8; g += 2) {
+			i0 = _mm512_dpbusd_epi32(i0, _mm512_loadu_si512(pb + g * 64), _mm512_set1_epi32(load_i32(q + 4 * g)));
+			i1 = _mm512_dpbusd_epi32(i1, _mm512_loadu_si512(pb + g * 64 + 64), _mm512_set1_epi32(load_i32(q + 4 * g + 4)));
+		}
+	}
+	__m512 sc = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + (q4 ? 256 : 512))));
+	return _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(i0, i1)), _mm512_mul_ps(sc, _mm512_set1_ps(d)), f);
+}
+
+/* Decode: two panels far apart in memory walked block by block together, so
+ * each thread keeps two weight streams in flight.  Each panel's sums are
+ * formed in the same order as q_tile5's. */
+T5 static void q_pair5(const uint8_t *pa, const uint8_t *pb, int q4, int nb, const struct q_act *xa, float *ya,
+                       float *yb, int nra, int nrb)
+{
+	const int8_t *q = q_act_q(xa, 0);
+	const float *d = q_act_d(xa, 0);
+	const int32_t *s = q_act_s(xa, 0);
+	size_t bb = q4 ? 288 : 544;
+	__m512 fa = _mm512_setzero_ps(), fb = _mm512_setzero_ps();
+	for (int b = 0; b < nb; b++) {
+		fa = q_block5(pa + (size_t)b * bb, q4, q + b * QK, d[b], s[b], fa);
+		fb = q_block5(pb + (size_t)b * bb, q4, q + b * QK, d[b], s[b], fb);
+	}
+	store16(ya, fa, nra);
+	store16(yb, fb, nrb);
+}
+
+/* The float counterpart of q_pair5 (same order of sums as f_tile5, NT = U = 1). */
+T5 static void f_pair5(const uint8_t *pa, const uint8_t *pb, int f16, int cols, const float *x, float *ya,
+                       float *yb, int nra, int nrb)
+{
+	__m512 fa = _mm512_setzero_ps(), fb = _mm512_setzero_ps();
+	for (int k = 0; k < cols; k++) {
+		__m512 xv = _mm512_set1_ps(x[k]), wa, wb;
+		if (f16) {
+			wa = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)pa + k * PANEL)));
+			wb = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)pb + k * PANEL)));
+		} else {
+			wa = _mm512_loadu_ps((const float *)pa + k * PANEL);
+			wb = _mm512_loadu_ps((const float *)pb + k * PANEL);
+		}
+		fa = _mm512_fmadd_ps(wa, xv, fa);
+		fb = _mm512_fmadd_ps(wb, xv, fb);
+	}
+	store16(ya, fa, nra);
+	store16(yb, fb, nrb);
+}
+
 /* Dispatches a tile to a kernel specialised for its token count.  Every
  * output is summed in the same order (k ascending, one accumulator) whatever
  * the tile, so results do not depend on the batch or the thread split. */
@@ -535,6 +598,22 @@ T5 static void mm_avx512(const struct q_mat *w, const float *x, int ld_x, const 
 				          n_tok - t, yp + PANEL + (size_t)t * ld_y, ld_y, nr1);
 			}
 		}
+	}
+	if (n_tok == 1) {
+		/* panels p and p + half together: two streams per thread */
+		int half = (p1 - p) / 2;
+		for (int i = 0; i < half; i++) {
+			int pa = p + i, pb = p + half + i;
+			int nra = w->rows - pa * PANEL < PANEL ? w->rows - pa * PANEL : PANEL;
+			int nrb = w->rows - pb * PANEL < PANEL ? w->rows - pb * PANEL : PANEL;
+			if (fl)
+				f_pair5(w->data + (size_t)pa * w->panel_bytes, w->data + (size_t)pb * w->panel_bytes,
+				        w->type == ENG_F16, w->cols, x, y + (size_t)pa * PANEL, y + (size_t)pb * PANEL, nra, nrb);
+			else
+				q_pair5(w->data + (size_t)pa * w->panel_bytes, w->data + (size_t)pb * w->panel_bytes,
+				        w->type == ENG_Q4_0, nb, xa, y + (size_t)pa * PANEL, y + (size_t)pb * PANEL, nra, nrb);
+		}
+		p += 2 * half;
 	}
 	for (; p < p1; p++) {
 		const uint8_t *pan = w->data + (size_t)p * w->panel_bytes;
