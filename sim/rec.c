@@ -89,7 +89,7 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static int valid_name(const char *s)
+int rec_valid_name(const char *s)
 {
 	if (!s || !*s)
 		return 0;
@@ -166,7 +166,7 @@ void rec_free(rec *r)
 int rec_series(rec *r, const char *name, const char *units, int ncols,
                const char *const *colnames)
 {
-	SIM_ASSERT(r && valid_name(name) && ncols >= 1);
+	SIM_ASSERT(r && rec_valid_name(name) && ncols >= 1);
 	SIM_ASSERT(r->nsamples == 0); /* the table's rows must all have every series */
 	for (int i = 0; i < r->nseries; i++)
 		SIM_ASSERT(strcmp(r->series[i].name, name) != 0);
@@ -257,7 +257,7 @@ fail:
 
 void rec_scalar(rec *r, const char *name, const char *units, double v)
 {
-	SIM_ASSERT(r && valid_name(name));
+	SIM_ASSERT(r && rec_valid_name(name));
 	for (int i = 0; i < r->nscalars; i++)
 		if (!strcmp(r->scalars[i].name, name)) { /* recorded again: last value wins */
 			r->scalars[i].v = v;
@@ -307,7 +307,7 @@ void rec_event(rec *r, double t, const char *kind, long long id, double value)
 
 void rec_note(rec *r, const char *key, const char *value)
 {
-	SIM_ASSERT(r && valid_name(key) && value);
+	SIM_ASSERT(r && rec_valid_name(key) && value);
 	for (int i = 0; i < r->nnotes; i++)
 		if (!strcmp(r->notes[i].key, key)) {
 			char *v = strdup(value);

@@ -63,6 +63,9 @@ void rec_note(rec *r, const char *key, const char *value);
 
 int rec_ok(const rec *r);
 
+/* 1 when s is a valid series, scalar or note name: [A-Za-z0-9_]+. */
+int rec_valid_name(const char *s);
+
 /* Read access, for the writer and for tests. */
 const char *rec_t_units(const rec *r);
 size_t      rec_nsamples(const rec *r);

@@ -282,17 +282,6 @@ static char *get_str(struct rd *r)
 	return s;
 }
 
-static int valid_name(const char *s)
-{
-	if (!s || !*s)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
-}
-
 rec *run_rec_unpack(const unsigned char *buf, size_t len)
 {
 	if (!buf || len < sizeof rec_magic + 8 || memcmp(buf, rec_magic, sizeof rec_magic))
@@ -338,7 +327,7 @@ rec *run_rec_unpack(const unsigned char *buf, size_t len)
 		int dup = 0;
 		for (int k = 0; !r.bad && k < rec_nseries(out); k++)
 			dup |= !strcmp(rec_series_name(out, k), name);
-		if (!r.bad && valid_name(name) && !dup)
+		if (!r.bad && rec_valid_name(name) && !dup)
 			ser[i].id = rec_series(out, name, units ? units : "", (int)nc,
 			                       (const char *const *)cols);
 		else
@@ -374,7 +363,7 @@ rec *run_rec_unpack(const unsigned char *buf, size_t len)
 	for (uint32_t i = 0; i < nsc && !r.bad; i++) {
 		char *name = get_str(&r), *units = get_str(&r);
 		double v = get_f64(&r);
-		if (!r.bad && valid_name(name))
+		if (!r.bad && rec_valid_name(name))
 			rec_scalar(out, name, units ? units : "", v);
 		else
 			r.bad = 1;
@@ -394,7 +383,7 @@ rec *run_rec_unpack(const unsigned char *buf, size_t len)
 	uint32_t nno = get_u32(&r);
 	for (uint32_t i = 0; i < nno && !r.bad; i++) {
 		char *k = get_str(&r), *v = get_str(&r);
-		if (!r.bad && valid_name(k) && v)
+		if (!r.bad && rec_valid_name(k) && v)
 			rec_note(out, k, v);
 		else
 			r.bad = 1;

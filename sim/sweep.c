@@ -25,6 +25,7 @@
 #include "h5i.h"
 #include "model.h"
 #include "run.h"
+#include "rec.h"
 #include "sim.h"
 
 struct sweep {
@@ -131,17 +132,6 @@ static int check_keys(const cJSON *obj, const char *const *allowed, const char *
 			diag_add(d, "%s: %s.%s: unknown key", file, at, it->string);
 	}
 	return bad;
-}
-
-static int valid_name(const char *s)
-{
-	if (!s || !*s)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
 }
 
 /* The compact JSON text of a scalar value. */
@@ -474,7 +464,7 @@ sweep *sweep_parse(const char *text, const char *name, sim_diag *d)
 			if (!cJSON_IsString(x)) {
 				diag_add(d, "%s: $.outputs[%d]: expected string, got %s", name, j, json_type(x));
 				bad++;
-			} else if (!valid_name(x->valuestring)) {
+			} else if (!rec_valid_name(x->valuestring)) {
 				diag_add(d, "%s: $.outputs[%d]: expected a scalar name ([A-Za-z0-9_]+), got '%s'",
 				         name, j, x->valuestring);
 				bad++;
