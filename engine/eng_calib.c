@@ -12,9 +12,7 @@
 #include <unistd.h>
 
 #include "eng_calib.h"
-#include "eng_kernels.h"
 #include "eng_model.h"
-#include "eng_quant.h"
 
 /* ---------------------------------------------------------------- fit */
 
