@@ -65,12 +65,16 @@ static void quantize_q8_0(const float *x, blk_q8_0 *y, size_t n)
 {
 	for (size_t b = 0; b < n / QK; b++) {
 		float amax = 0;
-		for (int j = 0; j < QK; j++)
-			amax = fmaxf(amax, fabsf(x[b * QK + j]));
+		for (int j = 0; j < QK; j++) {
+			float a = fabsf(x[b * QK + j]);
+			amax = a > amax ? a : amax;
+		}
 		float d = amax / 127.0f, id = d != 0 ? 1.0f / d : 0;
 		y[b].d = q_f32_to_f16(d);
-		for (int j = 0; j < QK; j++)
-			y[b].qs[j] = (int8_t)roundf(x[b * QK + j] * id);
+		for (int j = 0; j < QK; j++) {
+			float v = x[b * QK + j] * id;   /* roundf, inlined (see q_act_quantize) */
+			y[b].qs[j] = (int8_t)(v + copysignf(0.49999997f, v));
+		}
 	}
 }
 
