@@ -413,8 +413,11 @@ static eng_status load_llama2c(eng_model **out, const char *path, const struct m
 		return m_err(ENG_EFORMAT, err, err_len, "%s: too short for a llama2.c header (%zu bytes)", path, mp->n);
 	memcpy(h, mp->p, sizeof h);
 	int shared = h[5] > 0;
+	/* a negative vocabulary size flags an unshared classifier; INT32_MIN has no
+	 * positive counterpart, so it is left at 0 (rejected below) before negating */
+	int32_t vocab = h[5] == INT32_MIN ? 0 : h[5] < 0 ? -h[5] : h[5];
 	struct eng_config cf = { .dim = h[0], .hidden_dim = h[1], .n_layers = h[2], .n_heads = h[3],
-	                         .n_kv_heads = h[4], .vocab_size = h[5] < 0 ? -h[5] : h[5], .seq_len = h[6] };
+	                         .n_kv_heads = h[4], .vocab_size = vocab, .seq_len = h[6] };
 	char why[ENG_ERR_LEN];
 	if (h[5] == INT32_MIN || eng_config_check(&cf, ENG_F32, why, sizeof why))
 		return m_err(ENG_EFORMAT, err, err_len, "%s: not a GGUF file, and not a valid llama2.c header: %s", path,
