@@ -6,6 +6,8 @@
  */
 #include "network.h"
 
+#include "sha256.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +153,8 @@ sim_status net_prepare(struct net_params *p, sim_diag *d)
 		model_data_path(path, sizeof path, p->hw.capacity_csv);
 		if (hw_capacity_load(&p->hwt, &p->dem, path, p->tps, p->measured, d) != SIM_OK)
 			return SIM_EINVAL;
+		if (!sha256_file_hex(path, p->capacity_sha256))
+			p->capacity_sha256[0] = '\0';
 		for (int h = 0; h < p->hwt.n; h++)
 			for (int m = 0; m < p->dem.n_models; m++)
 				p->n_measured += p->measured[h][m];
@@ -861,8 +865,9 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 			snprintf(note, sizeof note, "roofline estimate for all %d (class, model) pairs "
 			         "(hardware.efficiency x bandwidth/compute bound); no capacity table", pairs);
 		else
-			snprintf(note, sizeof note, "capacity table %s for %d of %d (class, model) pairs; "
-			         "roofline estimate for the rest", p->hw.capacity_csv, p->n_measured, pairs);
+			snprintf(note, sizeof note, "capacity table %s (sha256 %s) for %d of %d (class, model) "
+			         "pairs; roofline estimate for the rest", p->hw.capacity_csv,
+			         p->capacity_sha256, p->n_measured, pairs);
 		rec_note(r, "throughput", note);
 	}
 	rec_note(r, "hardware_classes", p->hwt.source);

@@ -83,6 +83,7 @@ struct net_params {
 	double tps[HW_MAX_CLASSES][DEM_MAX_MODELS]; /* tokens/s per node, 0 = does not fit */
 	int measured[HW_MAX_CLASSES][DEM_MAX_MODELS]; /* 1: from hardware.capacity_csv, 0: roofline */
 	int n_measured;                /* pairs taken from the capacity table */
+	char capacity_sha256[65];      /* of the capacity table file, "" without one */
 	int order[HW_MAX_CLASSES];     /* classes by ascending memory (allocation order) */
 	int init_cls[HW_MAX_CLASSES];  /* class index of init[i] */
 };

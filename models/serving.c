@@ -4,6 +4,8 @@
  * capacity), each after a rule line. */
 #include "serving.h"
 
+#include "sha256.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1375,15 +1377,6 @@ struct srv_type_params {
 	char prof_sha[65];
 };
 
-/* SHA-256 state (the functions are with the capacity table below). */
-struct sha256 {
-	uint32_t h[8];
-	uint8_t buf[64];
-	uint64_t len;
-};
-static void sha_init(struct sha256 *c);
-static int sha_file(struct sha256 *c, const char *path);
-static void sha_final(struct sha256 *c, char hex[65]);
 
 static int parse_dist(const char *s, enum srv_dist *out)
 {
@@ -1644,9 +1637,9 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 		struct sha256 h;
 		snprintf(tp->prof_path, sizeof tp->prof_path, "%s", pp);
 		snprintf(tp->prof_sha, sizeof tp->prof_sha, "unknown");
-		sha_init(&h);
-		if (sha_file(&h, pp))
-			sha_final(&h, tp->prof_sha);
+		sha256_init(&h);
+		if (sha256_file(&h, pp))
+			sha256_final(&h, tp->prof_sha);
 	}
 	eng_profile_free(pf);
 	snprintf(tp->desc, sizeof tp->desc, "model: %s cost, %s on %s",
@@ -2350,92 +2343,6 @@ out:
 
 /* ================================================================ capacity */
 
-/* SHA-256 (FIPS 180-4), to name the inputs a capacity table came from. */
-
-static const uint32_t sha_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
-};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha_block(struct sha256 *c, const uint8_t *b)
-{
-	uint32_t w[64], v[8];
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 | (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	memcpy(v, c->h, sizeof v);
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) +
-		              ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i];
-		uint32_t t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) +
-		              ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof *v);
-		v[4] += t1;
-		v[0] = t1 + t2;
-	}
-	for (int i = 0; i < 8; i++)
-		c->h[i] += v[i];
-}
-
-static void sha_init(struct sha256 *c)
-{
-	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-	                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	memcpy(c->h, h0, sizeof h0);
-	c->len = 0;
-}
-
-static void sha_update(struct sha256 *c, const void *data, size_t n)
-{
-	const uint8_t *p = data;
-	for (size_t i = 0; i < n; i++) {
-		c->buf[c->len++ % 64] = p[i];
-		if (c->len % 64 == 0)
-			sha_block(c, c->buf);
-	}
-}
-
-static void sha_final(struct sha256 *c, char hex[65])
-{
-	uint64_t bits = c->len * 8;
-	uint8_t pad = 0x80, z = 0;
-	sha_update(c, &pad, 1);
-	while (c->len % 64 != 56)
-		sha_update(c, &z, 1);
-	for (int i = 7; i >= 0; i--) {
-		uint8_t b = (uint8_t)(bits >> (8 * i));
-		sha_update(c, &b, 1);
-	}
-	for (int i = 0; i < 8; i++)
-		snprintf(hex + 8 * i, 9, "%08x", c->h[i]);
-}
-
-/* Adds a file's bytes to the hash; 0 if it cannot be read. */
-static int sha_file(struct sha256 *c, const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	uint8_t buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sha_update(c, buf, n);
-	fclose(f);
-	return 1;
-}
-
 /* One capacity probe: p at rate, measured after a warm-up of a tenth. */
 static sim_status probe_rate(const struct srv_params *p0, double rate, uint64_t seed,
                              struct srv_result *res, sim_diag *d)
@@ -2762,24 +2669,24 @@ int srv_cmd_capacity(int argc, char **argv)
 			goto done;
 		}
 		struct sha256 ph;
-		sha_init(&ph);
-		sha_file(&ph, pp);
-		sha_final(&ph, phex);
+		sha256_init(&ph);
+		sha256_file(&ph, pp);
+		sha256_final(&ph, phex);
 	}
 	/* provenance: the hash of every input that sets a number in the table */
 	struct sha256 sh;
 	char hex[65], settings[512];
-	sha_init(&sh);
-	sha_file(&sh, hp);
-	sha_file(&sh, mp);
+	sha256_init(&sh);
+	sha256_file(&sh, hp);
+	sha256_file(&sh, mp);
 	if (pf)
-		sha_file(&sh, pp);
+		sha256_file(&sh, pp);
 	char *json = scn_to_json(s);
 	if (json)
-		sha_update(&sh, json, strlen(json));
+		sha256_update(&sh, json, strlen(json));
 	snprintf(settings, sizeof settings, "tpot=%.17g ttft=%.17g requests=%lld", tpot, ttft, nreq);
-	sha_update(&sh, settings, strlen(settings));
-	sha_final(&sh, hex);
+	sha256_update(&sh, settings, strlen(settings));
+	sha256_final(&sh, hex);
 	static char src[16384];
 	char prof_txt[4400] = "";
 	if (pf)
