@@ -52,7 +52,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: dais <command> [options]\n\n"
 	           "DAIS, the Decentralized AI Simulator.\n\ncommands:\n");
 	for (const struct cmd *c = cmds; c->name; c++)
-		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+		fprintf(f, "  %-17s %s\n", c->name, c->summary);
 	fprintf(f, "\n'dais <command> --help' describes a command; 'dais --version' prints the version.\n");
 }
 
