@@ -33,6 +33,7 @@ struct k_ops {
 	eng_isa isa;
 	void (*attn)(const struct k_attn *a);
 	void (*quant)(const struct q_act *a, int t, const float *x);   /* = q_act_quantize, vectorized */
+	void (*quant_blocks)(const struct q_act *a, int t, const float *x, int b0, int b1);   /* = q_act_quantize_blocks */
 	void (*swiglu)(float *g, const float *u, int n);                /* g = silu(g) * u */
 	void (*matmul)(const struct q_mat *w, const float *x, int ld_x, const struct q_act *xa,
 	               int n_tok, float *y, int ld_y, int p0, int p1);

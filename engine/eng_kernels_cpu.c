@@ -167,7 +167,7 @@ static void swiglu_scalar(float *g, const float *u, int n)
 		g[i] = k_silu(g[i]) * u[i];
 }
 
-static const struct k_ops ops_scalar = { ENG_ISA_SCALAR, attn_scalar, q_act_quantize, swiglu_scalar, mm_scalar,
+static const struct k_ops ops_scalar = { ENG_ISA_SCALAR, attn_scalar, q_act_quantize, q_act_quantize_blocks, swiglu_scalar, mm_scalar,
                                          dot_scalar, axpy_scalar };
 
 #if ENG_X86
@@ -351,7 +351,7 @@ T2 static void attn_avx2(const struct k_attn *a)
 		axpy_avx2(a->out, a->scores[j] / sum, kv_row(a, a->v, j), a->hs);
 }
 
-static const struct k_ops ops_avx2 = { ENG_ISA_AVX2, attn_avx2, q_act_quantize, swiglu_scalar, mm_avx2, dot_avx2,
+static const struct k_ops ops_avx2 = { ENG_ISA_AVX2, attn_avx2, q_act_quantize, q_act_quantize_blocks, swiglu_scalar, mm_avx2, dot_avx2,
                                        axpy_avx2 };
 
 /* ---------------------------------------------------------------- AVX-512 */
@@ -788,13 +788,13 @@ T5 static void attn_avx512(const struct k_attn *a)
 }
 
 /* q_act_quantize, 32 values per block in two vectors; bit-identical to it. */
-T5 static void quant_avx512(const struct q_act *a, int t, const float *x)
+T5 static void quant_blocks_avx512(const struct q_act *a, int t, const float *x, int b0, int b1)
 {
 	int8_t *q = q_act_q(a, t);
 	float *d = q_act_d(a, t);
 	int32_t *s = q_act_s(a, t);
 	const __m512 half = _mm512_set1_ps(0.49999997f), sign = _mm512_set1_ps(-0.0f);
-	for (int b = 0; b < a->cols / QK; b++) {
+	for (int b = b0; b < b1; b++) {
 		__m512 x0 = _mm512_loadu_ps(x + b * QK), x1 = _mm512_loadu_ps(x + b * QK + 16);
 		float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
 		float db = amax / 127.0f, id = db != 0 ? 1.0f / db : 0;
@@ -810,6 +810,11 @@ T5 static void quant_avx512(const struct q_act *a, int t, const float *x)
 	}
 }
 
+T5 static void quant_avx512(const struct q_act *a, int t, const float *x)
+{
+	quant_blocks_avx512(a, t, x, 0, a->cols / QK);
+}
+
 T5 static void swiglu_avx512(float *g, const float *u, int n)
 {
 	int i = 0;
@@ -823,7 +828,7 @@ T5 static void swiglu_avx512(float *g, const float *u, int n)
 		g[i] = k_silu(g[i]) * u[i];
 }
 
-static const struct k_ops ops_avx512 = { ENG_ISA_AVX512, attn_avx512, quant_avx512, swiglu_avx512, mm_avx512,
+static const struct k_ops ops_avx512 = { ENG_ISA_AVX512, attn_avx512, quant_avx512, quant_blocks_avx512, swiglu_avx512, mm_avx512,
                                          dot_avx512, axpy_avx512 };
 
 T5 static double peak_avx512(long iters)

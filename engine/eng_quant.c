@@ -266,12 +266,12 @@ size_t q_act_stride(int cols)
 	return (s + 63) / 64 * 64;
 }
 
-void q_act_quantize(const struct q_act *a, int t, const float *x)
+void q_act_quantize_blocks(const struct q_act *a, int t, const float *x, int b0, int b1)
 {
 	int8_t *q = q_act_q(a, t);
 	float *d = q_act_d(a, t);
 	int32_t *s = q_act_s(a, t);
-	for (int b = 0; b < a->cols / QK; b++) {
+	for (int b = b0; b < b1; b++) {
 		const float *xb = x + b * QK;
 		float amax = 0;
 		for (int j = 0; j < QK; j++)
@@ -289,4 +289,9 @@ void q_act_quantize(const struct q_act *a, int t, const float *x)
 		d[b] = db;
 		s[b] = sum;
 	}
+}
+
+void q_act_quantize(const struct q_act *a, int t, const float *x)
+{
+	q_act_quantize_blocks(a, t, x, 0, a->cols / QK);
 }

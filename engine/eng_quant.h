@@ -69,6 +69,8 @@ static inline int32_t *q_act_s(const struct q_act *a, int t) { return (int32_t *
 size_t q_act_stride(int cols);
 /* Quantizes one row of cols floats into token t's slot (round half away from zero). */
 void q_act_quantize(const struct q_act *a, int t, const float *x);
+/* The same for blocks [b0, b1) of the row only (x is still the row's start). */
+void q_act_quantize_blocks(const struct q_act *a, int t, const float *x, int b0, int b1);
 
 void *q_aligned_alloc(size_t bytes);   /* 64-byte aligned, zeroed; free() it */
 

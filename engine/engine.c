@@ -40,6 +40,7 @@ struct eng_ctx {
 	float *rope_cos;   /* (seq_len, head_size / 2) */
 	float *rope_sin;
 	uint8_t *act;      /* (T, q_act_stride(max(dim, hidden))) quantized activations */
+	uint8_t *act2;     /* (T, q_act_stride(hidden)) the SwiGLU product, quantized while w13 is still read */
 	float *lx;         /* (max_logits, dim) normed rows that need logits */
 	float *logits;     /* (max_logits, vocab) */
 	int32_t *tok, *seq, *pos;  /* (T,) this step's tokens */
@@ -129,6 +130,7 @@ eng_status eng_ctx_alloc(eng_ctx **out, const eng_model *m, const struct eng_ctx
 	c->rope_cos = q_aligned_alloc((size_t)cf->seq_len * hs / 2 * 4);
 	c->rope_sin = q_aligned_alloc((size_t)cf->seq_len * hs / 2 * 4);
 	c->act = q_aligned_alloc(T * q_act_stride((int)wide));
+	c->act2 = q_aligned_alloc(T * q_act_stride(cf->hidden_dim));
 	c->lx = q_aligned_alloc((size_t)p.max_logits * dim * 4);
 	c->logits = q_aligned_alloc((size_t)p.max_logits * (size_t)cf->vocab_size * 4);
 	c->tok = malloc(T * 4);
@@ -137,7 +139,7 @@ eng_status eng_ctx_alloc(eng_ctx **out, const eng_model *m, const struct eng_ctx
 	c->lidx = malloc((size_t)p.max_logits * 4);
 	c->cnt = calloc((size_t)p.max_seqs, sizeof(int));
 	if (!s && (!c->x || !c->xb || !c->qkv || !c->att || !c->h13 || !c->scores || !c->rope_cos ||
-	           !c->rope_sin || !c->act || !c->lx || !c->logits || !c->tok || !c->seq || !c->pos ||
+	           !c->rope_sin || !c->act || !c->act2 || !c->lx || !c->logits || !c->tok || !c->seq || !c->pos ||
 	           !c->lidx || !c->cnt))
 		s = ENG_ENOMEM;
 	if (s) {
@@ -181,6 +183,7 @@ void eng_ctx_free(eng_ctx *c)
 	free(c->rope_cos);
 	free(c->rope_sin);
 	free(c->act);
+	free(c->act2);
 	free(c->lx);
 	free(c->logits);
 	free(c->tok);
@@ -263,6 +266,11 @@ static struct q_act act_view(const eng_ctx *c, int cols)
 	return (struct q_act){ .cols = cols, .stride = q_act_stride(cols), .data = c->act };
 }
 
+static struct q_act act2_view(const eng_ctx *c, int cols)
+{
+	return (struct q_act){ .cols = cols, .stride = q_act_stride(cols), .data = c->act2 };
+}
+
 static int is_quant(eng_dtype t)
 {
 	return t == ENG_Q8_0 || t == ENG_Q4_0;
@@ -293,17 +301,34 @@ static void barrier(void)
 #pragma omp barrier
 }
 
-static void rope(const eng_ctx *c, float *v, int n_heads, int pos)
+/* Rotary embedding of output rows [r0, r1) of one token's fused QKV row
+ * (queries, then keys), and keys and values of those rows copied into the
+ * cache.  Rows pair up as (2i, 2i + 1) within a head and r0, r1 are even, so
+ * a thread can do this on the rows its own matmul panels produced. */
+static void rope_rows(eng_ctx *c, int l, int t, int r0, int r1)
 {
-	int hs = head_size(c->m);
-	const float *co = c->rope_cos + (size_t)pos * hs / 2, *si = c->rope_sin + (size_t)pos * hs / 2;
-	for (int h = 0; h < n_heads; h++) {
-		float *x = v + (size_t)h * hs;
-		for (int i = 0; i < hs / 2; i++) {
-			float a = x[2 * i], b = x[2 * i + 1];
-			x[2 * i] = a * co[i] - b * si[i];
-			x[2 * i + 1] = a * si[i] + b * co[i];
-		}
+	const struct eng_config *cf = &c->m->cfg;
+	int hs = head_size(c->m), dim = cf->dim, kvd = kv_dim(c->m);
+	float *row = c->qkv + (size_t)t * (dim + 2 * kvd);
+	const float *co = c->rope_cos + (size_t)c->pos[t] * hs / 2, *si = c->rope_sin + (size_t)c->pos[t] * hs / 2;
+	int re = r1 < dim + kvd ? r1 : dim + kvd;
+	for (int r = r0; r < re; r += 2) {
+		int i = (r < dim ? r : r - dim) % hs / 2;
+		float a = row[r], b = row[r + 1];
+		row[r] = a * co[i] - b * si[i];
+		row[r + 1] = a * si[i] + b * co[i];
+	}
+	/* keys and values: the intersection of [r0, r1) with each kv head */
+	for (int kh = 0; kh < cf->n_kv_heads; kh++) {
+		size_t off = kv_offset(&c->kv, l, c->seq[t], c->pos[t], kh);
+		int k0 = dim + kh * hs, v0 = dim + kvd + kh * hs;
+		int lo = r0 > k0 ? r0 : k0, hi = r1 < k0 + hs ? r1 : k0 + hs;
+		if (lo < hi)
+			memcpy(c->kv.k + off + (lo - k0), row + lo, sizeof(float) * (size_t)(hi - lo));
+		lo = r0 > v0 ? r0 : v0;
+		hi = r1 < v0 + hs ? r1 : v0 + hs;
+		if (lo < hi)
+			memcpy(c->kv.v + off + (lo - v0), row + lo, sizeof(float) * (size_t)(hi - lo));
 	}
 }
 
@@ -330,10 +355,25 @@ static void forward(eng_ctx *c, int ith, int nth)
 	const eng_model *m = c->m;
 	const struct eng_config *cf = &m->cfg;
 	int T = c->n_tok, dim = cf->dim, hid = cf->hidden_dim, kvd = kv_dim(m), qkv_ld = dim + 2 * kvd, hs = head_size(m);
+	int quant = is_quant(m->type);
 	int t0, t1;
 	k_split(T, ith, nth, &t0, &t1);
 	size_t erow = eng_dtype_bytes(m->type, (size_t)dim);
 	float *scores = c->scores + (size_t)ith * cf->seq_len;
+	/* this thread's QKV panels (rope and the cache write follow its matmul) */
+	int qp0, qp1;
+	k_split(m->layers[0].wqkv.n_panels, ith, nth, &qp0, &qp1);
+	int qr0 = qp0 * PANEL, qr1 = qp1 * PANEL < qkv_ld ? qp1 * PANEL : qkv_ld;
+	/* attention quantizes each head's output itself when heads are whole blocks */
+	int head_quant = quant && hs % QK == 0;
+	/* gate and up rows [g0, g1) of the same units of 32 (two panels each), so
+	 * that SwiGLU and its quantization follow the w13 matmul on this thread */
+	int fuse13 = hid % QK == 0;
+	int g0, g1;
+	k_split(hid / QK, ith, nth, &g0, &g1);
+	g0 *= QK;
+	g1 *= QK;
+	struct q_act a2 = act2_view(c, hid);
 
 	for (int t = t0; t < t1; t++)
 		q_dequantize_row(m->type, (const uint8_t *)m->embed + erow * (size_t)c->tok[t],
@@ -344,26 +384,27 @@ static void forward(eng_ctx *c, int ith, int nth)
 			k_rmsnorm(c->xb + (size_t)t * dim, c->x + (size_t)t * dim, L->attn_norm, dim, cf->norm_eps);
 		quantize_rows(c, c->xb, dim, dim, t0, t1);
 		barrier();
-		matmul(c, &L->wqkv, c->xb, dim, T, c->qkv, qkv_ld, ith, nth);
-		barrier();
-		for (int t = t0; t < t1; t++) {
-			float *q = c->qkv + (size_t)t * qkv_ld;
-			rope(c, q, cf->n_heads, c->pos[t]);
-			rope(c, q + dim, cf->n_kv_heads, c->pos[t]);
-			for (int kh = 0; kh < cf->n_kv_heads; kh++) {
-				size_t off = kv_offset(&c->kv, l, c->seq[t], c->pos[t], kh);
-				memcpy(c->kv.k + off, q + dim + kh * hs, sizeof(float) * (size_t)hs);
-				memcpy(c->kv.v + off, q + dim + kvd + kh * hs, sizeof(float) * (size_t)hs);
-			}
+		{
+			struct q_act a = act_view(c, dim);
+			c->ops->matmul(&L->wqkv, c->xb, dim, &a, T, c->qkv, qkv_ld, qp0, qp1);
 		}
+		for (int t = 0; t < T; t++)
+			rope_rows(c, l, t, qr0, qr1);
 		barrier();
 		int a0, a1;
 		k_split(T * cf->n_heads, ith, nth, &a0, &a1);
-		for (int i = a0; i < a1; i++)
-			attention(c, l, i / cf->n_heads, i % cf->n_heads, scores);
+		struct q_act aa = act_view(c, dim);
+		for (int i = a0; i < a1; i++) {
+			int t = i / cf->n_heads, h = i % cf->n_heads;
+			attention(c, l, t, h, scores);
+			if (head_quant)
+				c->ops->quant_blocks(&aa, t, c->att + (size_t)t * dim, h * hs / QK, (h + 1) * hs / QK);
+		}
 		barrier();
-		quantize_rows(c, c->att, dim, dim, t0, t1);
-		barrier();
+		if (quant && !head_quant) {
+			quantize_rows(c, c->att, dim, dim, t0, t1);
+			barrier();
+		}
 		matmul(c, &L->wo, c->att, dim, T, c->xb, dim, ith, nth);
 		barrier();
 		for (int t = t0; t < t1; t++) {
@@ -374,15 +415,32 @@ static void forward(eng_ctx *c, int ith, int nth)
 		}
 		quantize_rows(c, c->xb, dim, dim, t0, t1);
 		barrier();
-		matmul(c, &L->w13, c->xb, dim, T, c->h13, 2 * hid, ith, nth);
-		barrier();
-		for (int t = t0; t < t1; t++) {
-			float *g = c->h13 + (size_t)t * 2 * hid;
-			c->ops->swiglu(g, g + hid, hid);
+		if (fuse13) {
+			struct q_act a = act_view(c, dim);
+			c->ops->matmul(&L->w13, c->xb, dim, &a, T, c->h13, 2 * hid, g0 / PANEL, g1 / PANEL);
+			c->ops->matmul(&L->w13, c->xb, dim, &a, T, c->h13, 2 * hid, (hid + g0) / PANEL, (hid + g1) / PANEL);
+			for (int t = 0; t < T && g0 < g1; t++) {
+				float *g = c->h13 + (size_t)t * 2 * hid;
+				c->ops->swiglu(g + g0, g + hid + g0, g1 - g0);
+				if (quant)
+					c->ops->quant_blocks(&a2, t, g, g0 / QK, g1 / QK);
+			}
+		} else {
+			matmul(c, &L->w13, c->xb, dim, T, c->h13, 2 * hid, ith, nth);
+			barrier();
+			for (int t = t0; t < t1; t++) {
+				float *g = c->h13 + (size_t)t * 2 * hid;
+				c->ops->swiglu(g, g + hid, hid);
+				if (quant)
+					c->ops->quant(&a2, t, g);
+			}
 		}
-		quantize_rows(c, c->h13, 2 * hid, hid, t0, t1);
 		barrier();
-		matmul(c, &L->w2, c->h13, 2 * hid, T, c->xb, dim, ith, nth);
+		{
+			int p0, p1;
+			k_split(L->w2.n_panels, ith, nth, &p0, &p1);
+			c->ops->matmul(&L->w2, c->h13, 2 * hid, &a2, T, c->xb, dim, p0, p1);
+		}
 		barrier();
 		for (int t = t0; t < t1; t++) {
 			float *x = c->x + (size_t)t * dim, *y = c->xb + (size_t)t * dim;
