@@ -65,18 +65,21 @@ static int parse_pos(const char *s, int *v)
  * shortest step and the highest probe are kept, so that other processes on a
  * shared machine spoil a row only if they spoil every repetition. */
 static int bench_row(eng_ctx *c, struct probe_bw *bw, int prefill, int n, int ctx, int steps, int reps,
-                     double *sec, double *gbs)
+                     double *sec, double *gbs, double *rds)
 {
 	*sec = 1e30;
-	*gbs = 0;
+	*gbs = *rds = 0;
 	for (int r = 0; r < reps; r++) {
-		double med, best, g = probe_bw_run(bw, 3);
+		double med, best, g = probe_bw_run(bw, 3), rd = prefill ? 0 : probe_bw_read(bw, 3);
 		*gbs = g > *gbs ? g : *gbs;
+		*rds = rd > *rds ? rd : *rds;
 		if (prefill ? probe_prefill(c, n, 1, steps, &med, &best) : probe_decode(c, n, ctx, steps, &med, &best))
 			return -1;
 		*sec = best < *sec ? best : *sec;
 		g = probe_bw_run(bw, 3);
+		rd = prefill ? 0 : probe_bw_read(bw, 3);
 		*gbs = g > *gbs ? g : *gbs;
+		*rds = rd > *rds ? rd : *rds;
 	}
 	return 0;
 }
@@ -92,10 +95,11 @@ static int bench(const int *threads, int n_threads, int quick, int reps_opt)
 	       ENG_VERSION, eng_isa_name(eng_isa_best()));
 	printf("# decode: step at context %d; prefill: one 256-token prompt; best of %d x %d steps per row\n", ctx, reps,
 	       steps);
-	printf("# BW: best triad probe around the row; peak: best FMA probe; load average at start %.2f\n",
+	printf("# BW: best triad probe around the row; RD: best read-only probe (two arrays summed) around the row;\n"
+	       "# peak: best FMA probe; load average at start %.2f\n",
 	       probe_loadavg());
-	printf("%-5s %3s %-8s %6s %10s %9s %8s %8s %8s\n", "dtype", "thr", "what", "batch", "tok/s", "ms/step",
-	       "GB/s", "BW GB/s", "of BW");
+	printf("%-5s %3s %-8s %6s %10s %9s %8s %8s %8s %8s %8s\n", "dtype", "thr", "what", "batch", "tok/s", "ms/step",
+	       "GB/s", "BW GB/s", "of BW", "RD GB/s", "of RD");
 	for (int ti = 0; ti < 3; ti++) {
 		eng_model *m;
 		if (eng_model_synthetic(&m, cf, types[ti], 1, err, sizeof err)) {
@@ -115,20 +119,20 @@ static int bench(const int *threads, int n_threads, int quick, int reps_opt)
 				return 1;
 			}
 			probe_bw_run(bw, 1);
-			double peak = eng_probe_peak_gflops(nt), sec, gbs;
+			double peak = eng_probe_peak_gflops(nt), sec, gbs, rds;
 			for (size_t bi = 0; bi < sizeof batches / sizeof *batches; bi++) {
 				int b = batches[bi];
-				if (bench_row(c, bw, 0, b, ctx, steps, reps, &sec, &gbs)) {
+				if (bench_row(c, bw, 0, b, ctx, steps, reps, &sec, &gbs, &rds)) {
 					fprintf(stderr, "dais engine: %s\n", eng_errmsg(c));
 					break;
 				}
 				struct probe_work w = probe_step_work(cf, types[ti], 0, 0, b, ctx);
 				double ach = w.bytes / sec / 1e9;
-				printf("%-5s %3d %-8s %6d %10.1f %9.3f %8.1f %8.1f %7.0f%%\n", eng_dtype_name(types[ti]), nt,
-				       "decode", b, b / sec, sec * 1e3, ach, gbs, 100 * ach / gbs);
+				printf("%-5s %3d %-8s %6d %10.1f %9.3f %8.1f %8.1f %7.0f%% %8.1f %7.0f%%\n", eng_dtype_name(types[ti]),
+				       nt, "decode", b, b / sec, sec * 1e3, ach, gbs, 100 * ach / gbs, rds, 100 * ach / rds);
 				fflush(stdout);
 			}
-			if (!bench_row(c, bw, 1, 256, 0, quick ? 2 : 3, reps, &sec, &gbs)) {
+			if (!bench_row(c, bw, 1, 256, 0, quick ? 2 : 3, reps, &sec, &gbs, &rds)) {
 				struct probe_work w = probe_step_work(cf, types[ti], 256, 0, 0, 0);
 				double pk = eng_probe_peak_gflops(nt);
 				peak = pk > peak ? pk : peak;

@@ -61,5 +61,7 @@ float k_silu(float x);
 double k_peak_fma(long iters);
 /* a[i] = b[i] + s c[i] over [lo, hi), vectorized. */
 void k_triad(float *a, const float *b, const float *c, float s, size_t lo, size_t hi);
+/* Sum of a[lo, hi): a read-only stream, vectorized. */
+float k_read(const float *a, size_t lo, size_t hi);
 
 #endif

@@ -875,6 +875,22 @@ T2 static void triad_avx2(float *a, const float *b, const float *c, float s, siz
 	for (; i < hi; i++)
 		a[i] = b[i] + s * c[i];
 }
+
+T2 static float read_avx2(const float *a, size_t lo, size_t hi)
+{
+	__m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+	size_t i = lo;
+	for (; i + 32 <= hi; i += 32) {
+		s0 = _mm256_add_ps(s0, _mm256_loadu_ps(a + i));
+		s1 = _mm256_add_ps(s1, _mm256_loadu_ps(a + i + 8));
+		s2 = _mm256_add_ps(s2, _mm256_loadu_ps(a + i + 16));
+		s3 = _mm256_add_ps(s3, _mm256_loadu_ps(a + i + 24));
+	}
+	float s = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+	for (; i < hi; i++)
+		s += a[i];
+	return s;
+}
 #endif /* ENG_X86 */
 
 /* ---------------------------------------------------------------- dispatch */
@@ -965,4 +981,20 @@ void k_triad(float *a, const float *b, const float *c, float s, size_t lo, size_
 #endif
 	for (size_t i = lo; i < hi; i++)
 		a[i] = b[i] + s * c[i];
+}
+
+float k_read(const float *a, size_t lo, size_t hi)
+{
+#if ENG_X86
+	if (have_avx2())
+		return read_avx2(a, lo, hi);
+#endif
+	float s[8] = { 0 };
+	size_t i = lo;
+	for (; i + 8 <= hi; i += 8)
+		for (int j = 0; j < 8; j++)
+			s[j] += a[i + j];
+	for (; i < hi; i++)
+		s[0] += a[i];
+	return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
 }

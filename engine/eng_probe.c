@@ -82,6 +82,31 @@ double probe_bw_run(struct probe_bw *p, int reps)
 	return 3.0 * p->n * sizeof(float) / best / 1e9;
 }
 
+double probe_bw_read(struct probe_bw *p, int reps)
+{
+	double best = 1e30;
+	float sum = 0;
+	for (int r = 0; r < (reps > 0 ? reps : 1); r++) {
+		double t0 = now_s();
+#pragma omp parallel num_threads(p->nt) reduction(+ : sum)
+		{
+			int ith = 0, nth = 1;
+#ifdef _OPENMP
+			ith = omp_get_thread_num();
+			nth = omp_get_num_threads();
+#endif
+			int lo, hi, nb = (int)(p->n / 64);
+			k_split(nb, ith, nth, &lo, &hi);
+			sum += k_read(p->b, (size_t)lo * 64, (size_t)hi * 64) + k_read(p->c, (size_t)lo * 64, (size_t)hi * 64);
+		}
+		double t = now_s() - t0;
+		best = t < best ? t : best;
+	}
+	volatile float sink = sum;
+	(void)sink;
+	return 2.0 * p->n * sizeof(float) / best / 1e9;
+}
+
 void probe_bw_free(struct probe_bw *p)
 {
 	if (!p)

@@ -18,6 +18,9 @@ struct probe_bw;
 struct probe_bw *probe_bw_alloc(int n_threads, size_t bytes_per_array);
 /* Best-of-reps triad GB/s. */
 double probe_bw_run(struct probe_bw *p, int reps);
+/* Best-of-reps GB/s of a read-only stream over two of the arrays (what a
+ * decode step does: it reads weights and writes almost nothing). */
+double probe_bw_read(struct probe_bw *p, int reps);
 void probe_bw_free(struct probe_bw *p);
 
 /* What one step did, for the model. */
