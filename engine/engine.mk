@@ -14,10 +14,30 @@ else
 ENG_NVCC :=
 endif
 
+# nvcc alone is not enough: toolkits installed piecemeal (pip wheels, a bare
+# compiler package) may lack the runtime library.  Look for libcudart beside
+# nvcc, then on the compiler's own search path; without it `auto` builds the
+# CPU engine only and says why, `CUDA=1` stops.
 ifneq ($(ENG_NVCC),)
 ENG_CUDA_HOME := $(patsubst %/bin/nvcc,%,$(ENG_NVCC))
+ENG_CUDART_DIR := $(firstword $(foreach d,$(ENG_CUDA_HOME)/lib64 $(ENG_CUDA_HOME)/lib \
+                    $(ENG_CUDA_HOME)/targets/x86_64-linux/lib $(ENG_CUDA_HOME)/targets/sbsa-linux/lib,\
+                    $(if $(wildcard $(d)/libcudart.so),$(d))))
+ifeq ($(ENG_CUDART_DIR),)
+ENG_CUDART_DIR := $(patsubst %/,%,$(dir $(filter /%,$(shell $(CC) -print-file-name=libcudart.so 2>/dev/null))))
+endif
+ifeq ($(ENG_CUDART_DIR),)
+ifeq ($(CUDA),1)
+$(error CUDA=1: $(ENG_NVCC) found but no libcudart.so beside it or on the linker path)
+endif
+$(info note: $(ENG_NVCC) found but no libcudart.so; building the CPU engine only (CUDA=1 to insist))
+ENG_NVCC :=
+endif
+endif
+
+ifneq ($(ENG_NVCC),)
 EXTRA_OBJ  += $(BUILD)/engine/engine_cuda.o
-EXTRA_LIBS += -L$(ENG_CUDA_HOME)/lib64 -Wl,-rpath,$(ENG_CUDA_HOME)/lib64 -lcudart -lstdc++
+EXTRA_LIBS += -L$(ENG_CUDART_DIR) -Wl,-rpath,$(ENG_CUDART_DIR) -lcudart -lstdc++
 $(BUILD)/engine/%.o: CPPFLAGS += -DENG_CUDA_BUILD
 $(BUILD)/tests/test_eng_%.o: CPPFLAGS += -DENG_CUDA_BUILD
 # sm_80 (A100), sm_89 (Ada) and sm_90 (H100) code, plus PTX for newer cards
