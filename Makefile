@@ -76,6 +76,7 @@ BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 # Optional parts contribute objects and flags through their own fragments.
 EXTRA_OBJ :=
+.DEFAULT_GOAL := all
 -include engine/engine.mk
 -include sim/scale.mk
 
