@@ -579,7 +579,8 @@ T5 static void mm_avx512(const struct q_mat *w, const float *x, int ld_x, const 
 	int nb = w->cols / QK;
 	int fl = w->type == ENG_F32 || w->type == ENG_F16;
 	/* token tiles of 8, the last ones balanced (20 = 8 + 6 + 6, not 8 + 8 + 4) */
-	int n_tiles = (n_tok + 7) / 8;
+	_Static_assert(ENG_TOKEN_TILE == 8, "the tile kernels are specialised for 1 to 8 tokens");
+	int n_tiles = (n_tok + ENG_TOKEN_TILE - 1) / ENG_TOKEN_TILE;
 	int p = p0;
 	if (fl && n_tok >= 16) {
 		/* panel pairs over full tiles of 8 tokens; the rest as below */

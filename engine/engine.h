@@ -50,6 +50,11 @@
 
 #define ENG_VERSION "0.3.0"
 #define ENG_ERR_LEN 512          /* size that always holds a full message */
+/* The AVX-512 kernels take the tokens of a step in tiles of up to this many
+ * against each weight panel; every tile pays a fixed cost (loads of the
+ * panel from L1, reductions, stores) besides its multiply-adds, which a cost
+ * model of a step can count (models/serving.h). */
+#define ENG_TOKEN_TILE 8
 #define ENG_MUST_CHECK __attribute__((warn_unused_result))
 
 typedef enum eng_status {

@@ -29,8 +29,14 @@ static inline double attn_mem(const struct srv_cost *m, const struct srv_step *s
 {
 	if (!(m->cache_positions > 0))
 		return 0.0;
-	double f = s->ctx_tokens / m->cache_positions;
-	return s->attn_old * (f < 1 ? f : 1);
+	double lo = m->cache_from_positions;
+	double f = (s->ctx_tokens - lo) / (m->cache_positions - lo);
+	return s->attn_old * (f < 0 ? 0 : f < 1 ? f : 1);
+}
+
+static inline double extra_tiles(const struct srv_cost *m, const struct srv_step *s)
+{
+	return m->token_tile > 0 ? (s->n_tokens + m->token_tile - 1) / m->token_tile - 1 : 0;
 }
 
 void srv_cost_features(const struct srv_cost *m, const struct srv_step *s, double *x)
@@ -43,13 +49,18 @@ void srv_cost_features(const struct srv_cost *m, const struct srv_step *s, doubl
 	x[5] = s->ctx_tokens;
 	x[6] = attn_mem(m, s);
 	x[7] = s->n_prefill;
+	x[8] = extra_tiles(m, s);
 }
 
 double srv_cost_eval(const struct srv_cost *m, const struct srv_step *s)
 {
 	double t = m->c[0] + m->c[1] * s->n_tokens + m->c[2] * s->n_logits + m->c[3] * s->attn +
 	           m->c[4] * s->n_seqs + m->c[5] * s->ctx_tokens + m->c[7] * s->n_prefill;
-	return m->c[6] != 0 ? t + m->c[6] * attn_mem(m, s) : t;
+	if (m->c[6] != 0)
+		t += m->c[6] * attn_mem(m, s);
+	if (m->c[8] != 0)
+		t += m->c[8] * extra_tiles(m, s);
+	return t;
 }
 
 static double wall_now(void)
@@ -163,6 +174,9 @@ struct node {
 	eng_ctx *ec;
 	int32_t *btok, *bseq;     /* (max_batch_tokens,) */
 	uint8_t *blog;
+	/* model-mode noise, per step class: next residual, and how many of its
+	 * block are left */
+	int resid_pos[SRV_NOISE_CLASSES], resid_left[SRV_NOISE_CLASSES];
 	/* accounting */
 	double busy_s;
 };
@@ -693,10 +707,17 @@ static void launch(struct srv *m, struct node *n, double now)
 			dt = srv_cost_eval(m->o->driven_clock, &n->cur);
 	} else {
 		dt = srv_cost_eval(n->cost, &n->cur);
-		if (n->cost->n_resid > 0) {
-			double e = n->cost->resid[gsl_rng_uniform_int(m->noise_rng,
-			                                              (unsigned long)n->cost->n_resid)];
-			dt = dt + e > 0.1 * dt ? dt + e : 0.1 * dt;
+		int c = srv_step_class(&n->cur);
+		const struct srv_noise *k = &n->cost->noise[c];
+		if (k->n > 0) {
+			if (n->resid_left[c] <= 0) {
+				n->resid_pos[c] = (int)gsl_rng_uniform_int(m->noise_rng, (unsigned long)k->n);
+				n->resid_left[c] = k->block > 1 ? k->block : 1;
+			}
+			double e = k->resid[n->resid_pos[c]];
+			n->resid_pos[c] = n->resid_pos[c] + 1 < k->n ? n->resid_pos[c] + 1 : 0;
+			n->resid_left[c]--;
+			dt *= 1 + e > 0.1 ? 1 + e : 0.1;
 		}
 	}
 	if (!(dt > 0))
@@ -1591,6 +1612,11 @@ static sim_status srv_parse(void *params, const scn *s, sim_diag *d)
 			lin.c[i] = scn_num(s, k);
 		}
 		lin.cache_positions = scn_num(s, "serving.cost_cache_positions");
+		lin.cache_from_positions = scn_num(s, "serving.cost_cache_from_positions");
+		lin.token_tile = (int)scn_num(s, "serving.cost_token_tile");
+		if (lin.cache_positions > 0 && !(lin.cache_from_positions < lin.cache_positions))
+			diag_add(d, "%s: $.serving.cost_cache_from_positions: expected less than cost_cache_positions "
+			         "(%g), got %g", file, lin.cache_positions, lin.cache_from_positions);
 		if (nc == 0)
 			diag_add(d, "%s: $.serving.cost_linear: expected coefficients for cost \"linear\", got []",
 			         file);
@@ -1719,17 +1745,19 @@ const struct model_type serving_model_type = {
 /* Features used by the fit: constant, tokens, logits rows, attended positions,
  * sequences, decode positions beyond cache, prefill tokens (KV positions held
  * are nearly collinear with attended positions on real batches). */
-static const int fit_feat[] = { 0, 1, 2, 3, 4, 6, 7 };
+static const int fit_feat[] = { 0, 1, 2, 3, 4, 6, 7, 8 };
 enum { NFIT = sizeof fit_feat / sizeof fit_feat[0] };
 
-/* Least squares of dt on the features, weighted by n_seqs/prediction^2:
- * relative error (weighting by the prediction, not the noisy observation,
- * avoids a downward bias), each step counted once per sequence it delays, as
- * it adds to the latency of each; a negative coefficient is dropped and the
- * fit repeated.  Returns the
- * relative RMS error of the fit in *rel_rms. */
-static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_pos, struct srv_cost *out,
-                              double *rel_rms)
+/* Least squares of dt on the features, weighted by u/prediction^2: relative
+ * error (weighting by the prediction, not the noisy observation, avoids a
+ * downward bias), each step counted once per sequence it delays, as it adds
+ * to the latency of each: u = decoding sequences + L x prefilling ones, with
+ * L the decode steps per prefill in the log, so that the few steps that make
+ * up time to first token weigh as much in all as the many that make up time
+ * per output token.  A negative coefficient is dropped and the fit repeated.
+ * Returns the weighted relative RMS error of the fit in *rel_rms. */
+static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_from, double cache_pos,
+                              int token_tile, struct srv_cost *out, double *rel_rms)
 {
 	size_t n = lg->n;
 	int use[NFIT];
@@ -1737,8 +1765,17 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_pos, st
 		use[j] = 1;
 	memset(out, 0, sizeof *out);
 	out->cache_positions = cache_pos;
+	out->cache_from_positions = cache_pos > 0 ? cache_from : 0;
+	out->token_tile = token_tile;
 	if (n < 2 * NFIT)
 		return SIM_EINVAL;
+	double nd = 0, np_ = 0;
+	for (size_t i = 0; i < n; i++) {
+		nd += lg->step[i].n_decode;
+		np_ += lg->step[i].n_seqs - lg->step[i].n_decode;
+	}
+	double L = np_ > 0 && nd > 0 ? nd / np_ : 1;
+#define FIT_U(q) ((q)->n_decode + L * ((q)->n_seqs - (q)->n_decode))
 	for (int round = 0; round < NFIT; round++) {
 		int k = 0, map[NFIT];
 		for (int j = 0; j < NFIT; j++)
@@ -1759,7 +1796,7 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_pos, st
 			for (int j = 0; j < k; j++)
 				gsl_matrix_set(X, i, (size_t)j, x[map[j]]);
 			gsl_vector_set(y, i, lg->dt[i]);
-			gsl_vector_set(w, i, lg->step[i].n_seqs / (lg->dt[i] * lg->dt[i]));
+			gsl_vector_set(w, i, FIT_U(&lg->step[i]) / (lg->dt[i] * lg->dt[i]));
 		}
 		double chisq;
 		for (int it = 0; it < 3; it++) {
@@ -1770,7 +1807,7 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_pos, st
 					pr += gsl_matrix_get(X, i, (size_t)j) * gsl_vector_get(c, (size_t)j);
 				double floor_ = 0.1 * gsl_vector_get(y, i);
 				pr = pr > floor_ ? pr : floor_;
-				gsl_vector_set(w, i, lg->step[i].n_seqs / (pr * pr));
+				gsl_vector_set(w, i, FIT_U(&lg->step[i]) / (pr * pr));
 			}
 		}
 		memset(out->c, 0, sizeof out->c);
@@ -1790,8 +1827,8 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_pos, st
 		double ss = 0, sw = 0;
 		for (size_t i = 0; i < n; i++) {
 			double e = srv_cost_eval(out, &lg->step[i]) / lg->dt[i] - 1;
-			ss += lg->step[i].n_seqs * e * e;
-			sw += lg->step[i].n_seqs;
+			ss += FIT_U(&lg->step[i]) * e * e;
+			sw += FIT_U(&lg->step[i]);
 		}
 		*rel_rms = sqrt(ss / sw);
 		gsl_matrix_free(X); gsl_vector_free(y); gsl_vector_free(w); gsl_vector_free(c);
@@ -1803,28 +1840,102 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_pos, st
 				use[j] = 0;
 	}
 	return SIM_OK;
+#undef FIT_U
 }
 
-/* The cache size is not linear in the model: try a ladder of sizes, keep the
- * best fit. */
-static sim_status fit_cost(const struct srv_steplog *lg, struct srv_cost *out, double *rel_rms)
+/* The cache ramp is not linear in the model: try a ladder of ends (steps of
+ * sqrt 2) and starts (0, a quarter, half the end), keep the best fit. */
+static sim_status fit_cost(const struct srv_steplog *lg, int token_tile, struct srv_cost *out,
+                           double *rel_rms)
 {
 	double best = INFINITY;
 	sim_status st = SIM_EINVAL;
-	for (double cp = 0; cp <= 131072; cp = cp > 0 ? cp * 2 : 512) {
-		struct srv_cost c;
-		double r;
-		sim_status s1 = fit_cost_at(lg, cp, &c, &r);
-		if (s1 == SIM_ENOMEM)
-			return s1;
-		if (s1 == SIM_OK && r < best) {
-			best = r;
-			*out = c;
-			*rel_rms = r;
-			st = SIM_OK;
+	for (int i = -1; i <= 16; i++) {
+		double cp = i < 0 ? 0 : round(512 * pow(2, 0.5 * i));
+		for (int f = 0; f < (i < 0 ? 1 : 3); f++) {
+			struct srv_cost c;
+			double r;
+			sim_status s1 = fit_cost_at(lg, cp * 0.25 * f, cp, token_tile, &c, &r);
+			if (s1 == SIM_ENOMEM)
+				return s1;
+			if (s1 == SIM_OK && r < best) {
+				best = r;
+				*out = c;
+				*rel_rms = r;
+				st = SIM_OK;
+			}
 		}
 	}
 	return st;
+}
+
+/* The first lag at which the autocorrelation of r (mean 0) falls below 0.05
+ * (1 to 1024): the length of the spells, the bootstrap's block. */
+static int spell_length(const float *r, size_t n)
+{
+	double var = 0;
+	for (size_t i = 0; i < n; i++)
+		var += (double)r[i] * r[i];
+	if (!(var > 0))
+		return 1;
+	for (size_t lag = 1; lag < 1024 && lag < n / 4; lag++) {
+		double ac = 0;
+		for (size_t i = 0; i + lag < n; i++)
+			ac += (double)r[i] * r[i + lag];
+		if (ac / var < 0.05)
+			return (int)lag;
+	}
+	return n / 4 > 1024 ? 1024 : 1;
+}
+
+/* Model mode's step noise from a log: the relative residuals measured /
+ * fitted - 1 of each class of step (srv_step_class), in log order, centred,
+ * into buf (lg->n), and their spell lengths; set in c->noise.  A class with
+ * fewer than 50 steps borrows the residuals of the next class that has them
+ * (prefill only <-> mixed first, then decode only). */
+static void noise_from_log(const struct srv_steplog *lg, struct srv_cost *c, float *buf)
+{
+	enum { NC = SRV_NOISE_CLASSES };
+	size_t n = lg->n, cnt[NC] = { 0 }, k[NC] = { 0 };
+	double sum[NC] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		cnt[srv_step_class(&lg->step[i])]++;
+	float *r[NC];
+	for (int cl = 0, off = 0; cl < NC; off += (int)cnt[cl++])
+		r[cl] = buf + off;
+	for (size_t i = 0; i < n; i++) {
+		int cl = srv_step_class(&lg->step[i]);
+		double pr = srv_cost_eval(c, &lg->step[i]);
+		double e = pr > 0 ? lg->dt[i] / pr - 1 : 0;
+		r[cl][k[cl]++] = (float)e;
+		sum[cl] += e;
+	}
+	for (int cl = 0; cl < NC; cl++) {
+		for (size_t i = 0; i < cnt[cl]; i++)
+			r[cl][i] = (float)(r[cl][i] - sum[cl] / (double)cnt[cl]);
+		c->noise[cl] = (struct srv_noise){ r[cl], (int)cnt[cl], spell_length(r[cl], cnt[cl]) };
+	}
+	static const int order[NC][NC - 1] = { { 2, 1 }, { 2, 0 }, { 1, 0 } };
+	struct srv_noise own[NC];
+	memcpy(own, c->noise, sizeof own);
+	for (int cl = 0; cl < NC; cl++) {
+		if (cnt[cl] >= 50)
+			continue;
+		c->noise[cl] = (struct srv_noise){ NULL, 0, 1 };
+		for (int j = 0; j < NC - 1; j++)
+			if (cnt[order[cl][j]] >= 50) {
+				c->noise[cl] = own[order[cl][j]];
+				break;
+			}
+	}
+}
+
+static double resid_sd(const float *r, size_t n)
+{
+	double ss = 0;
+	for (size_t i = 0; i < n; i++)
+		ss += (double)r[i] * r[i];
+	return n ? sqrt(ss / (double)n) : 0;
 }
 
 /* ================================================================ commands */
@@ -2088,7 +2199,9 @@ int srv_cmd_validate(int argc, char **argv)
 	printf("burst throughput %.3g requests/s (%.0f output tokens/s)\n", mu,
 	       mu * p->output.mean);
 	static const double cal_load[] = { 0.5, 1.0, 1.5, 2.0, 2.5 };
+	size_t cal_lo[6];
 	for (int k = 0; k < 5; k++) {
+		cal_lo[k] = lg.n;
 		if (make_trace(p, cal_load[k] * mu, npilot, (uint64_t)seed + 2000 + (uint64_t)k, &tr) != SIM_OK)
 			goto done;
 		printf("calibration run at load %.1f ... ", cal_load[k]);
@@ -2098,57 +2211,48 @@ int srv_cmd_validate(int argc, char **argv)
 		trace_release(&tr);
 		printf("%lld steps\n", (long long)res.steps);
 	}
+	cal_lo[5] = lg.n;
 	struct srv_cost fit;
 	double rms;
-	if (fit_cost(&lg, &fit, &rms) != SIM_OK) {
+	if (fit_cost(&lg, ENG_TOKEN_TILE, &fit, &rms) != SIM_OK) {
 		fprintf(stderr, "dais validate-serving: too few steps to fit a cost model\n");
 		goto done;
 	}
-	/* the residuals measured - fitted, for model mode's step noise (mean 0) */
+	/* the residuals measured / fitted - 1, for model mode's step noise */
 	resid = malloc(lg.n * sizeof *resid);
 	if (!resid)
 		goto done;
-	double rsum = 0;
-	for (size_t i = 0; i < lg.n; i++) {
-		double e = lg.dt[i] - srv_cost_eval(&fit, &lg.step[i]);
-		resid[i] = (float)e;
-		rsum += e;
-	}
-	for (size_t i = 0; i < lg.n; i++)
-		resid[i] = (float)(resid[i] - rsum / (double)lg.n);
 	struct srv_cost fit_noisy = fit;
-	fit_noisy.resid = resid;
-	fit_noisy.n_resid = (int)lg.n;
-	char fpath[4200];
-	snprintf(fpath, sizeof fpath, "%s/serving_steps.dat", dir);
-	FILE *fs = fopen(fpath, "w");
-	if (fs) {
-		fprintf(fs, "# driven calibration steps: tokens prefill decode seqs logits ctx_tokens attn "
-		        "attn_old measured_s fitted_s\n");
-		for (size_t i = 0; i < lg.n; i++) {
-			const struct srv_step *q = &lg.step[i];
-			fprintf(fs, "%d %d %d %d %d %.0f %.0f %.0f %.6e %.6e\n", q->n_tokens, q->n_prefill,
-			        q->n_decode, q->n_seqs, q->n_logits, q->ctx_tokens, q->attn, q->attn_old, lg.dt[i],
-			        srv_cost_eval(&fit, q));
-		}
-		fclose(fs);
-	}
+	noise_from_log(&lg, &fit_noisy, resid);
+	printf("step noise (block bootstrap; relative sd, spell length):");
+	static const char *const cname[SRV_NOISE_CLASSES] = { "decode only", "prefill only", "mixed" };
+	for (int cl = 0; cl < SRV_NOISE_CLASSES; cl++)
+		printf(" %s %.1f%%, %d steps%s", cname[cl],
+		       100 * resid_sd(fit_noisy.noise[cl].resid, (size_t)fit_noisy.noise[cl].n),
+		       fit_noisy.noise[cl].block, cl + 1 < SRV_NOISE_CLASSES ? ";" : "\n");
+	char fpath[4200], spath[4200];
+	snprintf(spath, sizeof spath, "%s/serving_steps.dat", dir);
 	snprintf(fpath, sizeof fpath, "%s/serving_cost_fit.txt", dir);
 	FILE *ff = fopen(fpath, "w");
 	if (ff) {
 		fprintf(ff, "# dais validate-serving: linear step cost fitted on %zu driven steps (%s)\n"
 		        "# t = c0 + c1 tokens + c2 logits + c3 attended_positions + c4 seqs + c5 kv_positions\n"
-		        "#     + c6 older_positions_read min(1, kv_positions / cache_positions) + c7 prefill_tokens\n"
-		        "# relative rms error per step %.4f\ncache_positions %.0f\n", lg.n, tp.desc, rms,
-		        fit.cache_positions);
+		        "#     + c6 older_positions_read ramp(kv_positions; cache_from_positions, cache_positions)\n"
+		        "#     + c7 prefill_tokens + c8 (ceil(tokens / token_tile) - 1)\n"
+		        "# (scenario keys: serving.cost_linear = [c0, ..., c8], serving.cost_cache_positions,\n"
+		        "#  serving.cost_cache_from_positions, serving.cost_token_tile)\n"
+		        "# relative rms error per step %.4f\ncache_positions %.0f\ncache_from_positions %.0f\n"
+		        "token_tile %d\n", lg.n, tp.desc, rms, fit.cache_positions, fit.cache_from_positions,
+		        fit.token_tile);
 		for (int j = 0; j < SRV_COST_NFEAT; j++)
 			fprintf(ff, "c%d %.6e\n", j, fit.c[j]);
 		fclose(ff);
 	}
 	printf("cost fit on %zu steps: t = %.3g + %.3g tokens + %.3g logits + %.3g positions + %.3g seqs + %.3g "
-	       "older positions beyond cache (%.0f) + %.3g prefill tokens s (relative rms %.1f%%)\n", lg.n,
-	       fit.c[0], fit.c[1], fit.c[2], fit.c[3], fit.c[4], fit.c[6], fit.cache_positions, fit.c[7],
-	       100 * rms);
+	       "older positions missing the cache (ramp %.0f to %.0f) + %.3g prefill tokens + %.3g per tile of %d "
+	       "tokens beyond the first s (relative rms %.1f%%)\n", lg.n, fit.c[0], fit.c[1], fit.c[2], fit.c[3],
+	       fit.c[4], fit.c[6], fit.cache_from_positions, fit.cache_positions, fit.c[7], fit.c[8],
+	       fit.token_tile, 100 * rms);
 
 	/* 2. the knee of the load curve, in model mode: loads are fractions of it,
 	 * so that none sits on the knee itself, where queueing turns a few percent
@@ -2255,22 +2359,36 @@ int srv_cmd_validate(int argc, char **argv)
 					sub.dt[sub.n++] = lg.dt[i];
 				}
 			double r2;
-			if (fit_cost(&sub, &use, &r2) != SIM_OK)
+			/* the cache ramp stays the calibration fit's; the coefficients move */
+			if (fit_cost_at(&sub, fit.cache_from_positions, fit.cache_positions, fit.token_tile, &use,
+			                &r2) != SIM_OK)
 				goto fail_files;
-			double es = 0;
-			for (size_t i = 0; i < sub.n; i++)
-				es += (sub_resid[i] = (float)(sub.dt[i] - srv_cost_eval(&use, &sub.step[i])));
-			for (size_t i = 0; i < sub.n; i++)
-				sub_resid[i] = (float)(sub_resid[i] - es / (double)sub.n);
-			if (noise) {
-				use.resid = sub_resid;
-				use.n_resid = (int)sub.n;
-			}
+			if (noise)
+				noise_from_log(&sub, &use, sub_resid);
 		}
+		/* model mode's noise is Monte Carlo, not measurement: each percentile
+		 * is the median over MODEL_REPS replications (their own noise streams)
+		 * and compared with the one driven run */
 		p->timing = SRV_TIMING_MODEL;
 		p->node[0].cost = use;
-		if (srv_simulate(p, &od, &rm, &d) != SIM_OK)
-			goto fail_files;
+		enum { MODEL_REPS = 15 };
+		double mp[3][SRV_NPCT][MODEL_REPS];
+		int nrep = noise ? MODEL_REPS : 1;
+		for (int r = 0; r < nrep; r++) {
+			od.rep = r;
+			if (srv_simulate(p, &od, &rm, &d) != SIM_OK)
+				goto fail_files;
+			for (int b = 0; b < SRV_NPCT; b++) {
+				mp[0][b][r] = rm.ttft[b];
+				mp[1][b][r] = rm.tpot[b];
+				mp[2][b][r] = rm.e2e[b];
+			}
+		}
+		for (int b = 0; b < SRV_NPCT; b++) {
+			rm.ttft[b] = median_of(mp[0][b], nrep);
+			rm.tpot[b] = median_of(mp[1][b], nrep);
+			rm.e2e[b] = median_of(mp[2][b], nrep);
+		}
 		p->timing = SRV_TIMING_DRIVEN;
 		trace_release(&tr);
 		const double *dv[3] = { rd.ttft, rd.tpot, rd.e2e }, *mv[3] = { rm.ttft, rm.tpot, rm.e2e };
@@ -2299,6 +2417,29 @@ int srv_cmd_validate(int argc, char **argv)
 	free(sub.step);
 	free(sub.dt);
 	free(sub_resid);
+	lo[nload] = lg.n;
+	FILE *fs = fopen(spath, "w");
+	if (fs) {
+		fprintf(fs, "# dais validate-serving: driven steps (%s); phase 0: calibration runs, 1: the "
+		        "loads' runs (logged with the refit only); load: multiple of the burst throughput "
+		        "(phase 0) or of the knee (phase 1); fitted_s: the calibration fit\n"
+		        "# phase load tokens prefill decode seqs logits ctx_tokens attn attn_old measured_s "
+		        "fitted_s\n", tp.desc);
+		for (size_t i = 0; i < lg.n; i++) {
+			const struct srv_step *q = &lg.step[i];
+			int ph = i >= ncal, r = 0;
+			if (!ph)
+				while (r < 4 && i >= cal_lo[r + 1])
+					r++;
+			else
+				while (r < nload - 1 && i >= lo[r + 1])
+					r++;
+			fprintf(fs, "%d %.2f %d %d %d %d %d %.0f %.0f %.0f %.6e %.6e\n", ph,
+			        ph ? loads[r] : cal_load[r], q->n_tokens, q->n_prefill, q->n_decode, q->n_seqs,
+			        q->n_logits, q->ctx_tokens, q->attn, q->attn_old, lg.dt[i], srv_cost_eval(&fit, q));
+		}
+		fclose(fs);
+	}
 	double med = median_of(errs, nerr);
 	printf("\nmedian relative error across loads (model vs driven):\n");
 	fprintf(fc, "# median over loads:\n");
@@ -2317,7 +2458,7 @@ int srv_cmd_validate(int argc, char **argv)
 	free(errs);
 	fclose(fd);
 	fclose(fc);
-	printf("wrote %s, %s, %s\n", cpath, dpath, fpath);
+	printf("wrote %s, %s, %s, %s\n", cpath, dpath, fpath, spath);
 	if (plot)
 		run_gnuplot("fig_serving_latency.gp", dir);
 	code = med <= 0.05 ? DAIS_EXIT_OK : DAIS_EXIT_FAIL;

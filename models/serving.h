@@ -79,32 +79,54 @@ struct srv_step {
 
 /* About the linear cost model: t = c[0] + c[1] n_tokens + c[2] n_logits
  * + c[3] attn + c[4] n_seqs + c[5] ctx_tokens + c[6] attn_mem + c[7] n_prefill
- * (seconds; c[7] may be negative: prefill tokens share weight reads).  It
- * is the form of the engine's calibration (t = a + b bytes/BW + c flops/PEAK
- * + d kv_tokens) once the bytes and flops of a step are written out for one
- * model shape and one machine: weight bytes are fixed per step, flops grow
- * with tokens and logits rows, KV traffic with attention positions.
- * attn_mem = attn_old min(1, ctx_tokens / cache_positions) stands for the
- * reads of older KV that miss the cache once the batch's KV outgrows it (a
- * CPU engine with an fp32 KV cache slows by 3-7x per position there; the
- * positions a prefill chunk has just written are read from cache); 0 when
- * cache_positions is 0. */
-enum { SRV_COST_NFEAT = 8 };
+ * + c[8] extra_tiles (seconds).  It is the form of the engine's calibration
+ * (t = a + b bytes/BW + c flops/PEAK + d kv_tokens) once the bytes and flops
+ * of a step are written out for one model shape and one machine: weight bytes
+ * are fixed per step, flops grow with tokens and logits rows, KV traffic with
+ * attention positions.  Two terms describe a CPU engine's caches:
+ * - attn_mem = attn_old ramp(ctx_tokens) stands for the reads of older KV
+ *   that miss the cache once the batch's KV outgrows it (an fp32 KV cache is
+ *   read 3-7x slower per position from memory); ramp rises linearly from 0 at
+ *   cache_from_positions to 1 at cache_positions (0 when cache_positions is
+ *   0), since the caches also hold the weights and do not empty at once;
+ * - extra_tiles = ceil(n_tokens / token_tile) - 1: a matmul streams the
+ *   weights once per tile of token_tile tokens (ENG_TOKEN_TILE for the CPU
+ *   engine), so a step pays a weight pass for each tile beyond the first
+ *   (0 when token_tile is 0).
+ * The positions a prefill chunk has just written are read from cache. */
+enum { SRV_COST_NFEAT = 9, SRV_NOISE_CLASSES = 3 };
 struct srv_cost {
 	double c[SRV_COST_NFEAT];  /* s, s/token, s/logit row, s/position, s/seq, s/position, s/position,
-	                              s/prefill token */
-	double cache_positions;    /* KV positions that fit in cache (0: no cache term) */
+	                              s/prefill token, s/tile */
+	double cache_positions;    /* KV positions at which every older read misses (0: no cache term) */
+	double cache_from_positions;  /* KV positions below which none misses (< cache_positions) */
+	int token_tile;            /* tokens per weight pass (0: no tile term) */
 	/* About noise: a measured step varies around its prediction (interrupts,
-	 * cache misses: time added, whatever the batch).  When resid is set, model
-	 * mode adds to each predicted step a residual measured - predicted drawn
-	 * from the calibration steps (a bootstrap, from the run's own stream, so
-	 * still reproducible; a step never drops below a tenth of its prediction),
-	 * which gives the tails of TPOT their spread.  Borrowed; NULL: no noise. */
-	const float *resid;        /* (n_resid,) s, mean 0 */
-	int n_resid;
+	 * cache misses, a neighbour's memory traffic), and not independently:
+	 * slow spells last tens of steps.  When noise[c].resid is set, model mode
+	 * scales each predicted step of class c (srv_step_class: decode tokens
+	 * only, prefill tokens only, both; their spreads differ) by 1 + r, r
+	 * taken from the
+	 * relative residuals measured / predicted - 1 of that class's calibration
+	 * steps (in the order they were measured) by a moving-block bootstrap: a
+	 * block of `block` consecutive residuals from a random start, then
+	 * another, so that the spells carry over (from the run's own stream, so
+	 * still reproducible; a step never drops below a tenth of its
+	 * prediction).  This gives TPOT, TTFT and queueing their spread.
+	 * Borrowed; NULL: no noise. */
+	struct srv_noise {
+		const float *resid;    /* (n,) relative, mean 0 */
+		int n;
+		int block;             /* steps per block (1: independent draws) */
+	} noise[SRV_NOISE_CLASSES];
 };
 
 double srv_cost_eval(const struct srv_cost *m, const struct srv_step *s);
+/* A step's noise class: 0 decode tokens only, 1 prefill tokens only, 2 both. */
+static inline int srv_step_class(const struct srv_step *s)
+{
+	return s->n_prefill == 0 ? 0 : s->n_decode == 0 ? 1 : 2;
+}
 /* The features x (SRV_COST_NFEAT,) of a step, so that t = c . x. */
 void srv_cost_features(const struct srv_cost *m, const struct srv_step *s, double *x);
 
