@@ -2043,7 +2043,7 @@ static int validate_usage(FILE *f, int code)
 	        "DIR/fig_serving_latency.{png,pdf}.\n\n"
 	        "  SCENARIO          a driven serving scenario (default scenarios/serving-validate.json)\n"
 	        "  -d DIR            output directory (default results/serving)\n"
-	        "  --requests N      requests per load (default 400)\n"
+	        "  --requests N      requests per load (default 1000)\n"
 	        "  --loads F,...     loads as multiples of the knee rate (model mode: the largest\n"
 	        "                    rate whose p99 TTFT stays under 0.25 s)\n"
 	        "                    (default 0.2,0.4,0.6,0.8,1.3)\n"
@@ -2087,7 +2087,7 @@ int srv_cmd_validate(int argc, char **argv)
 	struct srv_steplog lg = { 0 };
 	struct trace tr = { 0 };
 	int noise = 1, refit = 1;
-	int nsets = 0, nreq = 400, plot = 1, nload = 5, code = DAIS_EXIT_USAGE;
+	int nsets = 0, nreq = 1000, plot = 1, nload = 5, code = DAIS_EXIT_USAGE;
 	long long seed = -1;
 	double loads[32] = { 0.2, 0.4, 0.6, 0.8, 1.3 };
 	if (!sets)
