@@ -2033,8 +2033,8 @@ static int validate_usage(FILE *f, int code)
 {
 	fprintf(f,
 	        "usage: dais validate-serving [SCENARIO] [-d DIR] [--requests N] [--loads F,F,...]\n"
-	        "                             [--seed S] [--set path=value]... [--no-noise] [--no-refit]\n"
-	        "                             [--no-plot]\n\n"
+	        "                             [--knee-ttft S] [--seed S] [--set path=value]...\n"
+	        "                             [--no-noise] [--no-refit] [--no-plot]\n\n"
 	        "Runs the serving model in driven mode (every step on the embedded engine) and in\n"
 	        "model mode (a cost model fitted to separate driven calibration runs) on the same\n"
 	        "arrival traces, from light load to saturation, and compares TTFT, TPOT and\n"
@@ -2045,8 +2045,9 @@ static int validate_usage(FILE *f, int code)
 	        "  -d DIR            output directory (default results/serving)\n"
 	        "  --requests N      requests per load (default 1000)\n"
 	        "  --loads F,...     loads as multiples of the knee rate (model mode: the largest\n"
-	        "                    rate whose p99 TTFT stays under 0.25 s)\n"
+	        "                    rate whose p99 TTFT stays under --knee-ttft)\n"
 	        "                    (default 0.2,0.4,0.6,0.8,1.3)\n"
+	        "  --knee-ttft S     the knee's p99 TTFT objective in seconds (default 0.25)\n"
 	        "  --seed S          seed of the traces (default the scenario's)\n"
 	        "  --set path=value  override a scenario key\n"
 	        "  --no-noise        model mode without the measured step-time noise\n"
@@ -2089,7 +2090,7 @@ int srv_cmd_validate(int argc, char **argv)
 	int noise = 1, refit = 1;
 	int nsets = 0, nreq = 1000, plot = 1, nload = 5, code = DAIS_EXIT_USAGE;
 	long long seed = -1;
-	double loads[32] = { 0.2, 0.4, 0.6, 0.8, 1.3 };
+	double loads[32] = { 0.2, 0.4, 0.6, 0.8, 1.3 }, knee_ttft = 0.25;
 	if (!sets)
 		return DAIS_EXIT_FAIL;
 	for (int i = 1; i < argc; i++) {
@@ -2111,6 +2112,14 @@ int srv_cmd_validate(int argc, char **argv)
 			if (nload < 1) {
 				fprintf(stderr, "dais validate-serving: --loads: expected positive numbers "
 				        "separated by commas, got '%s'\n", argv[i]);
+				goto out;
+			}
+		} else if (!strcmp(a, "--knee-ttft") && more) {
+			char *end;
+			knee_ttft = strtod(argv[++i], &end);
+			if (*end || !(knee_ttft > 0) || knee_ttft > 1e6) {
+				fprintf(stderr, "dais validate-serving: --knee-ttft: expected seconds in (0, 1e6], got '%s'\n",
+				        argv[i]);
 				goto out;
 			}
 		} else if (!strcmp(a, "--seed") && more) {
@@ -2267,11 +2276,15 @@ int srv_cmd_validate(int argc, char **argv)
 		q.arrival = SRV_ARR_POISSON;
 		q.max_requests = 4 * nreq;
 		struct srv_result rk;
-		if (srv_capacity(&q, 1e9, 0.25, (uint64_t)seed + 3000, &knee, &rk, &d) != SIM_OK || !(knee > 0))
+		sim_status sk = srv_capacity(&q, 1e9, knee_ttft, (uint64_t)seed + 3000, &knee, &rk, &d);
+		if (sk != SIM_OK || !(knee > 0)) {
+			if (sk != SIM_OK)
+				code = sim_exit_code(sk);
 			goto fail;
+		}
 	}
-	printf("knee (model mode, p99 TTFT <= 0.25 s): %.3g requests/s = %.2f x the burst throughput\n",
-	       knee, knee / mu);
+	printf("knee (model mode, p99 TTFT <= %g s): %.3g requests/s = %.2f x the burst throughput\n",
+	       knee_ttft, knee, knee / mu);
 	mu = knee;
 
 	/* 3. each load: one trace, driven then model */
@@ -2288,11 +2301,11 @@ int srv_cmd_validate(int argc, char **argv)
 		goto done;
 	}
 	fprintf(fd, "# dais validate-serving: latency percentiles versus load, driven and model mode\n"
-	        "# knee rate (load 1, model mode p99 TTFT <= 0.25 s) %.6g requests/s; %d requests per load; %s\n"
+	        "# knee rate (load 1, model mode p99 TTFT <= %g s) %.6g requests/s; %d requests per load; %s\n"
 	        "# load rate_rps drv_ttft_p50 drv_ttft_p90 drv_ttft_p99 drv_tpot_p50 drv_tpot_p90 "
 	        "drv_tpot_p99 drv_e2e_p50 drv_e2e_p90 drv_e2e_p99 mod_ttft_p50 mod_ttft_p90 "
 	        "mod_ttft_p99 mod_tpot_p50 mod_tpot_p90 mod_tpot_p99 mod_e2e_p50 mod_e2e_p90 "
-	        "mod_e2e_p99 drv_thr_rps mod_thr_rps\n", mu, nreq, tp.desc);
+	        "mod_e2e_p99 drv_thr_rps mod_thr_rps\n", knee_ttft, mu, nreq, tp.desc);
 	fprintf(fc, "# source: computed by dais validate-serving (%s); relative error |model - driven| / "
 	        "driven of each percentile on the same trace\n"
 	        "load,rate_rps,metric,percentile,driven_s,model_s,rel_error\n", tp.desc);
@@ -2525,7 +2538,8 @@ sim_status srv_capacity(const struct srv_params *p, double tpot_obj, double ttft
 	*rate = 0;
 	memset(res, 0, sizeof *res);
 	/* make sure hi fails (raise it) and find a rate that passes (lower it) */
-	for (int k = 0; k < 40; k++) {
+	int k;
+	for (k = 0; k < 40; k++) {
 		if ((st = probe_rate(p, hi, seed, &r, d)) != SIM_OK)
 			return st;
 		if (!meets(&r, tpot_obj, ttft_obj))
@@ -2534,9 +2548,17 @@ sim_status srv_capacity(const struct srv_params *p, double tpot_obj, double ttft
 		*res = r;
 		hi *= 2;
 	}
+	if (k == 40) {
+		/* 2^40 times a full batch's decode rate: the requests all but arrive
+		 * at once and still meet the objective, so they set no capacity */
+		diag_add(d, "capacity: the latency objective is met even when all %lld requests arrive at once "
+		         "(%.3g requests/s); more requests per probe are needed to find the capacity",
+		         (long long)p->max_requests, hi / 2);
+		return SIM_EINVAL;
+	}
 	if (lo == 0) {
 		double t = hi;
-		for (int k = 0; k < 30 && lo == 0; k++) {
+		for (int j = 0; j < 30 && lo == 0; j++) {
 			t /= 2;
 			if ((st = probe_rate(p, t, seed, &r, d)) != SIM_OK)
 				return st;

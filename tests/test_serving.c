@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "eng_calib.h"
+#include "helpers.h"
 #include "router.h"
 #include "scn.h"
 #include "serving.h"
@@ -487,4 +488,70 @@ Test(serving, step_noise_scales_steps_by_the_drawn_residuals)
 	trace_release(&tr);
 	unlink(path);
 	diag_release(&d);
+}
+
+/* `dais validate-serving` end to end on a tiny engine model (about a second):
+ * the files it writes, their consistency (each relative error recomputed from
+ * its two percentiles, the exit status from the median), and the refusal of a
+ * run whose requests are too few to find a knee. */
+Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
+{
+	char *dir = th_mkdtemp();
+	const char *argv[] = { "validate-serving", th_src("scenarios/serving-validate.json"), "-d", dir,
+	                       "--requests", "100", "--loads", "0.3,1.3", "--knee-ttft", "0.01", "--no-plot",
+	                       "--set", "serving.engine.config=dim=64,layers=2,heads=2,kv_heads=2,hidden=128,"
+	                       "vocab=256,seq=512",
+	                       "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
+	                       "--set", "serving.max_seq_len=512" };
+	int argc = (int)(sizeof argv / sizeof argv[0]);
+	int code = srv_cmd_validate(argc, (char **)argv);
+	cr_assert(code == 0 || code == 1, "exit status %d", code);
+
+	char path[1200], line[512];
+	snprintf(path, sizeof path, "%s/serving_validation.csv", dir);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s not written", path);
+	int rows = 0;
+	double median = -1;
+	while (fgets(line, sizeof line, f)) {
+		double load, rate, dv, mv, e;
+		char metric[16], pct[16];
+		if (sscanf(line, "# median_all,%lf", &median) == 1 || line[0] == '#' || !strncmp(line, "load,", 5))
+			continue;
+		cr_assert_eq(sscanf(line, "%lf,%lf,%15[^,],%15[^,],%lf,%lf,%lf", &load, &rate, metric, pct, &dv, &mv, &e),
+		             7, "bad row: %s", line);
+		cr_assert(isfinite(dv) && dv > 0 && isfinite(mv) && mv > 0, "row: %s", line);
+		cr_assert(fabs(e - fabs(mv - dv) / dv) <= 5e-5 + 1e-4 * e, "row: %s", line);
+		rows++;
+	}
+	fclose(f);
+	cr_assert_eq(rows, 2 * 9, "%d rows", rows);
+	cr_assert(median >= 0, "no median_all line");
+	cr_assert_eq(code, median <= 0.05 ? 0 : 1, "exit %d with median %g", code, median);
+
+	/* every driven step logged: calibration (phase 0) and both loads (phase 1) */
+	snprintf(path, sizeof path, "%s/serving_steps.dat", dir);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	int n[2] = { 0, 0 };
+	while (fgets(line, sizeof line, f)) {
+		int ph;
+		if (line[0] != '#' && sscanf(line, "%d", &ph) == 1 && (ph == 0 || ph == 1))
+			n[ph]++;
+	}
+	fclose(f);
+	cr_assert(n[0] > 100 && n[1] > 100, "steps logged: %d calibration, %d loads", n[0], n[1]);
+	snprintf(path, sizeof path, "%s/serving_cost_fit.txt", dir);
+	cr_assert_eq(access(path, F_OK), 0);
+	th_rmtree(dir);
+	free(dir);
+
+	/* 20 requests of a model this fast meet a 1000 s objective all at once */
+	dir = th_mkdtemp();
+	argv[3] = dir;
+	argv[5] = "20";
+	argv[9] = "1000";
+	cr_assert_eq(srv_cmd_validate(argc, (char **)argv), 2);
+	th_rmtree(dir);
+	free(dir);
 }
