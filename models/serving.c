@@ -1743,8 +1743,9 @@ const struct model_type serving_model_type = {
 /* ================================================================ fitting a cost */
 
 /* Features used by the fit: constant, tokens, logits rows, attended positions,
- * sequences, decode positions beyond cache, prefill tokens (KV positions held
- * are nearly collinear with attended positions on real batches). */
+ * sequences, older positions missing the cache, prefill tokens, extra token
+ * tiles (KV positions held are nearly collinear with attended positions on
+ * real batches). */
 static const int fit_feat[] = { 0, 1, 2, 3, 4, 6, 7, 8 };
 enum { NFIT = sizeof fit_feat / sizeof fit_feat[0] };
 
@@ -1756,6 +1757,11 @@ enum { NFIT = sizeof fit_feat / sizeof fit_feat[0] };
  * up time to first token weigh as much in all as the many that make up time
  * per output token.  A negative coefficient is dropped and the fit repeated.
  * Returns the weighted relative RMS error of the fit in *rel_rms. */
+static inline double fit_units(const struct srv_step *q, double L)
+{
+	return q->n_decode + L * (q->n_seqs - q->n_decode);
+}
+
 static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_from, double cache_pos,
                               int token_tile, struct srv_cost *out, double *rel_rms)
 {
@@ -1775,7 +1781,6 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_from, d
 		np_ += lg->step[i].n_seqs - lg->step[i].n_decode;
 	}
 	double L = np_ > 0 && nd > 0 ? nd / np_ : 1;
-#define FIT_U(q) ((q)->n_decode + L * ((q)->n_seqs - (q)->n_decode))
 	for (int round = 0; round < NFIT; round++) {
 		int k = 0, map[NFIT];
 		for (int j = 0; j < NFIT; j++)
@@ -1796,7 +1801,7 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_from, d
 			for (int j = 0; j < k; j++)
 				gsl_matrix_set(X, i, (size_t)j, x[map[j]]);
 			gsl_vector_set(y, i, lg->dt[i]);
-			gsl_vector_set(w, i, FIT_U(&lg->step[i]) / (lg->dt[i] * lg->dt[i]));
+			gsl_vector_set(w, i, fit_units(&lg->step[i], L) / (lg->dt[i] * lg->dt[i]));
 		}
 		double chisq;
 		for (int it = 0; it < 3; it++) {
@@ -1807,7 +1812,7 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_from, d
 					pr += gsl_matrix_get(X, i, (size_t)j) * gsl_vector_get(c, (size_t)j);
 				double floor_ = 0.1 * gsl_vector_get(y, i);
 				pr = pr > floor_ ? pr : floor_;
-				gsl_vector_set(w, i, FIT_U(&lg->step[i]) / (pr * pr));
+				gsl_vector_set(w, i, fit_units(&lg->step[i], L) / (pr * pr));
 			}
 		}
 		memset(out->c, 0, sizeof out->c);
@@ -1827,8 +1832,8 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_from, d
 		double ss = 0, sw = 0;
 		for (size_t i = 0; i < n; i++) {
 			double e = srv_cost_eval(out, &lg->step[i]) / lg->dt[i] - 1;
-			ss += FIT_U(&lg->step[i]) * e * e;
-			sw += FIT_U(&lg->step[i]);
+			ss += fit_units(&lg->step[i], L) * e * e;
+			sw += fit_units(&lg->step[i], L);
 		}
 		*rel_rms = sqrt(ss / sw);
 		gsl_matrix_free(X); gsl_vector_free(y); gsl_vector_free(w); gsl_vector_free(c);
@@ -1840,7 +1845,6 @@ static sim_status fit_cost_at(const struct srv_steplog *lg, double cache_from, d
 				use[j] = 0;
 	}
 	return SIM_OK;
-#undef FIT_U
 }
 
 /* The cache ramp is not linear in the model: try a ladder of ends (steps of
@@ -1869,23 +1873,25 @@ static sim_status fit_cost(const struct srv_steplog *lg, int token_tile, struct 
 	return st;
 }
 
-/* The first lag at which the autocorrelation of r (mean 0) falls below 0.05
- * (1 to 1024): the length of the spells, the bootstrap's block. */
+/* The first lag at which the autocorrelation of r (mean 0) falls below 0.05,
+ * at most 1024 and a quarter of the series: the length of the spells, the
+ * bootstrap's block. */
 static int spell_length(const float *r, size_t n)
 {
 	double var = 0;
 	for (size_t i = 0; i < n; i++)
 		var += (double)r[i] * r[i];
-	if (!(var > 0))
+	size_t maxlag = n / 4 < 1024 ? n / 4 : 1024;
+	if (!(var > 0) || maxlag < 2)
 		return 1;
-	for (size_t lag = 1; lag < 1024 && lag < n / 4; lag++) {
+	for (size_t lag = 1; lag < maxlag; lag++) {
 		double ac = 0;
 		for (size_t i = 0; i + lag < n; i++)
 			ac += (double)r[i] * r[i + lag];
 		if (ac / var < 0.05)
 			return (int)lag;
 	}
-	return n / 4 > 1024 ? 1024 : 1;
+	return (int)maxlag;
 }
 
 /* Model mode's step noise from a log: the relative residuals measured /
