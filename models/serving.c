@@ -15,6 +15,7 @@
 
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "buildinfo.h"
 #include "csv.h"
@@ -2039,7 +2040,7 @@ static int validate_usage(FILE *f, int code)
 {
 	fprintf(f,
 	        "usage: dais validate-serving [SCENARIO] [-d DIR] [--requests N] [--loads F,F,...]\n"
-	        "                             [--knee-ttft S] [--seed S] [--set path=value]...\n"
+	        "                             [--knee-ttft S] [--driven-reps N] [--seed S] [--set path=value]...\n"
 	        "                             [--no-noise] [--no-refit] [--no-plot]\n\n"
 	        "Runs the serving model in driven mode (every step on the embedded engine) and in\n"
 	        "model mode (a cost model fitted to separate driven calibration runs) on the same\n"
@@ -2054,6 +2055,8 @@ static int validate_usage(FILE *f, int code)
 	        "                    rate whose p99 TTFT stays under --knee-ttft)\n"
 	        "                    (default 0.2,0.4,0.6,0.8,1.3)\n"
 	        "  --knee-ttft S     the knee's p99 TTFT objective in seconds (default 0.25)\n"
+	        "  --driven-reps N   driven runs per load, 1 to 8 (default 1): the reference is\n"
+	        "                    their mean, their spread the measurement's noise\n"
 	        "  --seed S          seed of the traces (default the scenario's)\n"
 	        "  --set path=value  override a scenario key\n"
 	        "  --no-noise        model mode without the measured step-time noise\n"
@@ -2094,7 +2097,7 @@ int srv_cmd_validate(int argc, char **argv)
 	struct srv_steplog lg = { 0 };
 	struct trace tr = { 0 };
 	int noise = 1, refit = 1;
-	int nsets = 0, nreq = 1000, plot = 1, nload = 5, code = DAIS_EXIT_USAGE;
+	int nsets = 0, nreq = 1000, plot = 1, nload = 5, dreps = 1, code = DAIS_EXIT_USAGE;
 	long long seed = -1;
 	double loads[32] = { 0.2, 0.4, 0.6, 0.8, 1.3 }, knee_ttft = 0.25;
 	if (!sets)
@@ -2126,6 +2129,12 @@ int srv_cmd_validate(int argc, char **argv)
 			if (*end || !(knee_ttft > 0) || knee_ttft > 1e6) {
 				fprintf(stderr, "dais validate-serving: --knee-ttft: expected seconds in (0, 1e6], got '%s'\n",
 				        argv[i]);
+				goto out;
+			}
+		} else if (!strcmp(a, "--driven-reps") && more) {
+			dreps = atoi(argv[++i]);
+			if (dreps < 1 || dreps > 8) {
+				fprintf(stderr, "dais validate-serving: --driven-reps: expected 1 .. 8, got '%s'\n", argv[i]);
 				goto out;
 			}
 		} else if (!strcmp(a, "--seed") && more) {
@@ -2191,7 +2200,10 @@ int srv_cmd_validate(int argc, char **argv)
 	p->check = 0;
 
 	/* 1. pilot: a burst measures the saturation throughput; calibration runs log steps */
-	lg.cap = 2000000;
+	/* every driven step: the calibration runs and each load's runs (a chat
+	 * request takes part in about 200 steps; 250 leaves room) */
+	double want = 200000.0 + 250.0 * nload * dreps * nreq;
+	lg.cap = want < 2e7 ? (size_t)want : 20000000;
 	lg.step = malloc(lg.cap * sizeof *lg.step);
 	lg.dt = malloc(lg.cap * sizeof *lg.dt);
 	struct srv_result res;
@@ -2314,12 +2326,12 @@ int srv_cmd_validate(int argc, char **argv)
 	        "mod_e2e_p99 drv_thr_rps mod_thr_rps\n", knee_ttft, mu, nreq, tp.desc);
 	fprintf(fc, "# source: computed by dais validate-serving (%s); relative error |model - driven| / "
 	        "driven of each percentile on the same trace\n"
-	        "load,rate_rps,metric,percentile,driven_s,model_s,rel_error\n", tp.desc);
+	        "load,rate_rps,metric,percentile,driven_s,model_s,rel_error,driven_rel_sd\n", tp.desc);
 	static const char *const mname[] = { "ttft", "tpot", "e2e" };
 	static const char *const pname[] = { "p50", "p90", "p99" };
 	double *errs = malloc((size_t)nload * 9 * sizeof *errs);
-	double per[9][32];
-	int nerr = 0;
+	double per[9][32], sds[32 * 9];
+	int nerr = 0, nsd = 0;
 	if (!errs) {
 		fclose(fd);
 		fclose(fc);
@@ -2330,7 +2342,12 @@ int srv_cmd_validate(int argc, char **argv)
 	 * the other loads' runs (leave one load out), so the fit is out of sample
 	 * for the trace it predicts but measured in the same period: a shared
 	 * machine's speed drifts over minutes. */
+	/* About the repeats: the same trace is run `dreps` times in driven mode;
+	 * the reference is the mean of each percentile, and the spread between
+	 * the runs (relative standard deviation) is the measurement's own noise,
+	 * the floor under any model's error. */
 	struct srv_result rdv[32];
+	double dsd[32][9];
 	size_t lo[33];
 	size_t ncal = lg.n;
 	for (int k = 0; k < nload; k++) {
@@ -2340,11 +2357,30 @@ int srv_cmd_validate(int argc, char **argv)
 		struct srv_run_opts ol = { .seed = (uint64_t)seed, .log = refit ? &lg : NULL };
 		lo[k] = lg.n;
 		p->timing = SRV_TIMING_DRIVEN;
-		if (srv_simulate(p, &ol, &rdv[k], &d) != SIM_OK)
-			goto fail_files;
+		double dp[9][8];
+		long long steps = 0;
+		for (int r = 0; r < dreps; r++) {
+			struct srv_result rr;
+			if (srv_simulate(p, &ol, &rr, &d) != SIM_OK)
+				goto fail_files;
+			if (r == 0)
+				rdv[k] = rr;
+			steps += rr.steps;
+			for (int b = 0; b < SRV_NPCT; b++) {
+				dp[b][r] = rr.ttft[b];
+				dp[3 + b][r] = rr.tpot[b];
+				dp[6 + b][r] = rr.e2e[b];
+			}
+		}
+		for (int q = 0; q < 9; q++) {
+			double mean = gsl_stats_mean(dp[q], 1, (size_t)dreps);
+			dsd[k][q] = dreps > 1 && mean > 0 ? gsl_stats_sd_m(dp[q], 1, (size_t)dreps, mean) / mean : NAN;
+			double *dst = q < 3 ? rdv[k].ttft : q < 6 ? rdv[k].tpot : rdv[k].e2e;
+			dst[q % 3] = mean;
+		}
 		lo[k + 1] = lg.n;
 		trace_release(&tr);
-		printf("driven run at load %.2f: %lld steps\n", loads[k], (long long)rdv[k].steps);
+		printf("driven run%s at load %.2f: %lld steps\n", dreps > 1 ? "s" : "", loads[k], steps);
 		fflush(stdout);
 	}
 	struct srv_steplog sub = { 0 };
@@ -2422,8 +2458,10 @@ int srv_cmd_validate(int argc, char **argv)
 		for (int a = 0; a < 3; a++)
 			for (int b = 0; b < 3; b++) {
 				double e = relerr(mv[a][b], dv[a][b]);
-				fprintf(fc, "%.3f,%.6g,%s,%s,%.6e,%.6e,%.4f\n", loads[k], rate, mname[a], pname[b],
-				        dv[a][b], mv[a][b], e);
+				fprintf(fc, "%.3f,%.6g,%s,%s,%.6e,%.6e,%.4f,%.4f\n", loads[k], rate, mname[a], pname[b],
+				        dv[a][b], mv[a][b], e, dsd[k][a * 3 + b]);
+				if (dreps > 1)
+					sds[nsd++] = dsd[k][a * 3 + b];
 				errs[nerr++] = e;
 				per[a * 3 + b][k] = e;
 			}
@@ -2474,6 +2512,11 @@ int srv_cmd_validate(int argc, char **argv)
 	printf("  all %d percentiles: median %.1f%% (target 5%%): %s\n", nerr, 100 * med,
 	       med <= 0.05 ? "PASS" : "FAIL");
 	fprintf(fc, "# median_all,%.4f\n", med);
+	if (nsd > 0) {
+		double f = median_of(sds, nsd);
+		printf("  driven run to run (%d runs per load): median relative sd %.1f%%\n", dreps, 100 * f);
+		fprintf(fc, "# driven_rel_sd_median,%.4f\n", f);
+	}
 	free(errs);
 	fclose(fd);
 	fclose(fc);

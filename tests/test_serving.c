@@ -502,7 +502,7 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	                       "--set", "serving.engine.config=dim=64,layers=2,heads=2,kv_heads=2,hidden=128,"
 	                       "vocab=256,seq=512",
 	                       "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
-	                       "--set", "serving.max_seq_len=512" };
+	                       "--set", "serving.max_seq_len=512", "--driven-reps", "2" };
 	int argc = (int)(sizeof argv / sizeof argv[0]);
 	int code = srv_cmd_validate(argc, (char **)argv);
 	cr_assert(code == 0 || code == 1, "exit status %d", code);
@@ -513,20 +513,27 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	cr_assert_not_null(f, "%s not written", path);
 	int rows = 0;
 	double median = -1;
+	double floor_ = -1;
 	while (fgets(line, sizeof line, f)) {
-		double load, rate, dv, mv, e;
+		double load, rate, dv, mv, e, sd;
 		char metric[16], pct[16];
-		if (sscanf(line, "# median_all,%lf", &median) == 1 || line[0] == '#' || !strncmp(line, "load,", 5))
+		if (sscanf(line, "# median_all,%lf", &median) == 1 ||
+		    sscanf(line, "# driven_rel_sd_median,%lf", &floor_) == 1 || line[0] == '#' ||
+		    !strncmp(line, "load,", 5))
 			continue;
-		cr_assert_eq(sscanf(line, "%lf,%lf,%15[^,],%15[^,],%lf,%lf,%lf", &load, &rate, metric, pct, &dv, &mv, &e),
-		             7, "bad row: %s", line);
+		cr_assert_eq(sscanf(line, "%lf,%lf,%15[^,],%15[^,],%lf,%lf,%lf,%lf", &load, &rate, metric, pct, &dv, &mv,
+		                    &e, &sd),
+		             8, "bad row: %s", line);
 		cr_assert(isfinite(dv) && dv > 0 && isfinite(mv) && mv > 0, "row: %s", line);
 		cr_assert(fabs(e - fabs(mv - dv) / dv) <= 5e-5 + 1e-4 * e, "row: %s", line);
+		/* two driven runs per load by default: their spread is measured */
+		cr_assert(isfinite(sd) && sd >= 0, "row: %s", line);
 		rows++;
 	}
 	fclose(f);
 	cr_assert_eq(rows, 2 * 9, "%d rows", rows);
 	cr_assert(median >= 0, "no median_all line");
+	cr_assert(floor_ >= 0, "no driven_rel_sd_median line");
 	cr_assert_eq(code, median <= 0.05 ? 0 : 1, "exit %d with median %g", code, median);
 
 	/* every driven step logged: calibration (phase 0) and both loads (phase 1) */
