@@ -378,6 +378,19 @@ static hid_t open_attr(const h5i *f, const char *obj, const char *name, sim_diag
 	return a;
 }
 
+/* Closes what an attribute read opened (negative ids are skipped) and drops
+ * HDF5's error stack: failures were reported through the diagnostics. */
+static void attr_close(hid_t a, hid_t t, hid_t sp)
+{
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (t >= 0)
+		H5Tclose(t);
+	if (a >= 0)
+		H5Aclose(a);
+	H5Eclear2(H5E_DEFAULT);
+}
+
 sim_status h5i_attr_strv(const h5i *f, const char *obj, const char *name,
                          char ***out, size_t *n, sim_diag *d)
 {
@@ -413,12 +426,7 @@ sim_status h5i_attr_strv(const h5i *f, const char *obj, const char *name,
 	*out = v;
 	*n = (size_t)cnt;
 done:
-	if (sp >= 0)
-		H5Sclose(sp);
-	if (t >= 0)
-		H5Tclose(t);
-	H5Aclose(a);
-	H5Eclear2(H5E_DEFAULT);
+	attr_close(a, t, sp);
 	return st;
 }
 
@@ -442,12 +450,7 @@ sim_status h5i_attr_num(const h5i *f, const char *obj, const char *name,
 	}
 	if (st != SIM_OK && d)
 		diag_add(d, "%s: %s: attribute '%s' is not a number", f->name, obj, name);
-	if (sp >= 0)
-		H5Sclose(sp);
-	if (t >= 0)
-		H5Tclose(t);
-	H5Aclose(a);
-	H5Eclear2(H5E_DEFAULT);
+	attr_close(a, t, sp);
 	return st;
 }
 
@@ -472,11 +475,7 @@ sim_status h5i_attr_str(const h5i *f, const char *obj, const char *name,
 		long long s = 0;
 		herr_t e = at < 0 ? -1 : uns ? H5Aread(at, H5T_NATIVE_ULLONG, &u)
 		                             : H5Aread(at, H5T_NATIVE_LLONG, &s);
-		if (ft >= 0)
-			H5Tclose(ft);
-		if (at >= 0)
-			H5Aclose(at);
-		H5Eclear2(H5E_DEFAULT);
+		attr_close(at, ft, H5I_INVALID_HID);
 		if (e < 0) {
 			if (d)
 				diag_add(d, "%s: %s: cannot read attribute '%s'", f->name, obj, name);
