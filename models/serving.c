@@ -2089,6 +2089,27 @@ static sim_status load_serving(const char *path, const char **sets, int nsets,
 	return SIM_OK;
 }
 
+/* A command's scenario: *path, or scenarios/def (from the working
+ * directory, else the source tree) when it is NULL, loaded into tp and *sp.
+ * Returns DAIS_EXIT_OK, or prints the diagnostics, releases d and returns
+ * the exit status. */
+static int load_serving_cmd(const char **path, const char *def, char *buf, size_t n, const char **sets,
+                            int nsets, struct srv_type_params *tp, scn **sp, sim_diag *d)
+{
+	if (!*path) {
+		char rel[512];
+		snprintf(rel, sizeof rel, "scenarios/%s", def);
+		snprintf(buf, n, "%s/%s", access(rel, F_OK) == 0 ? "." : DAIS_SRCDIR, rel);
+		*path = buf;
+	}
+	sim_status st = load_serving(*path, sets, nsets, tp, sp, d);
+	if (st == SIM_OK)
+		return DAIS_EXIT_OK;
+	diag_print(d, stderr, "");
+	diag_release(d);
+	return sim_exit_code(st);
+}
+
 int srv_cmd_validate(int argc, char **argv)
 {
 	const char *path = NULL, *dir = "results/serving";
@@ -2159,22 +2180,13 @@ int srv_cmd_validate(int argc, char **argv)
 		}
 	}
 	char defpath[4096];
-	if (!path) {
-		snprintf(defpath, sizeof defpath, "%s/scenarios/serving-validate.json",
-		         access("scenarios/serving-validate.json", 0) == 0 ? "." : DAIS_SRCDIR);
-		path = defpath;
-	}
 	sim_diag d;
 	diag_init(&d);
 	struct srv_type_params tp;
 	scn *s = NULL;
-	sim_status st = load_serving(path, sets, nsets, &tp, &s, &d);
-	if (st != SIM_OK) {
-		diag_print(&d, stderr, "");
-		diag_release(&d);
-		code = sim_exit_code(st);
+	code = load_serving_cmd(&path, "serving-validate.json", defpath, sizeof defpath, sets, nsets, &tp, &s, &d);
+	if (code != DAIS_EXIT_OK)
 		goto out;
-	}
 	code = DAIS_EXIT_FAIL;
 	struct srv_params *p = &tp.p;
 	if (p->timing != SRV_TIMING_DRIVEN) {
@@ -2835,24 +2847,15 @@ int srv_cmd_capacity(int argc, char **argv)
 		}
 	}
 	char defpath[4096], defout[4096];
-	if (!path) {
-		snprintf(defpath, sizeof defpath, "%s/scenarios/serving-capacity.json",
-		         access("scenarios/serving-capacity.json", 0) == 0 ? "." : DAIS_SRCDIR);
-		path = defpath;
-	}
 	if (!out)
 		out = model_data_path(defout, sizeof defout, "data/capacity/default.csv");
 	sim_diag d;
 	diag_init(&d);
 	struct srv_type_params tp;
 	scn *s = NULL;
-	sim_status st = load_serving(path, sets, nsets, &tp, &s, &d);
-	if (st != SIM_OK) {
-		diag_print(&d, stderr, "");
-		diag_release(&d);
-		code = sim_exit_code(st);
+	code = load_serving_cmd(&path, "serving-capacity.json", defpath, sizeof defpath, sets, nsets, &tp, &s, &d);
+	if (code != DAIS_EXIT_OK)
 		goto out;
-	}
 	code = DAIS_EXIT_FAIL;
 	struct srv_params *p = &tp.p;
 	p->max_requests = nreq;
