@@ -443,35 +443,41 @@ T5 INLINE void q_tile5(const uint8_t *pan, int q4, int nb, const struct q_act *x
 	size_t bb = q4 ? 288 : 544;
 	for (int b = 0; b < nb; b++) {
 		const uint8_t *pb = pan + (size_t)b * bb;
-		__m512i i0[8], i1[8];
-		for (int t = 0; t < NT; t++) {
-			/* weights are stored biased (q+128, or q+8 for Q4): remove the
-			 * bias times the activation block sum */
-			i0[t] = _mm512_set1_epi32((q4 ? -8 : -128) * s[t][b]);
-			i1[t] = _mm512_setzero_si512();
-		}
+		/* the block's weights stay in registers while the tokens take their
+		 * turns, so each activation word is broadcast straight from memory
+		 * (with accumulators per token instead, the compiler spilled them for
+		 * 5 and 6 tokens and ran those tiles slower than 8) */
+		__m512i w[8];
 		if (q4) {
 			for (int g = 0; g < 4; g++) {
 				__m512i v = _mm512_loadu_si512(pb + g * 64);
-				__m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
-				for (int t = 0; t < NT; t++) {
-					i0[t] = _mm512_dpbusd_epi32(i0[t], lo, _mm512_set1_epi32(load_i32(q[t] + b * QK + 4 * g)));
-					i1[t] = _mm512_dpbusd_epi32(i1[t], hi, _mm512_set1_epi32(load_i32(q[t] + b * QK + 16 + 4 * g)));
-				}
+				w[2 * g] = _mm512_and_si512(v, m4);
+				w[2 * g + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
 			}
 		} else {
-			for (int g = 0; g < 8; g += 2) {
-				__m512i w0 = _mm512_loadu_si512(pb + g * 64), w1 = _mm512_loadu_si512(pb + g * 64 + 64);
-				for (int t = 0; t < NT; t++) {
-					i0[t] = _mm512_dpbusd_epi32(i0[t], w0, _mm512_set1_epi32(load_i32(q[t] + b * QK + 4 * g)));
-					i1[t] = _mm512_dpbusd_epi32(i1[t], w1, _mm512_set1_epi32(load_i32(q[t] + b * QK + 4 * g + 4)));
-				}
-			}
+			for (int g = 0; g < 8; g++)
+				w[g] = _mm512_loadu_si512(pb + g * 64);
 		}
 		__m512 sc = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + (q4 ? 256 : 512))));
-		for (int t = 0; t < NT; t++)
-			f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(i0[t], i1[t])),
+		for (int t = 0; t < NT; t++) {
+			const int8_t *qb = q[t] + b * QK;
+			/* weights are stored biased (q+128, or q+8 for Q4): remove the
+			 * bias times the activation block sum */
+			__m512i i0 = _mm512_set1_epi32((q4 ? -8 : -128) * s[t][b]), i1 = _mm512_setzero_si512();
+			if (q4) {
+				for (int g = 0; g < 4; g++) {
+					i0 = _mm512_dpbusd_epi32(i0, w[2 * g], _mm512_set1_epi32(load_i32(qb + 4 * g)));
+					i1 = _mm512_dpbusd_epi32(i1, w[2 * g + 1], _mm512_set1_epi32(load_i32(qb + 16 + 4 * g)));
+				}
+			} else {
+				for (int g = 0; g < 8; g += 2) {
+					i0 = _mm512_dpbusd_epi32(i0, w[g], _mm512_set1_epi32(load_i32(qb + 4 * g)));
+					i1 = _mm512_dpbusd_epi32(i1, w[g + 1], _mm512_set1_epi32(load_i32(qb + 4 * g + 4)));
+				}
+			}
+			f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(i0, i1)),
 			                       _mm512_mul_ps(sc, _mm512_set1_ps(d[t][b])), f[t]);
+		}
 	}
 	for (int t = 0; t < NT; t++)
 		store16(y + (size_t)t * ld_y, f[t], nr);
