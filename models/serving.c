@@ -6,6 +6,7 @@
 
 #include "sha256.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ void srv_cost_features(const struct srv_cost *m, const struct srv_step *s, doubl
 	x[6] = attn_mem(m, s);
 	x[7] = s->n_prefill;
 	x[8] = extra_tiles(m, s);
+	x[9] = s->n_tokens == 1;
 }
 
 double srv_cost_eval(const struct srv_cost *m, const struct srv_step *s)
@@ -61,6 +63,8 @@ double srv_cost_eval(const struct srv_cost *m, const struct srv_step *s)
 		t += m->c[6] * attn_mem(m, s);
 	if (m->c[8] != 0)
 		t += m->c[8] * extra_tiles(m, s);
+	if (s->n_tokens == 1)
+		t += m->c[9];
 	return t;
 }
 
@@ -1747,7 +1751,7 @@ const struct model_type serving_model_type = {
  * sequences, older positions missing the cache, prefill tokens, extra token
  * tiles (KV positions held are nearly collinear with attended positions on
  * real batches). */
-static const int fit_feat[] = { 0, 1, 2, 3, 4, 6, 7, 8 };
+static const int fit_feat[] = { 0, 1, 2, 3, 4, 6, 7, 8, 9 };
 enum { NFIT = sizeof fit_feat / sizeof fit_feat[0] };
 
 /* Least squares of dt on the features, weighted by u/prediction^2: relative
@@ -2041,7 +2045,7 @@ static int validate_usage(FILE *f, int code)
 	fprintf(f,
 	        "usage: dais validate-serving [SCENARIO] [-d DIR] [--requests N] [--loads F,F,...]\n"
 	        "                             [--knee-ttft S] [--driven-reps N] [--seed S] [--set path=value]...\n"
-	        "                             [--no-noise] [--no-refit] [--no-plot]\n\n"
+	        "                             [--no-noise] [--no-refit] [--no-plot] [--replay DIR2]\n\n"
 	        "Runs the serving model in driven mode (every step on the embedded engine) and in\n"
 	        "model mode (a cost model fitted to separate driven calibration runs) on the same\n"
 	        "arrival traces, from light load to saturation, and compares TTFT, TPOT and\n"
@@ -2062,8 +2066,154 @@ static int validate_usage(FILE *f, int code)
 	        "  --no-noise        model mode without the measured step-time noise\n"
 	        "  --no-refit        predict every load with the calibration fit only (default: a\n"
 	        "                    fit on the calibration runs and the other loads' driven runs)\n"
-	        "  --no-plot         do not run gnuplot\n");
+	        "  --no-plot         do not run gnuplot\n"
+	        "  --replay DIR2     no engine runs: read the driven measurements (step log and\n"
+	        "                    driven percentiles) of an earlier run of the same scenario\n"
+	        "                    from DIR2, and fit and run model mode on them again\n");
 	return code;
+}
+
+/* About replay: the driven half of a validation, its step log and its driven
+ * percentiles, is read back from an earlier run's directory, and only the
+ * fit and model mode run again.  Two cost forms or options then compare on
+ * the same measurements, without the machine's run-to-run noise. */
+struct replay {
+	int nload, nreq;            /* nreq 0: not recorded (older files) */
+	long long seed;             /* -1: not recorded */
+	double loads[32], rates[32];
+	struct srv_result drv[32];  /* driven percentiles and throughput per load */
+	int ncal_runs;
+	double cal_load[8];
+	size_t cal_lo[9], lo[33], ncal;
+};
+
+static int replay_fail(const char *path, long line, const char *what, const char *got)
+{
+	fprintf(stderr, "dais validate-serving: %s:%ld: %s, got '%.60s'\n", path, line, what, got);
+	return DAIS_EXIT_USAGE;
+}
+
+/* Reads DIR/serving_latency.dat and DIR/serving_steps.dat into rp and lg
+ * (allocated here); returns an exit code. */
+static int replay_read(const char *dir, struct replay *rp, struct srv_steplog *lg)
+{
+	char path[4200], line[1024];
+	memset(rp, 0, sizeof *rp);
+	rp->seed = -1;
+	snprintf(path, sizeof path, "%s/serving_latency.dat", dir);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "dais validate-serving: --replay: cannot read %s: %s\n", path, strerror(errno));
+		return DAIS_EXIT_USAGE;
+	}
+	long ln = 0;
+	while (fgets(line, sizeof line, f)) {
+		ln++;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#') {
+			if (sscanf(line, "# replay: seed %lld requests %d", &rp->seed, &rp->nreq) != 2 && !rp->nreq) {
+				const char *q = strstr(line, "requests/s; ");   /* older files: no replay line */
+				if (q)
+					sscanf(q, "requests/s; %d requests per load", &rp->nreq);
+			}
+			continue;
+		}
+		double v[22];
+		int n = 0, off = 0, used;
+		while (n < 22 && sscanf(line + off, "%lf%n", &v[n], &used) == 1) {
+			off += used;
+			n++;
+		}
+		if (n != 22 || rp->nload >= 32 || !(v[0] > 0) || !(v[1] > 0)) {
+			fclose(f);
+			return replay_fail(path, ln, "expected 22 numbers (load, rate, 9 driven and 9 model "
+			                   "percentiles, 2 throughputs; at most 32 loads)", line);
+		}
+		struct srv_result *r = &rp->drv[rp->nload];
+		memset(r, 0, sizeof *r);
+		for (int b = 0; b < 3; b++) {
+			r->ttft[b] = v[2 + b];
+			r->tpot[b] = v[5 + b];
+			r->e2e[b] = v[8 + b];
+		}
+		r->throughput_rps = v[20];
+		rp->loads[rp->nload] = v[0];
+		rp->rates[rp->nload++] = v[1];
+	}
+	fclose(f);
+	if (rp->nload == 0)
+		return replay_fail(path, ln, "expected a row per load", "end of file");
+
+	snprintf(path, sizeof path, "%s/serving_steps.dat", dir);
+	if (!(f = fopen(path, "r"))) {
+		fprintf(stderr, "dais validate-serving: --replay: cannot read %s: %s\n", path, strerror(errno));
+		return DAIS_EXIT_USAGE;
+	}
+	ln = 0;
+	int k = -1;
+	double prev = NAN;
+	int prev_ph = 0;
+	while (fgets(line, sizeof line, f)) {
+		ln++;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#')
+			continue;
+		int ph;
+		double load, meas, fitted;
+		struct srv_step q = { 0 };
+		if (sscanf(line, "%d %lf %d %d %d %d %d %lf %lf %lf %lf %lf", &ph, &load, &q.n_tokens, &q.n_prefill,
+		           &q.n_decode, &q.n_seqs, &q.n_logits, &q.ctx_tokens, &q.attn, &q.attn_old, &meas,
+		           &fitted) != 12 || (ph != 0 && ph != 1) || ph < prev_ph || !(meas > 0) || q.n_tokens < 1) {
+			fclose(f);
+			return replay_fail(path, ln, "expected a step: phase (0, then 1), load, tokens, prefill, "
+			                   "decode, seqs, logits, ctx_tokens, attn, attn_old, measured_s > 0, fitted_s",
+			                   line);
+		}
+		if (lg->n == lg->cap) {
+			size_t cap = lg->cap ? 2 * lg->cap : 65536;
+			struct srv_step *s2 = realloc(lg->step, cap * sizeof *s2);
+			if (s2)
+				lg->step = s2;
+			double *d2 = s2 ? realloc(lg->dt, cap * sizeof *d2) : NULL;
+			if (!d2) {
+				fclose(f);
+				fprintf(stderr, "dais validate-serving: out of memory\n");
+				return DAIS_EXIT_FAIL;
+			}
+			lg->dt = d2;
+			lg->cap = cap;
+		}
+		if (ph == 0 && load != prev) {   /* a new calibration run */
+			if (rp->ncal_runs == 8) {
+				fclose(f);
+				return replay_fail(path, ln, "expected at most 8 calibration loads", line);
+			}
+			rp->cal_load[rp->ncal_runs] = load;
+			rp->cal_lo[rp->ncal_runs++] = lg->n;
+		} else if (ph == 1 && (prev_ph == 0 || fabs(load - rp->loads[k]) > 0.006)) {
+			/* the next load's driven runs, in the order of serving_latency.dat */
+			if (++k >= rp->nload || fabs(load - rp->loads[k]) > 0.006) {
+				fclose(f);
+				return replay_fail(path, ln, "expected the loads of serving_latency.dat in order", line);
+			}
+			if (prev_ph == 0)
+				rp->ncal = lg->n;
+			rp->lo[k] = lg->n;
+		}
+		prev = load;
+		prev_ph = ph;
+		lg->step[lg->n] = q;
+		lg->dt[lg->n++] = meas;
+	}
+	fclose(f);
+	if (rp->ncal_runs == 0)
+		return replay_fail(path, ln, "expected calibration steps (phase 0)", "none");
+	if (prev_ph == 0)
+		rp->ncal = lg->n;
+	rp->cal_lo[rp->ncal_runs] = rp->ncal;
+	for (int j = k + 1; j <= rp->nload; j++)   /* loads without logged steps: empty */
+		rp->lo[j] = lg->n;
+	return DAIS_EXIT_OK;
 }
 
 /* Loads a serving scenario into tp (parse of the model type). */
@@ -2112,12 +2262,13 @@ static int load_serving_cmd(const char **path, const char *def, char *buf, size_
 
 int srv_cmd_validate(int argc, char **argv)
 {
-	const char *path = NULL, *dir = "results/serving";
+	const char *path = NULL, *dir = "results/serving", *replay = NULL;
 	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
 	float *resid = NULL;
 	struct srv_steplog lg = { 0 };
 	struct trace tr = { 0 };
-	int noise = 1, refit = 1;
+	struct replay rp;
+	int noise = 1, refit = 1, seed_given = 0;
 	int nsets = 0, nreq = 1000, plot = 1, nload = 5, dreps = 1, code = DAIS_EXIT_USAGE;
 	long long seed = -1;
 	double loads[32] = { 0.2, 0.4, 0.6, 0.8, 1.3 }, knee_ttft = 0.25;
@@ -2160,6 +2311,7 @@ int srv_cmd_validate(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--seed") && more) {
 			seed = atoll(argv[++i]);
+			seed_given = 1;
 		} else if (!strcmp(a, "--set") && more) {
 			sets[nsets++] = argv[++i];
 		} else if (!strcmp(a, "--no-plot")) {
@@ -2168,6 +2320,8 @@ int srv_cmd_validate(int argc, char **argv)
 			noise = 0;
 		} else if (!strcmp(a, "--no-refit")) {
 			refit = 0;
+		} else if (!strcmp(a, "--replay") && more) {
+			replay = argv[++i];
 		} else if (a[0] == '-') {
 			fprintf(stderr, "dais validate-serving: unknown option '%s' (or a missing value)\n", a);
 			validate_usage(stderr, 0);
@@ -2210,59 +2364,92 @@ int srv_cmd_validate(int argc, char **argv)
 	p->sample_every = 0;
 	p->record_requests = 0;
 	p->check = 0;
+	if (replay) {
+		code = replay_read(replay, &rp, &lg);
+		if (code != DAIS_EXIT_OK)
+			goto done;
+		code = DAIS_EXIT_FAIL;
+		if (rp.seed >= 0 && seed_given && rp.seed != seed) {
+			fprintf(stderr, "dais validate-serving: --seed %lld, but %s was run with seed %lld\n", seed,
+			        replay, rp.seed);
+			code = DAIS_EXIT_USAGE;
+			goto done;
+		}
+		if (rp.seed >= 0)
+			seed = rp.seed;
+		if (rp.nreq > 0)
+			nreq = rp.nreq;
+		nload = rp.nload;
+		memcpy(loads, rp.loads, sizeof loads);
+		if (refit && rp.ncal == lg.n) {
+			printf("%s has no steps of the loads' runs (run with --no-refit): no refit\n", replay);
+			refit = 0;
+		}
+	}
 
 	/* 1. pilot: a burst measures the saturation throughput; calibration runs log steps */
 	/* every driven step: the calibration runs and each load's runs (a chat
 	 * request takes part in about 200 steps; 250 leaves room) */
-	double want = 200000.0 + 250.0 * nload * dreps * nreq;
-	lg.cap = want < 2e7 ? (size_t)want : 20000000;
-	lg.step = malloc(lg.cap * sizeof *lg.step);
-	lg.dt = malloc(lg.cap * sizeof *lg.dt);
-	struct srv_result res;
-	struct srv_run_opts o = { .seed = (uint64_t)seed, .log = &lg };
-	if (!lg.step || !lg.dt) {
-		fprintf(stderr, "dais validate-serving: out of memory\n");
-		goto done;
-	}
-	int npilot = nreq < 200 ? nreq : 200;
-	if (make_trace(p, 1e6, npilot, (uint64_t)seed + 1000, &tr) != SIM_OK)
-		goto done;
+	double cal_load[8] = { 0.5, 1.0, 1.5, 2.0, 2.5 }, mu = 0;
+	size_t cal_lo[9];
+	int ncal_runs = 5;
 	p->trace = &tr;
 	printf("validate-serving: %s, engine %s\n", path, tp.desc);
-	printf("pilot: %d requests at once (driven) ... ", npilot);
-	fflush(stdout);
-	if (srv_simulate(p, &o, &res, &d) != SIM_OK)
-		goto fail;
-	trace_release(&tr);
-	double mu = (double)res.completed / res.t_end;
-	printf("burst throughput %.3g requests/s (%.0f output tokens/s)\n", mu,
-	       mu * p->output.mean);
-	static const double cal_load[] = { 0.5, 1.0, 1.5, 2.0, 2.5 };
-	size_t cal_lo[6];
-	for (int k = 0; k < 5; k++) {
-		cal_lo[k] = lg.n;
-		if (make_trace(p, cal_load[k] * mu, npilot, (uint64_t)seed + 2000 + (uint64_t)k, &tr) != SIM_OK)
+	if (replay) {
+		ncal_runs = rp.ncal_runs;
+		memcpy(cal_load, rp.cal_load, sizeof cal_load);
+		memcpy(cal_lo, rp.cal_lo, sizeof cal_lo);
+		printf("replay of %s: %zu driven steps (%zu of %d calibration runs), %d loads, seed %lld, "
+		       "%d requests per load\n", replay, lg.n, rp.ncal, ncal_runs, nload, seed, nreq);
+	} else {
+		double want = 200000.0 + 250.0 * nload * dreps * nreq;
+		lg.cap = want < 2e7 ? (size_t)want : 20000000;
+		lg.step = malloc(lg.cap * sizeof *lg.step);
+		lg.dt = malloc(lg.cap * sizeof *lg.dt);
+		struct srv_result res;
+		struct srv_run_opts o = { .seed = (uint64_t)seed, .log = &lg };
+		if (!lg.step || !lg.dt) {
+			fprintf(stderr, "dais validate-serving: out of memory\n");
 			goto done;
-		printf("calibration run at load %.1f ... ", cal_load[k]);
+		}
+		int npilot = nreq < 200 ? nreq : 200;
+		if (make_trace(p, 1e6, npilot, (uint64_t)seed + 1000, &tr) != SIM_OK)
+			goto done;
+		printf("pilot: %d requests at once (driven) ... ", npilot);
 		fflush(stdout);
 		if (srv_simulate(p, &o, &res, &d) != SIM_OK)
 			goto fail;
 		trace_release(&tr);
-		printf("%lld steps\n", (long long)res.steps);
+		mu = (double)res.completed / res.t_end;
+		printf("burst throughput %.3g requests/s (%.0f output tokens/s)\n", mu,
+		       mu * p->output.mean);
+		for (int k = 0; k < ncal_runs; k++) {
+			cal_lo[k] = lg.n;
+			if (make_trace(p, cal_load[k] * mu, npilot, (uint64_t)seed + 2000 + (uint64_t)k, &tr) != SIM_OK)
+				goto done;
+			printf("calibration run at load %.1f ... ", cal_load[k]);
+			fflush(stdout);
+			if (srv_simulate(p, &o, &res, &d) != SIM_OK)
+				goto fail;
+			trace_release(&tr);
+			printf("%lld steps\n", (long long)res.steps);
+		}
+		cal_lo[ncal_runs] = lg.n;
 	}
-	cal_lo[5] = lg.n;
 	struct srv_cost fit;
 	double rms;
-	if (fit_cost(&lg, ENG_TOKEN_TILE, &fit, &rms) != SIM_OK) {
+	struct srv_steplog cal = lg;   /* the calibration runs' steps */
+	cal.n = cal_lo[ncal_runs];
+	if (fit_cost(&cal, ENG_TOKEN_TILE, &fit, &rms) != SIM_OK) {
 		fprintf(stderr, "dais validate-serving: too few steps to fit a cost model\n");
 		goto done;
 	}
 	/* the residuals measured / fitted - 1, for model mode's step noise */
-	resid = malloc(lg.n * sizeof *resid);
+	resid = malloc(cal.n * sizeof *resid);
 	if (!resid)
 		goto done;
 	struct srv_cost fit_noisy = fit;
-	noise_from_log(&lg, &fit_noisy, resid);
+	noise_from_log(&cal, &fit_noisy, resid);
 	printf("step noise (block bootstrap; relative sd, spell length):");
 	static const char *const cname[SRV_NOISE_CLASSES] = { "decode only", "prefill only", "mixed" };
 	for (int cl = 0; cl < SRV_NOISE_CLASSES; cl++)
@@ -2277,11 +2464,11 @@ int srv_cmd_validate(int argc, char **argv)
 		fprintf(ff, "# dais validate-serving: linear step cost fitted on %zu driven steps (%s)\n"
 		        "# t = c0 + c1 tokens + c2 logits + c3 attended_positions + c4 seqs + c5 kv_positions\n"
 		        "#     + c6 older_positions_read ramp(kv_positions; cache_from_positions, cache_positions)\n"
-		        "#     + c7 prefill_tokens + c8 (ceil(tokens / token_tile) - 1)\n"
-		        "# (scenario keys: serving.cost_linear = [c0, ..., c8], serving.cost_cache_positions,\n"
+		        "#     + c7 prefill_tokens + c8 (ceil(tokens / token_tile) - 1) + c9 [tokens == 1]\n"
+		        "# (scenario keys: serving.cost_linear = [c0, ..., c9], serving.cost_cache_positions,\n"
 		        "#  serving.cost_cache_from_positions, serving.cost_token_tile)\n"
 		        "# relative rms error per step %.4f\ncache_positions %.0f\ncache_from_positions %.0f\n"
-		        "token_tile %d\n", lg.n, tp.desc, rms, fit.cache_positions, fit.cache_from_positions,
+		        "token_tile %d\n", cal.n, tp.desc, rms, fit.cache_positions, fit.cache_from_positions,
 		        fit.token_tile);
 		for (int j = 0; j < SRV_COST_NFEAT; j++)
 			fprintf(ff, "c%d %.6e\n", j, fit.c[j]);
@@ -2289,15 +2476,18 @@ int srv_cmd_validate(int argc, char **argv)
 	}
 	printf("cost fit on %zu steps: t = %.3g + %.3g tokens + %.3g logits + %.3g positions + %.3g seqs + %.3g "
 	       "older positions missing the cache (ramp %.0f to %.0f) + %.3g prefill tokens + %.3g per tile of %d "
-	       "tokens beyond the first s (relative rms %.1f%%)\n", lg.n, fit.c[0], fit.c[1], fit.c[2], fit.c[3],
-	       fit.c[4], fit.c[6], fit.cache_from_positions, fit.cache_positions, fit.c[7], fit.c[8],
-	       fit.token_tile, 100 * rms);
+	       "tokens beyond the first + %.3g for a single-token step s (relative rms %.1f%%)\n", cal.n, fit.c[0],
+	       fit.c[1], fit.c[2], fit.c[3], fit.c[4], fit.c[6], fit.cache_from_positions, fit.cache_positions,
+	       fit.c[7], fit.c[8], fit.token_tile, fit.c[9], 100 * rms);
 
 	/* 2. the knee of the load curve, in model mode: loads are fractions of it,
 	 * so that none sits on the knee itself, where queueing turns a few percent
 	 * of step time into any error at all */
 	double knee = 0;
-	{
+	if (replay) {
+		knee = rp.rates[0] / rp.loads[0];
+		printf("knee of the replayed run: %.6g requests/s\n", knee);
+	} else {
 		struct srv_params q = *p;
 		q.node = &q.one_node;
 		q.one_node = p->node[0];
@@ -2313,9 +2503,12 @@ int srv_cmd_validate(int argc, char **argv)
 			goto fail;
 		}
 	}
-	printf("knee (model mode, p99 TTFT <= %g s): %.3g requests/s = %.2f x the burst throughput\n",
-	       knee_ttft, knee, knee / mu);
-	mu = knee;
+	if (!replay)
+		printf("knee (model mode, p99 TTFT <= %g s): %.3g requests/s = %.2f x the burst throughput\n",
+		       knee_ttft, knee, knee / mu);
+	double rates[32];
+	for (int k = 0; k < nload; k++)
+		rates[k] = replay ? rp.rates[k] : loads[k] * knee;
 
 	/* 3. each load: one trace, driven then model */
 	char dpath[4200], cpath[4200];
@@ -2331,11 +2524,12 @@ int srv_cmd_validate(int argc, char **argv)
 		goto done;
 	}
 	fprintf(fd, "# dais validate-serving: latency percentiles versus load, driven and model mode\n"
-	        "# knee rate (load 1, model mode p99 TTFT <= %g s) %.6g requests/s; %d requests per load; %s\n"
+	        "# knee rate (load 1, model mode p99 TTFT <= %g s) %.10g requests/s; %d requests per load; %s\n"
+	        "# replay: seed %lld requests %d (read by --replay)\n"
 	        "# load rate_rps drv_ttft_p50 drv_ttft_p90 drv_ttft_p99 drv_tpot_p50 drv_tpot_p90 "
 	        "drv_tpot_p99 drv_e2e_p50 drv_e2e_p90 drv_e2e_p99 mod_ttft_p50 mod_ttft_p90 "
 	        "mod_ttft_p99 mod_tpot_p50 mod_tpot_p90 mod_tpot_p99 mod_e2e_p50 mod_e2e_p90 "
-	        "mod_e2e_p99 drv_thr_rps mod_thr_rps\n", knee_ttft, mu, nreq, tp.desc);
+	        "mod_e2e_p99 drv_thr_rps mod_thr_rps\n", knee_ttft, knee, nreq, tp.desc, seed, nreq);
 	fprintf(fc, "# source: computed by dais validate-serving (%s); relative error |model - driven| / "
 	        "driven of each percentile on the same trace\n"
 	        "load,rate_rps,metric,percentile,driven_s,model_s,rel_error,driven_rel_sd\n", tp.desc);
@@ -2362,8 +2556,16 @@ int srv_cmd_validate(int argc, char **argv)
 	double dsd[32][9];
 	size_t lo[33];
 	size_t ncal = lg.n;
-	for (int k = 0; k < nload; k++) {
-		double rate = loads[k] * mu;
+	if (replay) {
+		ncal = rp.ncal;
+		memcpy(lo, rp.lo, sizeof lo);
+		memcpy(rdv, rp.drv, sizeof rdv);
+		for (int k = 0; k < nload; k++)
+			for (int q = 0; q < 9; q++)
+				dsd[k][q] = NAN;
+	}
+	for (int k = 0; k < nload && !replay; k++) {
+		double rate = rates[k];
 		if (make_trace(p, rate, nreq, (uint64_t)seed + (uint64_t)k, &tr) != SIM_OK)
 			goto fail_files;
 		struct srv_run_opts ol = { .seed = (uint64_t)seed, .log = refit ? &lg : NULL };
@@ -2412,7 +2614,7 @@ int srv_cmd_validate(int argc, char **argv)
 	printf("\n%5s %8s  %-28s %-28s %-28s\n", "load", "rate", "TTFT p50/p99 drv|mod (ms)",
 	       "TPOT p50/p99 drv|mod (ms)", "E2E p50/p99 drv|mod (s)");
 	for (int k = 0; k < nload; k++) {
-		double rate = loads[k] * mu;
+		double rate = rates[k];
 		if (make_trace(p, rate, nreq, (uint64_t)seed + (uint64_t)k, &tr) != SIM_OK)
 			goto fail_files;
 		struct srv_result rd = rdv[k], rm;
@@ -2459,7 +2661,7 @@ int srv_cmd_validate(int argc, char **argv)
 		p->timing = SRV_TIMING_DRIVEN;
 		trace_release(&tr);
 		const double *dv[3] = { rd.ttft, rd.tpot, rd.e2e }, *mv[3] = { rm.ttft, rm.tpot, rm.e2e };
-		fprintf(fd, "%.3f %.6g", loads[k], rate);
+		fprintf(fd, "%.3f %.10g", loads[k], rate);
 		for (int a = 0; a < 3; a++)
 			for (int b = 0; b < 3; b++)
 				fprintf(fd, " %.6e", dv[a][b]);
@@ -2498,7 +2700,7 @@ int srv_cmd_validate(int argc, char **argv)
 			const struct srv_step *q = &lg.step[i];
 			int ph = i >= ncal, r = 0;
 			if (!ph)
-				while (r < 4 && i >= cal_lo[r + 1])
+				while (r < ncal_runs - 1 && i >= cal_lo[r + 1])
 					r++;
 			else
 				while (r < nload - 1 && i >= lo[r + 1])

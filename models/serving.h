@@ -92,12 +92,15 @@ struct srv_step {
  * - extra_tiles = ceil(n_tokens / token_tile) - 1: a matmul streams the
  *   weights once per tile of token_tile tokens (ENG_TOKEN_TILE for the CPU
  *   engine), so a step pays a weight pass for each tile beyond the first
- *   (0 when token_tile is 0).
+ *   (0 when token_tile is 0);
+ * - single = 1 for a step of one token, else 0: the CPU engine runs a lone
+ *   token through its matrix-vector kernel (two weight streams per thread),
+ *   not the tile kernel, so its cost is not on the line through the others.
  * The positions a prefill chunk has just written are read from cache. */
-enum { SRV_COST_NFEAT = 9, SRV_NOISE_CLASSES = 3 };
+enum { SRV_COST_NFEAT = 10, SRV_NOISE_CLASSES = 3 };
 struct srv_cost {
 	double c[SRV_COST_NFEAT];  /* s, s/token, s/logit row, s/position, s/seq, s/position, s/position,
-	                              s/prefill token, s/tile */
+	                              s/prefill token, s/tile, s/single-token step */
 	double cache_positions;    /* KV positions at which every older read misses (0: no cache term) */
 	double cache_from_positions;  /* KV positions below which none misses (< cache_positions) */
 	int token_tile;            /* tokens per weight pass (0: no tile term) */

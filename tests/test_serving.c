@@ -401,8 +401,8 @@ Test(serving, profile_cost_matches_the_calibration_profile)
 	diag_release(&d);
 }
 
-/* The cost terms by hand: a cache ramp from 1000 to 3000 KV positions and
- * tiles of 8 tokens. */
+/* The cost terms by hand: a cache ramp from 1000 to 3000 KV positions,
+ * tiles of 8 tokens and a surcharge for single-token steps. */
 Test(serving, cost_terms_follow_their_definitions)
 {
 	struct srv_cost c;
@@ -412,12 +412,15 @@ Test(serving, cost_terms_follow_their_definitions)
 	c.c[3] = 1e-8;   /* s/attended position */
 	c.c[6] = 1e-7;   /* s/older position, all missing */
 	c.c[8] = 2e-4;   /* s/extra tile */
+	c.c[9] = 3e-4;   /* s/single-token step */
 	c.cache_from_positions = 1000;
 	c.cache_positions = 3000;
 	c.token_tile = 8;
 	struct { int tok; double ctx, attn, attn_old, want; } k[] = {
-		/* below the ramp, one tile */
-		{ 1, 500, 500, 500, 1e-3 + 1e-5 + 500e-8 },
+		/* below the ramp, one tile, a single token */
+		{ 1, 500, 500, 500, 1e-3 + 1e-5 + 500e-8 + 3e-4 },
+		/* two tokens: no surcharge */
+		{ 2, 500, 1000, 1000, 1e-3 + 2e-5 + 1000e-8 },
 		/* half way up the ramp: half the older reads miss; 9 tokens = 2 tiles */
 		{ 9, 2000, 4000, 3000, 1e-3 + 9e-5 + 4000e-8 + 0.5 * 3000e-7 + 2e-4 },
 		/* past the ramp: all miss; 24 tokens = 3 tiles */
@@ -550,6 +553,47 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	cr_assert(n[0] > 100 && n[1] > 100, "steps logged: %d calibration, %d loads", n[0], n[1]);
 	snprintf(path, sizeof path, "%s/serving_cost_fit.txt", dir);
 	cr_assert_eq(access(path, F_OK), 0);
+
+	/* a replay reads the driven half back: the same driven percentiles, and
+	 * model mode on the same fit (up to the logged times' 7 digits) */
+	char rdir[1100];
+	snprintf(rdir, sizeof rdir, "%s/replay", dir);
+	const char *rargv[] = { "validate-serving", th_src("scenarios/serving-validate.json"), "-d", rdir,
+	                        "--replay", dir, "--no-plot",
+	                        "--set", "serving.engine.config=dim=64,layers=2,heads=2,kv_heads=2,hidden=128,"
+	                        "vocab=256,seq=512",
+	                        "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
+	                        "--set", "serving.max_seq_len=512" };
+	int rc = srv_cmd_validate((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv);
+	cr_assert(rc == 0 || rc == 1, "replay: exit status %d", rc);
+	snprintf(path, sizeof path, "%s/serving_validation.csv", dir);
+	FILE *fa = fopen(path, "r");
+	snprintf(path, sizeof path, "%s/serving_validation.csv", rdir);
+	FILE *fb = fopen(path, "r");
+	cr_assert(fa && fb);
+	char lb[512];
+	int same = 0;
+	while (fgets(line, sizeof line, fa) && fgets(lb, sizeof lb, fb)) {
+		double la, ra, da, ma, lb_, rb, db, mb;
+		char m1[16], p1[16], m2[16], p2[16];
+		if (sscanf(line, "%lf,%lf,%15[^,],%15[^,],%lf,%lf", &la, &ra, m1, p1, &da, &ma) != 6)
+			continue;
+		cr_assert_eq(sscanf(lb, "%lf,%lf,%15[^,],%15[^,],%lf,%lf", &lb_, &rb, m2, p2, &db, &mb), 6, "%s", lb);
+		cr_assert(la == lb_ && ra == rb && !strcmp(m1, m2) && !strcmp(p1, p2) && da == db,
+		          "driven row changed: %s vs %s", line, lb);
+		cr_assert(fabs(mb - ma) <= 0.02 * ma, "model %s %s at load %g: %g, replayed %g", m1, p1, la, ma, mb);
+		same++;
+	}
+	fclose(fa);
+	fclose(fb);
+	cr_assert_eq(same, 2 * 9);
+	/* a damaged step log is named with its line; nothing is run */
+	snprintf(path, sizeof path, "%s/serving_steps.dat", dir);
+	f = fopen(path, "a");
+	cr_assert_not_null(f);
+	fputs("1 0.30 five 0 1 1 1 10 10 10 1e-3 1e-3\n", f);
+	fclose(f);
+	cr_assert_eq(srv_cmd_validate((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv), 2);
 	th_rmtree(dir);
 	free(dir);
 
