@@ -383,6 +383,22 @@ static inline void acc_add(struct acc *a, int len, int t, int tgt, int prompt)
 	a->ctx += len + t;
 }
 
+/* Adds n single-token sequences (decodes and one-token prompt remainders),
+ * tallied by the caller in registers: at attended positions, ctx positions
+ * held, dec of them decoding, aold positions written by earlier steps. */
+static inline void acc_add_singles(struct acc *a, int64_t n, int64_t at, int64_t ctx, int64_t dec,
+                                   int64_t aold)
+{
+	a->tok += n;
+	a->seq += n;
+	a->logit += n;
+	a->attn += at;
+	a->ctx += ctx;
+	a->dec += dec;
+	a->pre += n - dec;
+	a->attn_old += aold;
+}
+
 static void acc_to_step(const struct acc *a, struct srv_step *s)
 {
 	s->n_tokens = (int)a->tok;
@@ -576,14 +592,7 @@ static void step_end(struct srv *m, struct node *n, double now)
 				j += commit_one(m, n, i, j, now, &emitted);
 			n->nrun = j;
 			count_emitted(m, emitted, now);
-			a.tok += ntok1;
-			a.seq += ntok1;
-			a.logit += ntok1;
-			a.attn += at;
-			a.ctx += actx;
-			a.dec += adec;
-			a.pre += ntok1 - adec;
-			a.attn_old += aold;
+			acc_add_singles(&a, ntok1, at, actx, adec, aold);
 			schedule_from(m, n, now, jf, budget, &a);
 			return;
 		}
@@ -608,14 +617,7 @@ static void step_end(struct srv *m, struct node *n, double now)
 	m->kv_used += used;
 	n->nrun = j;
 	count_emitted(m, emitted, now);
-	a.tok += ntok1;
-	a.seq += ntok1;
-	a.logit += ntok1;
-	a.attn += at;
-	a.ctx += actx;
-	a.dec += adec;
-	a.pre += ntok1 - adec;
-	a.attn_old += aold;
+	acc_add_singles(&a, ntok1, at, actx, adec, aold);
 	schedule_from(m, n, now, j, budget, &a);
 }
 
