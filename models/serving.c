@@ -2082,6 +2082,7 @@ static int validate_usage(FILE *f, int code)
 struct replay {
 	int nload, nreq;            /* nreq 0: not recorded (older files) */
 	long long seed;             /* -1: not recorded */
+	char scn_sha[65];           /* sha256 of the resolved scenario; "" not recorded */
 	double loads[32], rates[32];
 	struct srv_result drv[32];  /* driven percentiles and throughput per load */
 	int ncal_runs;
@@ -2113,7 +2114,8 @@ static int replay_read(const char *dir, struct replay *rp, struct srv_steplog *l
 		ln++;
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '#') {
-			if (sscanf(line, "# replay: seed %lld requests %d", &rp->seed, &rp->nreq) != 2 && !rp->nreq) {
+			if (sscanf(line, "# replay: seed %lld requests %d scenario %64[0-9a-f]", &rp->seed, &rp->nreq,
+			           rp->scn_sha) < 2 && !rp->nreq) {
 				const char *q = strstr(line, "requests/s; ");   /* older files: no replay line */
 				if (q)
 					sscanf(q, "requests/s; %d requests per load", &rp->nreq);
@@ -2366,11 +2368,29 @@ int srv_cmd_validate(int argc, char **argv)
 	p->sample_every = 0;
 	p->record_requests = 0;
 	p->check = 0;
+	/* the resolved scenario's digest: a replay must use the same one */
+	char scn_sha[65] = "";
+	{
+		char *json = scn_to_json(s);
+		if (!json)
+			goto done;
+		struct sha256 h;
+		sha256_init(&h);
+		sha256_update(&h, json, strlen(json));
+		sha256_final(&h, scn_sha);
+		free(json);
+	}
 	if (replay) {
 		code = replay_read(replay, &rp, &lg);
 		if (code != DAIS_EXIT_OK)
 			goto done;
 		code = DAIS_EXIT_FAIL;
+		if (rp.scn_sha[0] && strcmp(rp.scn_sha, scn_sha)) {
+			fprintf(stderr, "dais validate-serving: %s was run with another scenario (sha256 %.12s..., this "
+			        "one %.12s...): give the same scenario and --set options\n", replay, rp.scn_sha, scn_sha);
+			code = DAIS_EXIT_USAGE;
+			goto done;
+		}
 		if (rp.seed >= 0 && seed_given && rp.seed != seed) {
 			fprintf(stderr, "dais validate-serving: --seed %lld, but %s was run with seed %lld\n", seed,
 			        replay, rp.seed);
@@ -2527,11 +2547,11 @@ int srv_cmd_validate(int argc, char **argv)
 	}
 	fprintf(fd, "# dais validate-serving: latency percentiles versus load, driven and model mode\n"
 	        "# knee rate (load 1, model mode p99 TTFT <= %g s) %.10g requests/s; %d requests per load; %s\n"
-	        "# replay: seed %lld requests %d (read by --replay)\n"
+	        "# replay: seed %lld requests %d scenario %s (read by --replay)\n"
 	        "# load rate_rps drv_ttft_p50 drv_ttft_p90 drv_ttft_p99 drv_tpot_p50 drv_tpot_p90 "
 	        "drv_tpot_p99 drv_e2e_p50 drv_e2e_p90 drv_e2e_p99 mod_ttft_p50 mod_ttft_p90 "
 	        "mod_ttft_p99 mod_tpot_p50 mod_tpot_p90 mod_tpot_p99 mod_e2e_p50 mod_e2e_p90 "
-	        "mod_e2e_p99 drv_thr_rps mod_thr_rps\n", knee_ttft, knee, nreq, tp.desc, seed, nreq);
+	        "mod_e2e_p99 drv_thr_rps mod_thr_rps\n", knee_ttft, knee, nreq, tp.desc, seed, nreq, scn_sha);
 	fprintf(fc, "# source: computed by dais validate-serving (%s); relative error |model - driven| / "
 	        "driven of each percentile on the same trace\n"
 	        "load,rate_rps,metric,percentile,driven_s,model_s,rel_error,driven_rel_sd\n", tp.desc);

@@ -587,6 +587,13 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	fclose(fa);
 	fclose(fb);
 	cr_assert_eq(same, 2 * 9);
+	/* another scenario would regenerate other traces: refused */
+	const char *oargv[sizeof rargv / sizeof rargv[0]];
+	memcpy(oargv, rargv, sizeof rargv);
+	for (size_t i = 0; i < sizeof rargv / sizeof rargv[0]; i++)
+		if (!strcmp(oargv[i], "serving.prompt.max=64"))
+			oargv[i] = "serving.prompt.max=32";
+	cr_assert_eq(srv_cmd_validate((int)(sizeof oargv / sizeof oargv[0]), (char **)oargv), 2);
 	/* a damaged step log is named with its line; nothing is run */
 	snprintf(path, sizeof path, "%s/serving_steps.dat", dir);
 	f = fopen(path, "a");
