@@ -2071,7 +2071,9 @@ static int validate_usage(FILE *f, int code)
 	        "  --no-plot         do not run gnuplot\n"
 	        "  --replay DIR2     no engine runs: read the driven measurements (step log and\n"
 	        "                    driven percentiles) of an earlier run of the same scenario\n"
-	        "                    from DIR2, and fit and run model mode on them again\n");
+	        "                    from DIR2, and fit and run model mode on them again (its\n"
+	        "                    loads, requests and seed; not with the options that shape\n"
+	        "                    driven runs)\n");
 	return code;
 }
 
@@ -2273,6 +2275,7 @@ int srv_cmd_validate(int argc, char **argv)
 	struct trace tr = { 0 };
 	struct replay rp;
 	int noise = 1, refit = 1, seed_given = 0;
+	const char *run_opt = NULL;   /* an option that shapes the driven runs (not for --replay) */
 	int nsets = 0, nreq = 1000, plot = 1, nload = 5, dreps = 1, code = DAIS_EXIT_USAGE;
 	long long seed = -1;
 	double loads[32] = { 0.2, 0.4, 0.6, 0.8, 1.3 }, knee_ttft = 0.25;
@@ -2287,12 +2290,14 @@ int srv_cmd_validate(int argc, char **argv)
 		} else if (!strcmp(a, "-d") && more) {
 			dir = argv[++i];
 		} else if (!strcmp(a, "--requests") && more) {
+			run_opt = a;
 			nreq = atoi(argv[++i]);
 			if (nreq < 20 || nreq > 10000000) {
 				fprintf(stderr, "dais validate-serving: --requests: expected 20 .. 10^7, got '%s'\n", argv[i]);
 				goto out;
 			}
 		} else if (!strcmp(a, "--loads") && more) {
+			run_opt = a;
 			nload = parse_list(argv[++i], loads, 32);
 			if (nload < 1) {
 				fprintf(stderr, "dais validate-serving: --loads: expected positive numbers "
@@ -2300,6 +2305,7 @@ int srv_cmd_validate(int argc, char **argv)
 				goto out;
 			}
 		} else if (!strcmp(a, "--knee-ttft") && more) {
+			run_opt = a;
 			char *end;
 			knee_ttft = strtod(argv[++i], &end);
 			if (*end || !(knee_ttft > 0) || knee_ttft > 1e6) {
@@ -2308,6 +2314,7 @@ int srv_cmd_validate(int argc, char **argv)
 				goto out;
 			}
 		} else if (!strcmp(a, "--driven-reps") && more) {
+			run_opt = a;
 			dreps = atoi(argv[++i]);
 			if (dreps < 1 || dreps > 8) {
 				fprintf(stderr, "dais validate-serving: --driven-reps: expected 1 .. 8, got '%s'\n", argv[i]);
@@ -2336,6 +2343,11 @@ int srv_cmd_validate(int argc, char **argv)
 			fprintf(stderr, "dais validate-serving: one scenario at a time\n");
 			goto out;
 		}
+	}
+	if (replay && run_opt) {
+		fprintf(stderr, "dais validate-serving: %s shapes the driven runs; a --replay takes the "
+		        "replayed run's\n", run_opt);
+		goto out;
 	}
 	char defpath[4096];
 	sim_diag d;
