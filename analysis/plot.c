@@ -144,21 +144,25 @@ sim_status plot_write_dat(const h5i *f, const char *series, const char *path, si
 	return st;
 }
 
-/* Log scale when every finite value is positive and they span > 3 decades. */
-static int want_log(const struct table *tb)
+/* The range of the finite values (lo > hi when there are none). */
+static void value_range(const struct table *tb, double *lo, double *hi)
 {
-	double lo = INFINITY, hi = -INFINITY;
+	*lo = INFINITY;
+	*hi = -INFINITY;
 	for (int k = 0; k < NSTAT; k++)
 		for (size_t i = 0; i < tb->s[k].n; i++) {
 			double v = tb->s[k].v[i];
 			if (!isfinite(v))
 				continue;
-			if (v <= 0)
-				return 0;
-			lo = v < lo ? v : lo;
-			hi = v > hi ? v : hi;
+			*lo = v < *lo ? v : *lo;
+			*hi = v > *hi ? v : *hi;
 		}
-	return hi > lo && hi / lo > 1e3;
+}
+
+/* Log scale when every finite value is positive and they span > 3 decades. */
+static int want_log(double lo, double hi)
+{
+	return lo > 0 && hi > lo && hi / lo > 1e3;
 }
 
 /* Writes s into a gnuplot double-quoted string. */
@@ -207,8 +211,13 @@ static sim_status write_script(const h5i *f, const char *series, const struct ta
 	fprintf(fp, " noenhanced\n");
 	if (tb->cols > 4) /* a long legend goes beside the plot, not over it */
 		fprintf(fp, "set key outside right top\n");
-	if (want_log(tb))
+	double lo, hi;
+	value_range(tb, &lo, &hi);
+	if (want_log(lo, hi))
 		fprintf(fp, "set logscale y\n");
+	else if (lo == hi)   /* a constant series: a range around it, not gnuplot's warning */
+		fprintf(fp, "set yrange [%.10g:%.10g]\n", lo - (lo ? 0.05 * fabs(lo) : 1),
+		        hi + (hi ? 0.05 * fabs(hi) : 1));
 	fprintf(fp, "dat = \"%s.dat\"\n", series);
 	/* The first format's terminal comes before plot, the others replot. */
 	static const char *const term[2] = { "pngcairo size 960,600 noenhanced",

@@ -23,8 +23,8 @@ static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw
 	return remove(p);
 }
 
-/* A results file of nrep replications: demand (positive, 4 decades) and a
- * 2-column series with named columns. */
+/* A results file of nrep replications: demand (positive, 4 decades), a
+ * 2-column series with named columns and a constant. */
 static void make_results(int nrep)
 {
 	strcpy(dir, "/tmp/dais_test_plot_XXXXXX");
@@ -37,10 +37,12 @@ static void make_results(int nrep)
 		rec *r = rec_alloc("day");
 		int a = rec_series(r, "demand_tokens", "tokens/day", 1, NULL);
 		int b = rec_series(r, "fee_by_chain", "USD", 2, cols);
+		int c = rec_series(r, "overhead", "factor", 1, NULL);
 		for (int i = 0; i < 50; i++) {
 			rec_set(r, a, 0, pow(10, i / 10.0) * (1 + 0.1 * k));
 			rec_set(r, b, 0, i + k);
 			rec_set(r, b, 1, i % 7 ? -i - k : NAN);
+			rec_set(r, c, 0, 1.25);
 			cr_assert_eq(rec_sample(r, i), SIM_OK);
 		}
 		cr_assert_eq(h5o_write_rep(o, k, r, NULL), SIM_OK);
@@ -152,6 +154,10 @@ Test(plot, figures_for_every_series, .init = setup3, .fini = teardown)
 	gp = slurp(out, "fee_by_chain.gp");
 	cr_expect(!strstr(gp, "logscale"), "fees have negative values");
 	cr_expect(strstr(gp, "\"solana\""));
+	cr_expect(!strstr(gp, "yrange"), "gnuplot ranges the fees itself");
+	/* gnuplot cannot range a constant (it warns): 1.25 gets +-5% */
+	gp = slurp(out, "overhead.gp");
+	cr_expect(strstr(gp, "set yrange [1.1875:1.3125]"), "%s", gp);
 }
 
 Test(plot, series_and_format_selection, .init = setup3, .fini = teardown)
