@@ -237,8 +237,14 @@ int regress_cmd(int argc, char **argv)
 			return usage(stdout, DAIS_EXIT_OK);
 		else if (!strcmp(argv[i], "--update"))
 			update = 1;
-		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-			threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+			long long v;
+			if (!sim_parse_int(argv[++i], 1, 4096, &v)) {
+				fprintf(stderr, "dais regress: --threads: expected an integer in [1, 4096], got '%s'\n", argv[i]);
+				return DAIS_EXIT_USAGE;
+			}
+			threads = (int)v;
+		}
 		else if (argv[i][0] == '-' || golden)
 			return usage(stderr, DAIS_EXIT_USAGE);
 		else

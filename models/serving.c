@@ -2284,6 +2284,7 @@ int srv_cmd_validate(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int more = i + 1 < argc;
+		long long v;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			free(sets);
 			return validate_usage(stdout, DAIS_EXIT_OK);
@@ -2291,11 +2292,12 @@ int srv_cmd_validate(int argc, char **argv)
 			dir = argv[++i];
 		} else if (!strcmp(a, "--requests") && more) {
 			run_opt = a;
-			nreq = atoi(argv[++i]);
-			if (nreq < 20 || nreq > 10000000) {
-				fprintf(stderr, "dais validate-serving: --requests: expected 20 .. 10^7, got '%s'\n", argv[i]);
+			if (!sim_parse_int(argv[++i], 20, 10000000, &v)) {
+				fprintf(stderr, "dais validate-serving: --requests: expected an integer in [20, 10^7], got '%s'\n",
+				        argv[i]);
 				goto out;
 			}
+			nreq = (int)v;
 		} else if (!strcmp(a, "--loads") && more) {
 			run_opt = a;
 			nload = parse_list(argv[++i], loads, 32);
@@ -2315,13 +2317,18 @@ int srv_cmd_validate(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--driven-reps") && more) {
 			run_opt = a;
-			dreps = atoi(argv[++i]);
-			if (dreps < 1 || dreps > 8) {
-				fprintf(stderr, "dais validate-serving: --driven-reps: expected 1 .. 8, got '%s'\n", argv[i]);
+			if (!sim_parse_int(argv[++i], 1, 8, &v)) {
+				fprintf(stderr, "dais validate-serving: --driven-reps: expected an integer in [1, 8], got '%s'\n",
+				        argv[i]);
 				goto out;
 			}
+			dreps = (int)v;
 		} else if (!strcmp(a, "--seed") && more) {
-			seed = atoll(argv[++i]);
+			if (!sim_parse_int(argv[++i], 0, 9007199254740991LL, &seed)) {
+				fprintf(stderr, "dais validate-serving: --seed: expected an integer in [0, 2^53), got '%s'\n",
+				        argv[i]);
+				goto out;
+			}
 			seed_given = 1;
 		} else if (!strcmp(a, "--set") && more) {
 			sets[nsets++] = argv[++i];
@@ -3062,9 +3069,9 @@ int srv_cmd_capacity(int argc, char **argv)
 			}
 			*(a[4] == 'p' ? &tpot : &ttft) = v;
 		} else if (!strcmp(a, "--requests") && more) {
-			nreq = strtoll(argv[++i], &end, 10);
-			if (*end || nreq < 100) {
-				fprintf(stderr, "dais capacity: --requests: expected an integer >= 100, got '%s'\n", argv[i]);
+			if (!sim_parse_int(argv[++i], 100, 1000000000, &nreq)) {
+				fprintf(stderr, "dais capacity: --requests: expected an integer in [100, 10^9], got '%s'\n",
+				        argv[i]);
 				goto out;
 			}
 		} else if (!strcmp(a, "--scaling") && more) {

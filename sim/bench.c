@@ -157,15 +157,15 @@ int bench_cmd(int argc, char **argv)
 		return DAIS_EXIT_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {
-		char *end;
+		long long v;
 		if (!strcmp(argv[i], "--customers") && i + 1 < argc) {
-			customers = strtoll(argv[++i], &end, 10);
-			if (*end || customers < 1000)
+			if (!sim_parse_int(argv[++i], 1000, 1000000000000LL, &v))
 				return usage(stderr, DAIS_EXIT_USAGE);
+			customers = v;
 		} else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
-			repeat = (int)strtol(argv[++i], &end, 10);
-			if (*end || repeat < 1 || repeat > 100)
+			if (!sim_parse_int(argv[++i], 1, 100, &v))
 				return usage(stderr, DAIS_EXIT_USAGE);
+			repeat = (int)v;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			return usage(stdout, DAIS_EXIT_OK);
 		} else {

@@ -1054,17 +1054,6 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
-static int parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return 0;
-	*out = v;
-	return 1;
-}
-
 int run_cmd(int argc, char **argv)
 {
 	const char *path = NULL, *out = NULL;
@@ -1085,21 +1074,21 @@ int run_cmd(int argc, char **argv)
 		} else if (!strcmp(a, "-o") && more) {
 			out = argv[++i];
 		} else if (!strcmp(a, "--seed") && more) {
-			if (!parse_int(argv[++i], 0, 9007199254740991LL, &v)) {
+			if (!sim_parse_int(argv[++i], 0, 9007199254740991LL, &v)) {
 				fprintf(stderr, "dais run: --seed: expected an integer in [0, 2^53), got '%s'\n", argv[i]);
 				goto done;
 			}
 			snprintf(seedset, sizeof seedset, "seed=%lld", v);
 			sets[nsets++] = seedset;
 		} else if (!strcmp(a, "--replications") && more) {
-			if (!parse_int(argv[++i], 1, 1000000, &v)) {
+			if (!sim_parse_int(argv[++i], 1, 1000000, &v)) {
 				fprintf(stderr, "dais run: --replications: expected an integer in [1, 10^6], got '%s'\n", argv[i]);
 				goto done;
 			}
 			snprintf(repset, sizeof repset, "replications=%lld", v);
 			sets[nsets++] = repset;
 		} else if (!strcmp(a, "--threads") && more) {
-			if (!parse_int(argv[++i], 1, 4096, &v)) {
+			if (!sim_parse_int(argv[++i], 1, 4096, &v)) {
 				fprintf(stderr, "dais run: --threads: expected an integer in [1, 4096], got '%s'\n", argv[i]);
 				goto done;
 			}

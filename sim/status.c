@@ -1,6 +1,7 @@
 /* status.c — error strings, diagnostics lists and assertion failures. */
 #include "status.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,17 @@ int sim_exit_code(sim_status s)
 	if (s == SIM_OK)
 		return DAIS_EXIT_OK;
 	return s == SIM_EINVAL || s == SIM_ERANGE ? DAIS_EXIT_USAGE : DAIS_EXIT_FAIL;
+}
+
+int sim_parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return 0;
+	*out = v;
+	return 1;
 }
 
 void diag_init(sim_diag *d)

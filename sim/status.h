@@ -37,6 +37,11 @@ const char *sim_strerror(sim_status s);
 /* The exit status for a status: bad input gives 2, other failures 1. */
 int sim_exit_code(sim_status s);
 
+/* A command-line integer: the whole of s in decimal, within [lo, hi].
+ * Returns 1 and sets *out, or 0 (empty, trailing characters, overflow, out
+ * of range) and leaves *out alone. */
+int sim_parse_int(const char *s, long long lo, long long hi, long long *out);
+
 /* About sim_diag: a growable list of messages owned by the caller.  Functions
  * that validate input append to it and keep going; the caller prints them all.
  * Embed it and pair diag_init with diag_release. */

@@ -1588,9 +1588,8 @@ static int sweep_main(int argc, char **argv, int oat)
 		else if (!strcmp(a, "-o") && more)
 			dir = argv[++i];
 		else if (!strcmp(a, "--threads") && more) {
-			char *end;
-			long v = strtol(argv[++i], &end, 10);
-			if (*end || end == argv[i] || v < 1 || v > 4096) {
+			long long v;
+			if (!sim_parse_int(argv[++i], 1, 4096, &v)) {
 				fprintf(stderr, "dais %s: --threads: expected an integer in [1, 4096], got '%s'\n",
 				        verb, argv[i]);
 				return DAIS_EXIT_USAGE;

@@ -114,3 +114,19 @@ Test(run, unwritable_directory_is_a_clear_error)
 	scn_free(s);
 	diag_release(&d);
 }
+
+/* Command-line integers are taken whole and in range, never half-read
+ * (atoi would take "12x" as 12 and "x" as 0). */
+Test(cli, integers_are_parsed_whole_and_in_range)
+{
+	long long v = 7;
+	cr_assert(sim_parse_int("42", 0, 100, &v) && v == 42);
+	cr_assert(sim_parse_int("-3", -5, 5, &v) && v == -3);
+	cr_assert(sim_parse_int("9007199254740991", 0, 9007199254740991LL, &v) && v == 9007199254740991LL);
+	static const char *const bad[] = { "", "x", "12x", "1.5", " ", "101", "-1", "99999999999999999999" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v = 7;
+		cr_assert(!sim_parse_int(bad[i], 0, 100, &v), "'%s' accepted", bad[i]);
+		cr_assert_eq(v, 7, "'%s' changed the value", bad[i]);
+	}
+}
