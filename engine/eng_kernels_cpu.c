@@ -446,8 +446,14 @@ T5 INLINE void q_tile5(const uint8_t *pan, int q4, int nb, const struct q_act *x
 		/* the block's weights stay in registers while the tokens take their
 		 * turns, so each activation word is broadcast straight from memory
 		 * (with accumulators per token instead, the compiler spilled them for
-		 * 5 and 6 tokens and ran those tiles slower than 8) */
+		 * 5 and 6 tokens and ran those tiles slower than 8).  Loading a whole
+		 * block at once leaves the hardware prefetcher behind when weights
+		 * stream from memory, so the block 8 ahead is prefetched: batched
+		 * decode of a 110M model ran 20-30% faster than the old layout,
+		 * against 50-80% slower without the prefetch (docs/benchmarks.md). */
 		__m512i w[8];
+		for (size_t l = 0; l < bb; l += 64)
+			_mm_prefetch((const char *)pb + 8 * bb + l, _MM_HINT_T0);
 		if (q4) {
 			for (int g = 0; g < 4; g++) {
 				__m512i v = _mm512_loadu_si512(pb + g * 64);
