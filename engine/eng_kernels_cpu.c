@@ -449,7 +449,7 @@ T5 INLINE void q_tile5(const uint8_t *pan, int q4, int nb, const struct q_act *x
 		 * 5 and 6 tokens and ran those tiles slower than 8).  Loading a whole
 		 * block at once leaves the hardware prefetcher behind when weights
 		 * stream from memory, so the block 8 ahead is prefetched: batched
-		 * decode of a 110M model ran 20-30% faster than the old layout,
+		 * decode of a 110M model ran 10-30% faster than the old layout,
 		 * against 50-80% slower without the prefetch (docs/benchmarks.md). */
 		__m512i w[8];
 		for (size_t l = 0; l < bb; l += 64)
