@@ -51,17 +51,17 @@ PKG_LIBS   := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -lgsl -lgslcblas -l
 endif
 CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-CPPFLAGS += -D_GNU_SOURCE -Isim -Imodels -Ianalysis -Iengine -Itests/support -I$(GEN) $(PKG_CFLAGS) \
+CPPFLAGS += -D_GNU_SOURCE -Isim -Ih5 -Imodels -Ianalysis -Irun -Icli -Iengine -Itests/support -I$(GEN) $(PKG_CFLAGS) \
             -DDAIS_SRCDIR='"$(SRCDIR)"' -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm -lpthread
 
 # == sources =================================================================
 # Two libraries: libengine (engine/, embeddable on its own) and libdais (the simulator).
-# Every .c in these folders joins its library; sim/main.c is the CLI entry point.
+# Every .c in these folders joins its library; cli/main.c is the CLI entry point.
 ENG_SRC  := $(wildcard engine/*.c)
 ENG_OBJ  := $(ENG_SRC:%.c=$(BUILD)/%.o)
 ENG_LIB  := $(BUILD)/libengine.a
-LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c analysis/*.c))
+LIB_SRC  := $(filter-out cli/main.c,$(wildcard sim/*.c h5/*.c models/*.c analysis/*.c run/*.c cli/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN)/schema_json.o $(GEN)/buildinfo.o
 LIB      := $(BUILD)/libdais.a
 DAIS     := $(BUILD)/dais
@@ -78,7 +78,7 @@ BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 EXTRA_OBJ :=
 .DEFAULT_GOAL := all
 -include engine/engine.mk
--include sim/scale.mk
+-include scale.mk
 
 .PHONY: all run test bench bench-engine figures paper deps docs clean regress-update \
         check-deps fuzz FORCE
@@ -116,7 +116,7 @@ $(LIB): $(LIB_OBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(DAIS): $(BUILD)/sim/main.o $(LIB) $(ENG_LIB)
+$(DAIS): $(BUILD)/cli/main.o $(LIB) $(ENG_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
 

@@ -1,6 +1,6 @@
 # scale.mk — scale-out and hardening parts of the build (included by the Makefile):
 #   MPI=1            also builds $(BUILD)/dais-mpi, the dais whose `sweep` and
-#                    `sensitivity` spread over MPI ranks (sim/sweep_mpi.c, mpicc);
+#                    `sensitivity` spread over MPI ranks (run/sweep_mpi.c, mpicc);
 #                    `make test` builds it anyway when mpicc and mpirun are found,
 #                    and tests/test_mpi.c runs it (skipped without them)
 #   SANITIZE=1       AddressSanitizer + UBSan (flags in the Makefile); objects are
@@ -23,14 +23,14 @@ HAVE_MPICC   := $(shell command -v $(MPICC) 2>/dev/null)
 HAVE_MPIRUN  := $(shell command -v $(MPIRUN) 2>/dev/null)
 
 # ---- MPI ------------------------------------------------------------------
-# dais-mpi is dais with the real sim/sweep_mpi.c linked ahead of libdais, whose
+# dais-mpi is dais with the real run/sweep_mpi.c linked ahead of libdais, whose
 # own copy of that file is the stub built without DAIS_MPI.
-$(BUILD)/mpi/sweep_mpi.o: sim/sweep_mpi.c
+$(BUILD)/mpi/sweep_mpi.o: run/sweep_mpi.c
 	$(Q)mkdir -p $(@D)
 	$(if $(Q),@echo "  MPICC   $<")
 	$(Q)OMPI_CC="$(CC)" $(MPICC) $(CPPFLAGS) -DDAIS_MPI $(CFLAGS) -c $< -o $@
 
-$(DAIS_MPI_BIN): $(BUILD)/sim/main.o $(BUILD)/mpi/sweep_mpi.o $(LIB) $(ENG_LIB)
+$(DAIS_MPI_BIN): $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(LIB) $(ENG_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)OMPI_CC="$(CC)" $(MPICC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
 
@@ -57,7 +57,7 @@ $(FLAGS_STAMP): FORCE
 	$(Q)echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
 
-$(LIB_OBJ) $(ENG_OBJ) $(BUILD)/sim/main.o $(BUILD)/mpi/sweep_mpi.o $(TEST_SUP_OBJ) \
+$(LIB_OBJ) $(ENG_OBJ) $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(TEST_SUP_OBJ) \
 $(TESTS:%=%.o) $(BUILD)/tests/eng_ref.o $(BENCH_SRC:%.c=$(BUILD)/%.o): $(FLAGS_STAMP)
 
 # ---- fuzzing (clang, libFuzzer) ---------------------------------------------
