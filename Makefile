@@ -51,7 +51,7 @@ PKG_LIBS   := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -lgsl -lgslcblas -l
 endif
 CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-CPPFLAGS += -D_GNU_SOURCE -Isim -Ih5 -Imodels -Ianalysis -Irun -Icli -Iengine -Itests/support -I$(GEN) $(PKG_CFLAGS) \
+CPPFLAGS += -D_GNU_SOURCE -I. -Itests/support -I$(GEN) $(PKG_CFLAGS) \
             -DDAIS_SRCDIR='"$(SRCDIR)"' -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm -lpthread
 

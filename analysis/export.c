@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "h5i.h"
+#include "h5/h5i.h"
 #include "plot.h"
-#include "status.h"
+#include "sim/status.h"
 
 /* Prints one line per summary scalar: name mean ci95_lo ci95_hi n_finite n units. */
 static sim_status export_scalars(h5i *f, FILE *out, sim_diag *d)

@@ -8,8 +8,8 @@
 #include <cjson/cJSON.h>
 #include <hdf5.h>
 
-#include "h5i.h"
-#include "h5o.h"
+#include "h5/h5i.h"
+#include "h5/h5o.h"
 
 static void info_usage(FILE *f)
 {

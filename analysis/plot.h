@@ -21,8 +21,8 @@
 #ifndef DAIS_PLOT_H
 #define DAIS_PLOT_H
 
-#include "h5i.h"
-#include "status.h"
+#include "h5/h5i.h"
+#include "sim/status.h"
 
 enum { PLOT_PNG = 1, PLOT_SVG = 2 };
 

@@ -32,7 +32,7 @@
 
 #include <stddef.h>
 
-#include "status.h"
+#include "sim/status.h"
 
 /* Everything the results summary stores about one sample. */
 struct stats_summary {

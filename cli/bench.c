@@ -11,10 +11,10 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "evq.h"
-#include "queue.h"
-#include "rng.h"
-#include "status.h"
+#include "sim/evq.h"
+#include "models/queue.h"
+#include "sim/rng.h"
+#include "sim/status.h"
 
 static double now_s(void)
 {

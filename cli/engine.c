@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eng_calib.h"
-#include "eng_probe.h"
-#include "engine.h"
+#include "engine/eng_calib.h"
+#include "engine/eng_probe.h"
+#include "engine/engine.h"
 
 static const char engine_usage[] =
 	"usage: dais engine [MODEL.gguf | MODEL.bin | --synthetic CONFIG] [options]\n"

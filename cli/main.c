@@ -7,19 +7,19 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "status.h"
-#include "bitcoin.h"
+#include "sim/status.h"
+#include "models/bitcoin.h"
 #include "bench.h"
-#include "export.h"
-#include "regress.h"
-#include "buildinfo.h"
-#include "h5o.h"
-#include "plot.h"
-#include "scn.h"
-#include "run.h"
-#include "serving.h"
-#include "engine.h"
-#include "sweep.h"
+#include "analysis/export.h"
+#include "run/regress.h"
+#include "sim/buildinfo.h"
+#include "h5/h5o.h"
+#include "analysis/plot.h"
+#include "sim/scn.h"
+#include "run/run.h"
+#include "models/serving.h"
+#include "engine/engine.h"
+#include "run/sweep.h"
 
 struct cmd {
 	const char *name;

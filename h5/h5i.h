@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <hdf5.h>
 
-#include "status.h"
+#include "sim/status.h"
 
 typedef struct h5i h5i;
 

@@ -24,9 +24,9 @@
 
 #include <hdf5.h>
 
-#include "buildinfo.h"
+#include "sim/buildinfo.h"
 #include "h5i.h"
-#include "stats.h"
+#include "analysis/stats.h"
 
 enum { OPEN, COMMITTED, ABORTED };
 

@@ -38,8 +38,8 @@
 
 #include <stdint.h>
 
-#include "rec.h"
-#include "status.h"
+#include "sim/rec.h"
+#include "sim/status.h"
 
 typedef struct h5o h5o;
 

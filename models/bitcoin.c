@@ -15,9 +15,9 @@
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_vector.h>
 
-#include "csv.h"
-#include "rng.h"
-#include "sim.h"
+#include "sim/csv.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
 
 #define BLOCKS_PER_DAY 144.0    /* 600 s target interval (chainparams) */
 

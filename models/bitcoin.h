@@ -23,9 +23,9 @@
 
 #include <stdint.h>
 
-#include "model.h"
+#include "sim/model.h"
 #include "nodes.h"
-#include "status.h"
+#include "sim/status.h"
 
 extern const struct model_type bitcoin_model_type;
 

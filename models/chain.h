@@ -54,8 +54,8 @@
 #ifndef DAIS_CHAIN_H
 #define DAIS_CHAIN_H
 
-#include "scn.h"
-#include "status.h"
+#include "sim/scn.h"
+#include "sim/status.h"
 
 #define CHAIN_MAX      16
 #define CHAIN_NAME_MAX 32

@@ -29,8 +29,8 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "scn.h"
-#include "status.h"
+#include "sim/scn.h"
+#include "sim/status.h"
 
 #define DEM_MAX_MODELS   8
 #define DEM_MAX_SERVICES 4

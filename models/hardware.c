@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "csv.h"
-#include "model.h"
+#include "sim/csv.h"
+#include "sim/model.h"
 
 void hw_defaults(struct hw_params *p)
 {

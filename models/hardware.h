@@ -26,8 +26,8 @@
 #define DAIS_HARDWARE_H
 
 #include "demand.h"
-#include "scn.h"
-#include "status.h"
+#include "sim/scn.h"
+#include "sim/status.h"
 
 #define HW_MAX_CLASSES 16
 #define HW_NAME_LEN    32

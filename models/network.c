@@ -6,7 +6,7 @@
  */
 #include "network.h"
 
-#include "sha256.h"
+#include "sim/sha256.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,9 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "csv.h"
-#include "rng.h"
-#include "sim.h"
+#include "sim/csv.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
 
 #define DAY_S 86400.0
 #define DAYS_PER_YEAR 365.25

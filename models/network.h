@@ -42,7 +42,7 @@
 #include "chain.h"
 #include "demand.h"
 #include "hardware.h"
-#include "model.h"
+#include "sim/model.h"
 #include "nodes.h"
 #include "privacy.h"
 #include "token.h"

@@ -63,7 +63,7 @@
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
-#include "status.h"
+#include "sim/status.h"
 
 #define NODE_MAX_CLASSES 64
 #define NODE_MAX_BUCKETS 64

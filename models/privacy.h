@@ -17,8 +17,8 @@
 #ifndef DAIS_PRIVACY_H
 #define DAIS_PRIVACY_H
 
-#include "scn.h"
-#include "status.h"
+#include "sim/scn.h"
+#include "sim/status.h"
 
 struct priv_params {
 	double tee_share_max;          /* T_max, fraction of requests */

@@ -8,8 +8,8 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
-#include "rng.h"
-#include "sim.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
 
 #define NBATCH 32  /* batches for the within-replication interval */
 

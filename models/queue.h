@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#include "model.h"
+#include "sim/model.h"
 
 struct queue_params {
 	int servers;          /* c */

@@ -1,5 +1,5 @@
 /* registry.c — the table of model types and where their data live. */
-#include "model.h"
+#include "sim/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * capacity), each after a rule line. */
 #include "serving.h"
 
-#include "sha256.h"
+#include "sim/sha256.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,12 +18,12 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "buildinfo.h"
-#include "csv.h"
-#include "eng_calib.h"
+#include "sim/buildinfo.h"
+#include "sim/csv.h"
+#include "engine/eng_calib.h"
 #include "router.h"
-#include "rng.h"
-#include "sim.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
 
 /* ---------------------------------------------------------------- cost */
 

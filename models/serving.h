@@ -52,10 +52,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
-#include "model.h"
-#include "rec.h"
-#include "status.h"
+#include "engine/engine.h"
+#include "sim/model.h"
+#include "sim/rec.h"
+#include "sim/status.h"
 #include "trace.h"
 
 #define SRV_MAX_NODES 4096

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
-#include "model.h"
+#include "sim/csv.h"
+#include "sim/model.h"
 
 /* Largest balance we allow, base units: leaves headroom below INT64_MAX so a
  * day's sums cannot overflow before they are checked. */

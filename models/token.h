@@ -78,8 +78,8 @@
 
 #include <stdint.h>
 
-#include "scn.h"
-#include "status.h"
+#include "sim/scn.h"
+#include "sim/status.h"
 
 #define TOK_DAYS_PER_YEAR 365.25
 #define TOK_TABLE_MAX     1024   /* rows of an emission or price table */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
+#include "sim/csv.h"
 
 sim_status trace_init(struct trace *tr, int n)
 {

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#include "status.h"
+#include "sim/status.h"
 
 #define TRACE_MAX_TOKENS (1 << 20)  /* longer requests are treated as bad data */
 #define TRACE_MAX_ERRORS 20

@@ -49,8 +49,8 @@
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
-#include "scn.h"
-#include "status.h"
+#include "sim/scn.h"
+#include "sim/status.h"
 
 enum ver_design { VER_NONE = 0, VER_FULL, VER_CROSS };
 

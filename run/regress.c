@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "h5i.h"
+#include "h5/h5i.h"
 #include "run.h"
-#include "scn.h"
+#include "sim/scn.h"
 
 struct gline {
 	char *text;        /* the original line (comments, blanks) */

@@ -25,7 +25,7 @@
 
 #include <stdio.h>
 
-#include "status.h"
+#include "sim/status.h"
 
 /* Checks (or with update rewrites) a golden file; *n_out receives the number
  * of projections outside their bands.  Messages about bad lines go to d. */

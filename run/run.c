@@ -17,12 +17,12 @@
 #include <omp.h>
 #endif
 
-#include "h5i.h"
-#include "h5o.h"
-#include "model.h"
-#include "rec.h"
-#include "sim.h"
-#include "stats.h"
+#include "h5/h5i.h"
+#include "h5/h5o.h"
+#include "sim/model.h"
+#include "sim/rec.h"
+#include "sim/sim.h"
+#include "analysis/stats.h"
 
 /* ------------------------------------------------------------- signals */
 

@@ -33,9 +33,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "rec.h"
-#include "scn.h"
-#include "status.h"
+#include "sim/rec.h"
+#include "sim/scn.h"
+#include "sim/status.h"
 
 struct run_opts {
 	const char *out;     /* results file */

@@ -22,11 +22,11 @@
 #include <omp.h>
 #endif
 
-#include "h5i.h"
-#include "model.h"
+#include "h5/h5i.h"
+#include "sim/model.h"
 #include "run.h"
-#include "rec.h"
-#include "sim.h"
+#include "sim/rec.h"
+#include "sim/sim.h"
 
 struct sweep {
 	char *name;        /* the file, as given */

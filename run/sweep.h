@@ -65,8 +65,8 @@
 #ifndef DAIS_SWEEP_H
 #define DAIS_SWEEP_H
 
-#include "scn.h"
-#include "status.h"
+#include "sim/scn.h"
+#include "sim/status.h"
 
 typedef struct sweep sweep;
 

@@ -59,10 +59,10 @@ sim_status sweep_mpi_run(const sweep *w, const struct sweep_opts *o, int *status
 
 #include <mpi.h>
 
-#include "model.h"
-#include "rec.h"
+#include "sim/model.h"
+#include "sim/rec.h"
 #include "run.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 enum { TAG_RESULT = 1, TAG_TASK = 2, TAG_STOP = 3 };
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "eng_ref.h"
-#include "eng_model.h"
+#include "engine/eng_model.h"
 
 static float *get(const eng_model *m, enum m_tensor w, int l, int *ok)
 {

@@ -9,7 +9,7 @@
 #ifndef DAIS_ENG_REF_H
 #define DAIS_ENG_REF_H
 
-#include "engine.h"
+#include "engine/engine.h"
 
 struct ref_layer {
 	float *attn_norm, *ffn_norm;   /* (dim,) */

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bitcoin.h"
-#include "rng.h"
-#include "scn.h"
+#include "models/bitcoin.h"
+#include "sim/rng.h"
+#include "sim/scn.h"
 
 #define SCENARIO DAIS_SRCDIR "/scenarios/bitcoin-backtest.json"
 

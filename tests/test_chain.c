@@ -6,8 +6,8 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "chain.h"
-#include "verify.h"
+#include "models/chain.h"
+#include "models/verify.h"
 
 static chains *make(const struct chain_params *p)
 {
@@ -257,7 +257,7 @@ Test(chain, bad_parameters_are_rejected_with_their_json_path)
 	diag_release(&d);
 }
 
-#include "scn.h"
+#include "sim/scn.h"
 
 Test(chain, scenario_defaults_equal_the_code_defaults)
 {

@@ -5,12 +5,12 @@
 #include <math.h>
 #include <string.h>
 
-#include "csv.h"
-#include "demand.h"
-#include "model.h"
-#include "privacy.h"
-#include "rng.h"
-#include "scn.h"
+#include "sim/csv.h"
+#include "models/demand.h"
+#include "sim/model.h"
+#include "models/privacy.h"
+#include "sim/rng.h"
+#include "sim/scn.h"
 
 /* |a - b| <= ulps x 2^-52 x |b|: equality to a few units in the last place. */
 static int rel_eq(double a, double b, int ulps)

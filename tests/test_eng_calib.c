@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eng_calib.h"
-#include "eng_probe.h"
-#include "engine.h"
+#include "engine/eng_calib.h"
+#include "engine/eng_probe.h"
+#include "engine/engine.h"
 
 static const struct eng_config small = { .dim = 64, .n_layers = 2, .n_heads = 4, .n_kv_heads = 4,
                                          .hidden_dim = 128, .vocab_size = 256, .seq_len = 512 };

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "eng_ref.h"
-#include "engine.h"
+#include "engine/engine.h"
 
 /* Small shapes: multi-head, grouped-query (4 heads over 2 and 1 kv heads),
  * a vocabulary that leaves a partial panel. */

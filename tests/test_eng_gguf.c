@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eng_model.h"
-#include "engine.h"
+#include "engine/eng_model.h"
+#include "engine/engine.h"
 
 static const struct eng_config cfg = { .dim = 64, .n_layers = 2, .n_heads = 4, .n_kv_heads = 2,
                                        .hidden_dim = 96, .vocab_size = 300, .seq_len = 32,

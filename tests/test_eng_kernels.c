@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "eng_ref.h"
-#include "eng_kernels.h"
-#include "eng_quant.h"
+#include "engine/eng_kernels.h"
+#include "engine/eng_quant.h"
 
 static uint64_t rng_state;
 static float urand(void)   /* [-1, 1), deterministic */

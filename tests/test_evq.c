@@ -6,9 +6,9 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "evq.h"
-#include "rng.h"
-#include "sim.h"
+#include "sim/evq.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
 
 static struct evq_ev ev(double t, int prio, uint64_t id)
 {

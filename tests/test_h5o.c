@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "h5i.h"
-#include "h5o.h"
-#include "rec.h"
+#include "h5/h5i.h"
+#include "h5/h5o.h"
+#include "sim/rec.h"
 
 #define NREP 3
 #define NS 20

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hardware.h"
-#include "model.h"
+#include "models/hardware.h"
+#include "sim/model.h"
 
 #include "support/helpers.h"
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "network.h"
-#include "rec.h"
-#include "scn.h"
+#include "models/network.h"
+#include "sim/rec.h"
+#include "sim/scn.h"
 
 #include "support/helpers.h"
 

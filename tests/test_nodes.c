@@ -5,8 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "nodes.h"
-#include "rng.h"
+#include "models/nodes.h"
+#include "sim/rng.h"
 
 static gsl_rng *stream(uint64_t seed)
 {

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "h5o.h"
-#include "plot.h"
+#include "h5/h5o.h"
+#include "analysis/plot.h"
 
 static char dir[64], res[128];
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "sha256.h"
+#include "sim/sha256.h"
 
 static void digest(const char *msg, char hex[65])
 {

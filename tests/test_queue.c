@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "queue.h"
-#include "scn.h"
+#include "models/queue.h"
+#include "sim/scn.h"
 
 Test(queue, erlang_c_known_values)
 {

@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "rec.h"
+#include "sim/rec.h"
 
 Test(rec, rows_share_one_time_axis)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "regress.h"
+#include "run/regress.h"
 
 Test(regress, golden_projections_stay_in_their_bands, .timeout = 300)
 {

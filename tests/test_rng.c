@@ -4,7 +4,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 
-#include "rng.h"
+#include "sim/rng.h"
 
 Test(rng, same_tuple_same_stream)
 {

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "h5i.h"
+#include "h5/h5i.h"
 #include "helpers.h"
-#include "run.h"
-#include "scn.h"
-#include "sim.h"
+#include "run/run.h"
+#include "sim/scn.h"
+#include "sim/sim.h"
 
 static sim_status run_to(const char *out, int threads, const char *const *sets, int nsets)
 {

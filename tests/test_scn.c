@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scn.h"
+#include "sim/scn.h"
 
 extern const struct { const char *name; const char *text; } dais_schema[];
 

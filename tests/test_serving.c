@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eng_calib.h"
+#include "engine/eng_calib.h"
 #include "helpers.h"
-#include "router.h"
-#include "scn.h"
-#include "serving.h"
+#include "models/router.h"
+#include "sim/scn.h"
+#include "models/serving.h"
 
 /* A small node: 2 ms per step + 0.1 ms per token + 1 us per attended position. */
 static void small_params(struct srv_params *p)

@@ -12,7 +12,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "stats.h"
+#include "analysis/stats.h"
 
 #define X5 2, 4, 4, 5, 7
 static const double sd5 = 1.8165902124584950;

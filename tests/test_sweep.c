@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "model.h"
-#include "run.h"
-#include "scn.h"
-#include "sim.h"
-#include "sweep.h"
+#include "sim/model.h"
+#include "run/run.h"
+#include "sim/scn.h"
+#include "sim/sim.h"
+#include "run/sweep.h"
 
 /* ---------------------------------------------------------------- designs */
 

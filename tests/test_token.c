@@ -10,9 +10,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "csv.h"
-#include "status.h"
-#include "token.h"
+#include "sim/csv.h"
+#include "sim/status.h"
+#include "models/token.h"
 
 static void ledger_ok(const tok *t)
 {
@@ -428,7 +428,7 @@ Test(tok, bad_parameters_are_rejected_with_their_json_path)
 
 /* ------------------------------------------------------------------ scenario */
 
-#include "scn.h"
+#include "sim/scn.h"
 
 static scn *load(const char *text, sim_diag *d)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trace.h"
+#include "models/trace.h"
 
 static const char *src(const char *rel)
 {

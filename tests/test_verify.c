@@ -6,7 +6,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "verify.h"
+#include "models/verify.h"
 
 static ver *make(const struct ver_params *p)
 {
@@ -225,7 +225,7 @@ Test(ver, bad_parameters_are_rejected_with_their_json_path)
 	diag_release(&d);
 }
 
-#include "scn.h"
+#include "sim/scn.h"
 
 Test(ver, scenario_defaults_equal_the_code_defaults)
 {

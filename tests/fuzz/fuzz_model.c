@@ -3,7 +3,7 @@
  * memory.  An accepted model must pass its own configuration check. */
 #include <stdio.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -2,8 +2,8 @@
  * and MPI messages) on arbitrary bytes.  Property: what unpacks packs back
  * to the same bytes. */
 #include "fuzz_util.h"
-#include "rec.h"
-#include "run.h"
+#include "sim/rec.h"
+#include "run/run.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,8 +3,8 @@
 #include <stdio.h>
 
 #include "fuzz_util.h"
-#include "scn.h"
-#include "status.h"
+#include "sim/scn.h"
+#include "sim/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "fuzz_util.h"
-#include "sweep.h"
+#include "run/sweep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "fuzz_util.h"
-#include "trace.h"
+#include "models/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "h5i.h"
+#include "h5/h5i.h"
 
 char *th_mkdtemp(void)
 {
