@@ -64,6 +64,8 @@ void diag_release(sim_diag *d)
 
 void diag_add(sim_diag *d, const char *fmt, ...)
 {
+	if (!d)
+		return;
 	if (d->n == d->cap) {
 		int cap = d->cap ? 2 * d->cap : 8;
 		char **m = realloc(d->msg, (size_t)cap * sizeof *m);

@@ -55,7 +55,7 @@ void diag_init(sim_diag *d);
 void diag_release(sim_diag *d);
 void diag_clear(sim_diag *d);
 /* Appends one formatted message. Never fails: on allocation failure it keeps a
- * count and a static "out of memory" message. */
+ * count and a static "out of memory" message.  d may be NULL (no messages). */
 void diag_add(sim_diag *d, const char *fmt, ...) SIM_PRINTF(2, 3);
 /* Prints every message, one per line, with an optional prefix ("dais: "). */
 void diag_print(const sim_diag *d, FILE *f, const char *prefix);
