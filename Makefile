@@ -56,14 +56,20 @@ CPPFLAGS += -D_GNU_SOURCE -I. -Itests/support -I$(GEN) $(PKG_CFLAGS) \
 LDLIBS   += $(PKG_LIBS) -lm -lpthread
 
 # == sources =================================================================
-# Two libraries: libengine (engine/, embeddable on its own) and libdais (the simulator).
-# Every .c in these folders joins its library; cli/main.c is the CLI entry point.
+# Three libraries, one per layer group (docs/architecture.md):
+#   libengine.a  engine/, embeddable on its own (libc, libm, OpenMP)
+#   libdais.a    sim/ h5/ models/ analysis/ run/: the simulator
+#   libcli.a     cli/ but main.c: the verbs, which the tests call too
+# Every .c in these folders joins its library; cli/main.c is the entry point.
 ENG_SRC  := $(wildcard engine/*.c)
 ENG_OBJ  := $(ENG_SRC:%.c=$(BUILD)/%.o)
 ENG_LIB  := $(BUILD)/libengine.a
-LIB_SRC  := $(filter-out cli/main.c,$(wildcard sim/*.c h5/*.c models/*.c analysis/*.c run/*.c cli/*.c))
+LIB_SRC  := $(wildcard sim/*.c h5/*.c models/*.c analysis/*.c run/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN)/schema_json.o $(GEN)/buildinfo.o
 LIB      := $(BUILD)/libdais.a
+CLI_SRC  := $(filter-out cli/main.c,$(wildcard cli/*.c))
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_LIB  := $(BUILD)/libcli.a
 DAIS     := $(BUILD)/dais
 SCHEMA   := $(sort $(wildcard scenarios/schema/*.json))
 
@@ -116,7 +122,11 @@ $(LIB): $(LIB_OBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(DAIS): $(BUILD)/cli/main.o $(LIB) $(ENG_LIB)
+$(CLI_LIB): $(CLI_OBJ)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(DAIS): $(BUILD)/cli/main.o $(CLI_LIB) $(LIB) $(ENG_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
 
@@ -124,7 +134,7 @@ $(DAIS): $(BUILD)/cli/main.o $(LIB) $(ENG_LIB)
 $(BUILD)/tests/test_eng_%: $(BUILD)/tests/test_eng_%.o $(BUILD)/tests/eng_ref.o $(ENG_LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CRIT_LIBS) $(LDLIBS) $(EXTRA_LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUP_OBJ) $(LIB) $(ENG_LIB)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUP_OBJ) $(CLI_LIB) $(LIB) $(ENG_LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CRIT_LIBS) $(LDLIBS) $(EXTRA_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB) $(ENG_LIB)
@@ -138,6 +148,7 @@ run: deps $(DAIS)
 	$(DAIS) plot results/baseline.h5 -o results/figures
 
 test: deps $(DAIS) $(TESTS)
+	$(Q)sh scripts/check-layers.sh
 	$(Q)sh scripts/run-tests.sh $(TESTS)
 
 bench: deps $(DAIS) $(BENCHES)

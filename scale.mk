@@ -30,7 +30,7 @@ $(BUILD)/mpi/sweep_mpi.o: run/sweep_mpi.c
 	$(if $(Q),@echo "  MPICC   $<")
 	$(Q)OMPI_CC="$(CC)" $(MPICC) $(CPPFLAGS) -DDAIS_MPI $(CFLAGS) -c $< -o $@
 
-$(DAIS_MPI_BIN): $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(LIB) $(ENG_LIB)
+$(DAIS_MPI_BIN): $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(CLI_LIB) $(LIB) $(ENG_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)OMPI_CC="$(CC)" $(MPICC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
 
@@ -57,7 +57,7 @@ $(FLAGS_STAMP): FORCE
 	$(Q)echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
 
-$(LIB_OBJ) $(ENG_OBJ) $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(TEST_SUP_OBJ) \
+$(LIB_OBJ) $(ENG_OBJ) $(CLI_OBJ) $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(TEST_SUP_OBJ) \
 $(TESTS:%=%.o) $(BUILD)/tests/eng_ref.o $(BENCH_SRC:%.c=$(BUILD)/%.o): $(FLAGS_STAMP)
 
 # ---- fuzzing (clang, libFuzzer) ---------------------------------------------

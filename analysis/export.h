@@ -1,17 +1,17 @@
-/* export.h — `dais export`: summary time series as plain text tables.
+/* export.h — the summary of a results file as plain text (`dais export`).
  *
- *   dais export RESULTS.h5 SERIES... [-o DIR]
- *
- * Writes DIR/SERIES.dat for each named series of /summary/timeseries: the time
- * column, then for every column of the series its mean, 5th and 95th
- * percentiles across replications, the 95% interval of the mean and the
- * median (the layout is described in each file's header).  These are the
- * tables the figure scripts in analysis/plots/ read.  With --scalars it prints
- * the summary scalars (mean and 95% interval of the mean), one per line.
+ * Series go out as the gnuplot tables of plot.h (plot_write_dat); the scalars
+ * as one line each: name, mean, 95% interval of the mean, finite values,
+ * replications and units ("-" when none), after a '#' header line.
  */
 #ifndef DAIS_EXPORT_H
 #define DAIS_EXPORT_H
 
-int export_cmd(int argc, char **argv);
+#include <stdio.h>
+
+#include "h5/h5i.h"
+#include "sim/status.h"
+
+sim_status export_scalars(const h5i *f, FILE *out, sim_diag *d) SIM_MUST_CHECK;
 
 #endif

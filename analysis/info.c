@@ -1,5 +1,7 @@
-/* info.c — `dais info RESULTS.h5`: provenance, the tree with shapes and units,
- * and the summary scalars with their 95% intervals (declared in sim/h5o.h). */
+/* info.c — a results file described in text: provenance, the tree with shapes
+ * and units, and the summary scalars with their 95% intervals (info.h). */
+#include "info.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,18 +10,6 @@
 #include <cjson/cJSON.h>
 #include <hdf5.h>
 
-#include "h5/h5i.h"
-#include "h5/h5o.h"
-
-static void info_usage(FILE *f)
-{
-	fprintf(f, "usage: dais info RESULTS.h5 [--json]\n\n"
-	           "Prints the provenance of a results file (version, model, seed, replications,\n"
-	           "date, wall time, host, compiler), its tree of datasets with shapes and units,\n"
-	           "and the summary scalars with the mean and 95%% confidence interval.\n\n"
-	           "  --json    print the resolved scenario the run used, as JSON\n"
-	           "  --help    this text\n");
-}
 
 /* ---- lines of the tree ---------------------------------------------------- */
 
@@ -362,79 +352,35 @@ static void print_summary_scalars(const h5i *f)
 	h5i_names_free(names, n);
 }
 
-static int print_json(const h5i *f)
+sim_status info_print_json(const h5i *f, sim_diag *d)
 {
 	char *s = NULL;
-	sim_diag d;
-	diag_init(&d);
-	if (h5i_attr_str(f, "/", "scenario_json", &s, &d)) {
-		diag_print(&d, stderr, "dais: ");
-		diag_release(&d);
-		return DAIS_EXIT_FAIL;
-	}
-	diag_release(&d);
+	sim_status st = h5i_attr_str(f, "/", "scenario_json", &s, d);
+	if (st)
+		return st;
 	cJSON *j = cJSON_Parse(s);
 	char *pretty = j ? cJSON_Print(j) : NULL;
 	printf("%s\n", pretty ? pretty : s);
 	free(pretty);
 	cJSON_Delete(j);
 	free(s);
-	return DAIS_EXIT_OK;
+	return SIM_OK;
 }
 
-int h5o_cmd_info(int argc, char **argv)
+void info_print(const h5i *f)
 {
-	const char *path = NULL;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			info_usage(stdout);
-			return DAIS_EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "dais info: unknown option '%s'\n", argv[i]);
-			info_usage(stderr);
-			return DAIS_EXIT_USAGE;
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "dais info: one results file at a time ('%s')\n", argv[i]);
-			return DAIS_EXIT_USAGE;
-		}
+	print_provenance(f);
+	printf("\n");
+	print_reps(f);
+	if (h5i_is_group(f, "/summary")) {
+		struct lines s = { 0 };
+		walk(f, "/summary", strlen("/summary") + 1, &s);
+		printf("/summary/\n");
+		print_lines(&s, "");
+		printf("  (timeseries/X/ holds mean, sd, ci95_lo, ci95_hi, p025, p05, p50, p95, p975\n"
+		       "   shaped like X; scalars/X/ holds mean, sd, ci95_lo, ci95_hi, ci90_lo, ci90_hi,\n"
+		       "   p05, p50, p95, n, n_finite)\n");
+		lines_free(&s);
 	}
-	if (!path) {
-		info_usage(stderr);
-		return DAIS_EXIT_USAGE;
-	}
-	sim_diag d;
-	diag_init(&d);
-	h5i *f = h5i_open(path, &d);
-	if (!f) {
-		diag_print(&d, stderr, "dais info: ");
-		diag_release(&d);
-		return DAIS_EXIT_USAGE;
-	}
-	diag_release(&d);
-	int rc = DAIS_EXIT_OK;
-	if (json) {
-		rc = print_json(f);
-	} else {
-		print_provenance(f);
-		printf("\n");
-		print_reps(f);
-		if (h5i_is_group(f, "/summary")) {
-			struct lines s = { 0 };
-			walk(f, "/summary", strlen("/summary") + 1, &s);
-			printf("/summary/\n");
-			print_lines(&s, "");
-			printf("  (timeseries/X/ holds mean, sd, ci95_lo, ci95_hi, p025, p05, p50, p95, p975\n"
-			       "   shaped like X; scalars/X/ holds mean, sd, ci95_lo, ci95_hi, ci90_lo, ci90_hi,\n"
-			       "   p05, p50, p95, n, n_finite)\n");
-			lines_free(&s);
-		}
-		print_summary_scalars(f);
-	}
-	h5i_close(f);
-	return rc;
+	print_summary_scalars(f);
 }

@@ -35,10 +35,30 @@ sim_status plot_write_dat(const h5i *f, const char *series, const char *path,
 sim_status plot_series(const h5i *f, const char *series, const char *dir,
                        unsigned formats, sim_diag *d) SIM_MUST_CHECK;
 
-/* 1 when a gnuplot executable is on PATH. */
-int plot_have_gnuplot(void);
+/* ---- running gnuplot (every figure DAIS draws goes through here) ----------- */
 
-/* `dais plot RESULTS.h5 [-o DIR] [--series NAME...] [--format png,svg]`. */
-int plot_cmd(int argc, char **argv);
+/* A variable set before the script runs; its value is always a string. */
+struct plot_var {
+	const char *name;
+	const char *value;
+};
+
+/* Runs `gnuplot script` in cwd (NULL: here) after setting vars, through
+ * sim/spawn.h (no shell).  Each value becomes a gnuplot single-quoted string
+ * (plot_gp_string), so quotes, backticks and $(...) in paths and names stay
+ * text.  quiet: gnuplot's own output goes to /dev/null.  SIM_EIO and a
+ * message when gnuplot cannot start or fails. */
+sim_status plot_gnuplot(const char *script, const char *cwd, const struct plot_var *vars,
+                        int nvars, int quiet, sim_diag *d) SIM_MUST_CHECK;
+
+/* s as a gnuplot single-quoted string literal, malloc'd: a quote is doubled,
+ * a line break becomes a space, and nothing else is special (gnuplot runs
+ * backticks inside double quotes, never inside single ones).  NULL when out
+ * of memory. */
+char *plot_gp_string(const char *s);
+
+/* The absolute path of analysis/plots/<name> (the source tree's, else the
+ * working directory's) into buf; NULL when neither exists. */
+const char *plot_script_path(char *buf, size_t n, const char *name);
 
 #endif

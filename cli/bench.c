@@ -1,5 +1,5 @@
 /* bench.c — `dais bench des`: event-core and M/M/1 throughput. */
-#include "bench.h"
+#include "cli.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -133,45 +133,31 @@ static double hold(size_t n, size_t ops, uint64_t *checksum)
 	return dt;
 }
 
-static int usage(FILE *f, int code)
-{
-	fprintf(f, "usage: dais bench des [--customers N] [--repeat K]\n\n"
-	           "Measures the discrete-event core on one thread: the M/M/1 queue\n"
-	           "(rho = 0.9) with N customers (default 10^7), beside a bare binary-heap\n"
-	           "M/M/1 loop, and the hold model with 10^4 and 10^6 pending events.\n"
-	           "Each figure is the median of K runs (default 5).\n");
-	return code;
-}
+static const char usage[] =
+	"usage: dais bench des [--customers N] [--repeat K]\n\n"
+	"Measures the discrete-event core on one thread: the M/M/1 queue\n"
+	"(rho = 0.9) with N customers (default 10^7), beside a bare binary-heap\n"
+	"M/M/1 loop, and the hold model with 10^4 and 10^6 pending events.\n"
+	"Each figure is the median of K runs (default 5).  The inference engine's\n"
+	"benchmark is 'make bench-engine'.\n";
 
-int bench_cmd(int argc, char **argv)
+int cmd_bench(int argc, char **argv)
 {
-	int64_t customers = 10000000;
+	long long customers = 10000000;
 	int repeat = 5;
-	if (argc < 2)
-		return usage(stderr, DAIS_EXIT_USAGE);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return usage(stdout, DAIS_EXIT_OK);
-	if (strcmp(argv[1], "des")) {
+	const char *what = NULL;
+	struct cli c;
+	cli_begin(&c, argc, argv, usage);
+	while (cli_next(&c))
+		if (!cli_int(&c, "--customers", 1000, 1000000000000LL, &customers) &&
+		    !cli_intv(&c, "--repeat", 1, 100, &repeat) && !cli_arg(&c, &what))
+			cli_unknown(&c);
+	if (cli_end(&c, what != NULL))
+		return c.status;
+	if (strcmp(what, "des")) {
 		fprintf(stderr, "dais bench: unknown benchmark '%s' (known: des; the engine's is "
-		                "'make bench-engine')\n", argv[1]);
+		                "'make bench-engine')\n", what);
 		return DAIS_EXIT_USAGE;
-	}
-	for (int i = 2; i < argc; i++) {
-		long long v;
-		if (!strcmp(argv[i], "--customers") && i + 1 < argc) {
-			if (!sim_parse_int(argv[++i], 1000, 1000000000000LL, &v))
-				return usage(stderr, DAIS_EXIT_USAGE);
-			customers = v;
-		} else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
-			if (!sim_parse_int(argv[++i], 1, 100, &v))
-				return usage(stderr, DAIS_EXIT_USAGE);
-			repeat = (int)v;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			return usage(stdout, DAIS_EXIT_OK);
-		} else {
-			fprintf(stderr, "dais bench des: unknown option '%s'\n", argv[i]);
-			return usage(stderr, DAIS_EXIT_USAGE);
-		}
 	}
 	double *t_dais = calloc((size_t)repeat, sizeof(double));
 	double *t_bare = calloc((size_t)repeat, sizeof(double));

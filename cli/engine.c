@@ -1,5 +1,7 @@
-/* eng_cli.c — `dais engine`: run and time a model file or a synthetic shape,
+/* engine.c — `dais engine` and `dais calibrate`: run and time a model file or a synthetic shape,
  * and the benchmark table behind `make bench-engine`. */
+#include "cli.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,7 +153,7 @@ static int bench(const int *threads, int n_threads, int quick, int reps_opt)
 
 /* ---------------------------------------------------------------- run */
 
-int eng_cmd_engine(int argc, char **argv)
+int cmd_engine(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "synthetic", required_argument, 0, 'S' }, { "dtype", required_argument, 0, 'd' },
@@ -336,7 +338,7 @@ static const char calibrate_usage[] =
 	"                      CFG as in dais engine --synthetic)\n"
 	"  -h, --help          this text\n";
 
-int eng_cmd_calibrate(int argc, char **argv)
+int cmd_calibrate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "quick", no_argument, 0, 'q' },

@@ -1,25 +1,15 @@
-/* main.c — the dais command: dispatches to one subcommand per verb.
+/* main.c — the dais command: the table of verbs and the dispatch.
  *
- * Each subcommand lives with the module it drives and has the signature
- * int cmd(int argc, char **argv), argv[0] being the verb; it returns an exit
- * status (0 ok, 1 failure, 2 bad input or usage) and handles its own --help.
+ * Each verb lives in its own file of cli/ (cli.h lists them) with the
+ * signature int cmd_NAME(int argc, char **argv), argv[0] being the verb; it
+ * returns an exit status (0 ok, 1 failure, 2 bad input or usage, 130
+ * interrupted) and handles its own --help.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/status.h"
-#include "models/bitcoin.h"
-#include "bench.h"
-#include "analysis/export.h"
-#include "run/regress.h"
+#include "cli.h"
 #include "sim/buildinfo.h"
-#include "h5/h5o.h"
-#include "analysis/plot.h"
-#include "sim/scn.h"
-#include "run/run.h"
-#include "models/serving.h"
-#include "engine/engine.h"
-#include "run/sweep.h"
 
 struct cmd {
 	const char *name;
@@ -29,21 +19,21 @@ struct cmd {
 
 /* One row per verb; keep in the order `dais --help` lists them. */
 static const struct cmd cmds[] = {
-	{ "run",        run_cmd,          "run a scenario and write its results (HDF5)" },
-	{ "validate",   scn_cmd_validate, "check scenario files against the schema" },
-	{ "info",       h5o_cmd_info,     "print provenance, layout and summary of a results file" },
-	{ "plot",       plot_cmd,         "draw the summary time series of a results file (gnuplot)" },
-	{ "export",     export_cmd,       "write summary time series as text tables for figures" },
-	{ "sweep",      sweep_cmd,        "run a scenario over a grid of parameter values (one file per point)" },
-	{ "sensitivity", sweep_sensitivity_cmd, "one-at-a-time sensitivity of the outputs (tornado)" },
-	{ "backtest",   btc_cmd_backtest, "fit the node-growth model to Bitcoin's hash rate and report held-out errors" },
-	{ "capacity",   srv_cmd_capacity, "compute the capacity table (throughput at a latency objective)" },
-	{ "validate-serving", srv_cmd_validate, "compare the serving model's model timing with driven timing" },
-	{ "engine",     eng_cmd_engine,   "run and time the inference engine on a model file or synthetic shape" },
-	{ "calibrate",  eng_cmd_calibrate, "measure this machine and write an engine cost profile" },
-	{ "regress",    regress_cmd,      "check key projections against their golden values (tests/golden)" },
-	{ "bench",      bench_cmd,        "measure the event core (dais bench des)" },
-	{ "schema",     scn_cmd_schema,   "print the scenario schema (Markdown or JSON)" },
+	{ "run",              cmd_run,               "run a scenario and write its results (HDF5)" },
+	{ "validate",         cmd_validate,          "check scenario files against the schema" },
+	{ "info",             cmd_info,              "print provenance, layout and summary of a results file" },
+	{ "plot",             cmd_plot,              "draw the summary time series of a results file (gnuplot)" },
+	{ "export",           cmd_export,            "write summary time series as text tables for figures" },
+	{ "sweep",            cmd_sweep,             "run a scenario over a grid of parameter values (one file per point)" },
+	{ "sensitivity",      cmd_sensitivity,       "one-at-a-time sensitivity of the outputs (tornado)" },
+	{ "backtest",         cmd_backtest,          "fit the node-growth model to Bitcoin's hash rate and report held-out errors" },
+	{ "capacity",         cmd_capacity,          "compute the capacity table (throughput at a latency objective)" },
+	{ "validate-serving", cmd_validate_serving,  "compare the serving model's model timing with driven timing" },
+	{ "engine",           cmd_engine,            "run and time the inference engine on a model file or synthetic shape" },
+	{ "calibrate",        cmd_calibrate,         "measure this machine and write an engine cost profile" },
+	{ "regress",          cmd_regress,           "check key projections against their golden values (tests/golden)" },
+	{ "bench",            cmd_bench,             "measure the event core (dais bench des)" },
+	{ "schema",           cmd_schema,            "print the scenario schema (Markdown or JSON)" },
 	{ NULL, NULL, NULL }
 };
 

@@ -207,10 +207,4 @@ double eng_probe_bandwidth(int n_threads, size_t bytes_per_array, int reps);
 /* Peak fp32 FMA rate with the best kernel set on n_threads; GFLOP/s. */
 double eng_probe_peak_gflops(int n_threads);
 
-/* ---------------------------------------------------------------- CLI */
-
-/* `dais engine` and `dais calibrate`: argv[0] is the verb; exit status 0/1/2. */
-int eng_cmd_engine(int argc, char **argv);
-int eng_cmd_calibrate(int argc, char **argv);
-
 #endif

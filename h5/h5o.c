@@ -25,8 +25,8 @@
 #include <hdf5.h>
 
 #include "sim/buildinfo.h"
+#include "sim/file.h"
 #include "h5i.h"
-#include "analysis/stats.h"
 
 enum { OPEN, COMMITTED, ABORTED };
 
@@ -38,53 +38,6 @@ struct h5o {
 	int state;
 	struct timespec t0; /* for wall_time_s */
 };
-
-/* ---- temporary names for signal handlers ---------------------------------
- * About the table: a handler may run at any moment, so it must not take locks
- * or follow pointers that another thread is changing.  Names live in fixed
- * static buffers; a slot's flag is set only after its name is complete and
- * cleared before the name is reused. */
-#define H5O_MAX_TMP 64
-static char tmp_names[H5O_MAX_TMP][PATH_MAX];
-static volatile sig_atomic_t tmp_used[H5O_MAX_TMP];
-static pthread_mutex_t tmp_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int tmp_register(const char *name)
-{
-	if (strlen(name) >= PATH_MAX)
-		return -1;
-	int slot = -1;
-	pthread_mutex_lock(&tmp_lock);
-	for (int i = 0; i < H5O_MAX_TMP; i++)
-		if (!tmp_used[i]) {
-			strcpy(tmp_names[i], name);
-			tmp_used[i] = 1;
-			slot = i;
-			break;
-		}
-	pthread_mutex_unlock(&tmp_lock);
-	return slot; /* table full: the file still works, a signal just leaves it */
-}
-
-static void tmp_unregister(int slot)
-{
-	if (slot < 0)
-		return;
-	pthread_mutex_lock(&tmp_lock);
-	tmp_used[slot] = 0;
-	pthread_mutex_unlock(&tmp_lock);
-}
-
-void h5o_abort_all_signal_safe(void)
-{
-	int saved = errno;
-	for (int i = 0; i < H5O_MAX_TMP; i++)
-		if (tmp_used[i]) {
-			unlink(tmp_names[i]);
-			tmp_used[i] = 0;
-		}
-	errno = saved;
-}
 
 /* ---- small writers ---------------------------------------------------------
  * Each creates, writes and closes its objects; on failure it leaves an HDF5
@@ -118,14 +71,6 @@ static void SIM_PRINTF(2, 3) h5errf(char *msg, const char *fmt, ...)
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	h5err(msg, what);
-}
-
-/* Puts "what: " before the message already in msg. */
-static void msg_prefix(char *msg, const char *what)
-{
-	char old[MSG];
-	memcpy(old, msg, MSG);
-	msgf(msg, "%s: %s", what, old);
 }
 
 /* Object creation properties: no timestamps, so identical runs give identical bytes. */
@@ -400,11 +345,8 @@ h5o *h5o_create(const char *path, sim_diag *d)
 		o->tmp = NULL;
 		goto oom;
 	}
-	struct stat sb;
-	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		diag_add(d, "%s: cannot write results: is a directory", path);
+	if (file_target(path, d))
 		goto fail;
-	}
 	/* Create the file ourselves first: the system error is clearer than HDF5's. */
 	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -413,7 +355,7 @@ h5o *h5o_create(const char *path, sim_diag *d)
 	}
 	close(fd);
 	o->state = OPEN;
-	o->slot = tmp_register(o->tmp);
+	o->slot = file_tmp_register(o->tmp);
 	clock_gettime(CLOCK_MONOTONIC, &o->t0);
 
 	fcpl = ocpl(H5P_FILE_CREATE); /* the root group's timestamps too */
@@ -562,346 +504,131 @@ sim_status h5o_write_rep(h5o *o, int rep, const rec *r, sim_diag *d)
 	return st;
 }
 
-/* ---- summary -------------------------------------------------------------- */
+/* ---- derived results at a path ---------------------------------------------- */
 
-/* Sorted union of the link names in group sub of every replication. */
-static sim_status union_names(const h5i *f, const char *sub, char ***out, size_t *nout,
-                              sim_diag *d)
+/* Opens the object at path (a group or dataset); H5I_INVALID_HID with a message. */
+static hid_t open_obj(const h5o *o, const char *path, char *msg)
 {
-	char **all = NULL;
-	size_t n = 0, cap = 0;
-	*out = NULL;
-	*nout = 0;
-	for (int i = 0; i < h5i_nreps(f); i++) {
-		char path[128], **names;
-		size_t k;
-		snprintf(path, sizeof path, "/%s/%s", h5i_rep_name(f, i), sub);
-		if (!h5i_is_group(f, path))
-			continue;
-		if (h5i_list(f, path, &names, &k, d)) {
-			h5i_names_free(all, n);
-			return SIM_EIO;
-		}
-		for (size_t j = 0; j < k; j++) {
-			size_t a = 0;
-			while (a < n && strcmp(all[a], names[j]) != 0)
-				a++;
-			if (a < n)
-				continue;
-			if (n == cap) {
-				cap = cap ? 2 * cap : 16;
-				char **p = realloc(all, cap * sizeof *p);
-				if (!p) {
-					h5i_names_free(names, k);
-					h5i_names_free(all, n);
-					return SIM_ENOMEM;
-				}
-				all = p;
-			}
-			all[n++] = names[j];
-			names[j] = NULL;
-		}
-		h5i_names_free(names, k);
-	}
-	for (size_t i = 1; i < n; i++) /* insertion sort: a few dozen names */
-		for (size_t j = i; j > 0 && strcmp(all[j - 1], all[j]) > 0; j--) {
-			char *t = all[j];
-			all[j] = all[j - 1];
-			all[j - 1] = t;
-		}
-	*out = all;
-	*nout = n;
-	return SIM_OK;
+	hid_t id = H5Oopen(o->file, path, H5P_DEFAULT);
+	if (id < 0)
+		h5errf(msg, "cannot open '%s'", path);
+	return id;
 }
 
-/* Reads sub/name of every replication; 0 with a message when one is missing
- * or differs in shape or units from the first. */
-static int read_all(const h5i *f, const char *sub, const char *name, struct h5i_data *x,
-                    const char *opath, sim_diag *d)
+/* Splits path "/a/b/name" into its parent (opened) and its last name. */
+static hid_t open_parent(const h5o *o, const char *path, const char **name, char *msg)
 {
-	int nr = h5i_nreps(f), i;
-	for (i = 0; i < nr; i++) {
-		char path[512];
-		snprintf(path, sizeof path, "/%s/%s/%s", h5i_rep_name(f, i), sub, name);
-		if (!h5i_is_dataset(f, path)) {
-			diag_add(d, "%s: summary: %s/%s is missing in %s; left out", opath, sub, name,
-			         h5i_rep_name(f, i));
-			goto fail;
-		}
-		if (h5i_read(f, path, &x[i], d))
-			goto fail;
-		if (i > 0 && (x[i].rank != x[0].rank || x[i].dims[0] != x[0].dims[0] ||
-		              x[i].dims[1] != x[0].dims[1])) {
-			diag_add(d, "%s: summary: %s/%s has shape (%zu, %zu) in %s but (%zu, %zu) in %s; "
-			         "left out", opath, sub, name, x[0].dims[0], x[0].dims[1],
-			         h5i_rep_name(f, 0), x[i].dims[0], x[i].dims[1], h5i_rep_name(f, i));
-			i++;
-			goto fail;
-		}
-		if (i > 0 && strcmp(x[i].units, x[0].units) != 0) {
-			diag_add(d, "%s: summary: %s/%s has units '%s' in %s but '%s' in %s; left out",
-			         opath, sub, name, x[0].units, h5i_rep_name(f, 0), x[i].units,
-			         h5i_rep_name(f, i));
-			i++;
-			goto fail;
-		}
+	const char *slash = strrchr(path, '/');
+	*name = slash ? slash + 1 : path;
+	if (!slash || slash == path)
+		return H5Oopen(o->file, "/", H5P_DEFAULT);
+	char parent[1024];
+	if ((size_t)(slash - path) >= sizeof parent) {
+		msgf(msg, "path too long: '%s'", path);
+		return H5I_INVALID_HID;
 	}
-	return 1;
-fail:
-	while (i-- > 0)
-		h5i_data_release(&x[i]);
-	return 0;
+	memcpy(parent, path, (size_t)(slash - path));
+	parent[slash - path] = 0;
+	return open_obj(o, parent, msg);
 }
 
-enum { S_MEAN, S_SD, S_CI95_LO, S_CI95_HI, S_P025, S_P05, S_P50, S_P95, S_P975, S_NSERIES };
-static const char *const series_stat[S_NSERIES] = {
-	"mean", "sd", "ci95_lo", "ci95_hi", "p025", "p05", "p50", "p95", "p975"
-};
-
-static sim_status summarise_series(hid_t parent, const h5i *f, const char *name,
-                                   const char *opath, char *msg, sim_diag *d)
+static sim_status put_done(const h5o *o, const char *path, sim_status st, const char *msg,
+                           sim_diag *d)
 {
-	int nr = h5i_nreps(f);
-	struct h5i_data *x = calloc((size_t)nr, sizeof *x);
-	double *out[S_NSERIES] = { 0 }, *vals = NULL, *work = NULL;
-	hid_t g = H5I_INVALID_HID;
-	sim_status st = SIM_ENOMEM;
-	if (!x)
-		goto oom;
-	if (!read_all(f, "timeseries", name, x, opath, d)) {
-		free(x);
-		return SIM_OK; /* left out, with a message */
-	}
-	size_t cells = x[0].n;
-	vals = malloc((size_t)nr * sizeof *vals);
-	work = malloc((size_t)nr * sizeof *work);
-	if (!vals || !work)
-		goto oom;
-	for (int s = 0; s < S_NSERIES; s++)
-		if (!(out[s] = malloc((cells ? cells : 1) * sizeof *out[s])))
-			goto oom;
-	for (size_t c = 0; c < cells; c++) {
-		for (int i = 0; i < nr; i++)
-			vals[i] = x[i].v[c];
-		struct stats_summary s;
-		stats_summary_work(vals, (size_t)nr, work, &s);
-		out[S_MEAN][c] = s.mean;
-		out[S_SD][c] = s.sd;
-		out[S_CI95_LO][c] = s.ci95_lo;
-		out[S_CI95_HI][c] = s.ci95_hi;
-		out[S_P025][c] = s.p025;
-		out[S_P05][c] = s.p05;
-		out[S_P50][c] = s.p50;
-		out[S_P95][c] = s.p95;
-		out[S_P975][c] = s.p975;
-	}
-	st = SIM_EIO;
-	if ((g = new_group(parent, name, msg)) < 0)
-		goto done;
-	const char *const *cols = (const char *const *)x[0].columns;
-	if ((st = attr_str(g, "units", x[0].units, msg)))
-		goto done;
-	if (cols && (st = attr_strv(g, "columns", cols, x[0].ncolumns, 0, msg)))
-		goto done;
-	for (int s = 0; s < S_NSERIES; s++)
-		if ((st = put_f64(g, series_stat[s], x[0].rank, x[0].dims, out[s], x[0].units,
-		                  cols, x[0].ncolumns, msg))) {
-			msg_prefix(msg, name);
-			goto done;
-		}
-	st = SIM_OK;
-	goto done;
-oom:
-	msgf(msg, "summary of '%s': out of memory", name);
-done:
-	if (g >= 0)
-		H5Gclose(g);
-	for (int s = 0; s < S_NSERIES; s++)
-		free(out[s]);
-	free(vals);
-	free(work);
-	if (x)
-		for (int i = 0; i < nr; i++)
-			h5i_data_release(&x[i]);
-	free(x);
+	if (st)
+		diag_add(d, "%s: %s: %s", o->path, path, msg[0] ? msg : sim_strerror(st));
 	return st;
 }
 
-static sim_status summarise_scalar(hid_t parent, const h5i *f, const char *name,
-                                   const char *opath, char *msg, sim_diag *d)
-{
-	int nr = h5i_nreps(f);
-	struct h5i_data *x = calloc((size_t)nr, sizeof *x);
-	double *vals = malloc((size_t)nr * sizeof *vals);
-	hid_t g = H5I_INVALID_HID;
-	sim_status st = SIM_ENOMEM;
-	if (!x || !vals) {
-		msgf(msg, "summary of '%s': out of memory", name);
-		free(x);
-		free(vals);
-		return st;
-	}
-	if (!read_all(f, "scalars", name, x, opath, d)) {
-		free(x);
-		free(vals);
-		return SIM_OK;
-	}
-	for (int i = 0; i < nr; i++)
-		vals[i] = x[i].n ? x[i].v[0] : NAN;
-	struct stats_summary s;
-	if ((st = stats_summary(vals, (size_t)nr, &s))) {
-		msgf(msg, "summary of '%s': out of memory", name);
-		goto done;
-	}
-	const char *u = x[0].units;
-	const struct { const char *name; double v; } rows[] = {
-		{ "mean", s.mean }, { "sd", s.sd }, { "ci95_lo", s.ci95_lo }, { "ci95_hi", s.ci95_hi },
-		{ "ci90_lo", s.ci90_lo }, { "ci90_hi", s.ci90_hi }, { "p05", s.p05 },
-		{ "p50", s.p50 }, { "p95", s.p95 },
-	};
-	st = SIM_EIO;
-	if ((g = new_group(parent, name, msg)) < 0 || (st = attr_str(g, "units", u, msg)))
-		goto done;
-	for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
-		if ((st = put_f64(g, rows[k].name, 0, NULL, &rows[k].v, u, NULL, 0, msg))) {
-			msg_prefix(msg, name);
-			goto done;
-		}
-	if ((st = put_i64(g, "n", (long long)s.n, "replications", msg)) ||
-	    (st = put_i64(g, "n_finite", (long long)s.n_finite, "replications", msg)))
-		goto done;
-done:
-	if (g >= 0)
-		H5Gclose(g);
-	for (int i = 0; i < nr; i++)
-		h5i_data_release(&x[i]);
-	free(x);
-	free(vals);
-	return st;
-}
-
-/* /summary/timeseries/t, when every replication sampled at the same times. */
-static sim_status summarise_t(hid_t ts, const h5i *f, const char *opath, char *msg,
-                              sim_diag *d)
-{
-	int nr = h5i_nreps(f);
-	struct h5i_data *x = calloc((size_t)nr, sizeof *x);
-	if (!x) {
-		msgf(msg, "summary: out of memory");
-		return SIM_ENOMEM;
-	}
-	sim_status st = SIM_OK;
-	if (read_all(f, "timeseries", "t", x, opath, d)) {
-		int same = 1;
-		for (int i = 1; i < nr && same; i++)
-			same = !memcmp(x[i].v, x[0].v, x[0].n * sizeof *x[0].v);
-		if (same)
-			st = put_f64(ts, "t", x[0].rank, x[0].dims, x[0].v, x[0].units, NULL, 0, msg);
-		else
-			diag_add(d, "%s: summary: replications sampled at different times; "
-			         "/summary/timeseries/t left out", opath);
-		for (int i = 0; i < nr; i++)
-			h5i_data_release(&x[i]);
-	}
-	free(x);
-	return st;
-}
-
-sim_status h5o_write_summary(h5o *o, sim_diag *d)
+sim_status h5o_group(h5o *o, const char *path, sim_diag *d)
 {
 	SIM_ASSERT(o && o->state == OPEN);
 	char msg[MSG] = "";
-	sim_status st = SIM_ENOMEM;
-	hid_t sg = H5I_INVALID_HID, ts = H5I_INVALID_HID, sc = H5I_INVALID_HID;
-	char **names = NULL;
-	size_t nnames = 0;
-	h5i *f = h5i_attach(o->file, o->path);
-	if (!f) {
-		msgf(msg, "cannot list replications");
+	const char *name;
+	hid_t parent = open_parent(o, path, &name, msg);
+	hid_t g = parent >= 0 ? new_group(parent, name, msg) : H5I_INVALID_HID;
+	sim_status st = g >= 0 ? SIM_OK : SIM_EIO;
+	if (g >= 0 && H5Gclose(g) < 0) {
+		h5errf(msg, "closing group '%s'", path);
 		st = SIM_EIO;
-		goto fail;
 	}
-	int nr = h5i_nreps(f);
-	if (nr == 0) {
-		diag_add(d, "%s: summary: no replications to summarise", o->path);
-		h5i_close(f);
-		return SIM_EINVAL;
+	if (parent >= 0)
+		H5Oclose(parent);
+	return put_done(o, path, st, msg, d);
+}
+
+sim_status h5o_put_f64(h5o *o, const char *path, int rank, const size_t *dims,
+                       const double *v, const char *units, const char *const *columns,
+                       size_t ncolumns, sim_diag *d)
+{
+	SIM_ASSERT(o && o->state == OPEN && rank >= 0 && rank <= 2);
+	char msg[MSG] = "";
+	const char *name;
+	sim_status st = SIM_EIO;
+	hid_t parent = open_parent(o, path, &name, msg);
+	if (parent >= 0) {
+		st = put_f64(parent, name, rank, dims, v, units, columns, ncolumns, msg);
+		H5Oclose(parent);
 	}
-	if (h5i_exists(f, "/summary")) {
-		diag_add(d, "%s: summary written twice", o->path);
-		h5i_close(f);
-		return SIM_EINVAL;
+	return put_done(o, path, st, msg, d);
+}
+
+sim_status h5o_put_i64(h5o *o, const char *path, long long v, const char *units, sim_diag *d)
+{
+	SIM_ASSERT(o && o->state == OPEN);
+	char msg[MSG] = "";
+	const char *name;
+	sim_status st = SIM_EIO;
+	hid_t parent = open_parent(o, path, &name, msg);
+	if (parent >= 0) {
+		st = put_i64(parent, name, v, units, msg);
+		H5Oclose(parent);
 	}
-	st = SIM_EIO;
-	long long nrl = nr;
-	if ((sg = new_group(o->file, "summary", msg)) < 0 ||
-	    (st = attr_scalar(sg, "replications", H5T_STD_I64LE, H5T_NATIVE_LLONG, &nrl, msg)) ||
-	    (st = attr_str(sg, "interval", "Student t interval of the mean across "
-	                   "replications; non-finite values left out", msg)) ||
-	    (st = attr_str(sg, "percentiles", "of the replications, linear interpolation "
-	                   "between order statistics (R type 7)", msg)))
-		goto fail;
-	st = SIM_EIO;
-	if ((ts = new_group(sg, "timeseries", msg)) < 0)
-		goto fail;
-	if ((st = summarise_t(ts, f, o->path, msg, d)))
-		goto fail;
-	if ((st = union_names(f, "timeseries", &names, &nnames, d)))
-		goto fail;
-	for (size_t i = 0; i < nnames; i++)
-		if (strcmp(names[i], "t") != 0 &&
-		    (st = summarise_series(ts, f, names[i], o->path, msg, d)))
-			goto fail;
-	h5i_names_free(names, nnames);
-	names = NULL;
-	st = SIM_EIO;
-	if ((sc = new_group(sg, "scalars", msg)) < 0)
-		goto fail;
-	if ((st = union_names(f, "scalars", &names, &nnames, d)))
-		goto fail;
-	for (size_t i = 0; i < nnames; i++)
-		if ((st = summarise_scalar(sc, f, names[i], o->path, msg, d)))
-			goto fail;
-	st = SIM_OK;
-	goto done;
-fail:
-	if (msg[0])
-		diag_add(d, "%s: /summary: %s", o->path, msg);
-	else
-		diag_add(d, "%s: /summary: %s", o->path, sim_strerror(st));
-done:
-	h5i_names_free(names, nnames);
-	if (sc >= 0)
-		H5Gclose(sc);
-	if (ts >= 0)
-		H5Gclose(ts);
-	if (sg >= 0)
-		H5Gclose(sg);
-	h5i_close(f);
-	return st;
+	return put_done(o, path, st, msg, d);
+}
+
+sim_status h5o_put_attr_str(h5o *o, const char *obj, const char *name, const char *value,
+                            sim_diag *d)
+{
+	return h5o_put_attr_strv(o, obj, name, &value, 1, 1, d);
+}
+
+sim_status h5o_put_attr_strv(h5o *o, const char *obj, const char *name,
+                             const char *const *v, size_t n, int scalar, sim_diag *d)
+{
+	SIM_ASSERT(o && o->state == OPEN && (!scalar || n == 1));
+	char msg[MSG] = "";
+	sim_status st = SIM_EIO;
+	hid_t id = open_obj(o, obj, msg);
+	if (id >= 0) {
+		const char *one[1] = { scalar && v[0] ? v[0] : "" };
+		st = attr_strv(id, name, scalar ? one : v, n, scalar, msg);
+		H5Oclose(id);
+	}
+	return put_done(o, obj, st, msg, d);
+}
+
+sim_status h5o_put_attr_i64(h5o *o, const char *obj, const char *name, long long v,
+                            sim_diag *d)
+{
+	SIM_ASSERT(o && o->state == OPEN);
+	char msg[MSG] = "";
+	sim_status st = SIM_EIO;
+	hid_t id = open_obj(o, obj, msg);
+	if (id >= 0) {
+		st = attr_scalar(id, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &v, msg);
+		H5Oclose(id);
+	}
+	return put_done(o, obj, st, msg, d);
+}
+
+h5i *h5o_reader(h5o *o)
+{
+	SIM_ASSERT(o && o->state == OPEN);
+	return h5i_attach(o->file, o->path);
 }
 
 /* ---- commit / abort ------------------------------------------------------- */
-
-static void fsync_dir_of(const char *path)
-{
-	char *dir = strdup(path);
-	if (!dir)
-		return;
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = 0;
-	else
-		*slash = 0;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd); /* best effort: some file systems refuse fsync on directories */
-		close(fd);
-	}
-	free(dir);
-}
 
 sim_status h5o_commit(h5o *o, sim_diag *d)
 {
@@ -937,10 +664,10 @@ sim_status h5o_commit(h5o *o, sim_diag *d)
 		diag_add(d, "%s: cannot move '%s' into place: %s", o->path, o->tmp, strerror(errno));
 		goto fail;
 	}
-	tmp_unregister(o->slot);
+	file_tmp_unregister(o->slot);
 	o->slot = -1;
 	o->state = COMMITTED;
-	fsync_dir_of(o->path);
+	file_sync_dir_of(o->path);
 	return SIM_OK;
 fail_msg:
 	diag_add(d, "%s: %s", o->path, msg);
@@ -982,7 +709,7 @@ void h5o_abort(h5o *o)
 		unlink(o->tmp);
 		o->state = ABORTED;
 	}
-	tmp_unregister(o->slot);
+	file_tmp_unregister(o->slot);
 	o->slot = -1;
 }
 

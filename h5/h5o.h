@@ -38,6 +38,7 @@
 
 #include <stdint.h>
 
+#include "h5i.h"
 #include "sim/rec.h"
 #include "sim/status.h"
 
@@ -66,13 +67,32 @@ sim_status h5o_attr_u64(h5o *o, const char *name, uint64_t value) SIM_MUST_CHECK
  * recorder lost data (rec_ok()==0), SIM_EINVAL when rep was written already. */
 sim_status h5o_write_rep(h5o *o, int rep, const rec *r, sim_diag *d) SIM_MUST_CHECK;
 
-/* Computes /summary from the replications already written (reads them back).
- * A series or scalar missing from a replication, or differing in shape or
- * units, is left out of the summary with a message in d while the call still
- * returns SIM_OK: print d's messages as warnings.  Percentiles of series are
- * p025, p05, p50, p95, p975; /summary has attributes replications, interval
- * and percentiles (how they were computed).  Statistics: analysis/stats.h. */
-sim_status h5o_write_summary(h5o *o, sim_diag *d) SIM_MUST_CHECK;
+/* ---- derived results (the summary over replications: analysis/summary.h) ----
+ * Groups, datasets and attributes at absolute paths ("/summary/scalars/x"),
+ * created with the same properties as the replications'.  The parent must
+ * exist.  On failure a message naming the file and the object goes to d.
+ * h5o_put_f64 writes a float64 dataset of rank 0..2 (dims[k], k < rank) with
+ * a units attribute and, when columns is not NULL, a columns attribute. */
+sim_status h5o_group(h5o *o, const char *path, sim_diag *d) SIM_MUST_CHECK;
+sim_status h5o_put_f64(h5o *o, const char *path, int rank, const size_t *dims,
+                       const double *v, const char *units, const char *const *columns,
+                       size_t ncolumns, sim_diag *d) SIM_MUST_CHECK;
+sim_status h5o_put_i64(h5o *o, const char *path, long long v, const char *units,
+                       sim_diag *d) SIM_MUST_CHECK;
+/* Attributes of the object at obj ("/" the root); scalar: one string, else a
+ * 1-D array of n strings. */
+sim_status h5o_put_attr_str(h5o *o, const char *obj, const char *name, const char *value,
+                            sim_diag *d) SIM_MUST_CHECK;
+sim_status h5o_put_attr_strv(h5o *o, const char *obj, const char *name,
+                             const char *const *v, size_t n, int scalar,
+                             sim_diag *d) SIM_MUST_CHECK;
+sim_status h5o_put_attr_i64(h5o *o, const char *obj, const char *name, long long v,
+                            sim_diag *d) SIM_MUST_CHECK;
+
+/* A reader on the file being written (h5i.h), for modules that derive results
+ * from the replications already written; close it with h5i_close (the file
+ * stays open).  NULL when out of memory. */
+h5i *h5o_reader(h5o *o);
 
 /* Finishes the file and renames it into place. */
 sim_status h5o_commit(h5o *o, sim_diag *d) SIM_MUST_CHECK;
@@ -82,12 +102,5 @@ void h5o_abort(h5o *o);
 
 /* Closes; aborts first if not committed. h5o_free(NULL) is a no-op. */
 void h5o_free(h5o *o);
-
-/* Removes every temporary file still registered (for signal handlers: only
- * async-signal-safe calls). */
-void h5o_abort_all_signal_safe(void);
-
-/* `dais info RESULTS.h5`: prints provenance and the tree with shapes and units. */
-int h5o_cmd_info(int argc, char **argv);
 
 #endif

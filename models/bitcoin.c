@@ -18,6 +18,7 @@
 #include "sim/csv.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
+#include "registry.h"
 
 #define BLOCKS_PER_DAY 144.0    /* 600 s target interval (chainparams) */
 
@@ -890,6 +891,11 @@ sim_status btc_write_dat(const struct btc_params *p, const struct btc_trace *t,
 static const char *const fit_names[] = { "entry_rate", "hurdle_rate", "revenue_decline",
                                          "patience_days", "elec_sigma", "lag_days" };
 
+const char *btc_fit_name(int k)
+{
+	return k >= 0 && k < 6 ? fit_names[k] : NULL;
+}
+
 static void scn_date(const scn *s, const char *key, int32_t *out, int *bad, sim_diag *d)
 {
 	if (btc_parse_date(scn_str(s, key), 1, out)) {
@@ -1135,177 +1141,3 @@ const struct model_type bitcoin_model_type = {
 	.run = btc_run,
 	.release = btc_release,
 };
-
-/* ---------------------------------------------------------------------------
- * dais backtest
- * ------------------------------------------------------------------------- */
-
-static void backtest_usage(FILE *f)
-{
-	fprintf(f, "usage: dais backtest [SCENARIO] [-o DIR] [--set path=value]... [--no-fit] [--quiet]\n\n"
-	           "Fits the node-growth model to Bitcoin's hash rate on the fit window of a\n"
-	           "bitcoin scenario (default scenarios/bitcoin-backtest.json) with GSL nonlinear\n"
-	           "least squares, prints the in-sample and held-out errors, and writes to DIR\n"
-	           "(default results/backtest): bitcoin-fit.json (the scenario with the fitted\n"
-	           "parameters, rerunnable with dais run), fig_btc_backtest.dat and, when gnuplot\n"
-	           "is installed, fig_btc_backtest.png and .pdf.\n");
-}
-
-/* mkdir -p */
-static int mkdir_p(const char *dir)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", dir);
-	for (char *q = buf + 1; *q; q++)
-		if (*q == '/') {
-			*q = 0;
-			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-				return -1;
-			*q = '/';
-		}
-	return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-static int set_num(scn *s, const char *key, double v, sim_diag *d)
-{
-	char buf[128];
-	snprintf(buf, sizeof buf, "%s=%.17g", key, v);
-	return scn_set(s, buf, d) == SIM_OK ? 0 : -1;
-}
-
-int btc_cmd_backtest(int argc, char **argv)
-{
-	const char *path = NULL, *out = "results/backtest";
-	const char *sets[64];
-	int nsets = 0, fit = 1, quiet = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			backtest_usage(stdout);
-			return DAIS_EXIT_OK;
-		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-			out = argv[++i];
-		} else if (!strcmp(argv[i], "--set") && i + 1 < argc && nsets < 63) {
-			sets[nsets++] = argv[++i];
-		} else if (!strcmp(argv[i], "--no-fit")) {
-			fit = 0;
-		} else if (!strcmp(argv[i], "--quiet")) {
-			quiet = 1;
-		} else if (argv[i][0] != '-' && !path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "dais backtest: unexpected argument '%s'\n", argv[i]);
-			backtest_usage(stderr);
-			return DAIS_EXIT_USAGE;
-		}
-	}
-	char defpath[4096];
-	if (!path) {
-		struct stat st;
-		path = "scenarios/bitcoin-backtest.json";
-		if (stat(path, &st) != 0) {
-			snprintf(defpath, sizeof defpath, "%s/%s", DAIS_SRCDIR, path);
-			path = defpath;
-		}
-	}
-	sets[nsets++] = "bitcoin.fit=false";   /* the command fits itself, verbosely */
-	sim_diag d;
-	diag_init(&d);
-	int rc = DAIS_EXIT_FAIL;
-	struct btc_params p;
-	int parsed = 0;
-	struct btc_trace t = { 0 };
-	scn *s = scn_load(path, sets, nsets, &d);
-	if (!s) {
-		rc = DAIS_EXIT_USAGE;
-		goto done;
-	}
-	if (strcmp(scn_str(s, "model"), "bitcoin")) {
-		diag_add(&d, "%s: $.model: expected 'bitcoin', got '%s'", path, scn_str(s, "model"));
-		rc = DAIS_EXIT_USAGE;
-		goto done;
-	}
-	sim_status st = btc_parse(&p, s, &d);
-	parsed = 1;
-	if (st != SIM_OK) {
-		rc = sim_exit_code(st);
-		goto done;
-	}
-	if (fit) {
-		if (!p.fit_mask)
-			p.fit_mask = BTC_FIT_ENTRY | BTC_FIT_DECLINE | BTC_FIT_LAG;
-		if ((st = btc_fit(&p, !quiet, &d)) != SIM_OK) {
-			rc = sim_exit_code(st);
-			goto done;
-		}
-	}
-	struct node_params np = p.nodes;
-	np.deterministic = 1;
-	if ((st = btc_simulate(&p, &np, NULL, &t)) != SIM_OK) {
-		diag_add(&d, "bitcoin: simulation failed: %s", sim_strerror(st));
-		goto done;
-	}
-	struct btc_err e;
-	btc_errors(&p, &t, &e);
-	printf("bitcoin back-test (%s, deterministic mode)\n", path);
-	printf("  parameters: entry_rate %.6g /day, hurdle_rate %.6g /yr, revenue_decline %.6g /yr, "
-	       "patience_days %g, elec_sigma %g, lag_days %g\n", p.nodes.entry_rate,
-	       p.nodes.hurdle_rate, p.nodes.revenue_decline, p.nodes.patience_days,
-	       p.nodes.elec_sigma, p.lag_days);
-	if (fit) {
-		printf("  fitted:");
-		for (int k = 0; k < 6; k++)
-			if (p.fit_mask & (1 << k))
-				printf(" %s", fit_names[k]);
-		printf(" (the others as given)\n");
-	}
-	printf("  fit window:  %d monthly observations, RMSE log10 = %.4f (factor %.2f)\n",
-	       e.n_in, e.rmse_in, pow(10, e.rmse_in));
-	printf("  held out:    %d observations, RMSE log10 = %.4f (factor %.2f), MAPE = %.1f%%, "
-	       "bias log10 = %+.4f\n", e.n_out, e.rmse_out, pow(10, e.rmse_out), 100 * e.mape_out,
-	       e.bias_out);
-	for (int k = 0; k < BTC_YEAR_STARTS; k++)
-		printf("  %d start:  observed %8.4g EH/s, simulated %8.4g EH/s, log10 error %+.3f\n",
-		       2020 + k, e.year_obs[k], e.year_sim[k], e.year_start[k]);
-	if (mkdir_p(out) != 0) {
-		diag_add(&d, "%s: cannot create directory: %s", out, strerror(errno));
-		goto done;
-	}
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s/fig_btc_backtest.dat", out);
-	if (btc_write_dat(&p, &t, buf, &d) != SIM_OK)
-		goto done;
-	if (set_num(s, "nodes.entry_rate", p.nodes.entry_rate, &d) ||
-	    set_num(s, "nodes.hurdle_rate", p.nodes.hurdle_rate, &d) ||
-	    set_num(s, "nodes.revenue_decline", p.nodes.revenue_decline, &d) ||
-	    set_num(s, "nodes.patience_days", p.nodes.patience_days, &d) ||
-	    set_num(s, "nodes.elec_sigma", p.nodes.elec_sigma, &d) ||
-	    set_num(s, "bitcoin.lag_days", p.lag_days, &d))
-		goto done;
-	char *json = scn_to_json(s);
-	snprintf(buf, sizeof buf, "%s/bitcoin-fit.json", out);
-	FILE *fj = json ? fopen(buf, "w") : NULL;
-	if (!fj || fputs(json, fj) < 0 || fputc('\n', fj) < 0 || fclose(fj) != 0) {
-		diag_add(&d, "%s: cannot write", buf);
-		free(json);
-		goto done;
-	}
-	free(json);
-	printf("  wrote %s/bitcoin-fit.json and %s/fig_btc_backtest.dat\n", out, out);
-	if (!strchr(out, '\'') && system("command -v gnuplot >/dev/null 2>&1") == 0) {
-		snprintf(buf, sizeof buf, "gnuplot -e \"dat='%s/fig_btc_backtest.dat'; out='%s/fig_btc_backtest'\" "
-		         "'%s/analysis/plots/fig_btc_backtest.gp'", out, out, DAIS_SRCDIR);
-		if (system(buf) == 0)
-			printf("  wrote %s/fig_btc_backtest.png and .pdf\n", out);
-		else
-			fprintf(stderr, "dais backtest: gnuplot failed; the .dat file is kept\n");
-	}
-	rc = DAIS_EXIT_OK;
-done:
-	diag_print(&d, stderr, "dais: ");
-	diag_release(&d);
-	btc_trace_release(&t);
-	if (parsed)
-		btc_release(&p);
-	scn_free(s);
-	return rc;
-}

@@ -171,7 +171,8 @@ sim_status btc_fit(struct btc_params *p, int verbose, sim_diag *d) SIM_MUST_CHEC
 sim_status btc_write_dat(const struct btc_params *p, const struct btc_trace *t,
                          const char *path, sim_diag *d) SIM_MUST_CHECK;
 
-/* `dais backtest [SCENARIO] [-o DIR] [--set path=value]...` */
-int btc_cmd_backtest(int argc, char **argv);
+/* The name of fit parameter k (bit k of fit_mask): "entry_rate", "hurdle_rate",
+ * "revenue_decline", "patience_days", "elec_sigma", "lag_days"; NULL otherwise. */
+const char *btc_fit_name(int k);
 
 #endif

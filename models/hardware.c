@@ -7,6 +7,7 @@
 
 #include "sim/csv.h"
 #include "sim/model.h"
+#include "registry.h"
 
 void hw_defaults(struct hw_params *p)
 {

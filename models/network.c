@@ -18,6 +18,7 @@
 #include "sim/csv.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
+#include "registry.h"
 
 #define DAY_S 86400.0
 #define DAYS_PER_YEAR 365.25

@@ -1,5 +1,5 @@
 /* registry.c — the table of model types and where their data live. */
-#include "sim/model.h"
+#include "registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +22,7 @@ const struct model_type *const model_types[] = {
 
 const struct model_type *model_find(const char *name)
 {
-	for (int i = 0; model_types[i]; i++)
-		if (!strcmp(model_types[i]->name, name))
-			return model_types[i];
-	return NULL;
+	return model_type_find(model_types, name);
 }
 
 const char *model_data_dir(void)

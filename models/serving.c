@@ -24,6 +24,7 @@
 #include "router.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
+#include "registry.h"
 
 /* ---------------------------------------------------------------- cost */
 

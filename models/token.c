@@ -9,6 +9,7 @@
 
 #include "sim/csv.h"
 #include "sim/model.h"
+#include "registry.h"
 
 /* Largest balance we allow, base units: leaves headroom below INT64_MAX so a
  * day's sums cannot overflow before they are checked. */

@@ -10,6 +10,7 @@
 
 #include "h5/h5i.h"
 #include "run.h"
+#include "sim/file.h"
 #include "sim/scn.h"
 
 struct gline {
@@ -74,8 +75,8 @@ static int in_band(const struct gline *g)
 
 /* Runs one scenario into a temporary file and reads the means of the
  * summary scalars that lines [i0, i1) ask for. */
-static sim_status run_one(struct gline *g, int n, const char *scenario, int reps, int threads,
-                          sim_diag *d)
+static sim_status run_one(struct gline *g, int n, const char *scenario, int reps,
+                          const struct regress_opts *ro, sim_diag *d)
 {
 	char path[1024], tmpl[] = "/tmp/dais-regress-XXXXXX", out[1100], repset[64];
 	snprintf(path, sizeof path, "%s/%s", DAIS_SRCDIR, scenario);
@@ -91,7 +92,8 @@ static sim_status run_one(struct gline *g, int n, const char *scenario, int reps
 	scn *s = scn_load(path, sets, 1, d);
 	sim_status st = s ? SIM_OK : SIM_EINVAL;
 	if (st == SIM_OK) {
-		struct run_opts o = { .out = out, .threads = threads, .quiet = 1 };
+		struct run_opts o = { .models = ro->models, .out = out, .threads = ro->threads,
+		                      .quiet = 1 };
 		st = run_scenario(s, &o, d);
 	}
 	h5i *f = st == SIM_OK ? h5i_open(out, d) : NULL;
@@ -125,9 +127,11 @@ static const char *fmt(double v, char *buf, size_t n)
 	return buf;
 }
 
-sim_status regress_check(const char *golden, int update, int threads, FILE *rep, int *n_out,
+sim_status regress_check(const char *golden, const struct regress_opts *ro, int *n_out,
                          sim_diag *d)
 {
+	int update = ro->update;
+	FILE *rep = ro->report;
 	*n_out = 0;
 	FILE *f = fopen(golden, "r");
 	if (!f) {
@@ -169,7 +173,7 @@ sim_status regress_check(const char *golden, int update, int threads, FILE *rep,
 		for (int j = 0; j < i && !seen; j++)
 			seen = g[j].is_data && !strcmp(g[j].scenario, g[i].scenario) && g[j].reps == g[i].reps;
 		if (!seen)
-			st = run_one(g, n, g[i].scenario, g[i].reps, threads, d);
+			st = run_one(g, n, g[i].scenario, g[i].reps, ro, d);
 	}
 	if (st == SIM_OK) {
 		char a[64], b[64];
@@ -190,83 +194,21 @@ sim_status regress_check(const char *golden, int update, int threads, FILE *rep,
 		}
 	}
 	if (st == SIM_OK && update) {
-		char tmp[1100];
-		snprintf(tmp, sizeof tmp, "%s.tmp", golden);
-		FILE *w = fopen(tmp, "w");
-		if (!w) {
-			diag_add(d, "%s: cannot write: %s", tmp, strerror(errno));
-			st = SIM_EIO;
-		} else {
-			char b[64];
-			for (int i = 0; i < n; i++) {
-				if (g[i].is_data)
-					fprintf(w, "%s\t%d\t%s\t%s\t%s\n", g[i].scenario, g[i].reps, g[i].output,
-					        fmt(g[i].fresh, b, sizeof b), g[i].band);
-				else
-					fprintf(w, "%s\n", g[i].text);
-			}
-			if (fclose(w) != 0 || rename(tmp, golden) != 0) {
-				diag_add(d, "%s: cannot write: %s", golden, strerror(errno));
-				unlink(tmp);
-				st = SIM_EIO;
-			}
+		struct file_atomic w;
+		st = file_atomic_open(&w, golden, d);
+		char b[64];
+		for (int i = 0; i < n && !st; i++) {
+			if (g[i].is_data)
+				fprintf(w.f, "%s\t%d\t%s\t%s\t%s\n", g[i].scenario, g[i].reps, g[i].output,
+				        fmt(g[i].fresh, b, sizeof b), g[i].band);
+			else
+				fprintf(w.f, "%s\n", g[i].text);
 		}
+		if (!st)
+			st = file_atomic_commit(&w, d);
 	}
 	for (int i = 0; i < n; i++)
 		free(g[i].text);
 	free(g);
 	return st;
-}
-
-static int usage(FILE *f, int code)
-{
-	fprintf(f, "usage: dais regress [--update] [--threads T] [GOLDEN]\n\n"
-	           "Runs the scenarios named in GOLDEN (default tests/golden/projections.tsv)\n"
-	           "and checks each projection against its golden value and band; prints old\n"
-	           "and new values.  Exit status 1 when a projection left its band.  With\n"
-	           "--update, rewrites the golden values and prints what changed.\n");
-	return code;
-}
-
-int regress_cmd(int argc, char **argv)
-{
-	const char *golden = NULL;
-	int update = 0, threads = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(stdout, DAIS_EXIT_OK);
-		else if (!strcmp(argv[i], "--update"))
-			update = 1;
-		else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-			long long v;
-			if (!sim_parse_int(argv[++i], 1, 4096, &v)) {
-				fprintf(stderr, "dais regress: --threads: expected an integer in [1, 4096], got '%s'\n", argv[i]);
-				return DAIS_EXIT_USAGE;
-			}
-			threads = (int)v;
-		}
-		else if (argv[i][0] == '-' || golden)
-			return usage(stderr, DAIS_EXIT_USAGE);
-		else
-			golden = argv[i];
-	}
-	char def[1024];
-	if (!golden) {
-		snprintf(def, sizeof def, "%s/tests/golden/projections.tsv", DAIS_SRCDIR);
-		golden = def;
-	}
-	sim_diag d;
-	diag_init(&d);
-	int nout = 0;
-	printf("%s %s\n", update ? "updating" : "checking", golden);
-	sim_status st = regress_check(golden, update, threads, stdout, &nout, &d);
-	diag_print(&d, stderr, "dais regress: ");
-	diag_release(&d);
-	if (st != SIM_OK)
-		return sim_exit_code(st);
-	if (!update && nout)
-		printf("%d projection%s outside %s band; if the change is deliberate, run "
-		       "'make regress-update' and commit the new values\n", nout, nout == 1 ? "" : "s",
-		       nout == 1 ? "its" : "their");
-	return !update && nout ? DAIS_EXIT_FAIL : DAIS_EXIT_OK;
 }

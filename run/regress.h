@@ -25,13 +25,19 @@
 
 #include <stdio.h>
 
+#include "sim/model.h"
 #include "sim/status.h"
+
+struct regress_opts {
+	const struct model_type *const *models; /* the model types (models/registry.h) */
+	int update;        /* rewrite the golden values instead of checking them */
+	int threads;       /* for the runs; 0 = all cores */
+	FILE *report;      /* one line per projection */
+};
 
 /* Checks (or with update rewrites) a golden file; *n_out receives the number
  * of projections outside their bands.  Messages about bad lines go to d. */
-sim_status regress_check(const char *golden, int update, int threads, FILE *report,
-                         int *n_out, sim_diag *d) SIM_MUST_CHECK;
-
-int regress_cmd(int argc, char **argv);
+sim_status regress_check(const char *golden, const struct regress_opts *o, int *n_out,
+                         sim_diag *d) SIM_MUST_CHECK;
 
 #endif

@@ -19,6 +19,8 @@
 
 #include "h5/h5i.h"
 #include "h5/h5o.h"
+#include "analysis/summary.h"
+#include "sim/file.h"
 #include "sim/model.h"
 #include "sim/rec.h"
 #include "sim/sim.h"
@@ -29,7 +31,7 @@
 static void on_signal(int sig)
 {
 	if (sim_interrupted) {  /* second signal: leave at once, but leave nothing */
-		h5o_abort_all_signal_safe();
+		file_tmp_remove_all();
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}
@@ -404,116 +406,6 @@ fail:
 
 /* ------------------------------------------------------ the parts directory */
 
-/* Writes a whole file under a temporary name, fsyncs it and renames it into
- * place (then fsyncs the directory), so that path holds all or nothing. */
-static sim_status write_atomic(const char *path, const void *data, size_t n, sim_diag *d)
-{
-	size_t len = strlen(path) + 32;
-	char *tmp = malloc(len);
-	if (!tmp)
-		return SIM_ENOMEM;
-	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		diag_add(d, "%s: cannot create: %s", path, strerror(errno));
-		free(tmp);
-		return SIM_EIO;
-	}
-	const unsigned char *p = data;
-	size_t left = n;
-	while (left > 0) {
-		ssize_t k = write(fd, p, left);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			diag_add(d, "%s: cannot write: %s", path, k < 0 ? strerror(errno) : "short write");
-			goto fail;
-		}
-		p += k;
-		left -= (size_t)k;
-	}
-	if (fsync(fd) != 0) {
-		diag_add(d, "%s: cannot write: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		diag_add(d, "%s: cannot write: %s", path, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		diag_add(d, "%s: cannot rename into place: %s", path, strerror(errno));
-		goto fail;
-	}
-	free(tmp);
-	/* the directory entry too */
-	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
-	if (slash) {
-		*slash = '\0';
-		int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	free(dir);
-	return SIM_OK;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return SIM_EIO;
-}
-
-/* Reads a whole file; NULL when it cannot. */
-static unsigned char *read_all(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	unsigned char *p = NULL;
-	size_t cap = 0, len = 0;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 65536;
-			unsigned char *q = realloc(p, cap);
-			if (!q) {
-				free(p);
-				fclose(f);
-				return NULL;
-			}
-			p = q;
-		}
-		size_t k = fread(p + len, 1, cap - len, f);
-		len += k;
-		if (k == 0)
-			break;
-	}
-	int err = ferror(f);
-	fclose(f);
-	if (err) {
-		free(p);
-		return NULL;
-	}
-	*n = len;
-	return p;
-}
-
-/* "name.tmp.<pid>" of a process that is gone (on this host). */
-static int stale_tmp(const char *name, const char *prefix)
-{
-	size_t k = strlen(prefix);
-	if (strncmp(name, prefix, k) || strncmp(name + k, ".tmp.", 5))
-		return 0;
-	char *end;
-	long pid = strtol(name + k + 5, &end, 10);
-	if (*end || pid <= 0)
-		return 0;
-	return pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
 /* Removes what a directory of parts holds; the directory itself when rmdir. */
 static void parts_clear(const char *dir, int rm)
 {
@@ -559,6 +451,16 @@ struct run_out {
 	double *sval;      /* (nrep, nscal) */
 };
 
+/* A parts file or the manifest, whole; NULL when it cannot be read (then the
+ * replication counts as missing: no message). */
+static unsigned char *read_part(const char *path, size_t *n)
+{
+	char *text;
+	if (file_read(path, SIZE_MAX / 4, &text, n, NULL))
+		return NULL;
+	return (unsigned char *)text;
+}
+
 static char *part_path(const run_out *w, int rep)
 {
 	size_t len = strlen(w->parts) + 32;
@@ -572,7 +474,7 @@ static rec *part_load(const run_out *w, int rep)
 {
 	char *p = part_path(w, rep);
 	size_t n = 0;
-	unsigned char *b = p ? read_all(p, &n) : NULL;
+	unsigned char *b = p ? read_part(p, &n) : NULL;
 	rec *r = b ? run_rec_unpack(b, n) : NULL;
 	free(b);
 	free(p);
@@ -680,22 +582,10 @@ static void remove_stale_tmp(const char *out)
 	const char *base = slash ? slash + 1 : out;
 	if (slash)
 		*slash = '\0';
-	const char *dname = slash ? (*dir ? dir : "/") : ".";
-	DIR *dd = opendir(dname);
-	if (dd) {
-		struct dirent *e;
-		size_t len = strlen(dname) + 300;
-		char *p = malloc(len);
-		while (p && (e = readdir(dd)))
-			if (stale_tmp(e->d_name, base)) {
-				snprintf(p, len, "%s/%s", dname, e->d_name);
-				unlink(p);
-			}
-		free(p);
-		closedir(dd);
-	}
+	file_remove_stale_tmp(slash ? (*dir ? dir : "/") : ".", base);
 	free(dir);
 }
+
 
 /* Reads the manifest: 1 when it names hash and nrep. */
 static int manifest_matches(const char *parts, const char *hash, int nrep, char *found, size_t nfound)
@@ -706,17 +596,11 @@ static int manifest_matches(const char *parts, const char *hash, int nrep, char 
 		return 0;
 	snprintf(p, len, "%s/manifest", parts);
 	size_t n = 0;
-	unsigned char *b = read_all(p, &n);
+	char *text = (char *)read_part(p, &n); /* NUL-terminated */
 	free(p);
 	snprintf(found, nfound, "none");
-	if (!b)
+	if (!text)
 		return 0;
-	char *text = realloc(b, n + 1);
-	if (!text) {
-		free(b);
-		return 0;
-	}
-	text[n] = '\0';
 	char h[64] = "";
 	int r = -1;
 	int ok = sscanf(text, "dais-parts 1\nscenario_hash %63s\nreplications %d", h, &r) == 2;
@@ -815,7 +699,7 @@ sim_status run_out_open(const scn *s, const char *out, int resume, int threads,
 			goto fail;
 		}
 		snprintf(mp, plen, "%s/manifest", w->parts);
-		st = write_atomic(mp, man, (size_t)n, d);
+		st = file_write_atomic(mp, man, (size_t)n, d);
 		free(mp);
 		if (st != SIM_OK)
 			goto fail;
@@ -848,7 +732,7 @@ sim_status run_out_put(run_out *w, int rep, rec *r, sim_diag *d)
 	if (st == SIM_OK && !p)
 		st = SIM_ENOMEM;
 	if (st == SIM_OK)
-		st = write_atomic(p, b, n, d);
+		st = file_write_atomic(p, b, n, d);
 	free(p);
 	free(b);
 	if (st != SIM_OK) {
@@ -874,7 +758,7 @@ sim_status run_out_commit(run_out *w, sim_diag *d)
 		st = SIM_EINTERNAL;
 	}
 	if (st == SIM_OK)
-		st = h5o_write_summary(w->o, d);
+		st = summary_write(w->o, d);
 	if (st == SIM_OK)
 		st = h5o_commit(w->o, d);
 	if (st == SIM_OK) {
@@ -928,7 +812,7 @@ int run_file_matches(const char *out, const scn *s)
 sim_status run_scenario(const scn *s, const struct run_opts *opt, sim_diag *d)
 {
 	const char *mname = scn_str(s, "model");
-	const struct model_type *mt = model_find(mname);
+	const struct model_type *mt = model_type_find(opt->models, mname);
 	if (!mt) {
 		diag_add(d, "%s: $.model: model '%s' is not built into this dais", scn_path(s), mname);
 		return SIM_EINVAL;
@@ -1032,150 +916,4 @@ out:
 		mt->release(params);
 	free(params);
 	return st;
-}
-
-/* ----------------------------------------------------------- the command */
-
-static int usage(FILE *f, int code)
-{
-	fprintf(f,
-	        "usage: dais run SCENARIO [-o OUT.h5] [--seed N] [--replications R]\n"
-	        "                [--threads T] [--set path=value]... [--quiet] [--resume]\n\n"
-	        "Runs a scenario file and writes its results (HDF5).\n\n"
-	        "  -o OUT.h5           results file (default results/<scenario name>.h5)\n"
-	        "  --seed N            master seed (overrides $.seed)\n"
-	        "  --replications R    Monte Carlo replications (overrides $.replications)\n"
-	        "  --threads T         OpenMP threads for replications (default: all cores);\n"
-	        "                      results do not depend on it\n"
-	        "  --set path=value    override one scenario key, e.g. --set queue.servers=4\n"
-	        "  --quiet             no progress bar and no summary\n"
-	        "  --resume            keep the replications an interrupted run saved in\n"
-	        "                      OUT.h5.parts/ and run only the missing ones\n");
-	return code;
-}
-
-int run_cmd(int argc, char **argv)
-{
-	const char *path = NULL, *out = NULL;
-	const char **sets = calloc((size_t)argc + 2, sizeof *sets);
-	char seedset[64], repset[64];
-	int nsets = 0, code = DAIS_EXIT_USAGE;
-	struct run_opts o = { 0 };
-	char *defout = NULL;
-	if (!sets)
-		return DAIS_EXIT_FAIL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		long long v;
-		int more = i + 1 < argc;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			free(sets);
-			return usage(stdout, DAIS_EXIT_OK);
-		} else if (!strcmp(a, "-o") && more) {
-			out = argv[++i];
-		} else if (!strcmp(a, "--seed") && more) {
-			if (!sim_parse_int(argv[++i], 0, 9007199254740991LL, &v)) {
-				fprintf(stderr, "dais run: --seed: expected an integer in [0, 2^53), got '%s'\n", argv[i]);
-				goto done;
-			}
-			snprintf(seedset, sizeof seedset, "seed=%lld", v);
-			sets[nsets++] = seedset;
-		} else if (!strcmp(a, "--replications") && more) {
-			if (!sim_parse_int(argv[++i], 1, 1000000, &v)) {
-				fprintf(stderr, "dais run: --replications: expected an integer in [1, 10^6], got '%s'\n", argv[i]);
-				goto done;
-			}
-			snprintf(repset, sizeof repset, "replications=%lld", v);
-			sets[nsets++] = repset;
-		} else if (!strcmp(a, "--threads") && more) {
-			if (!sim_parse_int(argv[++i], 1, 4096, &v)) {
-				fprintf(stderr, "dais run: --threads: expected an integer in [1, 4096], got '%s'\n", argv[i]);
-				goto done;
-			}
-			o.threads = (int)v;
-		} else if (!strcmp(a, "--set") && more) {
-			sets[nsets++] = argv[++i];
-		} else if (!strncmp(a, "--set=", 6)) {
-			sets[nsets++] = a + 6;
-		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-			o.quiet = 1;
-		} else if (!strcmp(a, "--resume")) {
-			o.resume = 1;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "dais run: unknown option '%s' (or a missing value)\n", a);
-			usage(stderr, 0);
-			goto done;
-		} else if (!path) {
-			path = a;
-		} else {
-			fprintf(stderr, "dais run: one scenario at a time (got '%s' and '%s')\n", path, a);
-			goto done;
-		}
-	}
-	if (!path) {
-		usage(stderr, 0);
-		goto done;
-	}
-	sim_diag d;
-	diag_init(&d);
-	scn *s = scn_load(path, sets, nsets, &d);
-	if (!s) {
-		diag_print(&d, stderr, "");
-		diag_release(&d);
-		goto done;
-	}
-	if (!out) {
-		/* results/<basename without .json>.h5 */
-		const char *b = strrchr(path, '/');
-		b = b ? b + 1 : path;
-		size_t n = strlen(b);
-		if (n > 5 && !strcmp(b + n - 5, ".json"))
-			n -= 5;
-		defout = malloc(n + 16);
-		if (!defout) {
-			code = DAIS_EXIT_FAIL;
-			scn_free(s);
-			diag_release(&d);
-			goto done;
-		}
-		snprintf(defout, n + 16, "results/%.*s.h5", (int)n, b);
-		mkdir("results", 0777);
-		out = defout;
-	}
-	o.out = out;
-	if (o.resume && run_file_matches(out, s)) {
-		if (!o.quiet)
-			printf("%s: already complete (same scenario); nothing to do\n", out);
-		scn_free(s);
-		diag_release(&d);
-		code = DAIS_EXIT_OK;
-		goto done;
-	}
-	sim_status st = run_scenario(s, &o, &d);
-	diag_print(&d, stderr, "");
-	if (st == SIM_EINTR) {
-		char pp[PATH_MAX];
-		snprintf(pp, sizeof pp, "%s.parts", out);
-		fprintf(stderr, "dais run: interrupted; nothing was written to %s.\n", out);
-		if (access(pp, F_OK) == 0) {
-			fprintf(stderr, "dais run: finished replications are kept in %s/; to resume:\n   ", pp);
-			for (int i = 0; i < argc; i++)
-				fprintf(stderr, " %s", i == 0 ? "dais run" : argv[i]);
-			fprintf(stderr, "%s%s%s\n", o.resume ? "" : " --resume",
-			        out == defout ? " -o " : "", out == defout ? out : "");
-		} else {
-			fprintf(stderr, "dais run: no replication had finished; run the same command "
-			                "again to start over.\n");
-		}
-	} else if (st != SIM_OK && d.n == 0)
-		fprintf(stderr, "dais run: %s\n", sim_strerror(st));
-	code = sim_exit_code(st);
-	if (st == SIM_EINTR)
-		code = 130;
-	scn_free(s);
-	diag_release(&d);
-done:
-	free(defout);
-	free(sets);
-	return code;
 }

@@ -33,11 +33,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "sim/model.h"
 #include "sim/rec.h"
 #include "sim/scn.h"
 #include "sim/status.h"
 
 struct run_opts {
+	const struct model_type *const *models; /* the model types (models/registry.h) */
 	const char *out;     /* results file */
 	int threads;         /* 0 = OpenMP default */
 	int quiet;           /* no progress bar, no summary on stdout */
@@ -91,9 +93,6 @@ int run_file_matches(const char *out, const scn *s);
 
 /* FNV-1a 64 of a string, as 16 hex digits into hex[17] (scenario hashes). */
 void run_hash_hex(const char *text, char hex[17]);
-
-/* `dais run`. */
-int run_cmd(int argc, char **argv);
 
 /* Installs SIGINT/SIGTERM handlers that raise sim_interrupted (a second
  * signal removes temporary results files and exits at once). */

@@ -42,6 +42,7 @@ struct sweep {
 	char **sets;
 	int npoints;
 	struct ocache *cache; /* outputs of finished points, read once (index) */
+	const struct model_type *const *models; /* given to sweep_load */
 };
 
 /* About the cache: the index is rewritten after every point; reading every
@@ -636,6 +637,7 @@ const char *sweep_output(const sweep *w, int i) { return w->outputs[i]; }
 int sweep_nsets(const sweep *w) { return w->nsets; }
 const char *sweep_set(const sweep *w, int i) { return w->sets[i]; }
 int sweep_npoints(const sweep *w) { return w->npoints; }
+const struct model_type *const *sweep_models(const sweep *w) { return w->models; }
 
 int sweep_point_value(const sweep *w, int i, int k)
 {
@@ -768,7 +770,7 @@ static int check_points(sweep *w, sim_diag *d)
 		bad += pbad;
 	}
 	free(sets);
-	const struct model_type *mt = model_find(scn_str(base, "model"));
+	const struct model_type *mt = model_type_find(w->models, scn_str(base, "model"));
 	if (!bad && mt) {
 		int nfail = 0;
 		void *params = calloc(1, mt->params_size ? mt->params_size : 1);
@@ -806,13 +808,15 @@ static int check_points(sweep *w, sim_diag *d)
 	return bad;
 }
 
-sweep *sweep_load(const char *path, sim_diag *d)
+sweep *sweep_load(const char *path, const struct model_type *const *models, sim_diag *d)
 {
 	char *text = read_text(path, d);
 	if (!text)
 		return NULL;
 	sweep *w = sweep_parse(text, path, d);
 	free(text);
+	if (w)
+		w->models = models;
 	if (w && check_points(w, d)) {
 		sweep_free(w);
 		return NULL;
@@ -1328,7 +1332,7 @@ void sweep_remove_stale_tmp(const char *dir)
 		closedir(dd);
 }
 
-static void describe_point(const sweep *w, int i, char *buf, size_t n)
+void sweep_describe_point(const sweep *w, int i, char *buf, size_t n)
 {
 	size_t at = 0;
 	buf[0] = '\0';
@@ -1427,7 +1431,7 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 				st = SIM_EINVAL;
 				break;
 			}
-			p->mt = p->s ? model_find(scn_str(p->s, "model")) : NULL;
+			p->mt = p->s ? model_type_find(w->models, scn_str(p->s, "model")) : NULL;
 			p->st = p->mt ? SIM_OK : SIM_EINVAL;
 			if (p->st == SIM_OK) {
 				p->params = calloc(1, p->mt->params_size ? p->mt->params_size : 1);
@@ -1509,7 +1513,7 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 			struct wpoint *p = &win[k];
 			char fn[32], what[512];
 			sweep_point_file(p->i, fn, sizeof fn);
-			describe_point(w, p->i, what, sizeof what);
+			sweep_describe_point(w, p->i, what, sizeof what);
 			sim_status ps = p->st;
 			if (ps == SIM_OK && sim_interrupted)
 				ps = SIM_EINTR;
@@ -1545,161 +1549,3 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 		st = SIM_EINVAL;
 	return st;
 }
-
-/* ----------------------------------------------------------- the command */
-
-static int usage(FILE *f, const char *verb, int code)
-{
-	fprintf(f,
-	        "usage: dais %s SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet]%s\n\n"
-	        "%s\n\n"
-	        "  -o DIR         output directory (default: the file's \"output\", else\n"
-	        "                 results/<sweep name>)\n"
-	        "  --threads T    OpenMP threads, over the replications of several points\n"
-	        "                 at once (default: all cores); results do not depend on it\n"
-	        "  --resume       keep the points (and replications) an interrupted sweep\n"
-	        "                 finished; run the rest\n"
-	        "  --quiet        no progress lines\n"
-	        "%s"
-	        "\nThe sweep file format is described in sim/sweep.h and docs/cluster.md;\n"
-	        "examples in scenarios/sweeps/.  Under MPI (make MPI=1):\n"
-	        "  mpirun -n N build/dais-mpi %s SWEEP.json\n",
-	        verb, strcmp(verb, "sweep") ? "" : " [--list]",
-	        strcmp(verb, "sweep")
-	                ? "Runs the baseline, then each parameter at its low and its high value\n"
-	                  "(one at a time), and writes a tornado table and figure of the outputs."
-	                : "Runs a scenario at every point of a grid (or a one-at-a-time design,\n"
-	                  "\"mode\": \"oat\") and writes one results file per point and an index.",
-	        strcmp(verb, "sweep") ? "" : "  --list         print the points and exit\n", verb);
-	return code;
-}
-
-static int sweep_main(int argc, char **argv, int oat)
-{
-	const char *verb = oat ? "sensitivity" : "sweep";
-	const char *file = NULL, *dir = NULL;
-	int list = 0, rank = 0, size = 1;
-	struct sweep_opts o = { .argv = argv, .argc = argc };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int more = i + 1 < argc;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return usage(stdout, verb, DAIS_EXIT_OK);
-		else if (!strcmp(a, "-o") && more)
-			dir = argv[++i];
-		else if (!strcmp(a, "--threads") && more) {
-			long long v;
-			if (!sim_parse_int(argv[++i], 1, 4096, &v)) {
-				fprintf(stderr, "dais %s: --threads: expected an integer in [1, 4096], got '%s'\n",
-				        verb, argv[i]);
-				return DAIS_EXIT_USAGE;
-			}
-			o.threads = (int)v;
-		} else if (!strcmp(a, "--resume"))
-			o.resume = 1;
-		else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-			o.quiet = 1;
-		else if (!strcmp(a, "--list") && !oat)
-			list = 1;
-		else if (a[0] == '-') {
-			fprintf(stderr, "dais %s: unknown option '%s' (or a missing value)\n", verb, a);
-			return usage(stderr, verb, DAIS_EXIT_USAGE);
-		} else if (!file)
-			file = a;
-		else {
-			fprintf(stderr, "dais %s: one sweep file at a time (got '%s' and '%s')\n", verb, file, a);
-			return DAIS_EXIT_USAGE;
-		}
-	}
-	if (!file)
-		return usage(stderr, verb, DAIS_EXIT_USAGE);
-
-	int argc0 = argc;
-	char **argv0 = argv;
-	sweep_mpi_init(&argc, &argv, &rank, &size);
-	if (size == 1 && !sweep_mpi_built()) {
-		const char *ws = getenv("OMPI_COMM_WORLD_SIZE");
-		if (!ws)
-			ws = getenv("PMI_SIZE");
-		if (ws && atoi(ws) > 1) {
-			if (atoi(getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : "0") == 0)
-				fprintf(stderr, "dais %s: started by mpirun with %s ranks, but this dais was built "
-				                "without MPI; build it with 'make MPI=1' and run build/dais-mpi\n",
-				        verb, ws);
-			return DAIS_EXIT_USAGE;
-		}
-	}
-	sim_diag d;
-	diag_init(&d);
-	int code = DAIS_EXIT_OK;
-	sweep *w = sweep_load(file, &d);
-	if (!w) {
-		if (rank == 0)
-			diag_print(&d, stderr, "");
-		code = DAIS_EXIT_USAGE;
-		goto out;
-	}
-	if (oat)
-		sweep_force_oat(w);
-	o.dir = dir ? dir : sweep_default_dir(w);
-	if (list) {
-		if (rank == 0)
-			for (int i = 0; i < sweep_npoints(w); i++) {
-				char fn[32], what[512];
-				sweep_point_file(i, fn, sizeof fn);
-				describe_point(w, i, what, sizeof what);
-				printf("%s/%s  %s\n", o.dir, fn, what);
-			}
-		goto out;
-	}
-	int *status = calloc((size_t)sweep_npoints(w), sizeof *status);
-	if (!status) {
-		code = DAIS_EXIT_FAIL;
-		goto out;
-	}
-	sim_status st = size > 1 ? sweep_mpi_run(w, &o, status, &d) : sweep_run(w, &o, status, &d);
-	if (rank == 0) {
-		if (st == SIM_OK || st == SIM_EINTR || st == SIM_EINVAL) {
-			sim_status s2 = sweep_write_index(w, o.dir, status, &d);
-			if (s2 == SIM_OK && st == SIM_OK)
-				s2 = sweep_write_tornado(w, o.dir, status, o.quiet, &d);
-			if (st == SIM_OK)
-				st = s2;
-		}
-		diag_print(&d, stderr, "");
-		int done = 0;
-		for (int i = 0; i < sweep_npoints(w); i++)
-			done += status[i] == SWEEP_DONE;
-		if (st == SIM_EINTR) {
-			fprintf(stderr, "dais %s: interrupted; %d of %d points are done (%s/index.csv); the "
-			                "finished ones and their replications are kept. To resume:\n   ",
-			        verb, done, sweep_npoints(w), o.dir);
-			if (size > 1)
-				fprintf(stderr, " mpirun -n %d build/dais-mpi", size);
-			else
-				fprintf(stderr, " dais");
-			for (int i = 0; i < argc0; i++)
-				fprintf(stderr, " %s", argv0[i]);
-			fprintf(stderr, "%s\n", o.resume ? "" : " --resume");
-			code = 130;
-		} else if (st != SIM_OK) {
-			if (d.n == 0)
-				fprintf(stderr, "dais %s: %s\n", verb, sim_strerror(st));
-			code = sim_exit_code(st);
-		} else if (!o.quiet) {
-			printf("%s: %d points -> %s/index.csv%s\n", file, sweep_npoints(w), o.dir,
-			       sweep_mode(w) == SWEEP_OAT ? ", tornado.csv" : "");
-		}
-	} else if (st == SIM_EINTR) {
-		code = 130;
-	}
-	free(status);
-out:
-	sweep_free(w);
-	diag_release(&d);
-	sweep_mpi_finalize();
-	return code;
-}
-
-int sweep_cmd(int argc, char **argv) { return sweep_main(argc, argv, 0); }
-int sweep_sensitivity_cmd(int argc, char **argv) { return sweep_main(argc, argv, 1); }

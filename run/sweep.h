@@ -65,6 +65,7 @@
 #ifndef DAIS_SWEEP_H
 #define DAIS_SWEEP_H
 
+#include "sim/model.h"
 #include "sim/scn.h"
 #include "sim/status.h"
 
@@ -93,8 +94,10 @@ struct sweep_param {
 sweep *sweep_parse(const char *text, const char *name, sim_diag *d);
 
 /* Reads the file, sweep_parse, then loads the scenario and checks every
- * value and every point (see above).  NULL and messages on error. */
-sweep *sweep_load(const char *path, sim_diag *d);
+ * value and every point (see above) with the model types given (a
+ * NULL-terminated table, models/registry.h), which the sweep keeps for
+ * running.  NULL and messages on error. */
+sweep *sweep_load(const char *path, const struct model_type *const *models, sim_diag *d);
 
 void sweep_free(sweep *w);
 
@@ -113,6 +116,8 @@ const char *sweep_output(const sweep *w, int i);
 int sweep_nsets(const sweep *w);                 /* fixed overrides */
 const char *sweep_set(const sweep *w, int i);
 int sweep_npoints(const sweep *w);
+/* The model types given to sweep_load (NULL after sweep_parse alone). */
+const struct model_type *const *sweep_models(const sweep *w);
 
 /* The value index of parameter k at point i; -1 for its baseline (oat). */
 int sweep_point_value(const sweep *w, int i, int k);
@@ -157,22 +162,7 @@ sim_status sweep_write_tornado(const sweep *w, const char *dir, const int *statu
  * (killed runs); done by --resume. */
 void sweep_remove_stale_tmp(const char *dir);
 
-/* ---- MPI (sweep_mpi.c; real with MPI=1, stubs otherwise) ---------------- */
-
-/* Initialises MPI when this binary has it; *rank and *size (0 and 1 without
- * MPI or under a plain launch). */
-void sweep_mpi_init(int *argc, char ***argv, int *rank, int *size);
-void sweep_mpi_finalize(void);
-/* 1 when this binary was built with MPI. */
-int sweep_mpi_built(void);
-/* Runs the sweep's points over the ranks: rank 0 hands out (point,
- * replication) tasks and writes the files; every rank computes.  Results
- * equal sweep_run's.  status is filled on rank 0 only. */
-sim_status sweep_mpi_run(const sweep *w, const struct sweep_opts *o, int *status,
-                         sim_diag *d) SIM_MUST_CHECK;
-
-/* `dais sweep` and `dais sensitivity`. */
-int sweep_cmd(int argc, char **argv);
-int sweep_sensitivity_cmd(int argc, char **argv);
+/* "param=value, ..." of point i (the baseline of an oat sweep says so) into buf. */
+void sweep_describe_point(const sweep *w, int i, char *buf, size_t n);
 
 #endif

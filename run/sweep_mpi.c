@@ -20,7 +20,7 @@
  * touches HDF5, and the output directory must be on a file system every rank
  * can read for the sweep and scenario files (they are read by every rank).
  */
-#include "sweep.h"
+#include "sweep_mpi.h"
 
 #ifndef DAIS_MPI
 
@@ -140,7 +140,7 @@ static sim_status compute(const sweep *w, struct pcache *c, int point, int rep, 
 		scn *s = sweep_point_scn(w, point, d);
 		if (!s)
 			return SIM_EINVAL;
-		c->mt = model_find(scn_str(s, "model"));
+		c->mt = model_type_find(sweep_models(w), scn_str(s, "model"));
 		c->seed = (uint64_t)scn_int(s, "seed");
 		if (!c->mt) {
 			scn_free(s);

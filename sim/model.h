@@ -1,9 +1,10 @@
 /* model.h — the simulations DAIS can run, as a table of model types.
  *
- * A scenario's $.model names one of them (queue, network, bitcoin, serving).
- * The run driver (sim/run.c) uses the type in three steps:
+ * A scenario's $.model names one of them (queue, network, bitcoin, serving;
+ * the table is models/registry.h's).  The run driver (run/run.c), handed the
+ * table by its caller, uses the type in three steps:
  *
- *     const struct model_type *mt = model_find(scn_str(s, "model"));
+ *     const struct model_type *mt = model_type_find(types, scn_str(s, "model"));
  *     void *p = calloc(1, mt->params_size);
  *     if (mt->parse(p, s, &diag) != SIM_OK) -> report every message, exit 2
  *     for each replication, in parallel:   mt->run(p, &ctx, rec, &diag)
@@ -46,18 +47,10 @@ struct model_type {
 	void (*release)(void *params);  /* frees what parse allocated; may be NULL */
 };
 
-/* The type named name, or NULL. */
-const struct model_type *model_find(const char *name);
-
-/* NULL-terminated table of every model type. */
-extern const struct model_type *const model_types[];
-
-/* Where data/ is: $DAIS_DATA if set, else ./data if it exists, else the
- * source tree's data/ (compile-time DAIS_SRCDIR). */
-const char *model_data_dir(void);
-
-/* Joins data_dir and a relative path into buf; returns buf. Absolute paths
- * and paths starting with ./ are kept as given. */
-char *model_data_path(char *buf, size_t n, const char *rel);
+/* The type named name in a NULL-terminated table of types, or NULL.  The
+ * table is the caller's (models/registry.h has DAIS's): the kernel and the
+ * drivers above it know the interface, never the models. */
+const struct model_type *model_type_find(const struct model_type *const *types,
+                                         const char *name);
 
 #endif

@@ -117,8 +117,4 @@ sim_status scn_schema_check(const char *const *names, const char *const *texts, 
 sim_status scn_schema_load(const char *const *names, const char *const *texts, int n,
                            sim_diag *d) SIM_MUST_CHECK;
 
-/* `dais validate FILE...` and `dais schema [--markdown|--json]`. */
-int scn_cmd_validate(int argc, char **argv);
-int scn_cmd_schema(int argc, char **argv);
-
 #endif

@@ -11,6 +11,7 @@
 #include "models/privacy.h"
 #include "sim/rng.h"
 #include "sim/scn.h"
+#include "models/registry.h"
 
 /* |a - b| <= ulps x 2^-52 x |b|: equality to a few units in the last place. */
 static int rel_eq(double a, double b, int ulps)

@@ -131,29 +131,3 @@ Test(eng_calib, probes_return_positive_rates)
 	cr_expect_gt(eng_probe_bandwidth(2, 4u << 20, 2), 0);
 	cr_expect_gt(eng_probe_peak_gflops(1), 0);
 }
-
-/* The commands' exit statuses: 0 for help, 2 for bad usage or bad input. */
-Test(eng_calib, commands_exit_statuses)
-{
-	char *help[] = { "engine", "--help", NULL }, *none[] = { "engine", NULL },
-	     *bad_dtype[] = { "engine", "--synthetic", "dim=64", "--dtype", "q3", NULL },
-	     *bad_cfg[] = { "engine", "--synthetic", "dim=64,heads=5", NULL },
-	     *missing[] = { "engine", "/nonexistent/model.gguf", NULL },
-	     *cal_bad[] = { "calibrate", "--bogus", NULL }, *cal_help[] = { "calibrate", "-h", NULL },
-	     *cal_shape[] = { "calibrate", "--shape", "noconfig", NULL };
-	FILE *so = stdout, *se = stderr;
-	stdout = fopen("/dev/null", "w");
-	stderr = fopen("/dev/null", "w");
-	cr_expect_eq(eng_cmd_engine(2, help), 0);
-	cr_expect_eq(eng_cmd_calibrate(2, cal_help), 0);
-	cr_expect_eq(eng_cmd_engine(1, none), 2);
-	cr_expect_eq(eng_cmd_engine(5, bad_dtype), 2);
-	cr_expect_eq(eng_cmd_engine(3, bad_cfg), 2);
-	cr_expect_eq(eng_cmd_engine(2, missing), 1);
-	cr_expect_eq(eng_cmd_calibrate(2, cal_bad), 2);
-	cr_expect_eq(eng_cmd_calibrate(3, cal_shape), 2);
-	fclose(stdout);
-	fclose(stderr);
-	stdout = so;
-	stderr = se;
-}

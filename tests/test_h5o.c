@@ -13,9 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "h5/h5i.h"
 #include "h5/h5o.h"
 #include "sim/rec.h"
+#include "analysis/summary.h"
+#include "sim/file.h"
 
 #define NREP 3
 #define NS 20
@@ -103,7 +106,7 @@ static void write_file(const char *path)
 		cr_assert_eq(h5o_write_rep(o, k, r, &d), SIM_OK);
 		rec_free(r);
 	}
-	cr_assert_eq(h5o_write_summary(o, &d), SIM_OK);
+	cr_assert_eq(summary_write(o, &d), SIM_OK);
 	cr_assert_eq(h5o_commit(o, &d), SIM_OK);
 	diag_print(&d, stderr, "test: ");
 	cr_expect_eq(d.n, 0);
@@ -338,7 +341,7 @@ Test(h5o, one_replication_has_nan_spread, .init = setup, .fini = teardown)
 	rec *r = make_rec(1);
 	cr_assert_eq(h5o_write_rep(o, 0, r, NULL), SIM_OK);
 	rec_free(r);
-	cr_assert_eq(h5o_write_summary(o, NULL), SIM_OK);
+	cr_assert_eq(summary_write(o, NULL), SIM_OK);
 	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
 	h5o_free(o);
 	h5i *f = h5i_open(path, NULL);
@@ -373,7 +376,7 @@ Test(h5o, mismatching_series_are_left_out_with_a_message, .init = setup, .fini =
 		cr_assert_eq(h5o_write_rep(o, k, r, &d), SIM_OK);
 		rec_free(r);
 	}
-	cr_assert_eq(h5o_write_summary(o, &d), SIM_OK);
+	cr_assert_eq(summary_write(o, &d), SIM_OK);
 	cr_assert_eq(h5o_commit(o, &d), SIM_OK);
 	h5o_free(o);
 	/* a: shape (4,) vs (5,); c: (4,1) vs (5,2); only_in_first missing; t differs */
@@ -450,7 +453,7 @@ Test(h5o, signal_path_unlinks_registered_temps, .init = setup, .fini = teardown)
 	h5o *oa = h5o_create(a, NULL), *ob = h5o_create(b, NULL);
 	cr_assert(oa && ob);
 	cr_assert_eq(h5o_commit(ob, NULL), SIM_OK); /* committed: no longer registered */
-	h5o_abort_all_signal_safe();
+	file_tmp_remove_all();
 	cr_expect(!exists(h5o_tmp_path(oa)));
 	cr_expect(exists(b));
 	h5o_free(oa);
@@ -510,15 +513,15 @@ Test(h5o, rep_written_twice_and_lost_data_are_errors, .init = setup, .fini = tea
 	cr_expect_eq(h5o_write_rep(o, 0, r, &d), SIM_EINVAL);
 	cr_expect(d.n == 1 && strstr(d.msg[0], "written twice"));
 	rec_free(r);
-	cr_expect_eq(h5o_write_summary(o, &d), SIM_OK);
-	cr_expect_eq(h5o_write_summary(o, &d), SIM_EINVAL);
+	cr_expect_eq(summary_write(o, &d), SIM_OK);
+	cr_expect_eq(summary_write(o, &d), SIM_EINVAL);
 	h5o_free(o);
 	cr_expect(!exists(path));
 	diag_release(&d);
 
 	diag_init(&d); /* nothing to summarise */
 	o = h5o_create(path, &d);
-	cr_expect_eq(h5o_write_summary(o, &d), SIM_EINVAL);
+	cr_expect_eq(summary_write(o, &d), SIM_EINVAL);
 	cr_expect(d.n == 1 && strstr(d.msg[0], "no replications"));
 	h5o_free(o);
 	diag_release(&d);
@@ -595,11 +598,11 @@ Test(info, prints_a_results_file, .init = setup, .fini = teardown)
 	FILE *save = stdout;
 	stdout = fopen("/dev/null", "w");
 	char *argv[] = { "info", p, NULL };
-	int rc = h5o_cmd_info(2, argv);
+	int rc = cmd_info(2, argv);
 	char *argj[] = { "info", p, "--json", NULL };
-	int rcj = h5o_cmd_info(3, argj);
+	int rcj = cmd_info(3, argj);
 	char *argh[] = { "info", "--help", NULL };
-	int rch = h5o_cmd_info(2, argh);
+	int rch = cmd_info(2, argh);
 	fclose(stdout);
 	stdout = save;
 	cr_expect_eq(rc, 0);
@@ -614,9 +617,9 @@ Test(info, bad_files_exit_2, .init = setup, .fini = teardown)
 	FILE *save = stderr;
 	stderr = fopen("/dev/null", "w");
 	char *argv[] = { "info", p, NULL };
-	int rc = h5o_cmd_info(2, argv);
+	int rc = cmd_info(2, argv);
 	char *argn[] = { "info", NULL };
-	int rcn = h5o_cmd_info(1, argn);
+	int rcn = cmd_info(1, argn);
 	fclose(stderr);
 	stderr = save;
 	cr_expect_eq(rc, 2);
@@ -656,7 +659,7 @@ Test(h5o, disk_full_gives_clear_error_and_leaves_nothing, .init = setup, .fini =
 		rec_free(r);
 	}
 	if (st == SIM_OK)
-		st = h5o_write_summary(o, &d);
+		st = summary_write(o, &d);
 	if (st == SIM_OK)
 		st = h5o_commit(o, &d);
 	h5o_free(o);

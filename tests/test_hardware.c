@@ -11,6 +11,7 @@
 #include "sim/model.h"
 
 #include "support/helpers.h"
+#include "models/registry.h"
 
 static void load(struct hw_table *t)
 {

@@ -13,6 +13,7 @@
 #include "sim/scn.h"
 
 #include "support/helpers.h"
+#include "models/registry.h"
 
 static struct net_params *params(double days)
 {

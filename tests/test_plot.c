@@ -10,8 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "h5/h5o.h"
 #include "analysis/plot.h"
+#include "analysis/summary.h"
+#include "sim/spawn.h"
 
 static char dir[64], res[128];
 
@@ -48,7 +51,7 @@ static void make_results(int nrep)
 		cr_assert_eq(h5o_write_rep(o, k, r, NULL), SIM_OK);
 		rec_free(r);
 	}
-	cr_assert_eq(h5o_write_summary(o, NULL), SIM_OK);
+	cr_assert_eq(summary_write(o, NULL), SIM_OK);
 	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
 	h5o_free(o);
 }
@@ -82,7 +85,7 @@ static int run_plot(int argc, char **argv)
 {
 	FILE *save = stdout;
 	stdout = fopen("/dev/null", "w");
-	int rc = plot_cmd(argc, argv);
+	int rc = cmd_plot(argc, argv);
 	fclose(stdout);
 	stdout = save;
 	return rc;
@@ -123,7 +126,7 @@ Test(plot, no_gnuplot_is_a_clear_error, .init = setup3, .fini = teardown)
 	FILE *save = stderr;
 	stderr = fopen("/dev/null", "w");
 	char *argv[] = { "plot", res, NULL };
-	int rc = plot_cmd(2, argv);
+	int rc = cmd_plot(2, argv);
 	fclose(stderr);
 	stderr = save;
 	if (path)
@@ -135,7 +138,7 @@ Test(plot, no_gnuplot_is_a_clear_error, .init = setup3, .fini = teardown)
 
 Test(plot, figures_for_every_series, .init = setup3, .fini = teardown)
 {
-	if (!plot_have_gnuplot())
+	if (!spawn_have("gnuplot"))
 		cr_skip_test("gnuplot not on PATH");
 	char out[128];
 	snprintf(out, sizeof out, "%s/figs/nested", dir);
@@ -153,7 +156,7 @@ Test(plot, figures_for_every_series, .init = setup3, .fini = teardown)
 	cr_expect(strstr(gp, "tokens/day"));
 	gp = slurp(out, "fee_by_chain.gp");
 	cr_expect(!strstr(gp, "logscale"), "fees have negative values");
-	cr_expect(strstr(gp, "\"solana\""));
+	cr_expect(strstr(gp, "'solana'"), "column names are single-quoted gnuplot strings");
 	cr_expect(!strstr(gp, "yrange"), "gnuplot ranges the fees itself");
 	/* gnuplot cannot range a constant (it warns): 1.25 gets +-5% */
 	gp = slurp(out, "overhead.gp");
@@ -162,7 +165,7 @@ Test(plot, figures_for_every_series, .init = setup3, .fini = teardown)
 
 Test(plot, series_and_format_selection, .init = setup3, .fini = teardown)
 {
-	if (!plot_have_gnuplot())
+	if (!spawn_have("gnuplot"))
 		cr_skip_test("gnuplot not on PATH");
 	char *argv[] = { "plot", res, "--series", "fee_by_chain", "--format", "svg", NULL };
 	cr_assert_eq(run_plot(6, argv), 0);
@@ -182,7 +185,7 @@ Test(plot, series_and_format_selection, .init = setup3, .fini = teardown)
 
 Test(plot, one_replication_is_just_the_line, .init = setup1, .fini = teardown)
 {
-	if (!plot_have_gnuplot())
+	if (!spawn_have("gnuplot"))
 		cr_skip_test("gnuplot not on PATH");
 	char out[128];
 	snprintf(out, sizeof out, "%s/f", dir);

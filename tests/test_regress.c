@@ -7,13 +7,23 @@
 
 #include "helpers.h"
 #include "run/regress.h"
+#include "models/registry.h"
+
+/* Options for regress_check: DAIS's model types, reports to stderr. */
+static const struct regress_opts *opts(int update, int threads)
+{
+	static struct regress_opts o;
+	o = (struct regress_opts){ .models = model_types, .update = update, .threads = threads,
+	                           .report = stderr };
+	return &o;
+}
 
 Test(regress, golden_projections_stay_in_their_bands, .timeout = 300)
 {
 	sim_diag d;
 	diag_init(&d);
 	int nout = -1;
-	sim_status st = regress_check(th_src("tests/golden/projections.tsv"), 0, 0, stderr, &nout, &d);
+	sim_status st = regress_check(th_src("tests/golden/projections.tsv"), opts(0, 0), &nout, &d);
 	diag_print(&d, stderr, "");
 	cr_assert_eq(st, SIM_OK);
 	cr_assert_eq(nout, 0, "%d projections left their bands (old and new values above); "
@@ -47,10 +57,10 @@ Test(regress, detects_a_projection_outside_its_band_and_updates_it)
 	sim_diag d;
 	diag_init(&d);
 	int nout = 0;
-	cr_assert_eq(regress_check(gp, 0, 1, stderr, &nout, &d), SIM_OK);
+	cr_assert_eq(regress_check(gp, opts(0, 1), &nout, &d), SIM_OK);
 	cr_assert_eq(nout, 2, "mean_wait (999) and customers (nan) are out; got %d", nout);
-	cr_assert_eq(regress_check(gp, 1, 1, stderr, &nout, &d), SIM_OK);
-	cr_assert_eq(regress_check(gp, 0, 1, stderr, &nout, &d), SIM_OK);
+	cr_assert_eq(regress_check(gp, opts(1, 1), &nout, &d), SIM_OK);
+	cr_assert_eq(regress_check(gp, opts(0, 1), &nout, &d), SIM_OK);
 	cr_assert_eq(nout, 0, "after update every projection is in its band");
 	FILE *f = fopen(gp, "r");
 	char line[512];
@@ -72,7 +82,7 @@ Test(regress, bad_golden_lines_are_reported_with_file_and_line)
 	sim_diag d;
 	diag_init(&d);
 	int nout = 0;
-	cr_assert_eq(regress_check(gp, 0, 1, stderr, &nout, &d), SIM_EINVAL);
+	cr_assert_eq(regress_check(gp, opts(0, 1), &nout, &d), SIM_EINVAL);
 	cr_assert_eq(d.n, 2);
 	cr_assert(strstr(d.msg[0], "g.tsv:2:") != NULL, "%s", d.msg[0]);
 	cr_assert(strstr(d.msg[1], "g.tsv:3: band: expected rel:F or abs:X, got 'pct:5'") != NULL,

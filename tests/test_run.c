@@ -11,6 +11,7 @@
 #include "run/run.h"
 #include "sim/scn.h"
 #include "sim/sim.h"
+#include "models/registry.h"
 
 static sim_status run_to(const char *out, int threads, const char *const *sets, int nsets)
 {
@@ -18,7 +19,7 @@ static sim_status run_to(const char *out, int threads, const char *const *sets, 
 	diag_init(&d);
 	scn *s = scn_load(th_src("scenarios/mm1.json"), sets, nsets, &d);
 	cr_assert_not_null(s);
-	struct run_opts o = { .out = out, .threads = threads, .quiet = 1 };
+	struct run_opts o = { .models = model_types, .out = out, .threads = threads, .quiet = 1 };
 	sim_status st = run_scenario(s, &o, &d);
 	diag_print(&d, stderr, "");
 	scn_free(s);
@@ -107,7 +108,7 @@ Test(run, unwritable_directory_is_a_clear_error)
 	sim_diag d;
 	diag_init(&d);
 	scn *s = scn_load(th_src("scenarios/mm1.json"), small, 4, &d);
-	struct run_opts o = { .out = "/nonexistent-dir/x.h5", .threads = 1, .quiet = 1 };
+	struct run_opts o = { .models = model_types, .out = "/nonexistent-dir/x.h5", .threads = 1, .quiet = 1 };
 	cr_assert_neq(run_scenario(s, &o, &d), SIM_OK);
 	cr_assert_geq(d.n, 1);
 	cr_assert(strstr(d.msg[0], "/nonexistent-dir/x.h5") != NULL, "%s", d.msg[0]);

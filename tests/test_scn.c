@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "sim/scn.h"
 
 extern const struct { const char *name; const char *text; } dais_schema[];
@@ -816,23 +817,23 @@ static void quiet_srcdir(void)
 Test(scn_cmd, validate_exit_status, .init = quiet_srcdir)
 {
 	char *good[] = { "validate", "tests/scenarios/good/mm1.json", "tests/scenarios/good/mm4.json", NULL };
-	cr_expect_eq(scn_cmd_validate(3, good), 0);
+	cr_expect_eq(cmd_validate(3, good), 0);
 	char *mixed[] = { "validate", "tests/scenarios/good/mm1.json", "tests/scenarios/bad/empty.json", NULL };
-	cr_expect_eq(scn_cmd_validate(3, mixed), 2);
+	cr_expect_eq(cmd_validate(3, mixed), 2);
 	char *set[] = { "validate", "--set", "queue.servers=0", "tests/scenarios/good/mm1.json", NULL };
-	cr_expect_eq(scn_cmd_validate(4, set), 2);
+	cr_expect_eq(cmd_validate(4, set), 2);
 	char *set2[] = { "validate", "tests/scenarios/good/mm1.json", "--set=queue.servers=3", NULL };
-	cr_expect_eq(scn_cmd_validate(3, set2), 0);
+	cr_expect_eq(cmd_validate(3, set2), 0);
 	char *none[] = { "validate", NULL };
-	cr_expect_eq(scn_cmd_validate(1, none), 2);
+	cr_expect_eq(cmd_validate(1, none), 2);
 	char *help[] = { "validate", "--help", NULL };
-	cr_expect_eq(scn_cmd_validate(2, help), 0);
+	cr_expect_eq(cmd_validate(2, help), 0);
 	char *opt[] = { "validate", "--frobnicate", NULL };
-	cr_expect_eq(scn_cmd_validate(2, opt), 2);
+	cr_expect_eq(cmd_validate(2, opt), 2);
 	char *sch[] = { "schema", "--json", NULL };
-	cr_expect_eq(scn_cmd_schema(2, sch), 0);
+	cr_expect_eq(cmd_schema(2, sch), 0);
 	char *sch2[] = { "schema", "--yaml", NULL };
-	cr_expect_eq(scn_cmd_schema(2, sch2), 2);
+	cr_expect_eq(cmd_schema(2, sch2), 2);
 }
 
 /* ------------------------------------------------------------------------

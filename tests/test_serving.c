@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "engine/eng_calib.h"
 #include "helpers.h"
 #include "models/router.h"
@@ -507,7 +508,7 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	                       "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
 	                       "--set", "serving.max_seq_len=512", "--driven-reps", "2" };
 	int argc = (int)(sizeof argv / sizeof argv[0]);
-	int code = srv_cmd_validate(argc, (char **)argv);
+	int code = cmd_validate_serving(argc, (char **)argv);
 	cr_assert(code == 0 || code == 1, "exit status %d", code);
 
 	char path[1200], line[512];
@@ -564,7 +565,7 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	                        "vocab=256,seq=512",
 	                        "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
 	                        "--set", "serving.max_seq_len=512" };
-	int rc = srv_cmd_validate((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv);
+	int rc = cmd_validate_serving((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv);
 	cr_assert(rc == 0 || rc == 1, "replay: exit status %d", rc);
 	snprintf(path, sizeof path, "%s/serving_validation.csv", dir);
 	FILE *fa = fopen(path, "r");
@@ -593,14 +594,14 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	for (size_t i = 0; i < sizeof rargv / sizeof rargv[0]; i++)
 		if (!strcmp(oargv[i], "serving.prompt.max=64"))
 			oargv[i] = "serving.prompt.max=32";
-	cr_assert_eq(srv_cmd_validate((int)(sizeof oargv / sizeof oargv[0]), (char **)oargv), 2);
+	cr_assert_eq(cmd_validate_serving((int)(sizeof oargv / sizeof oargv[0]), (char **)oargv), 2);
 	/* a damaged step log is named with its line; nothing is run */
 	snprintf(path, sizeof path, "%s/serving_steps.dat", dir);
 	f = fopen(path, "a");
 	cr_assert_not_null(f);
 	fputs("1 0.30 five 0 1 1 1 10 10 10 1e-3 1e-3\n", f);
 	fclose(f);
-	cr_assert_eq(srv_cmd_validate((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv), 2);
+	cr_assert_eq(cmd_validate_serving((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv), 2);
 	th_rmtree(dir);
 	free(dir);
 
@@ -609,7 +610,7 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	argv[3] = dir;
 	argv[5] = "20";
 	argv[9] = "1000";
-	cr_assert_eq(srv_cmd_validate(argc, (char **)argv), 2);
+	cr_assert_eq(cmd_validate_serving(argc, (char **)argv), 2);
 	th_rmtree(dir);
 	free(dir);
 }

@@ -15,6 +15,7 @@
 #include "sim/scn.h"
 #include "sim/sim.h"
 #include "run/sweep.h"
+#include "models/registry.h"
 
 /* ---------------------------------------------------------------- designs */
 
@@ -209,7 +210,7 @@ Test(sweep, values_are_checked_against_the_scenario_before_running)
 	                            "  { \"path\": \"queue.nope\", \"values\": [1] } ] }");
 	sim_diag d;
 	diag_init(&d);
-	sweep *w = sweep_load(p, &d);
+	sweep *w = sweep_load(p, model_types, &d);
 	cr_assert_null(w);
 	cr_assert_geq(d.n, 3);
 	char pre[1300];
@@ -228,7 +229,7 @@ Test(sweep, values_are_checked_against_the_scenario_before_running)
 	p = write_sweep(dir, "rho.json",
 	                "{ \"scenario\": \"%s\", \"parameters\": ["
 	                "  { \"path\": \"queue.arrival_rate\", \"values\": [0.5, 1.5] } ] }");
-	w = sweep_load(p, &d);
+	w = sweep_load(p, model_types, &d);
 	cr_assert_null(w);
 	cr_assert_geq(d.n, 1);
 	snprintf(pre, sizeof pre, "%s: point 1 (queue.arrival_rate=1.5): ", p);
@@ -239,7 +240,7 @@ Test(sweep, values_are_checked_against_the_scenario_before_running)
 	diag_init(&d);
 	p = write_sweep(dir, "m.json", "{ \"scenario\": \"%s.missing\", \"parameters\": ["
 	                               "  { \"path\": \"seed\", \"values\": [1] } ] }");
-	cr_assert_null(sweep_load(p, &d));
+	cr_assert_null(sweep_load(p, model_types, &d));
 	snprintf(pre, sizeof pre, "%s: $.scenario: ", p);
 	cr_assert_geq(d.n, 1);
 	cr_expect(strncmp(d.msg[0], pre, strlen(pre)) == 0, "%s", d.msg[0]);
@@ -278,7 +279,7 @@ Test(sweep, points_equal_separate_runs_and_index_lists_them, .timeout = 60)
 	snprintf(out, sizeof out, "%s/out", dir);
 	sim_diag d;
 	diag_init(&d);
-	sweep *w = sweep_load(p, &d);
+	sweep *w = sweep_load(p, model_types, &d);
 	diag_print(&d, stderr, "");
 	cr_assert_not_null(w);
 	int status[4];
@@ -296,7 +297,7 @@ Test(sweep, points_equal_separate_runs_and_index_lists_them, .timeout = 60)
 		char a[1200], b[1200];
 		snprintf(a, sizeof a, "%s/point_%04d.h5", out, i);
 		snprintf(b, sizeof b, "%s/run_%d.h5", dir, i);
-		struct run_opts ro = { .out = b, .threads = 1, .quiet = 1 };
+		struct run_opts ro = { .models = model_types, .out = b, .threads = 1, .quiet = 1 };
 		cr_assert_eq(run_scenario(s, &ro, &d), SIM_OK);
 		cr_assert_eq(th_compare_datasets(a, b, 0), 0, "point %d differs from its run", i);
 		scn_free(s);
@@ -338,7 +339,7 @@ Test(sweep, resume_keeps_finished_points_and_reruns_the_rest, .timeout = 60)
 	snprintf(out, sizeof out, "%s/out", dir);
 	sim_diag d;
 	diag_init(&d);
-	sweep *w = sweep_load(p, &d);
+	sweep *w = sweep_load(p, model_types, &d);
 	cr_assert_not_null(w);
 	int status[4];
 	struct sweep_opts o = { .dir = out, .threads = 1, .quiet = 1 };
@@ -380,7 +381,7 @@ Test(sweep, sensitivity_writes_a_sorted_tornado_table, .timeout = 60)
 	snprintf(out, sizeof out, "%s/out", dir);
 	sim_diag d;
 	diag_init(&d);
-	sweep *w = sweep_load(p, &d);
+	sweep *w = sweep_load(p, model_types, &d);
 	cr_assert_not_null(w);
 	int status[5];
 	struct sweep_opts o = { .dir = out, .threads = 2, .quiet = 1 };

@@ -1,0 +1,185 @@
+/* backtest.c — `dais backtest`: the node-growth model fitted to Bitcoin's hash
+ * rate (models/bitcoin.h), its errors, and the fitted scenario and figure. */
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analysis/plot.h"
+#include "models/bitcoin.h"
+#include "sim/file.h"
+#include "sim/spawn.h"
+
+static const char usage[] =
+	"usage: dais backtest [SCENARIO] [-o DIR] [--set path=value]... [--no-fit] [--quiet]\n\n"
+	"Fits the node-growth model to Bitcoin's hash rate on the fit window of a\n"
+	"bitcoin scenario (default scenarios/bitcoin-backtest.json) with GSL nonlinear\n"
+	"least squares, prints the in-sample and held-out errors, and writes to DIR\n"
+	"(default results/backtest): bitcoin-fit.json (the scenario with the fitted\n"
+	"parameters, rerunnable with dais run), fig_btc_backtest.dat and, when gnuplot\n"
+	"is installed, fig_btc_backtest.png and .pdf.\n";
+
+static void print_errors(const char *path, const struct btc_params *p, int fit,
+                         const struct btc_err *e)
+{
+	printf("bitcoin back-test (%s, deterministic mode)\n", path);
+	printf("  parameters: entry_rate %.6g /day, hurdle_rate %.6g /yr, revenue_decline %.6g /yr, "
+	       "patience_days %g, elec_sigma %g, lag_days %g\n", p->nodes.entry_rate,
+	       p->nodes.hurdle_rate, p->nodes.revenue_decline, p->nodes.patience_days,
+	       p->nodes.elec_sigma, p->lag_days);
+	if (fit) {
+		printf("  fitted:");
+		for (int k = 0; k < 6; k++)
+			if (p->fit_mask & (1 << k))
+				printf(" %s", btc_fit_name(k));
+		printf(" (the others as given)\n");
+	}
+	printf("  fit window:  %d monthly observations, RMSE log10 = %.4f (factor %.2f)\n",
+	       e->n_in, e->rmse_in, pow(10, e->rmse_in));
+	printf("  held out:    %d observations, RMSE log10 = %.4f (factor %.2f), MAPE = %.1f%%, "
+	       "bias log10 = %+.4f\n", e->n_out, e->rmse_out, pow(10, e->rmse_out),
+	       100 * e->mape_out, e->bias_out);
+	for (int k = 0; k < BTC_YEAR_STARTS; k++)
+		printf("  %d start:  observed %8.4g EH/s, simulated %8.4g EH/s, log10 error %+.3f\n",
+		       2020 + k, e->year_obs[k], e->year_sim[k], e->year_start[k]);
+}
+
+static int set_num(scn *s, const char *key, double v, sim_diag *d)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "%s=%.17g", key, v);
+	return scn_set(s, buf, d) == SIM_OK ? 0 : -1;
+}
+
+/* DIR/bitcoin-fit.json: the scenario with the fitted parameters. */
+static sim_status write_fitted(scn *s, const struct btc_params *p, const char *out,
+                               sim_diag *d)
+{
+	if (set_num(s, "nodes.entry_rate", p->nodes.entry_rate, d) ||
+	    set_num(s, "nodes.hurdle_rate", p->nodes.hurdle_rate, d) ||
+	    set_num(s, "nodes.revenue_decline", p->nodes.revenue_decline, d) ||
+	    set_num(s, "nodes.patience_days", p->nodes.patience_days, d) ||
+	    set_num(s, "nodes.elec_sigma", p->nodes.elec_sigma, d) ||
+	    set_num(s, "bitcoin.lag_days", p->lag_days, d))
+		return SIM_EINVAL;
+	char *json = scn_to_json(s), *path = NULL;
+	sim_status st = SIM_ENOMEM;
+	if (json && asprintf(&path, "%s/bitcoin-fit.json", out) >= 0) {
+		size_t n = strlen(json);
+		json[n] = '\n'; /* the file ends with a line break; the NUL is not written */
+		st = file_write_atomic(path, json, n + 1, d);
+		json[n] = '\0';
+	} else {
+		path = NULL;
+		diag_add(d, "%s: out of memory", out);
+	}
+	free(json);
+	free(path);
+	return st;
+}
+
+/* fig_btc_backtest.png and .pdf from the table, when gnuplot is installed. */
+static void draw(const char *out)
+{
+	char script[4096], dat[4096], base[4096];
+	if (!spawn_have("gnuplot") ||
+	    !plot_script_path(script, sizeof script, "fig_btc_backtest.gp"))
+		return;
+	snprintf(dat, sizeof dat, "%s/fig_btc_backtest.dat", out);
+	snprintf(base, sizeof base, "%s/fig_btc_backtest", out);
+	const struct plot_var v[] = { { "dat", dat }, { "out", base } };
+	sim_diag d;
+	diag_init(&d);
+	if (plot_gnuplot(script, NULL, v, 2, 0, &d) == SIM_OK)
+		printf("  wrote %s/fig_btc_backtest.png and .pdf\n", out);
+	else
+		fprintf(stderr, "dais backtest: gnuplot failed; the .dat file is kept\n");
+	cli_print_diag(&d, "dais backtest: ");
+	diag_release(&d);
+}
+
+/* Fits (unless !fit), simulates the fitted model, reports, writes DIR. */
+static int backtest(scn *s, const char *path, const char *out, int fit, int quiet,
+                    sim_diag *d)
+{
+	struct btc_params p;
+	struct btc_trace t = { 0 };
+	int rc = DAIS_EXIT_FAIL;
+	sim_status st = bitcoin_model_type.parse(&p, s, d);
+	if (st != SIM_OK) {
+		bitcoin_model_type.release(&p);
+		return sim_exit_code(st);
+	}
+	if (fit) {
+		if (!p.fit_mask)
+			p.fit_mask = BTC_FIT_ENTRY | BTC_FIT_DECLINE | BTC_FIT_LAG;
+		if ((st = btc_fit(&p, !quiet, d)) != SIM_OK) {
+			rc = sim_exit_code(st);
+			goto done;
+		}
+	}
+	struct node_params np = p.nodes;
+	np.deterministic = 1;
+	if ((st = btc_simulate(&p, &np, NULL, &t)) != SIM_OK) {
+		diag_add(d, "bitcoin: simulation failed: %s", sim_strerror(st));
+		goto done;
+	}
+	struct btc_err e;
+	btc_errors(&p, &t, &e);
+	print_errors(path, &p, fit, &e);
+	char dat[4096];
+	snprintf(dat, sizeof dat, "%s/fig_btc_backtest.dat", out);
+	if (file_mkdir_p(out, d) || btc_write_dat(&p, &t, dat, d) != SIM_OK ||
+	    write_fitted(s, &p, out, d) != SIM_OK)
+		goto done;
+	printf("  wrote %s/bitcoin-fit.json and %s/fig_btc_backtest.dat\n", out, out);
+	draw(out);
+	rc = DAIS_EXIT_OK;
+done:
+	btc_trace_release(&t);
+	bitcoin_model_type.release(&p);
+	return rc;
+}
+
+int cmd_backtest(int argc, char **argv)
+{
+	const char *path = NULL, *out = "results/backtest";
+	int nofit = 0, quiet = 0;
+	struct cli_sets sets = { 0 };
+	struct cli c;
+	cli_begin(&c, argc, argv, usage);
+	while (cli_next(&c))
+		if (!cli_str(&c, "-o", NULL, &out) && !cli_set(&c, &sets) &&
+		    !cli_flag(&c, "--no-fit", NULL, &nofit) && !cli_flag(&c, "--quiet", NULL, &quiet) &&
+		    !cli_arg(&c, &path))
+			cli_unknown(&c);
+	if (cli_end(&c, 1)) {
+		cli_sets_release(&sets);
+		return c.status;
+	}
+	char defpath[4096];
+	if (!path) {
+		struct stat sb;
+		path = "scenarios/bitcoin-backtest.json";
+		if (stat(path, &sb) != 0) {
+			snprintf(defpath, sizeof defpath, "%s/%s", DAIS_SRCDIR, path);
+			path = defpath;
+		}
+	}
+	cli_sets_add(&sets, "bitcoin.fit=false"); /* the command fits itself, verbosely */
+	int rc = DAIS_EXIT_USAGE;
+	scn *s = cli_load(path, &sets);
+	sim_diag d;
+	diag_init(&d);
+	if (s && strcmp(scn_str(s, "model"), "bitcoin"))
+		diag_add(&d, "%s: $.model: expected 'bitcoin', got '%s'", path, scn_str(s, "model"));
+	else if (s)
+		rc = backtest(s, path, out, !nofit, quiet, &d);
+	cli_print_diag(&d, "dais: ");
+	diag_release(&d);
+	scn_free(s);
+	cli_sets_release(&sets);
+	return rc;
+}

@@ -1,0 +1,300 @@
+/* results.c — the verbs that read a results file: `dais info`, `dais export`
+ * and `dais plot` (analysis/info.h, export.h, plot.h). */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/export.h"
+#include "analysis/info.h"
+#include "analysis/plot.h"
+#include "h5/h5i.h"
+#include "sim/file.h"
+#include "sim/spawn.h"
+
+/* Opens a results file named on the command line; NULL after printing why. */
+static h5i *open_results(const char *verb, const char *path)
+{
+	sim_diag d;
+	diag_init(&d);
+	h5i *f = h5i_open(path, &d);
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "dais %s: ", verb);
+	cli_print_diag(&d, prefix);
+	diag_release(&d);
+	return f;
+}
+
+/* ---- info ---------------------------------------------------------------------- */
+
+static const char info_usage[] =
+	"usage: dais info RESULTS.h5 [--json]\n\n"
+	"Prints the provenance of a results file (version, model, seed, replications,\n"
+	"date, wall time, host, compiler), its tree of datasets with shapes and units,\n"
+	"and the summary scalars with the mean and 95% confidence interval.\n\n"
+	"  --json    print the resolved scenario the run used, as JSON\n"
+	"  --help    this text\n";
+
+int cmd_info(int argc, char **argv)
+{
+	const char *path = NULL;
+	int json = 0;
+	struct cli c;
+	cli_begin(&c, argc, argv, info_usage);
+	while (cli_next(&c))
+		if (!cli_flag(&c, "--json", NULL, &json) && !cli_arg(&c, &path)) {
+			if (path && cli_is_operand(&c))
+				cli_fail(&c, "one results file at a time ('%s')", argv[c.i]);
+			else
+				cli_unknown(&c);
+		}
+	if (cli_end(&c, path != NULL))
+		return c.status;
+	h5i *f = open_results("info", path);
+	if (!f)
+		return DAIS_EXIT_USAGE;
+	int rc = DAIS_EXIT_OK;
+	if (json) {
+		sim_diag d;
+		diag_init(&d);
+		if (info_print_json(f, &d))
+			rc = DAIS_EXIT_FAIL;
+		cli_print_diag(&d, "dais info: ");
+		diag_release(&d);
+	} else {
+		info_print(f);
+	}
+	h5i_close(f);
+	return rc;
+}
+
+/* ---- export ---------------------------------------------------------------------- */
+
+static const char export_usage[] =
+	"usage: dais export RESULTS.h5 SERIES... [-o DIR]\n"
+	"       dais export RESULTS.h5 --scalars\n\n"
+	"Writes DIR/SERIES.dat (default DIR: .) for each named series of\n"
+	"/summary/timeseries: time, then per column mean, p05, p95, ci95_lo,\n"
+	"ci95_hi and p50 across replications.  'dais info RESULTS.h5' lists\n"
+	"the series.  --scalars prints every summary scalar on stdout, one per\n"
+	"line: name, mean, 95% CI of the mean, finite values, replications, units.\n";
+
+int cmd_export(int argc, char **argv)
+{
+	const char *file = NULL, *dir = ".", *one = NULL;
+	const char **series = NULL;
+	int ns = 0, scalars = 0;
+	struct cli c;
+	cli_begin(&c, argc, argv, export_usage);
+	while (cli_next(&c)) {
+		if (cli_str(&c, "-o", NULL, &dir) || cli_flag(&c, "--scalars", NULL, &scalars) ||
+		    cli_arg(&c, &file))
+			continue;
+		if (!cli_arg(&c, &one)) {
+			cli_unknown(&c);
+			continue;
+		}
+		series = cli_xrealloc(series, (size_t)(ns + 1) * sizeof *series);
+		series[ns++] = one;
+		one = NULL;
+	}
+	if (cli_end(&c, file && (ns == 0) != !scalars)) {
+		free(series);
+		return c.status;
+	}
+	sim_diag d;
+	diag_init(&d);
+	h5i *f = h5i_open(file, &d);
+	sim_status st = f ? SIM_OK : SIM_EINVAL;
+	if (f && scalars)
+		st = export_scalars(f, stdout, &d);
+	for (int i = 0; f && i < ns; i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s.dat", dir, series[i]);
+		sim_status s = plot_write_dat(f, series[i], path, &d);
+		if (s != SIM_OK && st == SIM_OK)
+			st = s;
+	}
+	h5i_close(f);
+	cli_print_diag(&d, "dais export: ");
+	diag_release(&d);
+	free(series);
+	return sim_exit_code(st);
+}
+
+/* ---- plot ------------------------------------------------------------------------- */
+
+static const char plot_usage[] =
+	"usage: dais plot RESULTS.h5 [-o DIR] [--series NAME...] [--format png,svg]\n\n"
+	"Draws every summary time series of a results file with gnuplot: the mean\n"
+	"across replications, the band where 90% of replications land (p05-p95)\n"
+	"and the 95% confidence interval of the mean.  DIR receives NAME.png,\n"
+	"NAME.svg, and the NAME.dat table and NAME.gp script that made them\n"
+	"(edit and re-run with: cd DIR && gnuplot NAME.gp).\n\n"
+	"  -o DIR           output directory (default: figures/ beside RESULTS.h5)\n"
+	"  --series NAME... only these series (names or comma-separated lists)\n"
+	"  --format LIST    png, svg or png,svg (default)\n"
+	"  --help           this text\n";
+
+static int parse_formats(const char *s, unsigned *out)
+{
+	*out = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		if (n == 3 && !strncmp(s, "png", 3))
+			*out |= PLOT_PNG;
+		else if (n == 3 && !strncmp(s, "svg", 3))
+			*out |= PLOT_SVG;
+		else if (n > 0)
+			return -1;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return *out ? 0 : -1;
+}
+
+/* The series asked for: names, each possibly a comma-separated list. */
+struct selection {
+	char **v;
+	int n;
+};
+
+static int count_in(const char *list, const char *name, size_t len)
+{
+	while (*list) {
+		size_t k = strcspn(list, ",");
+		if (k == len && !strncmp(list, name, len))
+			return 1;
+		list += k;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+/* Whether name is selected (everything is when nothing was asked for). */
+static int selected(const struct selection *s, const char *name)
+{
+	for (int i = 0; i < s->n; i++)
+		if (count_in(s->v[i], name, strlen(name)))
+			return 1;
+	return s->n == 0;
+}
+
+/* Names asked for that the file does not have (t is not a series). */
+static int report_missing(const struct selection *s, char **names, size_t n, const char *path,
+                          sim_diag *d)
+{
+	int bad = 0;
+	for (int i = 0; i < s->n; i++)
+		for (const char *p = s->v[i]; *p;) {
+			size_t k = strcspn(p, ",");
+			int found = 0;
+			for (size_t j = 0; j < n && !found; j++)
+				found = strlen(names[j]) == k && !strncmp(names[j], p, k) &&
+				        strcmp(names[j], "t") != 0;
+			if (!found && k > 0) {
+				diag_add(d, "%s: no summary of series '%.*s'", path, (int)k, p);
+				bad = 1;
+			}
+			p += k;
+			if (*p == ',')
+				p++;
+		}
+	return bad;
+}
+
+/* Draws the selected series of f into outdir; the exit status. */
+static int plot_all(h5i *f, const char *path, const char *outdir, const struct selection *sel,
+                    unsigned formats, sim_diag *d)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int rc = DAIS_EXIT_OK;
+	if (!h5i_is_group(f, "/summary/timeseries")) {
+		diag_add(d, "%s: no /summary/timeseries to plot", path);
+		return DAIS_EXIT_USAGE;
+	}
+	if (h5i_list(f, "/summary/timeseries", &names, &n, d))
+		return DAIS_EXIT_FAIL;
+	if (file_mkdir_p(outdir, d)) {
+		h5i_names_free(names, n);
+		return DAIS_EXIT_FAIL;
+	}
+	int done = 0;
+	for (size_t i = 0; i < n; i++) {
+		char gpath[512];
+		snprintf(gpath, sizeof gpath, "/summary/timeseries/%s", names[i]);
+		if (!h5i_is_group(f, gpath) || !selected(sel, names[i]))
+			continue;
+		if (plot_series(f, names[i], outdir, formats, d) != SIM_OK)
+			rc = DAIS_EXIT_FAIL;
+		else
+			printf("%s/%s: %s%sdat gp\n", outdir, names[i],
+			       formats & PLOT_PNG ? "png " : "", formats & PLOT_SVG ? "svg " : "");
+		done++;
+	}
+	if (report_missing(sel, names, n, path, d))
+		rc = DAIS_EXIT_USAGE;
+	if (done == 0 && rc == DAIS_EXIT_OK)
+		diag_add(d, "%s: no summary time series to plot", path);
+	h5i_names_free(names, n);
+	return rc;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+	const char *path = NULL, *outdir = NULL, *fmt = NULL;
+	struct selection sel = { argv, 0 };
+	int series = 0;
+	unsigned formats = PLOT_PNG | PLOT_SVG;
+	struct cli c;
+	cli_begin(&c, argc, argv, plot_usage);
+	while (cli_next(&c)) {
+		if (cli_flag(&c, "--series", NULL, &series)) {
+			/* the names that follow, up to the next option */
+			sel.v = argv + c.i + 1;
+			while (c.i + 1 < argc && argv[c.i + 1][0] != '-') {
+				c.i++;
+				sel.n++;
+			}
+			if (sel.n == 0)
+				cli_fail(&c, "--series needs at least one name");
+		} else if (cli_str(&c, "--format", NULL, &fmt)) {
+			if (fmt && parse_formats(fmt, &formats))
+				cli_fail(&c, "--format: expected png, svg or png,svg, got '%s'", fmt);
+		} else if (!cli_str(&c, "-o", "--output", &outdir) && !cli_arg(&c, &path)) {
+			if (path && cli_is_operand(&c))
+				cli_fail(&c, "one results file at a time ('%s')", argv[c.i]);
+			else
+				cli_unknown(&c);
+		}
+	}
+	if (cli_end(&c, path != NULL))
+		return c.status;
+	if (!spawn_have("gnuplot")) {
+		fprintf(stderr, "dais plot: gnuplot not found on PATH; install it "
+		                "(Debian: apt-get install gnuplot-nox)\n");
+		return DAIS_EXIT_FAIL;
+	}
+	h5i *f = open_results("plot", path);
+	if (!f)
+		return DAIS_EXIT_USAGE;
+	char *defdir = NULL;
+	if (!outdir) { /* figures/ beside the results file */
+		const char *slash = strrchr(path, '/');
+		int n = slash ? (int)(slash - path) : 1;
+		if (asprintf(&defdir, "%.*s/figures", n, slash ? path : ".") < 0)
+			defdir = NULL;
+		outdir = defdir ? defdir : "figures";
+	}
+	sim_diag d;
+	diag_init(&d);
+	int rc = plot_all(f, path, outdir, &sel, formats, &d);
+	cli_print_diag(&d, "dais plot: ");
+	diag_release(&d);
+	free(defdir);
+	h5i_close(f);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/* test_cli.c — the command line: option parsing shared by the verbs, and the
+ * verbs' exit statuses (0 ok, 2 bad usage or input). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* The commands' exit statuses: 0 for help, 2 for bad usage or bad input. */
+Test(cli, engine_commands_exit_statuses)
+{
+	char *help[] = { "engine", "--help", NULL }, *none[] = { "engine", NULL },
+	     *bad_dtype[] = { "engine", "--synthetic", "dim=64", "--dtype", "q3", NULL },
+	     *bad_cfg[] = { "engine", "--synthetic", "dim=64,heads=5", NULL },
+	     *missing[] = { "engine", "/nonexistent/model.gguf", NULL },
+	     *cal_bad[] = { "calibrate", "--bogus", NULL }, *cal_help[] = { "calibrate", "-h", NULL },
+	     *cal_shape[] = { "calibrate", "--shape", "noconfig", NULL };
+	FILE *so = stdout, *se = stderr;
+	stdout = fopen("/dev/null", "w");
+	stderr = fopen("/dev/null", "w");
+	cr_expect_eq(cmd_engine(2, help), 0);
+	cr_expect_eq(cmd_calibrate(2, cal_help), 0);
+	cr_expect_eq(cmd_engine(1, none), 2);
+	cr_expect_eq(cmd_engine(5, bad_dtype), 2);
+	cr_expect_eq(cmd_engine(3, bad_cfg), 2);
+	cr_expect_eq(cmd_engine(2, missing), 1);
+	cr_expect_eq(cmd_calibrate(2, cal_bad), 2);
+	cr_expect_eq(cmd_calibrate(3, cal_shape), 2);
+	fclose(stdout);
+	fclose(stderr);
+	stdout = so;
+	stderr = se;
+}
