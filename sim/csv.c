@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
+
 struct csv {
 	char *path;
 	char *source;
@@ -116,97 +118,128 @@ void csv_free(csv *t)
 	free(t);
 }
 
-csv *csv_read(const char *path, sim_diag *d)
+/* Keeps the first "# source:" comment as the table's provenance. */
+static int take_source(csv *t, const char *line)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		diag_add(d, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
+	if (t->source || strncmp(line, "# source:", 9))
+		return 0;
+	const char *s = line + 9;
+	while (*s == ' ')
+		s++;
+	return (t->source = xstrdup(s)) ? 0 : -1;
+}
+
+/* Appends one data row (the fields are taken); -1 when out of memory. */
+static int add_row(csv *t, char **fields, int n, int lineno, int *rcap)
+{
+	if (t->nrows == *rcap) {
+		int cap = *rcap ? 2 * *rcap : 64;
+		char **c = realloc(t->cells, (size_t)cap * (size_t)t->ncols * sizeof *c);
+		if (c)
+			t->cells = c;
+		int *l = c ? realloc(t->lines, (size_t)cap * sizeof *l) : NULL;
+		if (l)
+			t->lines = l;
+		if (!c || !l) {
+			free_fields(fields, n);
+			return -1;
+		}
+		*rcap = cap;
 	}
-	csv *t = calloc(1, sizeof *t);
-	char *line = NULL;
-	size_t lcap = 0;
+	memcpy(t->cells + (size_t)t->nrows * (size_t)t->ncols, fields, (size_t)n * sizeof *fields);
+	t->lines[t->nrows++] = lineno;
+	return 0;
+}
+
+/* Parses the text of a whole file into t; 0, or -1 with a message in d. */
+static int parse(csv *t, char *text, size_t len, sim_diag *d)
+{
+	const char *path = t->path;
 	char **fields = NULL;
-	int fcap = 0, rcap = 0, lineno = 0;
-	if (!t || !(t->path = xstrdup(path)))
-		goto oom;
-	ssize_t len;
-	while ((len = getline(&line, &lcap, f)) != -1) {
+	int fcap = 0, rcap = 0, lineno = 0, rc = -1;
+	const char *nul = memchr(text, '\0', len);
+	if (nul) { /* C strings would end there and drop the rest silently */
+		for (const char *c = text; c < nul; c++)
+			lineno += *c == '\n';
+		diag_add(d, "%s:%d: NUL byte in a text file", path, lineno + 1);
+		return -1;
+	}
+	char *line = text;
+	if (len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3))
+		line += 3; /* a UTF-8 byte-order mark */
+	for (char *next; line && *line; line = next) {
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (lineno == 1 && (unsigned char)line[0] == 0xEF)
-			memmove(line, line + 3, (size_t)len - 2); /* UTF-8 BOM */
+		next = strchr(line, '\n');
+		size_t n = next ? (size_t)(next - line) : strlen(line);
+		if (next)
+			*next++ = '\0';
+		while (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
 		if (line[0] == '#') {
-			if (!t->source && !strncmp(line, "# source:", 9)) {
-				const char *s = line + 9;
-				while (*s == ' ')
-					s++;
-				if (!(t->source = xstrdup(s)))
-					goto oom;
-			}
+			if (take_source(t, line))
+				goto oom;
 			continue;
 		}
-		if (strspn(line, " \t") == (size_t)len)
+		if (strspn(line, " \t") == n)
 			continue;
-		int n = split_line(line, &fields, &fcap);
-		if (n == -2)
+		int nf = split_line(line, &fields, &fcap);
+		if (nf == -2)
 			goto oom;
-		if (n == -1) {
+		if (nf == -1) {
 			diag_add(d, "%s:%d: unterminated quoted field", path, lineno);
-			goto fail;
+			goto done;
 		}
 		if (!t->header) {
-			t->ncols = n;
-			t->header = malloc((size_t)n * sizeof *t->header);
-			if (!t->header)
-				goto oom;
-			memcpy(t->header, fields, (size_t)n * sizeof *fields);
-			continue;
-		}
-		if (n != t->ncols) {
-			diag_add(d, "%s:%d: expected %d fields, got %d", path, lineno, t->ncols, n);
-			free_fields(fields, n);
-			goto fail;
-		}
-		if (t->nrows == rcap) {
-			rcap = rcap ? 2 * rcap : 64;
-			char **c = realloc(t->cells, (size_t)rcap * (size_t)t->ncols * sizeof *c);
-			int *l = realloc(t->lines, (size_t)rcap * sizeof *l);
-			if (c)
-				t->cells = c;
-			if (l)
-				t->lines = l;
-			if (!c || !l) {
-				free_fields(fields, n);
+			t->ncols = nf;
+			if (!(t->header = malloc((size_t)nf * sizeof *t->header))) {
+				free_fields(fields, nf);
 				goto oom;
 			}
+			memcpy(t->header, fields, (size_t)nf * sizeof *fields);
+			continue;
 		}
-		memcpy(t->cells + (size_t)t->nrows * (size_t)t->ncols, fields, (size_t)n * sizeof *fields);
-		t->lines[t->nrows++] = lineno;
+		if (nf != t->ncols) {
+			diag_add(d, "%s:%d: expected %d fields, got %d", path, lineno, t->ncols, nf);
+			free_fields(fields, nf);
+			goto done;
+		}
+		if (add_row(t, fields, nf, lineno, &rcap))
+			goto oom;
 	}
-	if (ferror(f)) {
-		diag_add(d, "%s: read error: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!t->header) {
+	if (!t->header)
 		diag_add(d, "%s: no header line", path);
-		goto fail;
-	}
-	if (!t->source && !(t->source = xstrdup("")))
+	else if (!t->source && !(t->source = xstrdup("")))
 		goto oom;
-	free(fields);
-	free(line);
-	fclose(f);
-	return t;
+	else
+		rc = 0;
+	goto done;
 oom:
 	diag_add(d, "%s: out of memory", path);
-fail:
+done:
 	free(fields);
-	free(line);
-	fclose(f);
-	csv_free(t);
-	return NULL;
+	return rc;
+}
+
+csv *csv_read(const char *path, sim_diag *d)
+{
+	char *text;
+	size_t len;
+	if (file_read(path, CSV_MAX_BYTES, &text, &len, d))
+		return NULL;
+	csv *t = calloc(1, sizeof *t);
+	if (!t || !(t->path = xstrdup(path))) {
+		diag_add(d, "%s: out of memory", path);
+		free(text);
+		csv_free(t);
+		return NULL;
+	}
+	int rc = parse(t, text, len, d);
+	free(text);
+	if (rc) {
+		csv_free(t);
+		return NULL;
+	}
+	return t;
 }
 
 const char *csv_path(const csv *t) { return t->path; }

@@ -1,6 +1,7 @@
 /* csv.h — reading the sourced data tables under data/ (and trace files).
  *
- * Format: UTF-8 text; lines starting with '#' are comments, and the first of
+ * Format: UTF-8 text (a leading byte-order mark is skipped; NUL bytes are
+ * refused), at most CSV_MAX_BYTES; lines starting with '#' are comments, and the first of
  * them that starts with "# source:" is kept as the table's provenance; the
  * first other line is the header; fields are separated by commas and may be
  * quoted with '"' ("" inside quotes is a quote).  Blank lines are skipped.
@@ -23,8 +24,12 @@
 
 typedef struct csv csv;
 
-/* Reads a whole file; NULL with a message in d on error (missing file,
- * no header, a row with the wrong number of fields, unterminated quote). */
+/* The largest file csv_read accepts (a trace of millions of requests fits). */
+#define CSV_MAX_BYTES ((size_t)256 << 20)
+
+/* Reads a whole file; NULL with a message in d on error (missing file, too
+ * large, no header, a row with the wrong number of fields, unterminated quote,
+ * a NUL byte). */
 csv *csv_read(const char *path, sim_diag *d);
 void csv_free(csv *t);
 
