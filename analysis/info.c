@@ -3,6 +3,7 @@
 #include "info.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +108,50 @@ static char *describe(const h5i *f, const char *path)
 #define SERIES_SET "ci95_hi,ci95_lo,mean,p025,p05,p50,p95,p975,sd"
 #define SCALAR_SET "ci90_hi,ci90_lo,ci95_hi,ci95_lo,mean,n,n_finite,p05,p50,p95,sd"
 
+/* About walking: the groups of a damaged or hostile file can form a cycle
+ * (a group holding a link to its own parent), so the walk remembers every
+ * group it entered by address and stops at a depth no DAIS file reaches. */
+#define WALK_MAX_DEPTH 16
+struct visited {
+	uint64_t *addr;
+	size_t n, cap;
+};
+
+/* 1 when the group at path was entered before (else remembers it). */
+static int seen(const h5i *f, const char *path, struct visited *v)
+{
+	uint64_t a;
+	if (!h5i_object_addr(f, path, &a))
+		return 1;
+	for (size_t i = 0; i < v->n; i++)
+		if (v->addr[i] == a)
+			return 1;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 64;
+		uint64_t *p = realloc(v->addr, cap * sizeof *p);
+		if (!p)
+			return 1;
+		v->addr = p;
+		v->cap = cap;
+	}
+	v->addr[v->n++] = a;
+	return 0;
+}
+
+static void walk_from(const h5i *f, const char *path, size_t base, struct lines *out,
+                      struct visited *v, int depth);
+
 /* Appends "rel<TAB>desc" for every dataset under group path (rel to base). */
 static void walk(const h5i *f, const char *path, size_t base, struct lines *out)
+{
+	struct visited v = { 0 };
+	seen(f, path, &v);
+	walk_from(f, path, base, out, &v, 0);
+	free(v.addr);
+}
+
+static void walk_from(const h5i *f, const char *path, size_t base, struct lines *out,
+                      struct visited *v, int depth)
 {
 	char **names;
 	size_t n;
@@ -155,7 +198,14 @@ static void walk(const h5i *f, const char *path, size_t base, struct lines *out)
 			}
 			h5i_names_free(st, ns);
 		} else if (h5i_is_group(f, child)) {
-			walk(f, child, base, out);
+			if (depth >= WALK_MAX_DEPTH || seen(f, child, v)) {
+				if (asprintf(&line, "%s/\t(not shown: %s)", child + base,
+				             depth >= WALK_MAX_DEPTH ? "nested too deep" : "a group shown already") < 0)
+					line = NULL;
+				lines_add(out, line);
+			} else {
+				walk_from(f, child, base, out, v, depth + 1);
+			}
 		} else {
 			char *desc = describe(f, child);
 			if (asprintf(&line, "%s\t%s", child + base, desc ? desc : "?") < 0)

@@ -189,7 +189,9 @@ int h5i_exists(const h5i *f, const char *path)
 {
 	if (!strcmp(path, "/") || !*path)
 		return 1;
-	/* H5Lexists wants every parent to exist, so walk the path. */
+	/* H5Lexists wants every parent to exist, so walk the path.  Only hard
+	 * links count: DAIS writes no other kind, and a soft or external link in
+	 * a file someone sent could point anywhere, another file included. */
 	size_t len = strlen(path);
 	char *p = malloc(len + 1);
 	if (!p)
@@ -201,7 +203,9 @@ int h5i_exists(const h5i *f, const char *path)
 			continue;
 		char c = p[i];
 		p[i] = 0;
+		H5L_info_t li;
 		ok = H5Lexists(f->file, p, H5P_DEFAULT) > 0 &&
+		     H5Lget_info(f->file, p, &li, H5P_DEFAULT) >= 0 && li.type == H5L_TYPE_HARD &&
 		     H5Oexists_by_name(f->file, p, H5P_DEFAULT) > 0;
 		p[i] = c;
 	}
@@ -215,11 +219,23 @@ static int obj_type(const h5i *f, const char *path)
 	if (!h5i_exists(f, path))
 		return -1;
 	H5O_info_t info;
-	if (H5Oget_info_by_name(f->file, path, &info, H5P_DEFAULT) < 0) {
+	if (H5Oget_info_by_name2(f->file, path, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
 		H5Eclear2(H5E_DEFAULT);
 		return -1;
 	}
 	return (int)info.type;
+}
+
+int h5i_object_addr(const h5i *f, const char *path, uint64_t *addr)
+{
+	H5O_info_t info;
+	if (!h5i_exists(f, path) ||
+	    H5Oget_info_by_name2(f->file, path, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return 0;
+	}
+	*addr = (uint64_t)info.addr;
+	return 1;
 }
 
 int h5i_is_group(const h5i *f, const char *path)
@@ -244,14 +260,19 @@ void h5i_names_free(char **names, size_t n)
 struct listing {
 	char **names;
 	size_t n, cap;
-	int oom;
+	int oom, toobig;
 };
 
 static herr_t list_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
 {
 	struct listing *l = data;
 	(void)g;
-	(void)info;
+	if (info->type != H5L_TYPE_HARD)
+		return 0; /* see h5i_exists */
+	if (l->n == H5I_MAX_LINKS) {
+		l->toobig = 1;
+		return -1;
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
 		char **p = realloc(l->names, cap * sizeof *p);
@@ -289,9 +310,10 @@ sim_status h5i_list(const h5i *f, const char *group, char ***names, size_t *n,
 		h5i_errmsg(m, sizeof m);
 		if (d)
 			diag_add(d, "%s: cannot list '%s': %s", f->name, group,
-			         l.oom ? "out of memory" : m);
+			         l.oom ? "out of memory"
+			         : l.toobig ? "more links than a results file holds" : m);
 		h5i_names_free(l.names, l.n);
-		return l.oom ? SIM_ENOMEM : SIM_EIO;
+		return l.oom ? SIM_ENOMEM : l.toobig ? SIM_EINVAL : SIM_EIO;
 	}
 	*names = l.names;
 	*n = l.n;
@@ -335,6 +357,8 @@ static sim_status read_strings(hid_t a, hid_t ftype, size_t n, char **out)
 		H5Sclose(sp);
 	} else {
 		size_t sz = H5Tget_size(ftype);
+		if (sz == 0 || sz > H5I_MAX_STRING || n > H5I_MAX_STRING / sz)
+			goto done; /* damaged, or not written by DAIS */
 		buf = calloc(n ? n : 1, sz + 1);
 		mt = H5Tcopy(H5T_C_S1);
 		if (!buf || mt < 0 || H5Tset_size(mt, sz + 1) < 0 ||
@@ -409,8 +433,11 @@ sim_status h5i_attr_strv(const h5i *f, const char *obj, const char *name,
 		goto done;
 	}
 	hssize_t cnt = H5Sget_simple_extent_npoints(sp);
-	if (cnt < 0)
+	if (cnt < 0 || cnt > H5I_MAX_LINKS) {
+		if (d)
+			diag_add(d, "%s: %s: attribute '%s' has an unreadable shape", f->name, obj, name);
 		goto done;
+	}
 	char **v = calloc(cnt ? (size_t)cnt : 1, sizeof *v);
 	if (!v) {
 		st = SIM_ENOMEM;
@@ -580,6 +607,13 @@ sim_status h5i_read(const h5i *f, const char *path, struct h5i_data *x, sim_diag
 	}
 	hsize_t h[2] = { 1, 1 };
 	H5Sget_simple_extent_dims(sp, h, NULL);
+	if (h[0] > H5I_MAX_VALUES || h[1] > H5I_MAX_VALUES || h[0] * h[1] > H5I_MAX_VALUES) {
+		if (d)
+			diag_add(d, "%s: %s: %llu x %llu values, more than a results file holds "
+			         "(damaged?)", f->name, path, (unsigned long long)h[0],
+			         (unsigned long long)h[1]);
+		goto done;
+	}
 	x->rank = rank;
 	x->dims[0] = (size_t)h[0];
 	x->dims[1] = (size_t)h[1];
@@ -665,6 +699,13 @@ sim_status h5i_read_events(const h5i *f, const char *path, struct h5i_events *e,
 	H5Tinsert(mt, "value", off_v, H5T_NATIVE_DOUBLE);
 	hsize_t n = 0;
 	H5Sget_simple_extent_dims(sp, &n, NULL);
+	if (n > H5I_MAX_VALUES || ksz > H5I_MAX_STRING) {
+		if (d)
+			diag_add(d, "%s: %s: an events table of %llu rows of %zu bytes is more than a "
+			         "results file holds (damaged?)", f->name, path, (unsigned long long)n,
+			         row);
+		goto done;
+	}
 	e->n = (size_t)n;
 	buf = calloc(n ? n : 1, row);
 	e->t = malloc((n ? n : 1) * sizeof *e->t);

@@ -22,11 +22,26 @@
 #define DAIS_H5I_H
 
 #include <stddef.h>
+#include <stdint.h>
+
 #include <hdf5.h>
 
 #include "sim/status.h"
 
 typedef struct h5i h5i;
+
+/* About damaged and hostile files: the reader follows hard links only (a soft
+ * or external link could point anywhere, another file included), and bounds
+ * what it allocates before reading: a dataset of at most H5I_MAX_VALUES
+ * values, a group of at most H5I_MAX_LINKS links, a fixed-length string of at
+ * most H5I_MAX_STRING bytes.  More is reported as an error, not allocated.
+ * Files written by DAIS carry checksums on every piece of metadata and on the
+ * data (h5o.h), so libhdf5 reports damage instead of parsing it.  Code that
+ * descends groups keeps a visited set (h5i_object_addr): a damaged file's
+ * groups can form a cycle. */
+#define H5I_MAX_VALUES ((unsigned long long)1 << 28)
+#define H5I_MAX_LINKS 1000000
+#define H5I_MAX_STRING ((size_t)64 << 20)
 
 /* Opens read-only; NULL and a message for a missing file, a file that is not
  * HDF5, or one HDF5 cannot open. */
@@ -57,7 +72,11 @@ int h5i_exists(const h5i *f, const char *path);
 int h5i_is_group(const h5i *f, const char *path);
 int h5i_is_dataset(const h5i *f, const char *path);
 
-/* The names of the links in a group, sorted; *names is a malloc'd array of
+/* The file address of the object at path (its identity: two paths to one
+ * object give one address); 1, or 0 when there is no such object. */
+int h5i_object_addr(const h5i *f, const char *path, uint64_t *addr);
+
+/* The names of the (hard) links in a group, sorted; *names is a malloc'd array of
  * malloc'd strings; free with h5i_names_free. */
 sim_status h5i_list(const h5i *f, const char *group, char ***names, size_t *n,
                     sim_diag *d) SIM_MUST_CHECK;
