@@ -71,6 +71,8 @@ FUZZ_LIBOBJ  := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) $(FUZZ_DIR)/gen/schema_json.o \
                 $(FUZZ_DIR)/gen/buildinfo.o
 FUZZ_ENGOBJ  := $(ENG_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_CPP     := $(filter-out -MMD -MP,$(CPPFLAGS)) -Itests/fuzz
+# Leaks that are the libraries', not DAIS's (each explained in the file)
+FUZZ_ENV     := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0
 
 $(FUZZ_DIR)/gen/%.o: $(GEN)/%.c
 	$(Q)mkdir -p $(@D)
@@ -99,7 +101,7 @@ fuzz: fuzz-build
 	$(Q)failed=""; for t in $(FUZZ_NAMES); do \
 		echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
 		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/run-$$t; \
-		( cd $(FUZZ_DIR)/run-$$t && $(CURDIR)/$(FUZZ_DIR)/fuzz_$$t \
+		( cd $(FUZZ_DIR)/run-$$t && $(FUZZ_ENV) $(CURDIR)/$(FUZZ_DIR)/fuzz_$$t \
 			-max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix=$(CURDIR)/$(FUZZ_DIR)/crash-$$t- \
 			$(CURDIR)/$(FUZZ_DIR)/corpus/$$t $(CURDIR)/tests/fuzz/corpus/$$t ) || failed="$$failed $$t"; \
@@ -115,7 +117,7 @@ fuzz-replay: fuzz-build
 		files=$$(find $(CURDIR)/tests/fuzz/corpus/$$t $(CURDIR)/tests/fuzz/regress/$$t -type f 2>/dev/null | sort); \
 		[ -z "$$files" ] && continue; \
 		for f in $$files; do \
-			( cd $(FUZZ_DIR)/run-$$t && $(CURDIR)/$(FUZZ_DIR)/fuzz_$$t $$f >/dev/null 2>&1 ) \
+			( cd $(FUZZ_DIR)/run-$$t && $(FUZZ_ENV) $(CURDIR)/$(FUZZ_DIR)/fuzz_$$t $$f >/dev/null 2>&1 ) \
 				|| { echo "fuzz_$$t: fails on $$f (rerun: cd $(FUZZ_DIR)/run-$$t && ../fuzz_$$t $$f)"; \
 				     failed="$$failed $$t"; }; \
 		done; \

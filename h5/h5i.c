@@ -346,8 +346,12 @@ static sim_status read_strings(hid_t a, hid_t ftype, size_t n, char **out)
 		if (!vl || mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 ||
 		    H5Tset_cset(mt, H5Tget_cset(ftype)) < 0) /* no ASCII<->UTF-8 conversion */
 			goto done;
-		if (H5Aread(a, mt, vl) < 0)
+		if (H5Aread(a, mt, vl) < 0) {
+			/* a read that fails half way has allocated the strings before */
+			for (size_t i = 0; i < n; i++)
+				H5free_memory(vl[i]);
 			goto done;
+		}
 		st = SIM_OK;
 		for (size_t i = 0; i < n; i++)
 			if (!(out[i] = strdup(vl[i] ? vl[i] : "")))
@@ -719,6 +723,12 @@ sim_status h5i_read_events(const h5i *f, const char *path, struct h5i_events *e,
 	if (n && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
 		char m[256];
 		h5i_errmsg(m, sizeof m);
+		if (vlen) /* kinds read before the failure (the rest are NULL) */
+			for (size_t i = 0; i < n; i++) {
+				char *k;
+				memcpy(&k, buf + i * row + off_k, sizeof k);
+				H5free_memory(k);
+			}
 		if (d)
 			diag_add(d, "%s: cannot read '%s': %s", f->name, path, m);
 		st = SIM_EIO;

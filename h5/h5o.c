@@ -73,6 +73,10 @@ static void SIM_PRINTF(2, 3) h5errf(char *msg, const char *fmt, ...)
 	h5err(msg, what);
 }
 
+/* The most links or attributes an object header holds before HDF5 would move
+ * them to dense storage (its limit). */
+#define H5O_MAX_COMPACT 65535
+
 /* Object creation properties: no timestamps, so identical runs give identical bytes. */
 static hid_t ocpl(hid_t cls)
 {
@@ -82,8 +86,13 @@ static hid_t ocpl(hid_t cls)
 	/* Groups: links indexed by name only (the default, stated), so no
 	 * creation-order index whose layout could depend on write order. */
 	int group = cls == H5P_GROUP_CREATE || cls == H5P_FILE_CREATE;
+	/* Links and attributes stay in the object header (compact storage) rather
+	 * than moving to a fractal heap past 8 of them: headers are checksummed,
+	 * heap blocks are not, and a damaged heap crashed libhdf5 1.10.8. */
 	if (H5Pset_obj_track_times(p, 0) < 0 ||
-	    (group && H5Pset_link_creation_order(p, 0) < 0)) {
+	    H5Pset_attr_phase_change(p, H5O_MAX_COMPACT, H5O_MAX_COMPACT) < 0 ||
+	    (group && (H5Pset_link_creation_order(p, 0) < 0 ||
+	               H5Pset_link_phase_change(p, H5O_MAX_COMPACT, H5O_MAX_COMPACT) < 0))) {
 		H5Pclose(p);
 		return H5I_INVALID_HID;
 	}
@@ -160,21 +169,38 @@ fail:
 	return SIM_EIO;
 }
 
+/* Strings are written fixed-length (as long as the longest, NUL-terminated):
+ * they then live inside the attribute, in the checksummed object header,
+ * instead of in HDF5's global heap, which carries no checksum.  h5netcdf,
+ * netCDF-4 and xarray read them as text; h5py as bytes. */
 static sim_status attr_strv(hid_t obj, const char *name, const char *const *v,
                             size_t n, int scalar, char *msg)
 {
-	hid_t t = str_type(0);
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] && strlen(v[i]) + 1 > len)
+			len = strlen(v[i]) + 1;
+	char *buf = calloc(n ? n : 1, len);
+	if (!buf) {
+		msgf(msg, "attribute '%s': out of memory", name);
+		return SIM_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i])
+			memcpy(buf + i * len, v[i], strlen(v[i]));
+	hid_t t = str_type(len);
 	hsize_t dim = n;
 	hid_t sp = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
 	sim_status st = SIM_EIO;
 	if (t < 0 || sp < 0)
 		h5err(msg, "string type");
 	else
-		st = put_attr(obj, name, t, t, sp, v, msg);
+		st = put_attr(obj, name, t, t, sp, buf, msg);
 	if (sp >= 0)
 		H5Sclose(sp);
 	if (t >= 0)
 		H5Tclose(t);
+	free(buf);
 	return st;
 }
 
