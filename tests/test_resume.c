@@ -27,25 +27,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static const char *dais_bin(void)
-{
-	static char path[PATH_MAX + 8];
-	const char *env = getenv("DAIS_BIN");
-	if (env && *env)
-		return env;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	for (int up = 0; up < 2; up++) {
-		char *s = strrchr(exe, '/');
-		cr_assert_not_null(s);
-		*s = '\0';
-	}
-	snprintf(path, sizeof path, "%s/dais", exe);
-	return path;
-}
-
 static uint64_t rng_state;
 
 static void rng_seed(const char *test)
@@ -91,7 +72,7 @@ static pid_t spawn(const char *const *argv, const char *errpath, long fsize)
 			signal(SIGXFSZ, SIG_IGN);
 			setrlimit(RLIMIT_FSIZE, &rl);
 		}
-		execv(dais_bin(), (char *const *)argv);
+		execv(th_dais_bin(), (char *const *)argv);
 		_exit(127);
 	}
 	return pid;

@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,27 @@ const char *th_src(const char *rel)
 	k = (k + 1) % 4;
 	snprintf(buf[k], sizeof buf[k], "%s/%s", DAIS_SRCDIR, rel);
 	return buf[k];
+}
+
+const char *th_dais_bin(void)
+{
+	static char path[PATH_MAX + 8];
+	const char *env = getenv("DAIS_BIN");
+	if (env && *env)
+		return env;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return "build/dais";
+	exe[n] = '\0';
+	for (int up = 0; up < 2; up++) {
+		char *s = strrchr(exe, '/');
+		if (!s)
+			return "build/dais";
+		*s = '\0';
+	}
+	snprintf(path, sizeof path, "%s/dais", exe);
+	return path;
 }
 
 int th_count_entries(const char *dir)

@@ -13,6 +13,10 @@ void th_rmtree(const char *dir);
 /* Absolute path of a file in the source tree: th_src("scenarios/mm1.json"). */
 const char *th_src(const char *rel);
 
+/* The dais binary the tests run: $DAIS_BIN, else build/dais beside the test
+ * binary's folder (build/tests/test_x -> build/dais). */
+const char *th_dais_bin(void);
+
 /* Number of entries in a directory (excluding . and ..). */
 int th_count_entries(const char *dir);
 
