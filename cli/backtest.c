@@ -9,6 +9,7 @@
 
 #include "analysis/plot.h"
 #include "models/bitcoin.h"
+#include "models/btc_fit.h"
 #include "sim/file.h"
 #include "sim/spawn.h"
 
@@ -80,6 +81,52 @@ static sim_status write_fitted(scn *s, const struct btc_params *p, const char *o
 	return st;
 }
 
+/* DIR/fig_btc_backtest.dat: block 0 the simulated days, block 1 the
+ * observations beside the simulated values over the same days, atomically
+ * (a failure leaves nothing). */
+static sim_status write_table(const struct btc_params *p, const struct btc_trace *t,
+                              const char *out, sim_diag *d)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/fig_btc_backtest.dat", out);
+	struct file_atomic a;
+	sim_status st = file_atomic_open(&a, path, d);
+	if (st != SIM_OK)
+		return st;
+	FILE *fp = a.f;
+	const struct btc_data *bd = &p->data;
+	fprintf(fp, "# fig_btc_backtest.dat, written by dais backtest (models/bitcoin.c)\n"
+	            "# entry_rate %.6g hurdle_rate %.6g revenue_decline %.6g patience_days %.6g elec_sigma %.6g lag_days %g\n"
+	            "# fit window from %.4f to %.4f; held out from %.4f\n",
+	        p->nodes.entry_rate, p->nodes.hurdle_rate, p->nodes.revenue_decline,
+	        p->nodes.patience_days, p->nodes.elec_sigma, p->lag_days, btc_year_frac(p->fit_from),
+	        btc_year_frac(p->fit_to), btc_year_frac(p->hold_from));
+	fprintf(fp, "# block 0: simulated, daily\n# year hashrate_sim_ehs hashprice_usd_per_th_day efficiency_j_per_th\n");
+	for (int i = 0; i < t->n_days; i++) {
+		double ths = t->ths[i];
+		fprintf(fp, "%.5f %.6g %.6g %.6g\n", btc_year_frac(p->start + i), ths / 1e6,
+		        ths > 0 ? t->revenue[i] / ths : NAN, ths > 0 ? t->watts[i] / ths : NAN);
+	}
+	fprintf(fp, "\n\n# block 1: observed (kind 0 monthly mean in the fit window, 1 monthly mean held out,"
+	            " 2 point estimate held out, 3 monthly mean outside both)\n"
+	            "# year hashrate_obs_ehs hashrate_sim_ehs kind\n");
+	for (int i = 0; i < bd->hr_month.n; i++) {
+		double hs = btc_sim_month(p, t, i);
+		if (isnan(hs))
+			continue;
+		int32_t day = bd->hr_month.day[i];
+		int kind = day >= p->fit_from && day <= p->fit_to ? 0 : day >= p->hold_from ? 1 : 3;
+		fprintf(fp, "%.5f %.6g %.6g %d\n", btc_year_frac(day + 14), bd->hr_month.v[i], hs, kind);
+	}
+	for (int i = 0; i < bd->hr_point.n; i++) {
+		double hs = btc_sim_point(p, t, i);
+		if (isnan(hs))
+			continue;
+		fprintf(fp, "%.5f %.6g %.6g 2\n", btc_year_frac(bd->hr_point.day[i]), bd->hr_point.v[i], hs);
+	}
+	return file_atomic_commit(&a, d);
+}
+
 /* fig_btc_backtest.png and .pdf from the table, when gnuplot is installed. */
 static void draw(const char *out)
 {
@@ -107,11 +154,9 @@ static int backtest(scn *s, const char *path, const char *out, int fit, int quie
 	struct btc_params p;
 	struct btc_trace t = { 0 };
 	int rc = DAIS_EXIT_FAIL;
-	sim_status st = bitcoin_model_type.parse(&p, s, d);
-	if (st != SIM_OK) {
-		bitcoin_model_type.release(&p);
+	sim_status st = btc_params_load(&p, s, d);
+	if (st != SIM_OK)
 		return sim_exit_code(st);
-	}
 	if (fit) {
 		if (!p.fit_mask)
 			p.fit_mask = BTC_FIT_ENTRY | BTC_FIT_DECLINE | BTC_FIT_LAG;
@@ -129,9 +174,7 @@ static int backtest(scn *s, const char *path, const char *out, int fit, int quie
 	struct btc_err e;
 	btc_errors(&p, &t, &e);
 	print_errors(path, &p, fit, &e);
-	char dat[4096];
-	snprintf(dat, sizeof dat, "%s/fig_btc_backtest.dat", out);
-	if (file_mkdir_p(out, d) || btc_write_dat(&p, &t, dat, d) != SIM_OK ||
+	if (file_mkdir_p(out, d) || write_table(&p, &t, out, d) != SIM_OK ||
 	    write_fitted(s, &p, out, d) != SIM_OK)
 		goto done;
 	printf("  wrote %s/bitcoin-fit.json and %s/fig_btc_backtest.dat\n", out, out);
@@ -139,7 +182,7 @@ static int backtest(scn *s, const char *path, const char *out, int fit, int quie
 	rc = DAIS_EXIT_OK;
 done:
 	btc_trace_release(&t);
-	bitcoin_model_type.release(&p);
+	btc_params_release(&p);
 	return rc;
 }
 

@@ -10,13 +10,23 @@
  * knots and hardware life.  The run starts on $.bitcoin.start (2010-07-18,
  * the first price) with the observed hash rate as an initial GPU fleet.
  *
- * The fit (gsl_multifit_nlinear, trust region, finite-difference Jacobian)
- * adjusts the free node parameters so that log10(simulated / observed)
- * monthly hash rate is least-squares on the fit window (2010-2019) using the
- * deterministic mode, then reports the error on the held-out years
- * (2020-2025).  It runs when $.bitcoin.fit is true (once, at parse time) or
- * with `dais backtest`, which also writes the fitted scenario and the figure
- * table.  Equations and results: docs/models.md, "Bitcoin back-test".
+ * This module is the model: the data, one simulation (btc_simulate) and the
+ * model type, whose run records monthly rows and the errors against the
+ * observations.  The errors and the least-squares fit of the node parameters
+ * are btc_fit.h's; the fit runs at load time when $.bitcoin.fit is true.
+ * `dais backtest` (cli/backtest.c) fits, prints the errors and writes the
+ * fitted scenario and the figure table.  Equations and results:
+ * docs/models.md, "Bitcoin back-test".
+ *
+ *     struct btc_params p;
+ *     if (btc_params_load(&p, s, &d)) ...               // d has every message
+ *     struct btc_trace t = { 0 };
+ *     struct node_params np = p.nodes;
+ *     np.deterministic = 1;
+ *     if (btc_simulate(&p, &np, NULL, &t)) ...
+ *     ... t.ths[i] is the hash rate on day p.start + i ...
+ *     btc_trace_release(&t);
+ *     btc_params_release(&p);
  */
 #ifndef DAIS_BITCOIN_H
 #define DAIS_BITCOIN_H
@@ -45,6 +55,8 @@ int64_t btc_total_supply_sat(void);
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 int32_t btc_days(int y, int m, int d);
+/* The calendar year with its fraction, e.g. 2020.5 in early July (figures). */
+double btc_year_frac(int32_t day);
 /* Parses "YYYY-MM-DD" (or "YYYY-MM", giving day `dflt_day`); -1 on error. */
 int btc_parse_date(const char *s, int dflt_day, int32_t *out);
 
@@ -102,6 +114,8 @@ double btc_elec(const struct btc_data *bd, int32_t day);        /* USD/kWh, line
 
 /* ---- parameters and results ------------------------------------------------ */
 
+/* The parameters btc_fit may adjust, as bits of fit_mask; btc_fit_name(k)
+ * names bit k. */
 enum { BTC_FIT_ENTRY = 1, BTC_FIT_HURDLE = 2, BTC_FIT_DECLINE = 4, BTC_FIT_PATIENCE = 8,
        BTC_FIT_SIGMA = 16, BTC_FIT_LAG = 32 };
 
@@ -118,11 +132,19 @@ struct btc_params {
 	double gpu_lag_days;       /* GPU lag (off the shelf) */
 	double seed_ths_per_day;   /* first-adopter orders, TH/s per day per unit ln(PI) */
 	double initial_ehs;        /* observed hash rate at start (0 = from data) */
-	/* filled by a fit */
+	/* filled by a fit (btc_fit.h) */
 	int fitted;
 	double fit_rmse_in, fit_rmse_out, fit_mape_out;
 	int fit_iters, fit_status;
 };
+
+/* Reads the scenario's $.bitcoin and $.nodes into p, loads the data files,
+ * checks the rules that span keys and, when $.bitcoin.fit, fits.  Every
+ * problem goes to d ("PATH: $.key: ..."); on error p holds nothing (no
+ * release needed).  The model type's parse. */
+sim_status btc_params_load(struct btc_params *p, const scn *s, sim_diag *d) SIM_MUST_CHECK;
+/* Frees what btc_params_load allocated; a released p may be released again. */
+void btc_params_release(struct btc_params *p);
 
 /* What one simulation produced, day by day (days start..end). */
 struct btc_trace {
@@ -135,44 +157,13 @@ struct btc_trace {
 	double *exited;            /* (n_days,) machines switched off for loss */
 };
 
+/* Frees a trace's arrays and zeroes it (a zeroed trace holds nothing). */
 void btc_trace_release(struct btc_trace *t);
 
-/* Runs one simulation with node parameters np (deterministic or with r). */
+/* Runs one simulation with node parameters np (expected values when
+ * np->deterministic, and r may be NULL; else draws from r) into t, which is
+ * allocated (or reused when its size fits) and owned by the caller. */
 sim_status btc_simulate(const struct btc_params *p, const struct node_params *np,
                         gsl_rng *r, struct btc_trace *t) SIM_MUST_CHECK;
-
-/* Errors of a trace against the observations. */
-#define BTC_YEAR_STARTS 6          /* 2020 .. 2025 */
-struct btc_err {
-	int n_in, n_out;
-	double rmse_in;            /* RMSE of log10(sim/obs), fit window */
-	double rmse_out;           /* the same, held out */
-	double mape_out;           /* mean |sim/obs - 1|, held out */
-	double bias_out;           /* mean log10(sim/obs), held out */
-	double year_start[BTC_YEAR_STARTS]; /* log10(sim/obs) at the first observation of each year */
-	double year_obs[BTC_YEAR_STARTS];   /* that observation, EH/s */
-	double year_sim[BTC_YEAR_STARTS];
-};
-
-/* Simulated EH/s comparable with observation i (monthly mean over the month,
- * or the 7-day mean ending on a point's day). */
-double btc_sim_month(const struct btc_params *p, const struct btc_trace *t, int i);
-double btc_sim_point(const struct btc_params *p, const struct btc_trace *t, int i);
-void btc_errors(const struct btc_params *p, const struct btc_trace *t, struct btc_err *e);
-
-/* Fits the parameters of p->fit_mask (deterministic mode); on success the
- * fitted values are in p->nodes (and p->lag_days) and the errors in p->fit_*.
- * Continuous parameters go through gsl_multifit_nlinear; the lag, a whole
- * number of days, is profiled over a grid with a fit at each value.
- * verbose prints iterations to stderr. */
-sim_status btc_fit(struct btc_params *p, int verbose, sim_diag *d) SIM_MUST_CHECK;
-
-/* Writes the observed-versus-simulated table for the figure. */
-sim_status btc_write_dat(const struct btc_params *p, const struct btc_trace *t,
-                         const char *path, sim_diag *d) SIM_MUST_CHECK;
-
-/* The name of fit parameter k (bit k of fit_mask): "entry_rate", "hurdle_rate",
- * "revenue_decline", "patience_days", "elec_sigma", "lag_days"; NULL otherwise. */
-const char *btc_fit_name(int k);
 
 #endif

@@ -1,4 +1,4 @@
-/* test_bitcoin.c — the Bitcoin back-test (models/bitcoin.h): the subsidy
+/* test_bitcoin.c — the Bitcoin back-test (models/bitcoin.h, btc_fit.h): the subsidy
  * schedule in satoshi, the data loaders, scenario checks, and a short
  * back-test with the committed fitted parameters. */
 #include <criterion/criterion.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "models/bitcoin.h"
+#include "models/btc_fit.h"
 #include "sim/rng.h"
 #include "sim/scn.h"
 
@@ -142,7 +143,7 @@ static sim_status parse_text(const char *text, struct btc_params *p, sim_diag *d
 	scn *s = scn_parse(text, "<test>", NULL, 0, d);
 	if (!s)
 		return SIM_EINVAL;
-	sim_status st = bitcoin_model_type.parse(p, s, d);
+	sim_status st = btc_params_load(p, s, d);
 	scn_free(s);
 	return st;
 }
@@ -167,9 +168,7 @@ Test(btc, bad_parameters_rejected_with_clear_messages)
 		diag_init(&d);
 		cr_assert_neq(parse_text(cases[i].json, &p, &d), SIM_OK, "case %zu", i);
 		cr_assert_geq(d.n, 1, "case %zu: no message", i);
-		cr_assert_str_eq(d.msg[0], cases[i].msg);
-		if (bitcoin_model_type.release)
-			bitcoin_model_type.release(&p);
+		cr_assert_str_eq(d.msg[0], cases[i].msg); /* p holds nothing after an error */
 		diag_release(&d);
 	}
 	/* a value the schema rejects never reaches the model */
@@ -190,7 +189,7 @@ static void load_backtest(struct btc_params *p, const char *const *sets, int n)
 	diag_init(&d);
 	scn *s = scn_load(SCENARIO, sets, n, &d);
 	cr_assert_not_null(s, "%s", d.n ? d.msg[0] : "");
-	cr_assert_eq(bitcoin_model_type.parse(p, s, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	cr_assert_eq(btc_params_load(p, s, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
 	scn_free(s);
 	diag_release(&d);
 }
@@ -222,7 +221,7 @@ Test(btc, short_backtest_reproduces_observed_hashrate_within_band, .timeout = 60
 	cr_assert_lt(e.rmse_in, 0.25, "rmse %.3f", e.rmse_in);
 	cr_assert_gt(e.n_in, 70);
 	btc_trace_release(&t);
-	bitcoin_model_type.release(&p);
+	btc_params_release(&p);
 }
 
 Test(btc, simulation_invariants_and_reproducibility, .timeout = 60)
@@ -273,7 +272,7 @@ Test(btc, simulation_invariants_and_reproducibility, .timeout = 60)
 	btc_trace_release(&a);
 	btc_trace_release(&b);
 	btc_trace_release(&det);
-	bitcoin_model_type.release(&p);
+	btc_params_release(&p);
 }
 
 Test(btc, fit_recovers_known_parameters_from_synthetic_observations, .timeout = 120)
@@ -307,7 +306,7 @@ Test(btc, fit_recovers_known_parameters_from_synthetic_observations, .timeout = 
 	                   p.nodes.revenue_decline);
 	cr_assert_lt(p.fit_rmse_in, 0.01, "rmse %g", p.fit_rmse_in);
 	diag_release(&d);
-	bitcoin_model_type.release(&p);
+	btc_params_release(&p);
 }
 
 Test(btc, committed_backtest_matches_documented_errors, .timeout = 60)
@@ -328,5 +327,5 @@ Test(btc, committed_backtest_matches_documented_errors, .timeout = 60)
 	cr_assert_float_eq(e.rmse_out, 0.1086, 0.0005, "held out %.4f", e.rmse_out);
 	cr_assert_float_eq(e.mape_out, 0.198, 0.001, "MAPE %.4f", e.mape_out);
 	btc_trace_release(&t);
-	bitcoin_model_type.release(&p);
+	btc_params_release(&p);
 }

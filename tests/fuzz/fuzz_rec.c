@@ -3,7 +3,7 @@
  * to the same bytes. */
 #include "fuzz_util.h"
 #include "sim/rec.h"
-#include "run/run.h"
+#include "run/run_rec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,0 +1,66 @@
+/* btc_fit.h — the Bitcoin back-test's errors and fit: how far a simulated
+ * hash rate lies from the observed one, and the node parameters that bring
+ * it closest (models/bitcoin.h is the model).
+ *
+ *     struct btc_params p;                     // btc_params_load
+ *     p.fit_mask = BTC_FIT_ENTRY | BTC_FIT_DECLINE | BTC_FIT_LAG;
+ *     if (btc_fit(&p, 0, &d)) ...              // p.nodes, p.lag_days fitted
+ *     btc_simulate(&p, &np, NULL, &t);         // np = p.nodes, deterministic
+ *     struct btc_err e;
+ *     btc_errors(&p, &t, &e);                  // e.rmse_in, e.rmse_out, ...
+ *
+ * Observations are the monthly means of hr_month (to 2020-03) and the point
+ * estimates of hr_point (from 2020); a simulated value is compared with each
+ * over the same days (btc_sim_month, btc_sim_point).  Errors are in log10 of
+ * simulated / observed.  The fit window holds the monthly observations whose
+ * month starts in [fit_from, fit_to]; the held-out ones are those from
+ * hold_from on, monthly and points alike.
+ *
+ * About the fit: gsl_multifit_nlinear (Levenberg-Marquardt trust region,
+ * central-difference Jacobian with a coarse step) adjusts the continuous
+ * parameters of p->fit_mask so that log10(simulated / observed) over the fit
+ * window is least-squares, in deterministic mode, then records the in-sample
+ * and held-out errors in p->fit_*.  Coordinates are transformed so that any
+ * real value is a valid parameter (logs, a logistic for the decline).  The
+ * lag, a whole number of days that finite differences cannot see, is
+ * profiled instead: a fit at each lag of a grid, the smallest in-sample RMSE
+ * wins.
+ */
+#ifndef DAIS_BTC_FIT_H
+#define DAIS_BTC_FIT_H
+
+#include "bitcoin.h"
+#include "sim/status.h"
+
+/* Errors of a trace against the observations. */
+#define BTC_YEAR_STARTS 6          /* 2020 .. 2025 */
+struct btc_err {
+	int n_in, n_out;
+	double rmse_in;            /* RMSE of log10(sim/obs), fit window */
+	double rmse_out;           /* the same, held out */
+	double mape_out;           /* mean |sim/obs - 1|, held out */
+	double bias_out;           /* mean log10(sim/obs), held out */
+	double year_start[BTC_YEAR_STARTS]; /* log10(sim/obs) at the first observation of each year */
+	double year_obs[BTC_YEAR_STARTS];   /* that observation, EH/s */
+	double year_sim[BTC_YEAR_STARTS];
+};
+
+/* Simulated EH/s comparable with observation i (monthly mean over the month,
+ * or the 7-day mean ending on a point's day); NaN when those days lie
+ * outside the trace. */
+double btc_sim_month(const struct btc_params *p, const struct btc_trace *t, int i);
+double btc_sim_point(const struct btc_params *p, const struct btc_trace *t, int i);
+void btc_errors(const struct btc_params *p, const struct btc_trace *t, struct btc_err *e);
+
+/* Fits the parameters of p->fit_mask (deterministic mode); on success the
+ * fitted values are in p->nodes (and p->lag_days) and the errors in p->fit_*.
+ * SIM_EINVAL with a message when no parameter is free, the window holds
+ * too few observations or GSL fails.  verbose prints iterations
+ * to stderr. */
+sim_status btc_fit(struct btc_params *p, int verbose, sim_diag *d) SIM_MUST_CHECK;
+
+/* The name of fit parameter k (bit k of fit_mask): "entry_rate", "hurdle_rate",
+ * "revenue_decline", "patience_days", "elec_sigma", "lag_days"; NULL otherwise. */
+const char *btc_fit_name(int k);
+
+#endif
