@@ -194,7 +194,7 @@ int cmd_backtest(int argc, char **argv)
 	struct cli c;
 	cli_begin(&c, argc, argv, usage);
 	while (cli_next(&c))
-		if (!cli_str(&c, "-o", NULL, &out) && !cli_set(&c, &sets) &&
+		if (!cli_path(&c, "-o", NULL, &out) && !cli_set(&c, &sets) &&
 		    !cli_flag(&c, "--no-fit", NULL, &nofit) && !cli_flag(&c, "--quiet", NULL, &quiet) &&
 		    !cli_arg(&c, &path))
 			cli_unknown(&c);

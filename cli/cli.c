@@ -131,6 +131,18 @@ int cli_str(struct cli *c, const char *name, const char *alias, const char **out
 	return 1;
 }
 
+int cli_path(struct cli *c, const char *name, const char *alias, const char **out)
+{
+	const char *v = NULL;
+	if (!cli_str(c, name, alias, &v))
+		return 0;
+	if (v && !*v)
+		cli_fail(c, "%s: expected a file or folder name, got an empty string", name);
+	else if (v)
+		*out = v;
+	return 1;
+}
+
 int cli_int(struct cli *c, const char *name, long long lo, long long hi, long long *out)
 {
 	const char *inl;

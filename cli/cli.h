@@ -78,6 +78,8 @@ int cli_next(struct cli *c);
  * ("--threads=2"). */
 int cli_flag(struct cli *c, const char *name, const char *alias, int *out);
 int cli_str(struct cli *c, const char *name, const char *alias, const char **out);
+/* cli_str for a file or folder name: an empty value is refused. */
+int cli_path(struct cli *c, const char *name, const char *alias, const char **out);
 /* An integer: all of the value in decimal, within [lo, hi]. */
 int cli_int(struct cli *c, const char *name, long long lo, long long hi, long long *out);
 /* cli_int into an int (lo and hi must fit). */

@@ -53,17 +53,17 @@ int cmd_info(int argc, char **argv)
 	h5i *f = open_results("info", path);
 	if (!f)
 		return DAIS_EXIT_USAGE;
-	int rc = DAIS_EXIT_OK;
-	if (json) {
-		sim_diag d;
-		diag_init(&d);
-		if (info_print_json(f, &d))
-			rc = DAIS_EXIT_FAIL;
-		cli_print_diag(&d, "dais info: ");
-		diag_release(&d);
-	} else {
+	/* Every checksum is checked first: a damaged file is said to be one
+	 * (exit 2) after what can be read of it is printed. */
+	sim_diag d;
+	diag_init(&d);
+	int rc = h5i_verify(f, &d) ? DAIS_EXIT_USAGE : DAIS_EXIT_OK;
+	if (!json)
 		info_print(f);
-	}
+	else if (info_print_json(f, &d))
+		rc = DAIS_EXIT_USAGE;
+	cli_print_diag(&d, "dais info: ");
+	diag_release(&d);
 	h5i_close(f);
 	return rc;
 }
@@ -87,7 +87,7 @@ int cmd_export(int argc, char **argv)
 	struct cli c;
 	cli_begin(&c, argc, argv, export_usage);
 	while (cli_next(&c)) {
-		if (cli_str(&c, "-o", NULL, &dir) || cli_flag(&c, "--scalars", NULL, &scalars) ||
+		if (cli_path(&c, "-o", NULL, &dir) || cli_flag(&c, "--scalars", NULL, &scalars) ||
 		    cli_arg(&c, &file))
 			continue;
 		if (!cli_arg(&c, &one)) {
@@ -264,7 +264,7 @@ int cmd_plot(int argc, char **argv)
 		} else if (cli_str(&c, "--format", NULL, &fmt)) {
 			if (fmt && parse_formats(fmt, &formats))
 				cli_fail(&c, "--format: expected png, svg or png,svg, got '%s'", fmt);
-		} else if (!cli_str(&c, "-o", "--output", &outdir) && !cli_arg(&c, &path)) {
+		} else if (!cli_path(&c, "-o", "--output", &outdir) && !cli_arg(&c, &path)) {
 			if (path && cli_is_operand(&c))
 				cli_fail(&c, "one results file at a time ('%s')", argv[c.i]);
 			else

@@ -71,7 +71,7 @@ int cmd_run(int argc, char **argv)
 		} else if (cli_int(&c, "--replications", 1, 1000000, &reps)) {
 			if (c.status < 0)
 				cli_sets_addf(&sets, "replications=%lld", reps);
-		} else if (!cli_str(&c, "-o", NULL, &o.out) &&
+		} else if (!cli_path(&c, "-o", NULL, &o.out) &&
 		           !cli_intv(&c, "--threads", 1, 4096, &o.threads) && !cli_set(&c, &sets) &&
 		           !cli_flag(&c, "--quiet", "-q", &o.quiet) &&
 		           !cli_flag(&c, "--resume", NULL, &o.resume) && !cli_arg(&c, &path)) {
@@ -94,6 +94,7 @@ int cmd_run(int argc, char **argv)
 	if (!o.out)
 		o.out = defout = default_out(path);
 	if (o.resume && run_file_matches(o.out, s)) {
+		run_out_tidy(o.out);
 		if (!o.quiet)
 			printf("%s: already complete (same scenario); nothing to do\n", o.out);
 		code = DAIS_EXIT_OK;

@@ -51,7 +51,7 @@ static int parse(struct sweep_cmd *a, int argc, char **argv)
 	struct cli c;
 	cli_begin(&c, argc, argv, a->oat ? sensitivity_usage : sweep_usage);
 	while (cli_next(&c)) {
-		if (cli_str(&c, "-o", NULL, &a->dir) ||
+		if (cli_path(&c, "-o", NULL, &a->dir) ||
 		    cli_intv(&c, "--threads", 1, 4096, &a->o.threads) ||
 		    cli_flag(&c, "--resume", NULL, &a->o.resume) ||
 		    cli_flag(&c, "--quiet", "-q", &a->o.quiet) ||

@@ -768,3 +768,97 @@ done:
 	H5Eclear2(H5E_DEFAULT);
 	return st;
 }
+
+/* ---- verification ---------------------------------------------------------- */
+
+struct verify {
+	uint64_t *seen;    /* addresses of the groups entered */
+	size_t n, cap;
+	int bad;           /* objects that could not be read */
+};
+
+static int verify_seen(const h5i *f, const char *path, struct verify *v)
+{
+	uint64_t a;
+	if (!h5i_object_addr(f, path, &a))
+		return 1;
+	for (size_t i = 0; i < v->n; i++)
+		if (v->seen[i] == a)
+			return 1;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 64;
+		uint64_t *p = realloc(v->seen, cap * sizeof *p);
+		if (!p)
+			return 1;
+		v->seen = p;
+		v->cap = cap;
+	}
+	v->seen[v->n++] = a;
+	return 0;
+}
+
+/* Reads one dataset whole (its checksums are checked on the way). */
+static void verify_dataset(const h5i *f, const char *path, struct verify *v, sim_diag *d)
+{
+	hid_t ds = H5Dopen2(f->file, path, H5P_DEFAULT);
+	hid_t t = ds >= 0 ? H5Dget_type(ds) : H5I_INVALID_HID;
+	H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+	if (t >= 0)
+		H5Tclose(t);
+	if (ds >= 0)
+		H5Dclose(ds);
+	H5Eclear2(H5E_DEFAULT);
+	sim_status st = SIM_OK;
+	if (c == H5T_FLOAT || c == H5T_INTEGER) {
+		struct h5i_data x;
+		if (!(st = h5i_read(f, path, &x, d)))
+			h5i_data_release(&x);
+	} else if (c == H5T_COMPOUND) {
+		struct h5i_events e;
+		if (!(st = h5i_read_events(f, path, &e, d)))
+			h5i_events_release(&e);
+	} else if (ds < 0) {
+		diag_add(d, "%s: cannot open '%s'", f->name, path);
+		st = SIM_EIO;
+	}
+	v->bad += st != SIM_OK;
+}
+
+static void verify_group(const h5i *f, const char *path, int depth, struct verify *v,
+                         sim_diag *d)
+{
+	char **names;
+	size_t n;
+	if (h5i_list(f, path, &names, &n, d)) {
+		v->bad++;
+		return;
+	}
+	for (size_t i = 0; i < n && v->bad < 20; i++) {
+		char *child;
+		if (asprintf(&child, "%s/%s", strcmp(path, "/") ? path : "", names[i]) < 0)
+			break;
+		if (h5i_is_group(f, child)) {
+			if (depth < 16 && !verify_seen(f, child, v))
+				verify_group(f, child, depth + 1, v, d);
+		} else if (h5i_is_dataset(f, child)) {
+			verify_dataset(f, child, v, d);
+		} else {
+			diag_add(d, "%s: cannot read '%s'", f->name, child);
+			v->bad++;
+		}
+		free(child);
+	}
+	h5i_names_free(names, n);
+}
+
+sim_status h5i_verify(const h5i *f, sim_diag *d)
+{
+	struct verify v = { 0 };
+	verify_seen(f, "/", &v);
+	verify_group(f, "/", 0, &v, d);
+	free(v.seen);
+	if (v.bad)
+		diag_add(d, "%s: damaged: %d object%s could not be read%s", f->name, v.bad,
+		         v.bad == 1 ? "" : "s", v.bad >= 20 ? " (stopped at 20)" : "");
+	return v.bad ? SIM_EINVAL : SIM_OK;
+}

@@ -101,6 +101,13 @@ void h5i_data_release(struct h5i_data *x);
 /* The shape of a dataset without reading it; rank -1 on error. */
 int h5i_shape(const h5i *f, const char *path, size_t dims[2]);
 
+/* Reads every dataset of the file once (so that every checksum is checked)
+ * and opens every group, following hard links only and each group once;
+ * SIM_EINVAL with a message per object that cannot be read (at most 20) and
+ * a closing "damaged" line.  DAIS's own readers call it before trusting a
+ * file: dais info and the --resume check. */
+sim_status h5i_verify(const h5i *f, sim_diag *d) SIM_MUST_CHECK;
+
 /* An events table (compound t, kind, id, value). */
 struct h5i_events {
 	size_t n;

@@ -280,10 +280,14 @@ sim_status run_out_open(const scn *s, const char *out, int resume, int threads,
                         run_out **wp, sim_diag *d)
 {
 	*wp = NULL;
+	/* A device, a FIFO, a link or a folder at OUT is refused before anything
+	 * (the parts directory included) is made beside it. */
+	sim_status st = file_target(out, d);
+	if (st)
+		return st;
 	run_out *w = calloc(1, sizeof *w);
 	if (!w)
 		return SIM_ENOMEM;
-	sim_status st = SIM_OK;
 	char *json = scn_to_json(s);
 	w->s = s;
 	w->nrep = (int)scn_int(s, "replications");
@@ -437,6 +441,16 @@ void run_out_print_summary(const run_out *w, FILE *f)
 	free(x);
 }
 
+void run_out_tidy(const char *out)
+{
+	char *parts;
+	if (asprintf(&parts, "%s.parts", out) < 0)
+		return;
+	parts_clear(parts, 1);
+	free(parts);
+	remove_stale_tmp(out);
+}
+
 int run_file_matches(const char *out, const scn *s)
 {
 	if (access(out, R_OK) != 0)
@@ -446,8 +460,9 @@ int run_file_matches(const char *out, const scn *s)
 	if (!f)
 		return 0;
 	char *stored = NULL, *json = scn_to_json(s);
+	/* a damaged file is not finished: it is run again */
 	int ok = json && h5i_attr_str(f, "/", "scenario_json", &stored, NULL) == SIM_OK &&
-	         !strcmp(stored, json) && h5i_exists(f, "/summary");
+	         !strcmp(stored, json) && h5i_exists(f, "/summary") && h5i_verify(f, NULL) == SIM_OK;
 	free(stored);
 	free(json);
 	h5i_close(f);

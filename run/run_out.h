@@ -105,4 +105,10 @@ void run_out_print_summary(const run_out *w, FILE *f);
  * 0 otherwise. */
 int run_file_matches(const char *out, const scn *s);
 
+/* Removes what a finished OUT no longer needs: OUT.parts/ and the temporaries
+ * of dead processes.  A run killed between the final rename and the removal
+ * of its parts leaves them; a driver that finds OUT finished (above) calls
+ * this before keeping it. */
+void run_out_tidy(const char *out);
+
 #endif

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "cli/cli.h"
+#include "helpers.h"
 
 /* The commands' exit statuses: 0 for help, 2 for bad usage or bad input. */
 Test(cli, engine_commands_exit_statuses)
@@ -31,4 +34,29 @@ Test(cli, engine_commands_exit_statuses)
 	fclose(stderr);
 	stdout = so;
 	stderr = se;
+}
+
+/* A run killed between its final rename and the removal of its parts leaves
+ * OUT.parts/ beside a finished OUT: --resume keeps OUT and removes them. */
+Test(cli, resume_of_a_finished_run_removes_its_leftover_parts)
+{
+	char *dir = th_mkdtemp(), out[1024], parts[1100], rep[1200];
+	snprintf(out, sizeof out, "%s/r.h5", dir);
+	snprintf(parts, sizeof parts, "%s.parts", out);
+	snprintf(rep, sizeof rep, "%s/rep_0000.rec", parts);
+	char *argv[] = { "run", (char *)th_src("scenarios/mm1.json"), "--set",
+	                 "queue.customers=2000", "--replications", "2", "--quiet", "-o", out,
+	                 NULL, NULL };
+	cr_assert_eq(cmd_run(9, argv), 0);
+	cr_assert_eq(mkdir(parts, 0700), 0);
+	FILE *f = fopen(rep, "w");
+	cr_assert(f);
+	fclose(f);
+	argv[9] = "--resume";
+	cr_assert_eq(cmd_run(10, argv), 0);
+	struct stat sb;
+	cr_expect_neq(stat(parts, &sb), 0, "the parts directory was left");
+	cr_expect_eq(stat(out, &sb), 0);
+	th_rmtree(dir);
+	free(dir);
 }
