@@ -1,62 +1,21 @@
-/* sweep.c — `dais sweep` and `dais sensitivity`: the sweep file, its points,
- * running them, the index and the tornado table (see sweep.h). */
-#include "sweep.h"
+/* sweep.c — the sweep file (run/sweep.h): parse and check it, load its
+ * scenario and check every point before anything runs; the accessors; the
+ * points of a grid or a one-at-a-time design and their overrides.  Running
+ * is in sweep_run.c, the index and the tornado in sweep_out.c.
+ */
+#include "sweep_int.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#include "h5/h5i.h"
+#include "sim/file.h"
 #include "sim/model.h"
-#include "run.h"
 #include "sim/rec.h"
-#include "sim/sim.h"
-
-struct sweep {
-	char *name;        /* the file, as given */
-	char *desc;
-	char *scenario;    /* resolved path */
-	char *dir;         /* default output directory */
-	enum sweep_mode mode;
-	int nparams;
-	struct sweep_param *params;
-	int noutputs;
-	char **outputs;
-	int nsets;
-	char **sets;
-	int npoints;
-	struct ocache *cache; /* outputs of finished points, read once (index) */
-	const struct model_type *const *models; /* given to sweep_load */
-};
-
-/* About the cache: the index is rewritten after every point; reading every
- * finished point file each time would make a sweep quadratic in its points.
- * A point file never changes once done, so its outputs are read once. */
-struct ostat {
-	double mean, lo, hi, n;
-};
-
-struct ocache {
-	int nout;              /* outputs per row; the cache is reset when it changes */
-	struct ostat *v;       /* (npoints, nout) */
-	unsigned char *have;   /* (npoints,) */
-};
 
 /* ------------------------------------------------------------- parsing */
 
@@ -165,7 +124,8 @@ static int is_scalar(const cJSON *v)
 }
 
 /* Reads "values" (a list or {from, to, steps}) of parameter k. */
-static int parse_values(struct sweep_param *p, const cJSON *v, const char *file, int k, sim_diag *d)
+static int parse_values(struct sweep_param *p, const cJSON *v, const char *file, int k,
+                        sim_diag *d)
 {
 	int bad = 0;
 	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
@@ -336,68 +296,72 @@ static char *dir_of(const char *path)
 	return r;
 }
 
-sweep *sweep_parse(const char *text, const char *name, sim_diag *d)
+/* The JSON of the file; NULL after "name:line:col: parse error ...". */
+static cJSON *parse_json(const char *text, const char *name, sim_diag *d)
 {
 	const char *end = NULL;
-	int bad = 0;
 	cJSON *root = cJSON_ParseWithOpts(text, &end, 0);
-	if (!root) {
-		int line, col;
-		line_col(text, end ? end : text, &line, &col);
-		char near[16] = "";
-		if (end && *end)
-			snprintf(near, sizeof near, "%.8s", end);
-		for (char *c = near; *c; c++)
-			if (*c == '\n' || *c == '\r')
-				*c = '\0';
-		if (end && *end)
-			diag_add(d, "%s:%d:%d: parse error near '%s'", name, line, col, near);
-		else
-			diag_add(d, "%s:%d:%d: parse error: unexpected end of file", name, line, col);
-		return NULL;
-	}
-	sweep *w = calloc(1, sizeof *w);
-	if (!w) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	w->name = strdup(name);
-	w->cache = calloc(1, sizeof *w->cache);
-	if (!cJSON_IsObject(root)) {
-		diag_add(d, "%s: $: expected object, got %s", name, json_type(root));
-		bad++;
-		goto done;
-	}
-	static const char *const top[] = { "description", "scenario", "set", "mode", "parameters",
-	                                   "outputs", "output", NULL };
-	bad += check_keys(root, top, name, "$", d);
+	if (root)
+		return root;
+	int line, col;
+	line_col(text, end ? end : text, &line, &col);
+	char near[16] = "";
+	if (end && *end)
+		snprintf(near, sizeof near, "%.8s", end);
+	for (char *c = near; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = '\0';
+	if (end && *end)
+		diag_add(d, "%s:%d:%d: parse error near '%s'", name, line, col, near);
+	else
+		diag_add(d, "%s:%d:%d: parse error: unexpected end of file", name, line, col);
+	return NULL;
+}
 
+/* Each step below reads one key of the file into w, reports what is wrong
+ * with it (name is the file, for messages) and returns the number of
+ * problems; a failed allocation shows as a NULL field, which sweep_parse
+ * checks at the end. */
+
+static int parse_description(sweep *w, const cJSON *root, const char *name, sim_diag *d)
+{
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "description");
+	int bad = 0;
 	if (v && !cJSON_IsString(v)) {
 		diag_add(d, "%s: $.description: expected string, got %s", name, json_type(v));
 		bad++;
 	}
 	w->desc = strdup(cJSON_IsString(v) ? v->valuestring : "");
+	return bad;
+}
 
-	v = cJSON_GetObjectItemCaseSensitive(root, "scenario");
+/* "scenario" is relative to the sweep file. */
+static int parse_scenario(sweep *w, const cJSON *root, const char *name, sim_diag *d)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "scenario");
 	if (!v) {
 		diag_add(d, "%s: $.scenario: required key is missing", name);
-		bad++;
-	} else if (!cJSON_IsString(v) || !*v->valuestring) {
+		return 1;
+	}
+	if (!cJSON_IsString(v) || !*v->valuestring) {
 		diag_add(d, "%s: $.scenario: expected string (a scenario file), got %s", name,
 		         json_type(v));
-		bad++;
-	} else {
-		char *dir = dir_of(name);
-		const char *sc = v->valuestring;
-		size_t n = strlen(sc) + (dir ? strlen(dir) : 0) + 1;
-		w->scenario = malloc(n);
-		if (w->scenario && dir)
-			snprintf(w->scenario, n, "%s%s", sc[0] == '/' ? "" : dir, sc);
-		free(dir);
+		return 1;
 	}
+	char *dir = dir_of(name);
+	const char *sc = v->valuestring;
+	size_t n = strlen(sc) + (dir ? strlen(dir) : 0) + 1;
+	w->scenario = malloc(n);
+	if (w->scenario && dir)
+		snprintf(w->scenario, n, "%s%s", sc[0] == '/' ? "" : dir, sc);
+	free(dir);
+	return 0;
+}
 
-	v = cJSON_GetObjectItemCaseSensitive(root, "mode");
+static int parse_mode(sweep *w, const cJSON *root, const char *name, sim_diag *d)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "mode");
+	int bad = 0;
 	if (v && !(cJSON_IsString(v) &&
 	           (!strcmp(v->valuestring, "grid") || !strcmp(v->valuestring, "oat")))) {
 		if (cJSON_IsString(v))
@@ -407,34 +371,46 @@ sweep *sweep_parse(const char *text, const char *name, sim_diag *d)
 		bad++;
 	}
 	w->mode = v && cJSON_IsString(v) && !strcmp(v->valuestring, "oat") ? SWEEP_OAT : SWEEP_GRID;
+	return bad;
+}
 
-	v = cJSON_GetObjectItemCaseSensitive(root, "set");
-	if (v && !cJSON_IsArray(v)) {
+/* The fixed overrides, "path=value" each. */
+static int parse_set(sweep *w, const cJSON *root, const char *name, sim_diag *d)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "set");
+	if (!v)
+		return 0;
+	if (!cJSON_IsArray(v)) {
 		diag_add(d, "%s: $.set: expected array of \"path=value\" strings, got %s", name,
 		         json_type(v));
-		bad++;
-	} else if (v) {
-		int n = cJSON_GetArraySize(v), j = 0;
-		w->sets = calloc((size_t)n + 1, sizeof *w->sets);
-		const cJSON *x;
-		cJSON_ArrayForEach(x, v)
-		{
-			if (!cJSON_IsString(x) || !strchr(x->valuestring, '=') || x->valuestring[0] == '=') {
-				if (cJSON_IsString(x))
-					diag_add(d, "%s: $.set[%d]: expected \"path=value\", got '%s'", name, j,
-					         x->valuestring);
-				else
-					diag_add(d, "%s: $.set[%d]: expected string (\"path=value\"), got %s", name,
-					         j, json_type(x));
-				bad++;
-			} else if (w->sets) {
-				w->sets[w->nsets++] = strdup(x->valuestring);
-			}
-			j++;
-		}
+		return 1;
 	}
+	int n = cJSON_GetArraySize(v), j = 0, bad = 0;
+	w->sets = calloc((size_t)n + 1, sizeof *w->sets);
+	const cJSON *x;
+	cJSON_ArrayForEach(x, v)
+	{
+		if (!cJSON_IsString(x) || !strchr(x->valuestring, '=') || x->valuestring[0] == '=') {
+			if (cJSON_IsString(x))
+				diag_add(d, "%s: $.set[%d]: expected \"path=value\", got '%s'", name, j,
+				         x->valuestring);
+			else
+				diag_add(d, "%s: $.set[%d]: expected string (\"path=value\"), got %s", name,
+				         j, json_type(x));
+			bad++;
+		} else if (w->sets) {
+			w->sets[w->nsets++] = strdup(x->valuestring);
+		}
+		j++;
+	}
+	return bad;
+}
 
-	v = cJSON_GetObjectItemCaseSensitive(root, "output");
+/* The output directory: "output", else results/<the file's base name>. */
+static int parse_output(sweep *w, const cJSON *root, const char *name, sim_diag *d)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "output");
+	int bad = 0;
 	if (v && (!cJSON_IsString(v) || !*v->valuestring)) {
 		diag_add(d, "%s: $.output: expected string (a directory), got %s", name, json_type(v));
 		bad++;
@@ -451,134 +427,190 @@ sweep *sweep_parse(const char *text, const char *name, sim_diag *d)
 		if (w->dir)
 			snprintf(w->dir, n + 16, "results/%.*s", (int)n, b);
 	}
+	return bad;
+}
 
-	v = cJSON_GetObjectItemCaseSensitive(root, "outputs");
-	if (v && !cJSON_IsArray(v)) {
+/* The scalars to tabulate. */
+static int parse_outputs(sweep *w, const cJSON *root, const char *name, sim_diag *d)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "outputs");
+	if (!v)
+		return 0;
+	if (!cJSON_IsArray(v)) {
 		diag_add(d, "%s: $.outputs: expected array of scalar names, got %s", name, json_type(v));
-		bad++;
-	} else if (v) {
-		int n = cJSON_GetArraySize(v), j = 0;
-		w->outputs = calloc((size_t)n + 1, sizeof *w->outputs);
-		const cJSON *x;
-		cJSON_ArrayForEach(x, v)
-		{
-			if (!cJSON_IsString(x)) {
-				diag_add(d, "%s: $.outputs[%d]: expected string, got %s", name, j, json_type(x));
-				bad++;
-			} else if (!rec_valid_name(x->valuestring)) {
-				diag_add(d, "%s: $.outputs[%d]: expected a scalar name ([A-Za-z0-9_]+), got '%s'",
-				         name, j, x->valuestring);
-				bad++;
-			} else if (w->outputs) {
-				w->outputs[w->noutputs++] = strdup(x->valuestring);
-			}
-			j++;
-		}
+		return 1;
 	}
+	int n = cJSON_GetArraySize(v), j = 0, bad = 0;
+	w->outputs = calloc((size_t)n + 1, sizeof *w->outputs);
+	const cJSON *x;
+	cJSON_ArrayForEach(x, v)
+	{
+		if (!cJSON_IsString(x)) {
+			diag_add(d, "%s: $.outputs[%d]: expected string, got %s", name, j, json_type(x));
+			bad++;
+		} else if (!rec_valid_name(x->valuestring)) {
+			diag_add(d, "%s: $.outputs[%d]: expected a scalar name ([A-Za-z0-9_]+), got '%s'",
+			         name, j, x->valuestring);
+			bad++;
+		} else if (w->outputs) {
+			w->outputs[w->noutputs++] = strdup(x->valuestring);
+		}
+		j++;
+	}
+	return bad;
+}
 
-	v = cJSON_GetObjectItemCaseSensitive(root, "parameters");
-	if (!v) {
-		diag_add(d, "%s: $.parameters: required key is missing", name);
+/* Parameter k's "path" (a scenario key swept once) and "label". */
+static int parse_param_path(sweep *w, int k, const cJSON *x, const char *name, const char *at,
+                            sim_diag *d)
+{
+	struct sweep_param *p = &w->params[k];
+	const cJSON *path = cJSON_GetObjectItemCaseSensitive(x, "path");
+	int bad = 0;
+	if (!path) {
+		diag_add(d, "%s: %s.path: required key is missing", name, at);
 		bad++;
-	} else if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
-		diag_add(d, "%s: $.parameters: expected non-empty array, got %s", name, json_type(v));
+	} else if (!cJSON_IsString(path) || !*path->valuestring || strchr(path->valuestring, '=')) {
+		diag_add(d, "%s: %s.path: expected string (a scenario key such as "
+		            "queue.servers), got %s", name, at,
+		         cJSON_IsString(path) ? "a string with '=' or empty" : json_type(path));
 		bad++;
 	} else {
-		int n = cJSON_GetArraySize(v), k = 0;
-		w->params = calloc((size_t)n, sizeof *w->params);
-		if (!w->params) {
-			bad++;
-			goto done;
-		}
-		const cJSON *x;
-		cJSON_ArrayForEach(x, v)
-		{
-			struct sweep_param *p = &w->params[k];
-			w->nparams = k + 1;
-			char at[48];
-			snprintf(at, sizeof at, "$.parameters[%d]", k);
-			if (!cJSON_IsObject(x)) {
-				diag_add(d, "%s: %s: expected object, got %s", name, at, json_type(x));
-				bad++;
-				k++;
-				continue;
-			}
-			static const char *const pk[] = { "path", "label", "values", "low", "high", NULL };
-			bad += check_keys(x, pk, name, at, d);
-			const cJSON *path = cJSON_GetObjectItemCaseSensitive(x, "path");
-			if (!path) {
-				diag_add(d, "%s: %s.path: required key is missing", name, at);
-				bad++;
-			} else if (!cJSON_IsString(path) || !*path->valuestring ||
-			           strchr(path->valuestring, '=')) {
-				diag_add(d, "%s: %s.path: expected string (a scenario key such as "
-				            "queue.servers), got %s", name, at,
-				         cJSON_IsString(path) ? "a string with '=' or empty" : json_type(path));
-				bad++;
-			} else {
-				p->path = strdup(path->valuestring);
-				for (int j = 0; j < k; j++)
-					if (w->params[j].path && !strcmp(w->params[j].path, p->path)) {
-						diag_add(d, "%s: %s.path: '%s' is swept twice (also $.parameters[%d])",
-						         name, at, p->path, j);
-						bad++;
-					}
-			}
-			const cJSON *label = cJSON_GetObjectItemCaseSensitive(x, "label");
-			if (label && (!cJSON_IsString(label) || !*label->valuestring)) {
-				diag_add(d, "%s: %s.label: expected string, got %s", name, at, json_type(label));
+		p->path = strdup(path->valuestring);
+		for (int j = 0; j < k; j++)
+			if (w->params[j].path && !strcmp(w->params[j].path, p->path)) {
+				diag_add(d, "%s: %s.path: '%s' is swept twice (also $.parameters[%d])",
+				         name, at, p->path, j);
 				bad++;
 			}
-			p->label = strdup(label && cJSON_IsString(label) && *label->valuestring
-			                          ? label->valuestring
-			                          : p->path ? p->path : "?");
-			const cJSON *vals = cJSON_GetObjectItemCaseSensitive(x, "values");
-			const cJSON *lo = cJSON_GetObjectItemCaseSensitive(x, "low");
-			const cJSON *hi = cJSON_GetObjectItemCaseSensitive(x, "high");
-			if (w->mode == SWEEP_GRID) {
-				if (lo || hi) {
-					diag_add(d, "%s: %s.%s: only in mode oat (a grid takes values)", name, at,
-					         lo ? "low" : "high");
-					bad++;
-				}
-				if (!vals) {
-					diag_add(d, "%s: %s.values: required key is missing", name, at);
-					bad++;
-				} else {
-					bad += parse_values(p, vals, name, k, d);
-				}
-			} else {
-				if (vals) {
-					diag_add(d, "%s: %s.values: only in mode grid (oat takes low and high)",
-					         name, at);
-					bad++;
-				}
-				const cJSON *lh[2] = { lo, hi };
-				const char *nm[2] = { "low", "high" };
-				for (int i = 0; i < 2; i++) {
-					if (!lh[i]) {
-						diag_add(d, "%s: %s.%s: required key is missing (mode oat)", name, at, nm[i]);
-						bad++;
-					} else if (!is_scalar(lh[i]) ||
-					           (cJSON_IsNumber(lh[i]) && !isfinite(lh[i]->valuedouble))) {
-						diag_add(d, "%s: %s.%s: expected number, string or boolean, got %s", name,
-						         at, nm[i], json_type(lh[i]));
-						bad++;
-					} else if (!add_value(p, value_text(lh[i]))) {
-						bad++;
-					}
-				}
-			}
-			k++;
-		}
 	}
-	if (!bad)
-		bad += count_points(w, name, d);
-	if (!bad && (!w->name || !w->desc || !w->dir || !w->scenario || !w->cache || !build_sets(w))) {
-		diag_add(d, "%s: out of memory", name);
+	const cJSON *label = cJSON_GetObjectItemCaseSensitive(x, "label");
+	if (label && (!cJSON_IsString(label) || !*label->valuestring)) {
+		diag_add(d, "%s: %s.label: expected string, got %s", name, at, json_type(label));
 		bad++;
 	}
-done:
+	p->label = strdup(label && cJSON_IsString(label) && *label->valuestring
+	                          ? label->valuestring
+	                          : p->path ? p->path : "?");
+	return bad;
+}
+
+/* Parameter k's "values" (grid) or "low" and "high" (oat). */
+static int parse_param_values(sweep *w, int k, const cJSON *x, const char *name,
+                              const char *at, sim_diag *d)
+{
+	struct sweep_param *p = &w->params[k];
+	const cJSON *vals = cJSON_GetObjectItemCaseSensitive(x, "values");
+	const cJSON *lo = cJSON_GetObjectItemCaseSensitive(x, "low");
+	const cJSON *hi = cJSON_GetObjectItemCaseSensitive(x, "high");
+	int bad = 0;
+	if (w->mode == SWEEP_GRID) {
+		if (lo || hi) {
+			diag_add(d, "%s: %s.%s: only in mode oat (a grid takes values)", name, at,
+			         lo ? "low" : "high");
+			bad++;
+		}
+		if (!vals) {
+			diag_add(d, "%s: %s.values: required key is missing", name, at);
+			bad++;
+		} else {
+			bad += parse_values(p, vals, name, k, d);
+		}
+		return bad;
+	}
+	if (vals) {
+		diag_add(d, "%s: %s.values: only in mode grid (oat takes low and high)", name, at);
+		bad++;
+	}
+	const cJSON *lh[2] = { lo, hi };
+	const char *nm[2] = { "low", "high" };
+	for (int i = 0; i < 2; i++) {
+		if (!lh[i]) {
+			diag_add(d, "%s: %s.%s: required key is missing (mode oat)", name, at, nm[i]);
+			bad++;
+		} else if (!is_scalar(lh[i]) ||
+		           (cJSON_IsNumber(lh[i]) && !isfinite(lh[i]->valuedouble))) {
+			diag_add(d, "%s: %s.%s: expected number, string or boolean, got %s", name, at,
+			         nm[i], json_type(lh[i]));
+			bad++;
+		} else if (!add_value(p, value_text(lh[i]))) {
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* The swept parameters, in file order. */
+static int parse_parameters(sweep *w, const cJSON *root, const char *name, sim_diag *d)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "parameters");
+	if (!v) {
+		diag_add(d, "%s: $.parameters: required key is missing", name);
+		return 1;
+	}
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
+		diag_add(d, "%s: $.parameters: expected non-empty array, got %s", name, json_type(v));
+		return 1;
+	}
+	w->params = calloc((size_t)cJSON_GetArraySize(v), sizeof *w->params);
+	if (!w->params)
+		return 1;
+	static const char *const keys[] = { "path", "label", "values", "low", "high", NULL };
+	int k = 0, bad = 0;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, v)
+	{
+		w->nparams = k + 1;
+		char at[48];
+		snprintf(at, sizeof at, "$.parameters[%d]", k);
+		if (!cJSON_IsObject(x)) {
+			diag_add(d, "%s: %s: expected object, got %s", name, at, json_type(x));
+			bad++;
+		} else {
+			bad += check_keys(x, keys, name, at, d);
+			bad += parse_param_path(w, k, x, name, at, d);
+			bad += parse_param_values(w, k, x, name, at, d);
+		}
+		k++;
+	}
+	return bad;
+}
+
+sweep *sweep_parse(const char *text, const char *name, sim_diag *d)
+{
+	cJSON *root = parse_json(text, name, d);
+	if (!root)
+		return NULL;
+	sweep *w = calloc(1, sizeof *w);
+	if (!w) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	w->name = strdup(name);
+	w->cache = calloc(1, sizeof *w->cache);
+	int bad = 0;
+	if (!cJSON_IsObject(root)) {
+		diag_add(d, "%s: $: expected object, got %s", name, json_type(root));
+		bad++;
+	} else {
+		static const char *const top[] = { "description", "scenario", "set", "mode",
+		                                   "parameters", "outputs", "output", NULL };
+		bad += check_keys(root, top, name, "$", d);
+		bad += parse_description(w, root, name, d);
+		bad += parse_scenario(w, root, name, d);
+		bad += parse_mode(w, root, name, d);
+		bad += parse_set(w, root, name, d);
+		bad += parse_output(w, root, name, d);
+		bad += parse_outputs(w, root, name, d);
+		bad += parse_parameters(w, root, name, d);
+		if (!bad)
+			bad += count_points(w, name, d);
+		if (!bad && (!w->name || !w->desc || !w->dir || !w->scenario || !w->cache ||
+		             !build_sets(w))) {
+			diag_add(d, "%s: out of memory", name);
+			bad++;
+		}
+	}
 	cJSON_Delete(root);
 	if (bad) {
 		sweep_free(w);
@@ -681,44 +713,24 @@ void sweep_point_file(int i, char *buf, size_t n)
 	snprintf(buf, n, "point_%04d.h5", i);
 }
 
-/* ---------------------------------------------------------------- loading */
-
-static char *read_text(const char *path, sim_diag *d)
+void sweep_describe_point(const sweep *w, int i, char *buf, size_t n)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		diag_add(d, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
+	size_t at = 0;
+	buf[0] = '\0';
+	if (w->mode == SWEEP_OAT && i == 0) {
+		snprintf(buf, n, "baseline");
+		return;
 	}
-	size_t cap = 4096, n = 0;
-	char *p = malloc(cap);
-	while (p) {
-		size_t k = fread(p + n, 1, cap - n - 1, f);
-		n += k;
-		if (k == 0)
-			break;
-		if (n + 1 == cap) {
-			char *q = realloc(p, cap * 2);
-			if (!q) {
-				free(p);
-				p = NULL;
-				break;
-			}
-			p = q;
-			cap *= 2;
-		}
+	for (int k = 0; k < w->nparams && at + 2 < n; k++) {
+		int v = sweep_point_value(w, i, k);
+		if (v < 0)
+			continue;
+		at += (size_t)snprintf(buf + at, n - at, "%s%s", at ? " " : "", w->params[k].sets[v]);
 	}
-	int err = ferror(f);
-	fclose(f);
-	if (p && err) {
-		diag_add(d, "%s: cannot read", path);
-		free(p);
-		return NULL;
-	}
-	if (p)
-		p[n] = '\0';
-	return p;
 }
+
+
+/* --------------------------------------------------------------- loading */
 
 /* The messages of sub, each prefixed. */
 static void diag_move(sim_diag *d, sim_diag *sub, const char *prefix)
@@ -810,8 +822,9 @@ static int check_points(sweep *w, sim_diag *d)
 
 sweep *sweep_load(const char *path, const struct model_type *const *models, sim_diag *d)
 {
-	char *text = read_text(path, d);
-	if (!text)
+	char *text;
+	size_t len;
+	if (file_read(path, FILE_MAX_TEXT, &text, &len, d) != SIM_OK)
 		return NULL;
 	sweep *w = sweep_parse(text, path, d);
 	free(text);
@@ -822,730 +835,4 @@ sweep *sweep_load(const char *path, const struct model_type *const *models, sim_
 		return NULL;
 	}
 	return w;
-}
-
-/* ------------------------------------------------------------ the index */
-
-/* A CSV field: quoted when it holds a comma, a quote or a newline. */
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-/* A value's JSON text as a table cell: strings without their quotes. */
-static void cell_text(const char *json, char *buf, size_t n)
-{
-	cJSON *v = cJSON_Parse(json);
-	if (v && cJSON_IsString(v))
-		snprintf(buf, n, "%s", v->valuestring);
-	else
-		snprintf(buf, n, "%s", json);
-	cJSON_Delete(v);
-}
-
-/* Value text of parameter k at point i. */
-static const char *point_value(const sweep *w, int i, int k)
-{
-	int v = sweep_point_value(w, i, k);
-	const struct sweep_param *p = &w->params[k];
-	return v >= 0 ? p->values[v] : p->base ? p->base : "null";
-}
-
-/* Reads /summary/scalars/NAME/{mean,ci95_lo,ci95_hi,n_finite}. */
-static void read_ostat(const h5i *f, const char *name, struct ostat *o)
-{
-	const char *what[4] = { "mean", "ci95_lo", "ci95_hi", "n_finite" };
-	double *dst[4] = { &o->mean, &o->lo, &o->hi, &o->n };
-	for (int i = 0; i < 4; i++) {
-		char p[512];
-		struct h5i_data x;
-		*dst[i] = NAN;
-		snprintf(p, sizeof p, "/summary/scalars/%s/%s", name, what[i]);
-		if (f && h5i_exists(f, p) && h5i_read(f, p, &x, NULL) == SIM_OK) {
-			if (x.n >= 1)
-				*dst[i] = x.v[0];
-			h5i_data_release(&x);
-		}
-	}
-}
-
-/* The outputs to tabulate: the file's list, or every scalar of the first
- * point done. *names is malloc'd (strings owned by w or by *own). */
-static int list_outputs(const sweep *w, const char *dir, const int *status, char ***own,
-                        size_t *nown)
-{
-	*own = NULL;
-	*nown = 0;
-	if (w->noutputs)
-		return w->noutputs;
-	for (int i = 0; i < w->npoints; i++) {
-		if (status[i] != SWEEP_DONE)
-			continue;
-		char p[PATH_MAX], fn[32];
-		sweep_point_file(i, fn, sizeof fn);
-		snprintf(p, sizeof p, "%s/%s", dir, fn);
-		h5i *f = h5i_open(p, NULL);
-		if (!f)
-			continue;
-		if (h5i_list(f, "/summary/scalars", own, nown, NULL) != SIM_OK) {
-			*own = NULL;
-			*nown = 0;
-		}
-		h5i_close(f);
-		break;
-	}
-	return (int)*nown;
-}
-
-static const char *status_name(int s)
-{
-	return s == SWEEP_DONE ? "done" : s == SWEEP_FAILED ? "failed" : "pending";
-}
-
-/* fopen on "<path>.tmp.<pid>"; sweep_commit_file fsyncs and renames. */
-static FILE *open_tmp(const char *path, char *tmp, size_t n, sim_diag *d)
-{
-	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		diag_add(d, "%s: cannot create: %s", path, strerror(errno));
-	return f;
-}
-
-static sim_status commit_tmp(FILE *f, const char *tmp, const char *path, sim_diag *d)
-{
-	int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-	int e = errno;
-	bad |= fclose(f) != 0;
-	if (bad) {
-		diag_add(d, "%s: cannot write: %s", path, strerror(e ? e : errno));
-		unlink(tmp);
-		return SIM_EIO;
-	}
-	if (rename(tmp, path) != 0) {
-		diag_add(d, "%s: cannot rename into place: %s", path, strerror(errno));
-		unlink(tmp);
-		return SIM_EIO;
-	}
-	return SIM_OK;
-}
-
-static cJSON *num_or_null(double x)
-{
-	return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
-}
-
-/* The outputs of point i (NaN unless done), from the cache or its file. */
-static void point_outputs(const sweep *w, const char *dir, const int *status, int i, int nout,
-                          const char *const *outs, struct ostat *row)
-{
-	struct ocache *c = w->cache;
-	if (c->nout != nout || !c->v) {
-		free(c->v);
-		free(c->have);
-		c->v = calloc((size_t)w->npoints * (size_t)(nout ? nout : 1), sizeof *c->v);
-		c->have = calloc((size_t)w->npoints, 1);
-		c->nout = nout;
-		if (!c->v || !c->have) {
-			free(c->v);
-			free(c->have);
-			c->v = NULL;
-			c->have = NULL;
-		}
-	}
-	if (c->have && c->have[i] && status[i] == SWEEP_DONE) {
-		memcpy(row, c->v + (size_t)i * nout, (size_t)nout * sizeof *row);
-		return;
-	}
-	h5i *hf = NULL;
-	if (status[i] == SWEEP_DONE) {
-		char fn[32], p[PATH_MAX];
-		sweep_point_file(i, fn, sizeof fn);
-		snprintf(p, sizeof p, "%s/%s", dir, fn);
-		hf = h5i_open(p, NULL);
-	}
-	for (int j = 0; j < nout; j++)
-		read_ostat(hf, outs[j], &row[j]);
-	if (hf && c->have) {
-		memcpy(c->v + (size_t)i * nout, row, (size_t)nout * sizeof *row);
-		c->have[i] = 1;
-	}
-	h5i_close(hf);
-}
-
-sim_status sweep_write_index(const sweep *w, const char *dir, const int *status, sim_diag *d)
-{
-	char **own;
-	size_t nown;
-	int nout = list_outputs(w, dir, status, &own, &nown);
-	const char *const *outs = own ? (const char *const *)own : (const char *const *)w->outputs;
-	char path[PATH_MAX], tmp[PATH_MAX + 32], jpath[PATH_MAX];
-	snprintf(path, sizeof path, "%s/index.csv", dir);
-	snprintf(jpath, sizeof jpath, "%s/index.json", dir);
-	sim_status st = SIM_OK;
-	FILE *f = open_tmp(path, tmp, sizeof tmp, d);
-	cJSON *root = cJSON_CreateObject(), *pts = cJSON_CreateArray(), *jp = cJSON_CreateArray(),
-	      *jo = cJSON_CreateArray();
-	struct ostat *row = malloc(((size_t)nout + 1) * sizeof *row);
-	if (!f || !root || !pts || !jp || !jo || !row) {
-		free(row);
-		st = f ? SIM_ENOMEM : SIM_EIO;
-		if (f) {
-			fclose(f);
-			unlink(tmp);
-		}
-		cJSON_Delete(root);
-		cJSON_Delete(pts);
-		cJSON_Delete(jp);
-		cJSON_Delete(jo);
-		h5i_names_free(own, nown);
-		return st;
-	}
-	cJSON_AddStringToObject(root, "sweep", w->name);
-	cJSON_AddStringToObject(root, "description", w->desc);
-	cJSON_AddStringToObject(root, "scenario", w->scenario);
-	cJSON_AddStringToObject(root, "mode", w->mode == SWEEP_OAT ? "oat" : "grid");
-	cJSON *js = cJSON_AddArrayToObject(root, "set");
-	for (int i = 0; js && i < w->nsets; i++)
-		cJSON_AddItemToArray(js, cJSON_CreateString(w->sets[i]));
-	for (int k = 0; k < w->nparams; k++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "path", w->params[k].path);
-		cJSON_AddStringToObject(o, "label", w->params[k].label);
-		cJSON *vs = cJSON_AddArrayToObject(o, w->mode == SWEEP_OAT ? "low_high" : "values");
-		for (int j = 0; vs && j < w->params[k].nvalues; j++)
-			cJSON_AddItemToArray(vs, cJSON_Parse(w->params[k].values[j]));
-		if (w->params[k].base)
-			cJSON_AddItemToObject(o, "baseline", cJSON_Parse(w->params[k].base));
-		cJSON_AddItemToArray(jp, o);
-	}
-	cJSON_AddItemToObject(root, "parameters", jp);
-	for (int i = 0; i < nout; i++)
-		cJSON_AddItemToArray(jo, cJSON_CreateString(outs[i]));
-	cJSON_AddItemToObject(root, "outputs", jo);
-
-	fputs("point", f);
-	for (int k = 0; k < w->nparams; k++) {
-		fputc(',', f);
-		csv_field(f, w->params[k].label);
-	}
-	fputs(",file,status", f);
-	for (int i = 0; i < nout; i++)
-		fprintf(f, ",%s_mean,%s_ci95_lo,%s_ci95_hi,%s_n", outs[i], outs[i], outs[i], outs[i]);
-	fputc('\n', f);
-	h5i_quiet();
-	for (int i = 0; i < w->npoints; i++) {
-		char fn[32], cell[512];
-		sweep_point_file(i, fn, sizeof fn);
-		point_outputs(w, dir, status, i, nout, outs, row);
-		cJSON *pt = cJSON_CreateObject(), *vals = cJSON_CreateObject(), *os = cJSON_CreateObject();
-		cJSON_AddNumberToObject(pt, "point", i);
-		fprintf(f, "%d", i);
-		for (int k = 0; k < w->nparams; k++) {
-			const char *v = point_value(w, i, k);
-			cell_text(v, cell, sizeof cell);
-			fputc(',', f);
-			csv_field(f, cell);
-			cJSON_AddItemToObject(vals, w->params[k].path, cJSON_Parse(v));
-		}
-		cJSON_AddItemToObject(pt, "values", vals);
-		if (w->mode == SWEEP_OAT) {
-			int k = i == 0 ? -1 : (i - 1) / 2;
-			cJSON_AddStringToObject(pt, "role", i == 0 ? "baseline" : (i - 1) % 2 ? "high" : "low");
-			if (k >= 0)
-				cJSON_AddStringToObject(pt, "parameter", w->params[k].path);
-		}
-		cJSON_AddStringToObject(pt, "file", fn);
-		cJSON_AddStringToObject(pt, "status", status_name(status[i]));
-		fprintf(f, ",%s,%s", fn, status_name(status[i]));
-		for (int j = 0; j < nout; j++) {
-			struct ostat o = row[j];
-			fprintf(f, ",%.17g,%.17g,%.17g,%.17g", o.mean, o.lo, o.hi, o.n);
-			cJSON *x = cJSON_CreateObject();
-			cJSON_AddItemToObject(x, "mean", num_or_null(o.mean));
-			cJSON_AddItemToObject(x, "ci95_lo", num_or_null(o.lo));
-			cJSON_AddItemToObject(x, "ci95_hi", num_or_null(o.hi));
-			cJSON_AddItemToObject(x, "n", num_or_null(o.n));
-			cJSON_AddItemToObject(os, outs[j], x);
-		}
-		cJSON_AddItemToObject(pt, "outputs", os);
-		cJSON_AddItemToArray(pts, pt);
-		fputc('\n', f);
-	}
-	free(row);
-	cJSON_AddItemToObject(root, "points", pts);
-	st = commit_tmp(f, tmp, path, d);
-	char *js_text = cJSON_Print(root);
-	cJSON_Delete(root);
-	h5i_names_free(own, nown);
-	if (!js_text)
-		return st == SIM_OK ? SIM_ENOMEM : st;
-	if (st == SIM_OK) {
-		FILE *g = open_tmp(jpath, tmp, sizeof tmp, d);
-		if (!g) {
-			st = SIM_EIO;
-		} else {
-			fputs(js_text, g);
-			fputc('\n', g);
-			st = commit_tmp(g, tmp, jpath, d);
-		}
-	}
-	free(js_text);
-	return st;
-}
-
-/* ---------------------------------------------------------- the tornado */
-
-struct trow {
-	int k;
-	double lo, hi, swing;
-};
-
-static int trow_cmp(const void *a, const void *b)
-{
-	const struct trow *x = a, *y = b;
-	int nx = isnan(x->swing), ny = isnan(y->swing);
-	if (nx != ny)
-		return nx - ny;
-	if (!nx && x->swing != y->swing)
-		return x->swing > y->swing ? -1 : 1;
-	return x->k - y->k; /* stable: file order among equals */
-}
-
-static double point_mean(const char *dir, const int *status, int i, const char *out)
-{
-	if (status[i] != SWEEP_DONE)
-		return NAN;
-	char fn[32], p[PATH_MAX];
-	sweep_point_file(i, fn, sizeof fn);
-	snprintf(p, sizeof p, "%s/%s", dir, fn);
-	h5i *f = h5i_open(p, NULL);
-	struct ostat o;
-	read_ostat(f, out, &o);
-	h5i_close(f);
-	return o.mean;
-}
-
-/* Runs gnuplot on the tornado script for one table. */
-static void draw_tornado(const char *dat, const char *outbase, const char *title, int quiet)
-{
-	char script[PATH_MAX];
-	snprintf(script, sizeof script, "%s/analysis/plots/fig_tornado.gp", DAIS_SRCDIR);
-	if (access(script, R_OK) != 0) {
-		snprintf(script, sizeof script, "analysis/plots/fig_tornado.gp");
-		if (access(script, R_OK) != 0) {
-			if (!quiet)
-				fprintf(stderr, "dais: analysis/plots/fig_tornado.gp not found; no figure\n");
-			return;
-		}
-	}
-	char expr[3 * PATH_MAX];
-	snprintf(expr, sizeof expr, "datafile='%s'; outbase='%s'; figtitle='%s'", dat, outbase, title);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0 && quiet) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execlp("gnuplot", "gnuplot", "-e", expr, script, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0) {
-		int ws;
-		waitpid(pid, &ws, 0);
-		if (!quiet && (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0))
-			fprintf(stderr, "dais: gnuplot failed on %s (exit %d)\n", dat,
-			        WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
-	}
-}
-
-static int have_gnuplot(void)
-{
-	const char *path = getenv("PATH");
-	if (!path)
-		return 0;
-	char *p = strdup(path), *save = NULL;
-	int ok = 0;
-	for (char *t = p ? strtok_r(p, ":", &save) : NULL; t && !ok; t = strtok_r(NULL, ":", &save)) {
-		char b[PATH_MAX];
-		snprintf(b, sizeof b, "%s/gnuplot", *t ? t : ".");
-		ok = access(b, X_OK) == 0;
-	}
-	free(p);
-	return ok;
-}
-
-sim_status sweep_write_tornado(const sweep *w, const char *dir, const int *status, int quiet,
-                               sim_diag *d)
-{
-	if (w->mode != SWEEP_OAT)
-		return SIM_OK;
-	char **own;
-	size_t nown;
-	int nout = list_outputs(w, dir, status, &own, &nown);
-	const char *const *outs = own ? (const char *const *)own : (const char *const *)w->outputs;
-	char path[PATH_MAX], tmp[PATH_MAX + 32];
-	snprintf(path, sizeof path, "%s/tornado.csv", dir);
-	FILE *f = open_tmp(path, tmp, sizeof tmp, d);
-	struct trow *rows = calloc((size_t)w->nparams, sizeof *rows);
-	if (!f || !rows) {
-		if (f) {
-			fclose(f);
-			unlink(tmp);
-		}
-		free(rows);
-		h5i_names_free(own, nown);
-		return f ? SIM_ENOMEM : SIM_EIO;
-	}
-	h5i_quiet();
-	sim_status st = SIM_OK;
-	int plot = have_gnuplot();
-	fputs("output,parameter,low,high,baseline_value,output_baseline,output_low,output_high,swing\n", f);
-	for (int j = 0; j < nout && st == SIM_OK; j++) {
-		double y0 = point_mean(dir, status, 0, outs[j]);
-		for (int k = 0; k < w->nparams; k++) {
-			rows[k].k = k;
-			rows[k].lo = point_mean(dir, status, 1 + 2 * k, outs[j]);
-			rows[k].hi = point_mean(dir, status, 2 + 2 * k, outs[j]);
-			rows[k].swing = fabs(rows[k].hi - rows[k].lo);
-		}
-		qsort(rows, (size_t)w->nparams, sizeof *rows, trow_cmp);
-		char dpath[PATH_MAX], dtmp[PATH_MAX + 32], obase[PATH_MAX];
-		snprintf(dpath, sizeof dpath, "%s/tornado_%s.dat", dir, outs[j]);
-		snprintf(obase, sizeof obase, "%s/tornado_%s", dir, outs[j]);
-		FILE *g = open_tmp(dpath, dtmp, sizeof dtmp, d);
-		if (!g) {
-			st = SIM_EIO;
-			break;
-		}
-		fprintf(g, "# tornado of %s: one-at-a-time sensitivity (dais sensitivity %s)\n"
-		           "# output at the baseline: %.17g\n"
-		           "# rank label low_value high_value output_low output_high output_baseline swing\n",
-		        outs[j], w->name, y0);
-		for (int r = 0; r < w->nparams; r++) {
-			const struct sweep_param *p = &w->params[rows[r].k];
-			char lo[256], hi[256], b[256];
-			cell_text(p->values[0], lo, sizeof lo);
-			cell_text(p->values[1], hi, sizeof hi);
-			cell_text(p->base ? p->base : "null", b, sizeof b);
-			csv_field(f, outs[j]);
-			fputc(',', f);
-			csv_field(f, p->label);
-			fputc(',', f);
-			csv_field(f, lo);
-			fputc(',', f);
-			csv_field(f, hi);
-			fputc(',', f);
-			csv_field(f, b);
-			fprintf(f, ",%.17g,%.17g,%.17g,%.17g\n", y0, rows[r].lo, rows[r].hi, rows[r].swing);
-			/* rank counts from the bottom, so the widest bar is drawn on top */
-			char lab[600];
-			snprintf(lab, sizeof lab, "%s (%s .. %s)", p->label, lo, hi);
-			fprintf(g, "%d \"", w->nparams - r);
-			for (const char *c = lab; *c; c++)
-				if (*c != '"')
-					fputc(*c, g);
-			fprintf(g, "\" \"%s\" \"%s\" %.17g %.17g %.17g %.17g\n", lo, hi, rows[r].lo,
-			        rows[r].hi, y0, rows[r].swing);
-		}
-		st = commit_tmp(g, dtmp, dpath, d);
-		int finite = isfinite(y0);
-		for (int r = 0; r < w->nparams; r++)
-			finite += isfinite(rows[r].lo) + isfinite(rows[r].hi);
-		if (st == SIM_OK && plot && finite > 1)
-			draw_tornado(dpath, obase, outs[j], quiet);
-		else if (st == SIM_OK && plot && !quiet)
-			fprintf(stderr, "dais: %s is NaN at every point; no figure\n", outs[j]);
-	}
-	sim_status st2 = commit_tmp(f, tmp, path, d);
-	free(rows);
-	h5i_names_free(own, nown);
-	return st != SIM_OK ? st : st2;
-}
-
-/* ---------------------------------------------------------------- running */
-
-static double wall(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-/* mkdir -p */
-static sim_status make_dir(const char *dir, sim_diag *d)
-{
-	char p[PATH_MAX];
-	if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) {
-		diag_add(d, "%s: path too long", dir);
-		return SIM_EINVAL;
-	}
-	for (char *c = p + 1; ; c++) {
-		if (*c == '/' || *c == '\0') {
-			char save = *c;
-			*c = '\0';
-			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-				diag_add(d, "%s: cannot create directory: %s", p, strerror(errno));
-				return SIM_EIO;
-			}
-			*c = save;
-			if (!save)
-				break;
-		}
-	}
-	struct stat sb;
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		diag_add(d, "%s: not a directory", dir);
-		return SIM_EIO;
-	}
-	return SIM_OK;
-}
-
-void sweep_remove_stale_tmp(const char *dir)
-{
-	DIR *dd = opendir(dir);
-	struct dirent *e;
-	while (dd && (e = readdir(dd))) {
-		const char *t = strstr(e->d_name, ".tmp.");
-		if (!t)
-			continue;
-		char *end;
-		long pid = strtol(t + 5, &end, 10);
-		if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		char p[PATH_MAX];
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	if (dd)
-		closedir(dd);
-}
-
-void sweep_describe_point(const sweep *w, int i, char *buf, size_t n)
-{
-	size_t at = 0;
-	buf[0] = '\0';
-	if (w->mode == SWEEP_OAT && i == 0) {
-		snprintf(buf, n, "baseline");
-		return;
-	}
-	for (int k = 0; k < w->nparams && at + 2 < n; k++) {
-		int v = sweep_point_value(w, i, k);
-		if (v < 0)
-			continue;
-		at += (size_t)snprintf(buf + at, n - at, "%s%s", at ? " " : "", w->params[k].sets[v]);
-	}
-}
-
-/* About running: points go through in windows.  A window opens consecutive
- * points (scenario, model parameters, results file) until it holds at least
- * two replications per thread, then one OpenMP team runs all of their
- * replications, (point, replication) tasks handed out dynamically, and each
- * finished replication goes to its point's run_out (run.h) in a critical
- * section.  So a sweep of many points with few replications each keeps every
- * thread busy, and each file is the one `dais run` writes for that point. */
-struct wpoint {
-	int i;                          /* point index */
-	scn *s;
-	const struct model_type *mt;
-	void *params;
-	run_out *out;
-	uint64_t seed;
-	sim_status st;
-	sim_diag d;                     /* its messages */
-};
-
-#define SWEEP_WINDOW 32 /* points open at once, at most */
-
-static void wpoint_release(struct wpoint *p)
-{
-	run_out_free(p->out); /* keeps the saved replications unless committed */
-	if (p->params && p->mt->release)
-		p->mt->release(p->params);
-	free(p->params);
-	scn_free(p->s);
-	diag_release(&p->d);
-	memset(p, 0, sizeof *p);
-}
-
-sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, sim_diag *d)
-{
-	sim_status st = make_dir(o->dir, d);
-	if (st != SIM_OK)
-		return st;
-	for (int i = 0; i < w->npoints; i++)
-		status[i] = SWEEP_PENDING;
-	if (o->resume)
-		sweep_remove_stale_tmp(o->dir);
-	int threads = o->threads;
-#ifdef _OPENMP
-	if (threads <= 0)
-		threads = omp_get_max_threads();
-#else
-	threads = 1;
-#endif
-	run_install_signals();
-	double t0 = wall();
-	int ran = 0, kept = 0, failed = 0, next = 0;
-	struct wpoint win[SWEEP_WINDOW];
-	memset(win, 0, sizeof win);
-	while (next < w->npoints && st == SIM_OK) {
-		if (sim_interrupted) {
-			st = SIM_EINTR;
-			break;
-		}
-		/* open a window */
-		int nw = 0;
-		long ntasks = 0;
-		double t1 = wall();
-		while (next < w->npoints && nw < SWEEP_WINDOW && ntasks < 2L * threads && st == SIM_OK) {
-			int i = next++;
-			char fn[32], path[PATH_MAX];
-			sweep_point_file(i, fn, sizeof fn);
-			snprintf(path, sizeof path, "%s/%s", o->dir, fn);
-			struct wpoint *p = &win[nw];
-			diag_init(&p->d);
-			p->i = i;
-			p->s = sweep_point_scn(w, i, &p->d);
-			if (p->s && o->resume && run_file_matches(path, p->s)) {
-				status[i] = SWEEP_DONE;
-				kept++;
-				wpoint_release(p);
-				continue;
-			}
-			if (p->s && o->resume && access(path, F_OK) == 0) {
-				diag_add(d, "%s: holds the results of another scenario (not point %d of %s); "
-				            "remove it or use another output directory", path, i, w->name);
-				wpoint_release(p);
-				st = SIM_EINVAL;
-				break;
-			}
-			p->mt = p->s ? model_type_find(w->models, scn_str(p->s, "model")) : NULL;
-			p->st = p->mt ? SIM_OK : SIM_EINVAL;
-			if (p->st == SIM_OK) {
-				p->params = calloc(1, p->mt->params_size ? p->mt->params_size : 1);
-				p->st = p->params ? p->mt->parse(p->params, p->s, &p->d) : SIM_ENOMEM;
-			}
-			if (p->st == SIM_OK) {
-				p->seed = (uint64_t)scn_int(p->s, "seed");
-				sim_status os = run_out_open(p->s, path, o->resume, threads, &p->out, &p->d);
-				if (os != SIM_OK) {
-					for (int m = 0; m < p->d.n; m++)
-						diag_add(d, "%s", p->d.msg[m]);
-					wpoint_release(p);
-					st = os == SIM_EINVAL ? SIM_EINVAL : SIM_EIO;
-					break;
-				}
-				ntasks += run_out_nrep(p->out) - run_out_nsaved(p->out);
-			}
-			nw++;
-		}
-		if (st != SIM_OK) {
-			for (int k = 0; k < nw; k++)
-				wpoint_release(&win[k]);
-			break;
-		}
-		/* its tasks */
-		int *tp = malloc((size_t)(ntasks + 1) * sizeof *tp), *tr = malloc((size_t)(ntasks + 1) * sizeof *tr);
-		if (!tp || !tr) {
-			free(tp);
-			free(tr);
-			for (int k = 0; k < nw; k++)
-				wpoint_release(&win[k]);
-			st = SIM_ENOMEM;
-			break;
-		}
-		long nt = 0;
-		for (int k = 0; k < nw; k++)
-			for (int r = 0; win[k].out && r < run_out_nrep(win[k].out); r++)
-				if (!run_out_saved(win[k].out, r)) {
-					tp[nt] = k;
-					tr[nt] = r;
-					nt++;
-				}
-		int stop = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-		for (long t = 0; t < nt; t++) {
-			struct wpoint *p = &win[tp[t]];
-			int halt;
-#pragma omp atomic read
-			halt = stop;
-			if (halt || sim_interrupted || p->st != SIM_OK)
-				continue;
-			sim_diag rd;
-			diag_init(&rd);
-			struct model_ctx ctx = { .seed = p->seed, .rep = tr[t] };
-			rec *r = rec_alloc("s");
-			sim_status rst = r ? p->mt->run(p->params, &ctx, r, &rd) : SIM_ENOMEM;
-			if (rst == SIM_OK && !rec_ok(r))
-				rst = SIM_ENOMEM;
-#pragma omp critical(dais_sweep_writer)
-			{
-				for (int m = 0; m < rd.n; m++)
-					diag_add(&p->d, "%s", rd.msg[m]);
-				if (rst != SIM_OK) {
-					rec_free(r);
-					if (p->st == SIM_OK)
-						p->st = rst;
-				} else if (run_out_put(p->out, tr[t], r, &p->d) != SIM_OK) {
-					p->st = SIM_EIO;
-				}
-				if (p->st == SIM_EIO || p->st == SIM_ENOMEM)
-					stop = 1;
-			}
-			diag_release(&rd);
-		}
-		free(tp);
-		free(tr);
-		/* close the window, in point order */
-		for (int k = 0; k < nw; k++) {
-			struct wpoint *p = &win[k];
-			char fn[32], what[512];
-			sweep_point_file(p->i, fn, sizeof fn);
-			sweep_describe_point(w, p->i, what, sizeof what);
-			sim_status ps = p->st;
-			if (ps == SIM_OK && sim_interrupted)
-				ps = SIM_EINTR;
-			if (ps == SIM_OK)
-				ps = run_out_commit(p->out, &p->d);
-			for (int m = 0; m < p->d.n; m++)
-				diag_add(d, "%s: %s", fn, p->d.msg[m]);
-			if (ps == SIM_OK) {
-				status[p->i] = SWEEP_DONE;
-				ran++;
-			} else if (ps == SIM_EINTR || ps == SIM_EIO || ps == SIM_ENOMEM) {
-				if (st == SIM_OK)
-					st = ps;
-			} else {
-				status[p->i] = SWEEP_FAILED;
-				failed++;
-			}
-			if (!o->quiet && ps != SIM_EINTR)
-				fprintf(stderr, "[%d/%d] %s %s: %s (%.2f s)\n", p->i + 1, w->npoints, fn, what,
-				        status_name(status[p->i]), wall() - t1);
-			wpoint_release(p);
-		}
-		if (sim_interrupted && st == SIM_OK)
-			st = SIM_EINTR;
-		if ((st == SIM_OK || st == SIM_EINTR) &&
-		    (sim_status)sweep_write_index(w, o->dir, status, d) != SIM_OK)
-			st = SIM_EIO;
-	}
-	if (!o->quiet && st == SIM_OK)
-		fprintf(stderr, "%s: %d points (%d run, %d kept, %d failed) in %.2f s -> %s/index.csv\n",
-		        w->name, w->npoints, ran, kept, failed, wall() - t0, o->dir);
-	if (failed && st == SIM_OK)
-		st = SIM_EINVAL;
-	return st;
 }

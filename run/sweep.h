@@ -158,10 +158,6 @@ sim_status sweep_write_index(const sweep *w, const char *dir, const int *status,
 sim_status sweep_write_tornado(const sweep *w, const char *dir, const int *status,
                                int quiet, sim_diag *d) SIM_MUST_CHECK;
 
-/* Removes "*.tmp.<pid>" files in dir left by processes that are gone
- * (killed runs); done by --resume. */
-void sweep_remove_stale_tmp(const char *dir);
-
 /* "param=value, ..." of point i (the baseline of an oat sweep says so) into buf. */
 void sweep_describe_point(const sweep *w, int i, char *buf, size_t n);
 

@@ -59,6 +59,7 @@ sim_status sweep_mpi_run(const sweep *w, const struct sweep_opts *o, int *status
 
 #include <mpi.h>
 
+#include "sim/file.h"
 #include "sim/model.h"
 #include "sim/rec.h"
 #include "run.h"
@@ -634,7 +635,7 @@ sim_status sweep_mpi_run(const sweep *w, const struct sweep_opts *o, int *status
 	for (int i = 0; i < sweep_npoints(w); i++)
 		status[i] = SWEEP_PENDING;
 	if (rank == 0 && o->resume)
-		sweep_remove_stale_tmp(o->dir);
+		file_remove_stale_tmp(o->dir, NULL);
 	double t0 = MPI_Wtime();
 	if (rank == 0)
 		st = coordinator(w, o, size, status, d);

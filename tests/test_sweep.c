@@ -14,6 +14,7 @@
 #include "run/run.h"
 #include "sim/scn.h"
 #include "sim/sim.h"
+#include "sim/spawn.h"
 #include "run/sweep.h"
 #include "models/registry.h"
 
@@ -403,6 +404,51 @@ Test(sweep, sensitivity_writes_a_sorted_tornado_table, .timeout = 60)
 	fclose(f);
 	snprintf(path, sizeof path, "%s/tornado_mean_wait.dat", out);
 	cr_assert_eq(access(path, R_OK), 0);
+	sweep_free(w);
+	diag_release(&d);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* The names in a tornado go to gnuplot as strings, never as script text: an
+ * output folder whose name holds a quote, $(...) and backticks gets its
+ * figure, and no command in the name runs. */
+Test(sweep, tornado_in_a_folder_named_like_a_command_runs_none, .timeout = 60)
+{
+	char *dir = th_mkdtemp(), out[1200], path[1300];
+	const char *p = write_sweep(dir, "o.json",
+		"{ \"scenario\": \"%s\", \"mode\": \"oat\","
+		"  \"set\": [\"queue.customers=5000\", \"queue.warmup=500\", \"replications=2\"],"
+		"  \"parameters\": ["
+		"    { \"path\": \"queue.arrival_rate\", \"low\": 0.5, \"high\": 0.8 },"
+		"    { \"path\": \"queue.service_rate\", \"low\": 1.5, \"high\": 2 } ],"
+		"  \"outputs\": [\"mean_wait\"] }");
+	snprintf(out, sizeof out, "%s/it's $(touch F) `touch G`", dir);
+	/* gnuplot, and any shell it might start, works here: F or G would land here */
+	cr_assert_eq(chdir(dir), 0);
+	sim_diag d;
+	diag_init(&d);
+	sweep *w = sweep_load(p, model_types, &d);
+	cr_assert_not_null(w);
+	int status[5];
+	struct sweep_opts o = { .dir = out, .threads = 2, .quiet = 1 };
+	cr_assert_eq(sweep_run(w, &o, status, &d), SIM_OK);
+	cr_assert_eq(sweep_write_tornado(w, out, status, 1, &d), SIM_OK);
+	diag_print(&d, stderr, "");
+	snprintf(path, sizeof path, "%s/tornado_mean_wait.dat", out);
+	cr_assert_eq(access(path, R_OK), 0);
+	if (spawn_have("gnuplot")) {
+		snprintf(path, sizeof path, "%s/tornado_mean_wait.png", out);
+		cr_expect_eq(access(path, R_OK), 0, "no figure in %s", out);
+	}
+	const char *where[] = { dir, out };
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/F", where[i]);
+		cr_expect_neq(access(path, F_OK), 0, "%s was created", path);
+		snprintf(path, sizeof path, "%s/G", where[i]);
+		cr_expect_neq(access(path, F_OK), 0, "%s was created", path);
+	}
+	cr_assert_eq(chdir(DAIS_SRCDIR), 0);
 	sweep_free(w);
 	diag_release(&d);
 	th_rmtree(dir);
