@@ -88,12 +88,13 @@ int cmd_run(int argc, char **argv)
 	}
 	int code = DAIS_EXIT_USAGE, out_given = o.out != NULL;
 	char *defout = NULL;
+	run_install_signals(); /* a Ctrl-C while the scenario loads is a clean stop too */
 	scn *s = cli_load(path, &sets);
 	if (!s)
 		goto done;
 	if (!o.out)
 		o.out = defout = default_out(path);
-	if (o.resume && run_file_matches(o.out, s)) {
+	if (o.resume && run_file_check(o.out, s) == RUN_FILE_DONE) {
 		run_out_tidy(o.out);
 		if (!o.quiet)
 			printf("%s: already complete (same scenario); nothing to do\n", o.out);

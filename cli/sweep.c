@@ -8,6 +8,7 @@
 
 #include "models/registry.h"
 #include "run/sweep.h"
+#include "run/run.h"
 #include "run/sweep_mpi.h"
 
 #define SWEEP_OPTIONS \
@@ -155,6 +156,7 @@ static int sweep_main(int argc, char **argv, int oat)
 	int argc0 = argc;
 	char **argv0 = argv;
 	sweep_mpi_init(&argc, &argv, &rank, &size);
+	run_install_signals(); /* loading checks every point: a Ctrl-C then is a clean stop */
 	if (size == 1 && !sweep_mpi_built() && refuse_plain_mpirun(a.verb))
 		return DAIS_EXIT_USAGE;
 	sim_diag d;

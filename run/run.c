@@ -104,6 +104,7 @@ static void progress_cb(void *ctx, int rep, double frac, uint64_t events)
 
 sim_status run_scenario(const scn *s, const struct run_opts *opt, sim_diag *d)
 {
+	run_install_signals(); /* before any work: a Ctrl-C at once is still a clean stop */
 	const char *mname = scn_str(s, "model");
 	const struct model_type *mt = model_type_find(opt->models, mname);
 	if (!mt) {
@@ -153,7 +154,6 @@ sim_status run_scenario(const scn *s, const struct run_opts *opt, sim_diag *d)
 	for (int rep = 0; rep < nrep; rep++)
 		if (run_out_saved(w, rep))
 			pr.frac[rep] = 1.0;
-	run_install_signals();
 
 	int failed = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)

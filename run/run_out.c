@@ -19,6 +19,7 @@
 #include "h5/h5i.h"
 #include "h5/h5o.h"
 #include "sim/file.h"
+#include "sim/sim.h"
 #include "run_rec.h"
 
 /* Replications finish in any order; whoever finds the next one in index
@@ -384,6 +385,10 @@ sim_status run_out_commit(run_out *w, sim_diag *d)
 	}
 	if (st == SIM_OK)
 		st = summary_write(w->o, d);
+	/* An interrupt during the summary still means "nothing written": the
+	 * last moment to honour it is before the rename. */
+	if (st == SIM_OK && sim_interrupted)
+		st = SIM_EINTR;
 	if (st == SIM_OK)
 		st = h5o_commit(w->o, d);
 	if (st == SIM_OK) {
@@ -451,20 +456,22 @@ void run_out_tidy(const char *out)
 	remove_stale_tmp(out);
 }
 
-int run_file_matches(const char *out, const scn *s)
+enum run_file run_file_check(const char *out, const scn *s)
 {
 	if (access(out, R_OK) != 0)
-		return 0;
+		return RUN_FILE_NONE;
 	h5i_quiet();
 	h5i *f = h5i_open(out, NULL);
 	if (!f)
-		return 0;
+		return RUN_FILE_NONE;
 	char *stored = NULL, *json = scn_to_json(s);
-	/* a damaged file is not finished: it is run again */
-	int ok = json && h5i_attr_str(f, "/", "scenario_json", &stored, NULL) == SIM_OK &&
-	         !strcmp(stored, json) && h5i_exists(f, "/summary") && h5i_verify(f, NULL) == SIM_OK;
+	enum run_file st = RUN_FILE_NONE;
+	if (json && h5i_attr_str(f, "/", "scenario_json", &stored, NULL) == SIM_OK)
+		st = strcmp(stored, json) ? RUN_FILE_OTHER
+		   : h5i_exists(f, "/summary") && h5i_verify(f, NULL) == SIM_OK ? RUN_FILE_DONE
+		   : RUN_FILE_DAMAGED;
 	free(stored);
 	free(json);
 	h5i_close(f);
-	return ok;
+	return st;
 }

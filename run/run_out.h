@@ -47,8 +47,8 @@
  *   - with resume and no readable manifest: as without resume.
  * After a successful commit the directory is removed.  After a failure or an
  * interrupt it is kept when it holds a replication (for --resume), else
- * removed.  A finished OUT is recognised by run_file_matches, which the
- * drivers check first: --resume keeps it and runs nothing.
+ * removed.  A finished OUT is recognised by run_file_check, which the
+ * drivers call first: --resume keeps it and runs nothing.
  *
  * Not thread-safe (HDF5): the caller serialises every call on one w.
  */
@@ -90,7 +90,8 @@ sim_status run_out_attr_num(run_out *w, const char *name, double v) SIM_MUST_CHE
 
 /* Writes the summary over replications (analysis/summary.h), commits OUT and
  * removes the parts directory.  Every replication must be saved
- * (SIM_EINTERNAL with a message otherwise). */
+ * (SIM_EINTERNAL with a message otherwise).  An interrupt (sim_interrupted)
+ * up to the final rename gives SIM_EINTR and nothing at OUT. */
 sim_status run_out_commit(run_out *w, sim_diag *d) SIM_MUST_CHECK;
 /* Removes the temporary OUT; keeps the parts (for --resume) unless there are
  * none.  NULL is a no-op. */
@@ -100,10 +101,15 @@ void run_out_free(run_out *w);
  * summary printed by `dais run` (NULL-safe). */
 void run_out_print_summary(const run_out *w, FILE *f);
 
-/* 1 when out is a results file whose stored scenario is s (resolved JSON
- * equal) and that has its summary, i.e. a finished run that --resume keeps;
- * 0 otherwise. */
-int run_file_matches(const char *out, const scn *s);
+/* What is at out, for --resume:
+ *   RUN_FILE_NONE     nothing, or a file that is not a results file;
+ *   RUN_FILE_DONE     a finished run of s (the same resolved scenario, a
+ *                     summary, and every checksum good): keep it, run nothing;
+ *   RUN_FILE_DAMAGED  a run of s that fails a checksum or has no summary:
+ *                     run it again (it is ours to replace);
+ *   RUN_FILE_OTHER    a run of another scenario: not ours to replace. */
+enum run_file { RUN_FILE_NONE = 0, RUN_FILE_DONE, RUN_FILE_DAMAGED, RUN_FILE_OTHER };
+enum run_file run_file_check(const char *out, const scn *s);
 
 /* Removes what a finished OUT no longer needs: OUT.parts/ and the temporaries
  * of dead processes.  A run killed between the final rename and the removal

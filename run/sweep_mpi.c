@@ -334,13 +334,15 @@ static int open_point(struct coord *c, int p)
 		c->status[p] = SWEEP_FAILED;
 		return 0;
 	}
-	if (c->o->resume && run_file_matches(path, pt->s)) {
+	enum run_file have = c->o->resume ? run_file_check(path, pt->s) : RUN_FILE_NONE;
+	if (have == RUN_FILE_DONE) {
+		run_out_tidy(path);
 		c->status[p] = SWEEP_DONE;
 		scn_free(pt->s);
 		pt->s = NULL;
 		return 0;
 	}
-	if (c->o->resume && access(path, F_OK) == 0) {
+	if (c->o->resume && have != RUN_FILE_DAMAGED && access(path, F_OK) == 0) {
 		diag_add(c->d, "%s: holds the results of another scenario (not point %d of %s); "
 		               "remove it or use another output directory", path, p, sweep_name(c->w));
 		c->st = SIM_EINVAL;

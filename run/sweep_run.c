@@ -90,13 +90,15 @@ static sim_status open_point(struct runner *r, int i)
 	diag_init(&p->d);
 	p->i = i;
 	p->s = sweep_point_scn(r->w, i, &p->d);
-	if (p->s && o->resume && run_file_matches(path, p->s)) {
+	enum run_file have = p->s && o->resume ? run_file_check(path, p->s) : RUN_FILE_NONE;
+	if (have == RUN_FILE_DONE) {
+		run_out_tidy(path);
 		r->status[i] = SWEEP_DONE;
 		r->kept++;
 		wpoint_release(p);
 		return SIM_OK;
 	}
-	if (p->s && o->resume && access(path, F_OK) == 0) {
+	if (p->s && o->resume && have != RUN_FILE_DAMAGED && access(path, F_OK) == 0) {
 		diag_add(r->d, "%s: holds the results of another scenario (not point %d of %s); "
 		               "remove it or use another output directory", path, i, r->w->name);
 		wpoint_release(p);

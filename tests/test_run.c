@@ -9,6 +9,7 @@
 #include "h5/h5i.h"
 #include "helpers.h"
 #include "run/run.h"
+#include "sim/rec.h"
 #include "sim/scn.h"
 #include "sim/sim.h"
 #include "models/registry.h"
@@ -99,6 +100,37 @@ Test(run, interrupted_run_leaves_nothing)
 	cr_assert_eq(st, SIM_EINTR);
 	cr_assert_eq(access(a, F_OK), -1, "a results file was left behind");
 	cr_assert_eq(th_count_entries(dir), 0, "a temporary file was left behind");
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* Every replication is in, the summary is written, and then the interrupt
+ * comes: the promise is still exit 130 with nothing at OUT. */
+Test(run, interrupt_after_the_last_replication_still_writes_nothing)
+{
+	char *dir = th_mkdtemp(), a[1100];
+	snprintf(a, sizeof a, "%s/late.h5", dir);
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_load(th_src("scenarios/mm1.json"), small, 4, &d);
+	cr_assert(s);
+	run_out *w;
+	cr_assert_eq(run_out_open(s, a, 0, 1, &w, &d), SIM_OK);
+	for (int rep = 0; rep < run_out_nrep(w); rep++) {
+		rec *r = rec_alloc("s");
+		int x = rec_series(r, "x", "1", 1, NULL);
+		rec_set(r, x, 0, rep);
+		cr_assert_eq(rec_sample(r, 0), SIM_OK);
+		cr_assert_eq(run_out_put(w, rep, r, &d), SIM_OK);
+	}
+	sim_interrupted = 1;
+	sim_status st = run_out_commit(w, &d);
+	sim_interrupted = 0;
+	cr_expect_eq(st, SIM_EINTR);
+	run_out_free(w);
+	cr_expect_eq(access(a, F_OK), -1, "the results file was written");
+	scn_free(s);
+	diag_release(&d);
 	th_rmtree(dir);
 	free(dir);
 }
