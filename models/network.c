@@ -75,9 +75,8 @@ sim_status net_params_default(struct net_params *p, sim_diag *d)
 
 static int parse_date(const char *s, double *year)
 {
-	int y, m, dd, n = 0;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &dd, &n) != 3 || s[n] || m < 1 || m > 12 ||
-	    dd < 1 || dd > 31 || y < 1900 || y > 2200)
+	int y, m, dd;
+	if (!csv_date(s, &y, &m, &dd))
 		return -1;
 	*year = csv_date_to_year(y, m, dd);
 	return 0;

@@ -298,12 +298,26 @@ double csv_date_to_year(int y, int m, int d)
 	return y + doy / (is_leap(y) ? 366.0 : 365.0);
 }
 
+int csv_date(const char *s, int *y, int *m, int *d)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int n = 0;
+	/* exactly YYYY-MM-DD: sscanf alone would take " 2024-1-5" too */
+	for (int i = 0; i < 10; i++)
+		if (!s[i] || (i == 4 || i == 7 ? s[i] != '-' : s[i] < '0' || s[i] > '9'))
+			return 0;
+	if (s[10] || sscanf(s, "%4d-%2d-%2d%n", y, m, d, &n) != 3 || n != 10)
+		return 0;
+	if (*y < 1900 || *y > 2200 || *m < 1 || *m > 12 || *d < 1)
+		return 0;
+	return *d <= mdays[*m - 1] + (*m == 2 && is_leap(*y));
+}
+
 sim_status csv_year(const csv *t, int row, int col, double *out, sim_diag *d)
 {
 	const char *s = csv_cell(t, row, col);
-	int y = 0, m = 1, dd = 1, n = 0;
-	int k = sscanf(s, "%4d-%2d-%2d%n", &y, &m, &dd, &n);
-	if (k == 3 && s[n] == '\0')
+	int y = 0, m = 1, dd = 1, n = 0, k;
+	if (csv_date(s, &y, &m, &dd))
 		goto ok;
 	m = dd = 1;
 	k = sscanf(s, "%4d-%2d%n", &y, &m, &n);
@@ -315,7 +329,7 @@ sim_status csv_year(const csv *t, int row, int col, double *out, sim_diag *d)
 		goto ok;
 	goto bad;
 ok:
-	if (y < 1900 || y > 2200 || m < 1 || m > 12 || dd < 1 || dd > 31)
+	if (y < 1900 || y > 2200 || m < 1 || m > 12)
 		goto bad;
 	*out = csv_date_to_year(y, m, dd);
 	return SIM_OK;

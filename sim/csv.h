@@ -51,6 +51,10 @@ sim_status csv_num(const csv *t, int row, int col, double *out, sim_diag *d);
  * year (2024-07-02 -> 2024.5); on failure reports file:line and column. */
 sim_status csv_year(const csv *t, int row, int col, double *out, sim_diag *d);
 
+/* 1 when s is exactly "YYYY-MM-DD", a day of the calendar (2024-02-29 yes,
+ * 2023-02-29 and 2024-02-30 no) between 1900 and 2200; fills y, m, d. */
+int csv_date(const char *s, int *y, int *m, int *d);
+
 /* Fractional year of a calendar date (days counted exactly, leap years too). */
 double csv_date_to_year(int y, int m, int d);
 

@@ -33,7 +33,9 @@
  * Key types: number, integer, string, boolean, enum ("values": [...]),
  * object ("keys": {...}), array ("items": <key schema>, "min_items", "max_items").
  * "min"/"max" are inclusive; "exclusive_min": true makes min exclusive
- * ("exclusive_max" likewise).  A key has "doc" and, unless "required": true,
+ * ("exclusive_max" likewise); numbers are finite and not subnormal.  A
+ * string key may have "format": "date" (a calendar day YYYY-MM-DD) or
+ * "identifier" (1 to 48 of [a-z0-9_]: it becomes part of dataset names).  A key has "doc" and, unless "required": true,
  * a "default" (an object without one takes its keys' defaults; an array's
  * default is a whole array, whose items are filled like any other).
  * A section file is a key schema plus "section" (its name, the top-level key)

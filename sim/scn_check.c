@@ -5,9 +5,13 @@
  */
 #include "scn_int.h"
 
+#include <stdio.h>
+
 #include <limits.h>
 #include <math.h>
 #include <string.h>
+
+#include "csv.h"
 
 
 static cJSON *oom(struct scn_ld *L)
@@ -25,6 +29,13 @@ static int check_number(struct scn_ld *L, const cJSON *ks, const cJSON *v, const
 	scn_fmt_num(got, sizeof got, x);
 	if (!isfinite(x)) {
 		scn_ld_err(L, file, path, "expected finite %s, got %s", tn, got);
+		return 0;
+	}
+	/* a subnormal (below 2.2e-308) loses precision and its reciprocal is
+	 * infinite: an arrival rate of 1e-320 gave NaN results */
+	if (fpclassify(x) == FP_SUBNORMAL) {
+		scn_ld_err(L, file, path, "expected 0 or a %s of magnitude at least 2.2e-308, got %s",
+		           tn, got);
 		return 0;
 	}
 	if (integer && x != floor(x)) {
@@ -47,6 +58,36 @@ static int check_number(struct scn_ld *L, const cJSON *ks, const cJSON *v, const
 		return 0;
 	}
 	return 1;
+}
+
+/* About formats: a string key may say what its text must be.  "date" is a
+ * calendar day YYYY-MM-DD (2024-02-30 is not one); "identifier" is 1 to 48 of
+ * [a-z0-9_], because such a name becomes part of a results file's dataset
+ * names (exhaustion_day_<chain>). */
+#define SCN_MAX_IDENTIFIER 48
+
+static int check_format(struct scn_ld *L, const cJSON *ks, const char *s, const char *path,
+                        const char *file)
+{
+	const cJSON *fmt = scn_kget(ks, "format");
+	if (!fmt)
+		return 1;
+	char shown[72];
+	snprintf(shown, sizeof shown, "%.64s%s", s, strlen(s) > 64 ? "..." : "");
+	if (!strcmp(fmt->valuestring, "date")) {
+		int y, m, d;
+		if (csv_date(s, &y, &m, &d))
+			return 1;
+		scn_ld_err(L, file, path, "expected a date YYYY-MM-DD, "
+		           "got '%s'", shown);
+		return 0;
+	}
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	if (n >= 1 && n <= SCN_MAX_IDENTIFIER && !s[n])
+		return 1;
+	scn_ld_err(L, file, path, "expected a name of 1 to %d characters a-z, 0-9 or _, got '%s'",
+	           SCN_MAX_IDENTIFIER, shown);
+	return 0;
 }
 
 /* The default of a key that is absent, itself checked and filled. */
@@ -95,8 +136,6 @@ static cJSON *check_object(struct scn_ld *L, const cJSON *ks, const cJSON *v, sc
 	for (const cJSON *c = v->child; c; c = c->next) {
 		const char *k = c->string ? c->string : "";
 		if (cJSON_GetObjectItemCaseSensitive(keys, k))
-			continue;
-		if (cJSON_GetObjectItemCaseSensitive(v, k) != c)
 			continue;
 		struct scn_near nr = { k, NULL, INT_MAX };
 		for (const cJSON *s = keys ? keys->child : NULL; s; s = s->next)
@@ -238,6 +277,8 @@ cJSON *scn_check_value(struct scn_ld *L, const cJSON *ks, const cJSON *v, scn_sb
 			scn_ld_err(L, file, path, "expected string, got %s", scn_json_type(v));
 			return NULL;
 		}
+		if (!check_format(L, ks, v->valuestring, path, file))
+			return NULL;
 		return (r = cJSON_CreateString(v->valuestring)) ? r : oom(L);
 	case KT_BOOLEAN:
 		if (!cJSON_IsBool(v)) {

@@ -176,14 +176,25 @@ int scn_is_ident(const char *s)
 	return 1;
 }
 
-/* Appends ".key" to a JSON path, or ["key"] when key is not an identifier. */
+/* Appends ".key" to a JSON path, or ["key"] when key is not an identifier.
+ * Paths are for messages: a key longer than SCN_PATH_KEY_MAX bytes is cut
+ * there (at a character boundary) and marked "...", so a megabyte-long
+ * unknown key is not echoed back whole. */
+#define SCN_PATH_KEY_MAX 64
 size_t scn_path_key(scn_sb *p, const char *k)
 {
-	size_t old = p->n;
+	size_t old = p->n, n = strlen(k);
+	const char *more = "";
+	if (n > SCN_PATH_KEY_MAX) {
+		n = SCN_PATH_KEY_MAX;
+		while (n > 0 && ((unsigned char)k[n] & 0xC0) == 0x80)
+			n--;
+		more = "...";
+	}
 	if (scn_is_ident(k))
-		scn_sb_addf(p, ".%s", k);
+		scn_sb_addf(p, ".%.*s%s", (int)n, k, more);
 	else
-		scn_sb_addf(p, "[\"%s\"]", k);
+		scn_sb_addf(p, "[\"%.*s%s\"]", (int)n, k, more);
 	return old;
 }
 
@@ -407,14 +418,64 @@ static void line_col(const char *text, size_t pos, int *line, int *col)
 	*col = c;
 }
 
+/* About duplicates: cJSON keeps every copy of a repeated key and finds the
+ * first.  Each object's keys are sorted once (by name, then position), so a
+ * key is a duplicate when the one before it in that order has its name:
+ * n log n, where asking cJSON for each key was quadratic (50,000 keys took
+ * seconds).  Reported in document order, the later copies only. */
+struct keypos {
+	const char *k;
+	int i;
+};
+
+static int keypos_cmp(const void *a, const void *b)
+{
+	const struct keypos *x = a, *y = b;
+	int c = strcmp(x->k, y->k);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* dup[i] = 1 for every child after the first of its name; NULL when none
+ * (or out of memory: then nothing is reported). */
+static unsigned char *find_dups(const cJSON *v)
+{
+	int n = 0;
+	for (const cJSON *c = v->child; c; c = c->next)
+		n++;
+	if (n < 2)
+		return NULL;
+	struct keypos *kp = malloc((size_t)n * sizeof *kp);
+	unsigned char *dup = calloc((size_t)n, 1);
+	if (!kp || !dup) {
+		free(kp);
+		free(dup);
+		return NULL;
+	}
+	int i = 0;
+	for (const cJSON *c = v->child; c; c = c->next, i++)
+		kp[i] = (struct keypos){ c->string ? c->string : "", i };
+	qsort(kp, (size_t)n, sizeof *kp, keypos_cmp);
+	int any = 0;
+	for (i = 1; i < n; i++)
+		if (!strcmp(kp[i].k, kp[i - 1].k))
+			any = dup[kp[i].i] = 1;
+	free(kp);
+	if (!any) {
+		free(dup);
+		return NULL;
+	}
+	return dup;
+}
+
 void scn_check_dups(struct scn_ld *L, const cJSON *v, scn_sb *p, const char *file)
 {
+	unsigned char *dup = cJSON_IsObject(v) ? find_dups(v) : NULL;
 	int i = 0;
 	for (const cJSON *c = v->child; c; c = c->next, i++) {
 		size_t mark;
 		if (cJSON_IsObject(v)) {
 			mark = scn_path_key(p, c->string ? c->string : "");
-			if (c->string && cJSON_GetObjectItemCaseSensitive(v, c->string) != c)
+			if (dup && dup[i])
 				scn_ld_err(L, file, scn_sb_str(p), "duplicate key");
 		} else {
 			mark = scn_path_index(p, i);
@@ -423,6 +484,7 @@ void scn_check_dups(struct scn_ld *L, const cJSON *v, scn_sb *p, const char *fil
 			scn_check_dups(L, c, p, file);
 		scn_sb_setlen(p, mark);
 	}
+	free(dup);
 }
 
 /* Where cJSON stopped, moved to where a person sees the problem. */
@@ -482,6 +544,47 @@ static void near_text(const char *text, size_t len, size_t pos, char *near, size
 	near[k] = '\0';
 }
 
+/* The length of a valid UTF-8 sequence starting at s (at most n bytes), or 0:
+ * no overlong forms, no surrogates, nothing past U+10FFFF. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t k = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+	if (!k || s[0] > 0xF4 || k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+	    (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+		return 0;
+	return k;
+}
+
+/* The offset of the first byte that is not UTF-8, or of a \u0000 escape in a
+ * string (cJSON would end the string there and drop the rest silently);
+ * len when there is neither. */
+static size_t text_check(const char *text, size_t len, size_t off)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	int in_string = 0;
+	for (size_t i = off; i < len;) {
+		size_t k = utf8_len(t + i, len - i);
+		if (!k)
+			return i;
+		if (t[i] == '"')
+			in_string = !in_string;
+		else if (in_string && t[i] == '\\' && i + 1 < len) {
+			if (t[i + 1] == 'u' && i + 5 < len && !memcmp(t + i + 2, "0000", 4))
+				return i;
+			k = 2; /* an escaped character, a quote included */
+		}
+		i += k;
+	}
+	return len;
+}
+
 /* The message for text that cJSON refused (it stopped at end). */
 static void parse_error(struct scn_ld *L, const char *text, size_t len, size_t off,
                         const char *end, const char *file)
@@ -510,6 +613,18 @@ cJSON *scn_parse_json(struct scn_ld *L, const char *text, size_t len, const char
 		int line, col;
 		line_col(text, (size_t)(nul - text), &line, &col);
 		ld_errpos(L, file, line, col, "unexpected NUL byte");
+		return NULL;
+	}
+	size_t bad = text_check(text, len, off);
+	if (bad < len) {
+		int line, col;
+		line_col(text, bad, &line, &col);
+		if (text[bad] == '\\')
+			ld_errpos(L, file, line, col, "\\u0000 (a NUL character) in a string: "
+			          "text would end there");
+		else
+			ld_errpos(L, file, line, col, "invalid UTF-8 (byte 0x%02x)",
+			          (unsigned char)text[bad]);
 		return NULL;
 	}
 	size_t i = off;

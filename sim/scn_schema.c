@@ -66,7 +66,7 @@ static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
 
 static const char *const key_fields[] = {
 	"type", "doc", "unit", "default", "required", "min", "max", "exclusive_min",
-	"exclusive_max", "values", "keys", "items", "min_items", "max_items", NULL
+	"exclusive_max", "values", "keys", "items", "min_items", "max_items", "format", NULL
 };
 
 static int field_allowed(enum scn_ktype t, const char *f)
@@ -86,6 +86,8 @@ static int field_allowed(enum scn_ktype t, const char *f)
 			return t == KT_ARRAY;
 	if (!strcmp(f, "values"))
 		return t == KT_ENUM;
+	if (!strcmp(f, "format"))
+		return t == KT_STRING;
 	if (!strcmp(f, "keys"))
 		return t == KT_OBJECT;
 	return 1;
@@ -143,6 +145,13 @@ static void check_ks_fields(struct scn_ld *L, const cJSON *ks, enum scn_ktype t,
 			scn_ld_err(L, file, scn_sb_str(p), "expected string, got %s", scn_json_type(s));
 			scn_sb_setlen(p, mark);
 		}
+	}
+	const cJSON *fmt = scn_kget(ks, "format");
+	if (fmt && (!cJSON_IsString(fmt) || (strcmp(fmt->valuestring, "date") &&
+	                                     strcmp(fmt->valuestring, "identifier")))) {
+		size_t mark = scn_path_key(p, "format");
+		scn_ld_err(L, file, scn_sb_str(p), "expected \"date\" or \"identifier\"");
+		scn_sb_setlen(p, mark);
 	}
 	const char *at = scn_sb_str(p);
 	if (!item && !cJSON_IsString(scn_kget(ks, "doc")))
@@ -573,6 +582,14 @@ static void md_valid(scn_sb *b, const cJSON *ks)
 		if (inner.n)
 			scn_sb_addf(b, "%seach %s", mn || mx ? "; " : "", scn_sb_str(&inner));
 		scn_sb_release(&inner);
+		break;
+	}
+	case KT_STRING: {
+		const cJSON *fmt = scn_kget(ks, "format");
+		if (fmt && !strcmp(fmt->valuestring, "date"))
+			scn_sb_adds(b, "a date YYYY-MM-DD");
+		else if (fmt)
+			scn_sb_adds(b, "1 to 48 of a-z, 0-9, _");
 		break;
 	}
 	default:

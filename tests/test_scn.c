@@ -964,3 +964,58 @@ Test(scn_schema, docs_reference_is_up_to_date)
 	free(md);
 	free(doc);
 }
+
+/* 50,000 copies of one key: every copy after the first is a duplicate, the
+ * messages stop at SCN_MAX_MSGS with a count, and the check is n log n (it
+ * was quadratic; nothing here times it, the test would just be very slow). */
+Test(scn_hostile, many_duplicate_keys_are_counted_not_listed)
+{
+	enum { N = 50000 };
+	size_t cap = 32 + (size_t)N * 16;
+	char *t = malloc(cap);
+	size_t k = (size_t)snprintf(t, cap, "{\"model\": \"queue\"");
+	for (int i = 0; i < N; i++)
+		k += (size_t)snprintf(t + k, cap - k, ", \"dup\": %d", i);
+	snprintf(t + k, cap - k, "}");
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_null(scn_parse(t, "t.json", NULL, 0, &d));
+	cr_assert_gt(d.n, 2);
+	cr_expect_str_eq(d.msg[0], "t.json: $.dup: duplicate key");
+	char want[64];
+	snprintf(want, sizeof want, "t.json: %d more problems not shown", N - 1 - (d.n - 1));
+	cr_expect_str_eq(d.msg[d.n - 1], want);
+	diag_release(&d);
+	free(t);
+}
+
+/* An unknown key of a megabyte is named by its first 64 bytes. */
+Test(scn_hostile, a_long_unknown_key_is_cut_in_the_message)
+{
+	size_t n = 1 << 20;
+	char *t = malloc(n + 64);
+	int k = snprintf(t, n + 64, "{\"model\": \"queue\", \"");
+	memset(t + k, 'x', n);
+	snprintf(t + k + n, 64, "\": 1}");
+	char *m = bad(t);
+	char want[200];
+	snprintf(want, sizeof want, "t.json: $.%.*s...: unknown key", 64, t + k);
+	cr_expect_str_eq(m, want);
+	free(m);
+	free(t);
+}
+
+/* Text that would be changed on the way in is refused with its position. */
+Test(scn_hostile, nul_escapes_and_invalid_utf8_are_refused)
+{
+	EXPECT_MSGS("{\"model\": \"queue\", \"description\": \"a\\u0000b\"}",
+	            "t.json:1:37: \\u0000 (a NUL character) in a string: text would end there");
+	EXPECT_MSGS("{\"model\": \"queue\", \"description\": \"\xC0\xAF\"}",
+	            "t.json:1:36: invalid UTF-8 (byte 0xc0)");
+	EXPECT_MSGS("{\"model\": \"queue\", \"description\": \"\xED\xA0\x80\"}",
+	            "t.json:1:36: invalid UTF-8 (byte 0xed)");
+	/* an escaped backslash before u0000 is text, not a NUL */
+	scn *s = ok("{\"model\": \"queue\", \"description\": \"a\\\\u0000b\"}");
+	cr_expect_str_eq(scn_str(s, "description"), "a\\u0000b");
+	scn_free(s);
+}
