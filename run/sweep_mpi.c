@@ -316,9 +316,11 @@ static void finish_point(struct coord *c, int p)
 		fprintf(stderr, "[%d/%d] %s: %s\n", p + 1, sweep_npoints(c->w), fn,
 		        c->status[p] == SWEEP_DONE ? "done" : "failed");
 	}
-	if (c->status[p] == SWEEP_DONE &&
-	    (sim_status)sweep_write_index(c->w, c->o->dir, c->status, c->d) != SIM_OK && c->st == SIM_OK)
-		c->st = SIM_EIO;
+	if (c->status[p] == SWEEP_DONE) {
+		sim_status ist = sweep_write_index(c->w, c->o->dir, c->status, c->d);
+		if (ist != SIM_OK && c->st == SIM_OK)
+			c->st = ist; /* SIM_EINVAL: an output the runs do not have */
+	}
 }
 
 /* Opens point p: kept when done already, else its run_out.  Returns the

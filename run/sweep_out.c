@@ -253,8 +253,51 @@ static sim_status write_text(const char *path, const char *text, sim_diag *d)
 	return file_atomic_commit(&a, d);
 }
 
+/* The file's outputs against the scalars of the first point done: a name
+ * that is not one would fill its columns with NaN for the whole sweep, so it
+ * is an error as soon as one point has run (the index is still written). */
+static sim_status check_outputs(const sweep *w, const char *dir, const int *status,
+                                sim_diag *d)
+{
+	int first = 0;
+	while (first < w->npoints && status[first] != SWEEP_DONE)
+		first++;
+	if (w->noutputs == 0 || first == w->npoints)
+		return SIM_OK;
+	char fn[32], p[PATH_MAX];
+	sweep_point_file(first, fn, sizeof fn);
+	snprintf(p, sizeof p, "%s/%s", dir, fn);
+	h5i *f = h5i_open(p, NULL);
+	char **names = NULL;
+	size_t n = 0;
+	if (!f || h5i_list(f, "/summary/scalars", &names, &n, NULL)) {
+		h5i_close(f);
+		return SIM_OK; /* the point's own error says why */
+	}
+	sim_status st = SIM_OK;
+	for (int j = 0; j < w->noutputs; j++) {
+		size_t k = 0;
+		while (k < n && strcmp(names[k], w->outputs[j]))
+			k++;
+		if (k < n)
+			continue;
+		char some[512] = "";
+		for (size_t m = 0, at = 0; m < n && m < 12 && at < sizeof some; m++)
+			at += (size_t)snprintf(some + at, sizeof some - at, "%s%s", m ? ", " : "",
+			                       names[m]);
+		diag_add(d, "%s: $.outputs[%d]: expected a summary scalar of the runs, got '%.64s' "
+		         "(%s has %zu: %s%s)", w->name, j, w->outputs[j], fn, n, some,
+		         n > 12 ? ", ..." : "");
+		st = SIM_EINVAL;
+	}
+	h5i_names_free(names, n);
+	h5i_close(f);
+	return st;
+}
+
 sim_status sweep_write_index(const sweep *w, const char *dir, const int *status, sim_diag *d)
 {
+	sim_status named = check_outputs(w, dir, status, d);
 	char **own;
 	size_t nown;
 	int nout = list_outputs(w, dir, status, &own, &nown);
@@ -296,7 +339,7 @@ sim_status sweep_write_index(const sweep *w, const char *dir, const int *status,
 	if (st == SIM_OK)
 		st = write_text(jpath, js_text, d);
 	free(js_text);
-	return st;
+	return st ? st : named;
 }
 
 /* ---------------------------------------------------------- the tornado */

@@ -281,9 +281,11 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 		st = close_window(&r);
 		if (sim_interrupted && st == SIM_OK)
 			st = SIM_EINTR;
-		if ((st == SIM_OK || st == SIM_EINTR) &&
-		    sweep_write_index(w, o->dir, status, d) != SIM_OK)
-			st = SIM_EIO;
+		if (st == SIM_OK || st == SIM_EINTR) {
+			sim_status ist = sweep_write_index(w, o->dir, status, d);
+			if (ist != SIM_OK)
+				st = ist; /* SIM_EINVAL: an output the runs do not have */
+		}
 	}
 	if (!o->quiet && st == SIM_OK)
 		fprintf(stderr, "%s: %d points (%d run, %d kept, %d failed) in %.2f s -> %s/index.csv\n",
