@@ -71,8 +71,10 @@ FUZZ_LIBOBJ  := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) $(FUZZ_DIR)/gen/schema_json.o \
                 $(FUZZ_DIR)/gen/buildinfo.o
 FUZZ_ENGOBJ  := $(ENG_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_CPP     := $(filter-out -MMD -MP,$(CPPFLAGS)) -Itests/fuzz
-# Leaks that are the libraries', not DAIS's (each explained in the file)
-FUZZ_ENV     := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0
+# Leaks that are the libraries', not DAIS's (each explained in the file); the
+# full malloc stack, since libhdf5 has no frame pointers to unwind by
+FUZZ_ENV     := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0 \
+                ASAN_OPTIONS=fast_unwind_on_malloc=0
 
 $(FUZZ_DIR)/gen/%.o: $(GEN)/%.c
 	$(Q)mkdir -p $(@D)
