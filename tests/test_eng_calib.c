@@ -98,6 +98,43 @@ Test(eng_calib, default_profile_loads_and_scales)
 	eng_profile_free(p);
 }
 
+/* The committed profile predicts, to the last digits, what it predicted when
+ * it was committed (numbers printed by this engine with %.17g): a change in
+ * the loader, the work accounting or the roofline scaling shows up here. */
+Test(eng_calib, default_profile_predicts_pinned_numbers)
+{
+	static const struct eng_config c7 = { .dim = 4096, .n_layers = 32, .n_heads = 32, .n_kv_heads = 32,
+	                                      .hidden_dim = 11008, .vocab_size = 32000, .seq_len = 4096 };
+	static const struct eng_config s110 = { .dim = 768, .n_layers = 12, .n_heads = 12, .n_kv_heads = 12,
+	                                        .hidden_dim = 2048, .vocab_size = 32000, .seq_len = 1024 };
+	const struct eng_step_desc d[3] = {
+		{ .n_decode_seqs = 1, .ctx_tokens = 512, .model = c7, .dtype = ENG_Q4_0 },
+		{ .n_prefill_tokens = 128, .n_decode_seqs = 8, .ctx_tokens = 9000, .model = c7, .dtype = ENG_Q8_0 },
+		{ .n_decode_seqs = 16, .ctx_tokens = 16 * 300, .model = s110, .dtype = ENG_F16 },
+	};
+	static const struct { const char *hw; double t[3]; } want[] = {
+		{ "measured", { 0.08868615741485758, 1.466541145846564, 0.014985802847790702 } },
+		{ "h100-sxm", { 0.0014802947475703102, 0.0064555365839383191, 0.00023377288242575444 } },
+		{ "a100-80gb", { 0.0024391585295669761, 0.011536240217742499, 0.00038601591608931673 } },
+		{ "rtx4090", { 0.0049319971795623576, 0.023076604470495057, 0.00078030040362638226 } },
+		{ "m2-laptop", { 0.050709982488786019, 0.36318842283424929, 0.0081372261174859715 } },
+	};
+	struct eng_profile *p;
+	char err[ENG_ERR_LEN];
+	cr_assert_eq(eng_profile_load(&p, DAIS_SRCDIR "/data/calibration/default.json", err, sizeof err), ENG_OK,
+	             "%s", err);
+	cr_expect_eq(eng_profile_n_classes(p), 5);
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		cr_expect_str_eq(eng_profile_class(p, (int)i), want[i].hw);
+		for (int k = 0; k < 3; k++) {
+			double t = eng_profile_predict(p, &d[k], want[i].hw);
+			cr_expect(fabs(t - want[i].t[k]) <= 1e-14 * want[i].t[k], "%s, step %d: %.17g, pinned %.17g",
+			          want[i].hw, k, t, want[i].t[k]);
+		}
+	}
+	eng_profile_free(p);
+}
+
 static void expect_profile_error(const char *text, const char *what)
 {
 	char path[] = "/tmp/dais_eng_bad_XXXXXX", err[ENG_ERR_LEN];
