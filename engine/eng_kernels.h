@@ -1,4 +1,4 @@
-/* kernels.h — CPU compute kernels, one set per instruction set, chosen at run time.
+/* eng_kernels.h — CPU compute kernels, one set per instruction set, chosen at run time.
  *
  * Matmul kernels compute y[t][r] = sum_k W[r][k] x[t][k] for panels [p0, p1)
  * of W and tokens 0..n_tok-1; a thread calls them on its own panel range, so

@@ -1,4 +1,4 @@
-/* kernels_cpu.c — matmul, dot and axpy kernels: portable C, AVX2/FMA/F16C and
+/* eng_kernels_cpu.c — matmul, dot and axpy kernels: portable C, AVX2/FMA/F16C and
  * AVX-512 with VNNI, selected at run time with __builtin_cpu_supports.
  *
  * About the tiles: a kernel keeps one panel (16 output rows) against up to NT

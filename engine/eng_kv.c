@@ -1,4 +1,4 @@
-/* kv.c — block pool and block tables of the paged KV cache. */
+/* eng_kv.c — block pool and block tables of the paged KV cache. */
 #include <stdlib.h>
 
 #include "eng_kv.h"

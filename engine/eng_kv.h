@@ -1,4 +1,4 @@
-/* kv.h — the paged KV cache: a pool of fixed-size blocks and a block table per
+/* eng_kv.h — the paged KV cache: a pool of fixed-size blocks and a block table per
  * sequence (continuous batching: sequences join and leave between steps).
  *
  * Invariants: every block is either on the free stack or in exactly one open

@@ -1,4 +1,4 @@
-/* model.c — configurations, weight types, the model builder and synthetic models. */
+/* eng_model.c — statuses, configurations, the model builder and synthetic models. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,41 +30,6 @@ const char *eng_strerror(eng_status s)
 	case ENG_ENOTSUP: return "not supported";
 	}
 	return "unknown status";
-}
-
-/* ---------------------------------------------------------------- types */
-
-const char *eng_dtype_name(eng_dtype t)
-{
-	switch (t) {
-	case ENG_F32: return "f32";
-	case ENG_F16: return "f16";
-	case ENG_Q8_0: return "q8_0";
-	case ENG_Q4_0: return "q4_0";
-	}
-	return "?";
-}
-
-int eng_dtype_parse(const char *s, eng_dtype *t)
-{
-	static const eng_dtype all[] = { ENG_F32, ENG_F16, ENG_Q8_0, ENG_Q4_0 };
-	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-		if (!strcmp(s, eng_dtype_name(all[i]))) {
-			*t = all[i];
-			return 0;
-		}
-	return -1;
-}
-
-size_t eng_dtype_bytes(eng_dtype t, size_t n)
-{
-	switch (t) {
-	case ENG_F32: return n * 4;
-	case ENG_F16: return n * 2;
-	case ENG_Q8_0: return n / QK * sizeof(blk_q8_0);
-	case ENG_Q4_0: return n / QK * sizeof(blk_q4_0);
-	}
-	return 0;
 }
 
 static int is_quant(eng_dtype t)
@@ -158,24 +123,6 @@ double eng_config_flops_per_token(const struct eng_config *c)
 }
 
 /* ---------------------------------------------------------------- builder */
-
-eng_status m_convert(eng_dtype st, const void *src, eng_dtype dt, void *dst, size_t rows, size_t cols)
-{
-	size_t sb = eng_dtype_bytes(st, cols), db = eng_dtype_bytes(dt, cols);
-	if (st == dt) {
-		memcpy(dst, src, sb * rows);
-		return ENG_OK;
-	}
-	float *tmp = malloc(cols * sizeof *tmp);
-	if (!tmp)
-		return ENG_ENOMEM;
-	for (size_t r = 0; r < rows; r++) {
-		q_dequantize_row(st, (const uint8_t *)src + r * sb, tmp, cols);
-		q_quantize_row(dt, tmp, (uint8_t *)dst + r * db, cols);
-	}
-	free(tmp);
-	return ENG_OK;
-}
 
 eng_status m_alloc(eng_model **out, const struct eng_config *cfg, eng_dtype t)
 {
@@ -304,6 +251,7 @@ void m_tensor_shape(const eng_model *m, enum m_tensor w, int *rows, int *cols, e
 	const struct eng_config *c = &m->cfg;
 	int kvd = kv_dim_of(c);
 	*t = m->type;
+	*rows = 0;
 	*cols = c->dim;
 	switch (w) {
 	case MT_EMBED: case MT_CLS: *rows = c->vocab_size; break;

@@ -1,4 +1,4 @@
-/* model.h — the inside of eng_model: configuration, weights in panel layout,
+/* eng_model.h — the inside of eng_model: configuration, weights in panel layout,
  * and the builder the loaders share.
  *
  * Q, K and V of a layer are packed as one matrix (rows q | k | v), and the
@@ -44,8 +44,6 @@ eng_status m_set_layer(eng_model *m, int l, struct m_src attn_norm, struct m_src
                        struct m_src wq, struct m_src wk, struct m_src wv, struct m_src wo,
                        struct m_src w1, struct m_src w2, struct m_src w3);
 eng_status m_set_globals(eng_model *m, struct m_src embed, struct m_src out_norm, struct m_src wcls);
-/* Converts rows x cols values between types (same type: copy). */
-eng_status m_convert(eng_dtype st, const void *src, eng_dtype dt, void *dst, size_t rows, size_t cols);
 /* Sets err (if not NULL) like snprintf; returns s. */
 eng_status m_err(eng_status s, char *err, size_t err_len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

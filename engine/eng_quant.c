@@ -1,4 +1,5 @@
-/* quant.c — f16 and GGUF block conversions, panel packing, Q8 activations.
+/* eng_quant.c — weight types (names, sizes, conversion), f16 and GGUF block
+ * conversions, panel packing, Q8 activations.
  *
  * Quantization follows ggml's reference rounding so that files written here and
  * by ggml hold the same numbers for the same floats.
@@ -8,6 +9,41 @@
 #include <string.h>
 
 #include "eng_quant.h"
+
+/* ---------------------------------------------------------------- types */
+
+const char *eng_dtype_name(eng_dtype t)
+{
+	switch (t) {
+	case ENG_F32: return "f32";
+	case ENG_F16: return "f16";
+	case ENG_Q8_0: return "q8_0";
+	case ENG_Q4_0: return "q4_0";
+	}
+	return "?";
+}
+
+int eng_dtype_parse(const char *s, eng_dtype *t)
+{
+	static const eng_dtype all[] = { ENG_F32, ENG_F16, ENG_Q8_0, ENG_Q4_0 };
+	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+		if (!strcmp(s, eng_dtype_name(all[i]))) {
+			*t = all[i];
+			return 0;
+		}
+	return -1;
+}
+
+size_t eng_dtype_bytes(eng_dtype t, size_t n)
+{
+	switch (t) {
+	case ENG_F32: return n * 4;
+	case ENG_F16: return n * 2;
+	case ENG_Q8_0: return n / QK * sizeof(blk_q8_0);
+	case ENG_Q4_0: return n / QK * sizeof(blk_q4_0);
+	}
+	return 0;
+}
 
 /* ---------------------------------------------------------------- f16 */
 
@@ -139,6 +175,24 @@ void q_dequantize_row(eng_dtype t, const void *src, float *y, size_t n)
 		}
 		break;
 	}
+}
+
+eng_status m_convert(eng_dtype st, const void *src, eng_dtype dt, void *dst, size_t rows, size_t cols)
+{
+	size_t sb = eng_dtype_bytes(st, cols), db = eng_dtype_bytes(dt, cols);
+	if (st == dt) {
+		memcpy(dst, src, sb * rows);
+		return ENG_OK;
+	}
+	float *tmp = malloc(cols * sizeof *tmp);
+	if (!tmp)
+		return ENG_ENOMEM;
+	for (size_t r = 0; r < rows; r++) {
+		q_dequantize_row(st, (const uint8_t *)src + r * sb, tmp, cols);
+		q_quantize_row(dt, tmp, (uint8_t *)dst + r * db, cols);
+	}
+	free(tmp);
+	return ENG_OK;
 }
 
 /* ---------------------------------------------------------------- panels */

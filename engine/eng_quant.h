@@ -1,5 +1,7 @@
-/* quant.h — number formats: f16, GGUF Q8_0/Q4_0 blocks, the engine's panel
- * layout for weight matrices, and Q8 activations.
+/* eng_quant.h — number formats: the weight types (engine.h's eng_dtype_name,
+ * eng_dtype_parse and eng_dtype_bytes are defined in eng_quant.c), f16, GGUF
+ * Q8_0/Q4_0 blocks, the engine's panel layout for weight matrices, and Q8
+ * activations.  It depends on engine.h only; eng_model builds on it.
  *
  * About panels: a weight matrix W (rows x cols, row = output) is stored as
  * ceil(rows/16) panels of 16 rows (missing rows are zero), so one 512-bit
@@ -39,6 +41,9 @@ uint16_t q_f32_to_f16(float f);
 /* Row-major ("GGUF layout") conversions of n values (n % 32 == 0 for quantized). */
 void q_quantize_row(eng_dtype t, const float *x, void *dst, size_t n);
 void q_dequantize_row(eng_dtype t, const void *src, float *y, size_t n);
+/* Converts rows x cols values between types (same type: copy); ENG_ENOMEM if
+ * the row buffer cannot be had. */
+eng_status m_convert(eng_dtype st, const void *src, eng_dtype dt, void *dst, size_t rows, size_t cols);
 
 /* A weight matrix in panel layout. */
 struct q_mat {
