@@ -66,20 +66,20 @@ static int parse_pos(const char *s, int *v)
 /* One row: `reps` repetitions, each with bandwidth probes around it; the
  * shortest step and the highest probe are kept, so that other processes on a
  * shared machine spoil a row only if they spoil every repetition. */
-static int bench_row(eng_ctx *c, struct probe_bw *bw, int prefill, int n, int ctx, int steps, int reps,
+static int bench_row(eng_ctx *c, struct eng_probe_bw *bw, int prefill, int n, int ctx, int steps, int reps,
                      double *sec, double *gbs, double *rds)
 {
 	*sec = 1e30;
 	*gbs = *rds = 0;
 	for (int r = 0; r < reps; r++) {
-		double med, best, g = probe_bw_run(bw, 3), rd = prefill ? 0 : probe_bw_read(bw, 3);
+		double med, best, g = eng_probe_bw_run(bw, 3), rd = prefill ? 0 : eng_probe_bw_read(bw, 3);
 		*gbs = g > *gbs ? g : *gbs;
 		*rds = rd > *rds ? rd : *rds;
-		if (prefill ? probe_prefill(c, n, 1, steps, &med, &best) : probe_decode(c, n, ctx, steps, &med, &best))
+		if (prefill ? eng_probe_prefill(c, n, 1, steps, &med, &best) : eng_probe_decode(c, n, ctx, steps, &med, &best))
 			return -1;
 		*sec = best < *sec ? best : *sec;
-		g = probe_bw_run(bw, 3);
-		rd = prefill ? 0 : probe_bw_read(bw, 3);
+		g = eng_probe_bw_run(bw, 3);
+		rd = prefill ? 0 : eng_probe_bw_read(bw, 3);
 		*gbs = g > *gbs ? g : *gbs;
 		*rds = rd > *rds ? rd : *rds;
 	}
@@ -99,7 +99,7 @@ static int bench(const int *threads, int n_threads, int quick, int reps_opt)
 	       steps);
 	printf("# BW: best triad probe around the row; RD: best read-only probe (two arrays summed) around the row;\n"
 	       "# peak: best FMA probe; load average at start %.2f\n",
-	       probe_loadavg());
+	       eng_probe_loadavg());
 	printf("%-5s %3s %-8s %6s %10s %9s %8s %8s %8s %8s %8s\n", "dtype", "thr", "what", "batch", "tok/s", "ms/step",
 	       "GB/s", "BW GB/s", "of BW", "RD GB/s", "of RD");
 	for (int ti = 0; ti < 3; ti++) {
@@ -110,17 +110,17 @@ static int bench(const int *threads, int n_threads, int quick, int reps_opt)
 		}
 		for (int hi = 0; hi < n_threads; hi++) {
 			int nt = threads[hi];
-			struct probe_bw *bw = probe_bw_alloc(nt, 48u << 20);
+			struct eng_probe_bw *bw = eng_probe_bw_alloc(nt, 48u << 20);
 			eng_ctx *c;
 			struct eng_ctx_params p = { .n_threads = nt, .max_tokens = 256, .max_seqs = 32, .max_logits = 32,
 			                            .kv_block_tokens = 16, .kv_blocks = 32 * 8 + 32 };
 			if (!bw || eng_ctx_alloc(&c, m, &p, err, sizeof err)) {
 				fprintf(stderr, "dais engine: %s\n", bw ? err : "out of memory");
-				probe_bw_free(bw);
+				eng_probe_bw_free(bw);
 				eng_model_free(m);
 				return 1;
 			}
-			probe_bw_run(bw, 1);
+			eng_probe_bw_run(bw, 1);
 			double peak = eng_probe_peak_gflops(nt), sec, gbs, rds;
 			for (size_t bi = 0; bi < sizeof batches / sizeof *batches; bi++) {
 				int b = batches[bi];
@@ -128,14 +128,14 @@ static int bench(const int *threads, int n_threads, int quick, int reps_opt)
 					fprintf(stderr, "dais engine: %s\n", eng_errmsg(c));
 					break;
 				}
-				struct probe_work w = probe_step_work(cf, types[ti], 0, 0, b, ctx);
+				struct eng_probe_work w = eng_probe_step_work(cf, types[ti], 0, 0, b, ctx);
 				double ach = w.bytes / sec / 1e9;
 				printf("%-5s %3d %-8s %6d %10.1f %9.3f %8.1f %8.1f %7.0f%% %8.1f %7.0f%%\n", eng_dtype_name(types[ti]),
 				       nt, "decode", b, b / sec, sec * 1e3, ach, gbs, 100 * ach / gbs, rds, 100 * ach / rds);
 				fflush(stdout);
 			}
 			if (!bench_row(c, bw, 1, 256, 0, quick ? 2 : 3, reps, &sec, &gbs, &rds)) {
-				struct probe_work w = probe_step_work(cf, types[ti], 256, 0, 0, 0);
+				struct eng_probe_work w = eng_probe_step_work(cf, types[ti], 256, 0, 0, 0);
 				double pk = eng_probe_peak_gflops(nt);
 				peak = pk > peak ? pk : peak;
 				printf("%-5s %3d %-8s %6d %10.1f %9.3f %8s %8s %7.0f%% of %.0f GFLOP/s peak (%.0f GFLOP/s)\n",
@@ -144,7 +144,7 @@ static int bench(const int *threads, int n_threads, int quick, int reps_opt)
 			}
 			fflush(stdout);
 			eng_ctx_free(c);
-			probe_bw_free(bw);
+			eng_probe_bw_free(bw);
 		}
 		eng_model_free(m);
 	}
@@ -277,11 +277,11 @@ int cmd_engine(int argc, char **argv)
 	printf("engine %s: %s kernels, %d threads, %s\n", ENG_VERSION, eng_isa_name(eng_ctx_isa(c)),
 	       eng_ctx_threads(c), backend == ENG_BACKEND_CUDA ? "cuda" : "cpu");
 	double t_pre, t_dec;
-	if ((s = probe_prefill(c, prompt, batch, 3, &t_pre, NULL)) ||
-	    (s = probe_decode(c, batch, prompt, steps, &t_dec, NULL))) {
+	if ((s = eng_probe_prefill(c, prompt, batch, 3, &t_pre, NULL)) ||
+	    (s = eng_probe_decode(c, batch, prompt, steps, &t_dec, NULL))) {
 		fprintf(stderr, "dais engine: %s\n", eng_errmsg(c));
 	} else {
-		struct probe_work w = probe_step_work(cf, eng_model_dtype(m), 0, 0, batch, prompt);
+		struct eng_probe_work w = eng_probe_step_work(cf, eng_model_dtype(m), 0, 0, batch, prompt);
 		printf("prefill: %d x %d tokens in %.3f ms, %.1f tokens/s\n", batch, prompt, t_pre * 1e3,
 		       prompt * batch / t_pre);
 		printf("decode:  batch %d at context %d: %.3f ms/step, %.1f tokens/s, %.1f GB/s of weights and KV\n",
@@ -346,7 +346,7 @@ int cmd_calibrate(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
 	};
 	char out[1024] = "", err[ENG_ERR_LEN];
-	struct calib_params p = { .log = stderr };
+	struct eng_calib_params p = { .log = stderr };
 	struct eng_config shapes[8];
 	char names[8][32];
 	const char *name_ptr[8];
@@ -399,7 +399,7 @@ int cmd_calibrate(int argc, char **argv)
 		gethostname(host, sizeof host - 1);
 		snprintf(out, sizeof out, "data/calibration/%s.json", host);
 	}
-	eng_status s = calib_run(&p, out, err, sizeof err);
+	eng_status s = eng_calib_run(&p, out, err, sizeof err);
 	if (s) {
 		fprintf(stderr, "dais calibrate: %s\n", err);
 		return 1;

@@ -16,7 +16,7 @@
 
 /* ---------------------------------------------------------------- fit */
 
-static void regressors(const struct calib_meas *m, double peak_gflops, double x[4])
+static void regressors(const struct eng_calib_meas *m, double peak_gflops, double x[4])
 {
 	x[0] = 1;
 	x[1] = m->work.bytes / (m->bw_gbs * 1e9);
@@ -24,7 +24,7 @@ static void regressors(const struct calib_meas *m, double peak_gflops, double x[
 	x[3] = m->work.kv_tokens;
 }
 
-double calib_predict(const double coef[4], const struct probe_work *w, double bw_gbs, double peak_gflops)
+double eng_calib_predict(const double coef[4], const struct eng_probe_work *w, double bw_gbs, double peak_gflops)
 {
 	return coef[0] + coef[1] * w->bytes / (bw_gbs * 1e9) + coef[2] * w->flops / (peak_gflops * 1e9) +
 	       coef[3] * w->kv_tokens;
@@ -32,7 +32,7 @@ double calib_predict(const double coef[4], const struct probe_work *w, double bw
 
 /* Robust fit of the active columns of the scaled system; inactive
  * coefficients are 0.  Returns a GSL status. */
-static int fit_active(const struct calib_meas *m, int n, double peak_gflops, const int active[4], double coef[4])
+static int fit_active(const struct eng_calib_meas *m, int n, double peak_gflops, const int active[4], double coef[4])
 {
 	int k = 0, map[4];
 	for (int j = 0; j < 4; j++)
@@ -74,7 +74,7 @@ static int fit_active(const struct calib_meas *m, int n, double peak_gflops, con
 	return e;
 }
 
-eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms)
+eng_status eng_calib_fit(const struct eng_calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms)
 {
 	if (n < 4)
 		return ENG_EINVAL;
@@ -101,7 +101,7 @@ eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, doub
 		return e == GSL_ENOMEM ? ENG_ENOMEM : ENG_EINVAL;
 	double ss = 0;
 	for (int i = 0; i < n; i++) {
-		double r = (calib_predict(coef, &m[i].work, m[i].bw_gbs, peak_gflops) - m[i].seconds) / m[i].seconds;
+		double r = (eng_calib_predict(coef, &m[i].work, m[i].bw_gbs, peak_gflops) - m[i].seconds) / m[i].seconds;
 		ss += r * r;
 	}
 	*rel_rms = sqrt(ss / n);
@@ -186,36 +186,36 @@ static cJSON *shape_json(const struct eng_config *c)
 /* Times one point with a bandwidth probe before and after it.  The shortest
  * step is kept (other processes on a shared machine only ever add time) and
  * the probes are averaged (the machine's bandwidth drifts both ways). */
-static eng_status measure(eng_ctx *c, struct probe_bw *bw, struct calib_meas *m, int steps)
+static eng_status measure(eng_ctx *c, struct eng_probe_bw *bw, struct eng_calib_meas *m, int steps)
 {
-	double b0 = probe_bw_run(bw, 2), med, sec;
-	eng_status s = m->prefill ? probe_prefill(c, m->prompt, m->batch, steps, &med, &sec)
-	                          : probe_decode(c, m->batch, m->context, steps, &med, &sec);
+	double b0 = eng_probe_bw_run(bw, 2), med, sec;
+	eng_status s = m->prefill ? eng_probe_prefill(c, m->prompt, m->batch, steps, &med, &sec)
+	                          : eng_probe_decode(c, m->batch, m->context, steps, &med, &sec);
 	if (s)
 		return s;
-	m->bw_gbs = 0.5 * (b0 + probe_bw_run(bw, 2));
+	m->bw_gbs = 0.5 * (b0 + eng_probe_bw_run(bw, 2));
 	m->seconds = sec;
 	if (m->prefill)
-		m->work = probe_work_of(&m->cfg, m->dtype, (double)m->batch * m->prompt, m->batch,
-		                        m->batch * 0.5 * m->prompt * (m->prompt + 1.0));
+		m->work = eng_probe_work_of(&m->cfg, m->dtype, (double)m->batch * m->prompt, m->batch,
+		                            m->batch * 0.5 * m->prompt * (m->prompt + 1.0));
 	else
-		m->work = probe_step_work(&m->cfg, m->dtype, 0, 0, m->batch, m->context);
+		m->work = eng_probe_step_work(&m->cfg, m->dtype, 0, 0, m->batch, m->context);
 	return ENG_OK;
 }
 
-static double median_of(const struct calib_meas *m, int n)
+static double median_of(const struct eng_calib_meas *m, int n)
 {
 	double *v = malloc(sizeof(double) * (size_t)(n ? n : 1)), r = 0;
 	if (!v)
 		return m[0].bw_gbs;
 	for (int i = 0; i < n; i++)
 		v[i] = m[i].bw_gbs;
-	r = n ? probe_median(v, n) : 0;
+	r = n ? eng_probe_median(v, n) : 0;
 	free(v);
 	return r;
 }
 
-static eng_status calib_write(const char *path, const struct calib_meas *ms, int n, const double coef[4],
+static eng_status calib_write(const char *path, const struct eng_calib_meas *ms, int n, const double coef[4],
                               double rel, double peak, int nt, double duration, double load0, char *err,
                               size_t err_len)
 {
@@ -236,7 +236,7 @@ static eng_status calib_write(const char *path, const struct calib_meas *ms, int
 	cJSON_AddStringToObject(prov, "engine_version", ENG_VERSION);
 	cJSON_AddNumberToObject(prov, "duration_s", duration);
 	cJSON_AddNumberToObject(prov, "loadavg_start", load0);
-	cJSON_AddNumberToObject(prov, "loadavg_end", probe_loadavg());
+	cJSON_AddNumberToObject(prov, "loadavg_end", eng_probe_loadavg());
 	double bw = median_of(ms, n);
 	cJSON *mach = cJSON_AddObjectToObject(root, "machine");
 	cJSON_AddNumberToObject(mach, "bandwidth_gbs", bw);
@@ -262,7 +262,7 @@ static eng_status calib_write(const char *path, const struct calib_meas *ms, int
 	cJSON_AddNumberToObject(fit, "n", n);
 	cJSON *arr = cJSON_AddArrayToObject(root, "measurements");
 	for (int i = 0; i < n; i++) {
-		const struct calib_meas *m = &ms[i];
+		const struct eng_calib_meas *m = &ms[i];
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "kind", m->prefill ? "prefill" : "decode");
 		cJSON_AddStringToObject(o, "shape_name", m->shape);
@@ -276,7 +276,7 @@ static eng_status calib_write(const char *path, const struct calib_meas *ms, int
 		cJSON_AddNumberToObject(o, "bytes", m->work.bytes);
 		cJSON_AddNumberToObject(o, "flops", m->work.flops);
 		cJSON_AddNumberToObject(o, "kv_tokens", m->work.kv_tokens);
-		cJSON_AddNumberToObject(o, "predicted_s", calib_predict(coef, &m->work, m->bw_gbs, peak));
+		cJSON_AddNumberToObject(o, "predicted_s", eng_calib_predict(coef, &m->work, m->bw_gbs, peak));
 		cJSON_AddItemToArray(arr, o);
 	}
 	cJSON *cls = cJSON_AddArrayToObject(root, "hardware_classes");
@@ -301,7 +301,7 @@ static eng_status calib_write(const char *path, const struct calib_meas *ms, int
 	char *txt = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!txt)
-		return m_err(ENG_ENOMEM, err, err_len, "%s: out of memory", path);
+		return eng_err(ENG_ENOMEM, err, err_len, "%s: out of memory", path);
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
 	FILE *f = fopen(tmp, "w");
@@ -314,12 +314,12 @@ static eng_status calib_write(const char *path, const struct calib_meas *ms, int
 	if (bad) {
 		if (f)
 			remove(tmp);
-		return m_err(ENG_EIO, err, err_len, "%s: cannot write: %s", path, strerror(errno));
+		return eng_err(ENG_EIO, err, err_len, "%s: cannot write: %s", path, strerror(errno));
 	}
 	return ENG_OK;
 }
 
-eng_status calib_run(const struct calib_params *p, const char *path, char *err, size_t err_len)
+eng_status eng_calib_run(const struct eng_calib_params *p, const char *path, char *err, size_t err_len)
 {
 	static const eng_dtype dtypes[] = { ENG_Q8_0, ENG_Q4_0, ENG_F32 };
 	static const int dec_batch[] = { 1, 4, 16 }, dec_ctx[] = { 32, 384 };
@@ -330,18 +330,18 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 	const char *const *names = p->n_shapes ? p->shape_names : default_names;
 	int n_dt = 3, steps = p->quick ? 4 : 8;
 	int cap = n_shapes * n_dt * 12, n = 0;
-	struct calib_meas *ms = calloc((size_t)cap, sizeof *ms);
-	struct probe_bw *bw = probe_bw_alloc(nt, p->bw_bytes ? p->bw_bytes : 48u << 20);
+	struct eng_calib_meas *ms = calloc((size_t)cap, sizeof *ms);
+	struct eng_probe_bw *bw = eng_probe_bw_alloc(nt, p->bw_bytes ? p->bw_bytes : 48u << 20);
 	if (!ms || !bw) {
 		free(ms);
-		probe_bw_free(bw);
-		return m_err(ENG_ENOMEM, err, err_len, "calibrate: out of memory");
+		eng_probe_bw_free(bw);
+		return eng_err(ENG_ENOMEM, err, err_len, "calibrate: out of memory");
 	}
-	probe_bw_run(bw, 1);
-	double peak = eng_probe_peak_gflops(nt), t_start = probe_now(), load0 = probe_loadavg();
+	eng_probe_bw_run(bw, 1);
+	double peak = eng_probe_peak_gflops(nt), t_start = eng_probe_now(), load0 = eng_probe_loadavg();
 	if (p->log)
 		fprintf(p->log, "calibrate: %d threads, %s kernels, peak %.1f GFLOP/s, bandwidth %.1f GB/s, load %.2f\n",
-		        nt, eng_isa_name(eng_isa_best()), peak, probe_bw_run(bw, 3), load0);
+		        nt, eng_isa_name(eng_isa_best()), peak, eng_probe_bw_run(bw, 3), load0);
 	eng_status s = ENG_OK;
 	for (int si = 0; si < n_shapes && !s; si++)
 		for (int di = 0; di < n_dt && !s; di++) {
@@ -352,19 +352,19 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 			if (p->quick && cf.dim >= 4096 && dtypes[di] == ENG_F32)
 				continue;
 			if ((s = eng_model_synthetic(&m, &cf, dtypes[di], 7, e2, sizeof e2))) {
-				m_err(s, err, err_len, "calibrate: %s", e2);
+				eng_err(s, err, err_len, "calibrate: %s", e2);
 				break;
 			}
 			struct eng_ctx_params cp = { .n_threads = nt, .max_tokens = 256, .max_seqs = 16, .max_logits = 16,
 			                             .kv_block_tokens = 16, .kv_blocks = 16 * 26 + 8 };
 			if ((s = eng_ctx_alloc(&c, m, &cp, e2, sizeof e2))) {
-				m_err(s, err, err_len, "calibrate: %s", e2);
+				eng_err(s, err, err_len, "calibrate: %s", e2);
 				eng_model_free(m);
 				break;
 			}
 			for (int k = 0; k < 10 && !s; k++) {
-				struct calib_meas *x = &ms[n];
-				*x = (struct calib_meas){ .cfg = cf, .dtype = dtypes[di] };
+				struct eng_calib_meas *x = &ms[n];
+				*x = (struct eng_calib_meas){ .cfg = cf, .dtype = dtypes[di] };
 				snprintf(x->shape, sizeof x->shape, "%s", names[si]);
 				if (k < 6) {
 					x->batch = dec_batch[k % 3];
@@ -378,7 +378,7 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 				    x->prompt > cf.seq_len)
 					continue;   /* (a shape's context length bounds its points) */
 				if ((s = measure(c, bw, x, steps))) {
-					m_err(s, err, err_len, "calibrate: %s", eng_errmsg(c));
+					eng_err(s, err, err_len, "calibrate: %s", eng_errmsg(c));
 					break;
 				}
 				if (p->log)
@@ -391,16 +391,16 @@ eng_status calib_run(const struct calib_params *p, const char *path, char *err, 
 			eng_model_free(m);
 		}
 	double coef[4] = { 0 }, rel = 0;
-	if (!s && (s = calib_fit(ms, n, peak, coef, &rel)))
-		m_err(s, err, err_len, "calibrate: the least-squares fit failed (%d points)", n);
+	if (!s && (s = eng_calib_fit(ms, n, peak, coef, &rel)))
+		eng_err(s, err, err_len, "calibrate: the least-squares fit failed (%d points)", n);
 	if (!s)
-		s = calib_write(path, ms, n, coef, rel, peak, nt, probe_now() - t_start, load0, err, err_len);
+		s = calib_write(path, ms, n, coef, rel, peak, nt, eng_probe_now() - t_start, load0, err, err_len);
 	if (!s && p->log)
 		fprintf(p->log, "fit: t = %.4g s + %.4g bytes/BW + %.4g flops/peak + %.4g s/token x kv_tokens; "
 		        "relative rms error %.1f%% over %d points\nwrote %s\n", coef[0], coef[1], coef[2], coef[3],
 		        100 * rel, n, path);
 	free(ms);
-	probe_bw_free(bw);
+	eng_probe_bw_free(bw);
 	return s;
 }
 
@@ -428,7 +428,7 @@ eng_status eng_profile_load(struct eng_profile **out, const char *path, char *er
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return m_err(ENG_EIO, err, err_len, "%s: cannot open: %s", path, strerror(errno));
+		return eng_err(ENG_EIO, err, err_len, "%s: cannot open: %s", path, strerror(errno));
 	fseek(f, 0, SEEK_END);
 	long n = ftell(f);
 	fseek(f, 0, SEEK_SET);
@@ -436,7 +436,7 @@ eng_status eng_profile_load(struct eng_profile **out, const char *path, char *er
 	if (!txt || fread(txt, 1, (size_t)n, f) != (size_t)n) {
 		fclose(f);
 		free(txt);
-		return m_err(ENG_EIO, err, err_len, "%s: cannot read", path);
+		return eng_err(ENG_EIO, err, err_len, "%s: cannot read", path);
 	}
 	fclose(f);
 	txt[n] = 0;
@@ -447,7 +447,7 @@ eng_status eng_profile_load(struct eng_profile **out, const char *path, char *er
 		for (const char *p = txt; end && p < end; p++)
 			line += *p == '\n';
 		free(txt);
-		return m_err(ENG_EFORMAT, err, err_len, "%s:%d: JSON parse error", path, line);
+		return eng_err(ENG_EFORMAT, err, err_len, "%s:%d: JSON parse error", path, line);
 	}
 	free(txt);
 	struct eng_profile *p = calloc(1, sizeof *p);
@@ -458,35 +458,35 @@ eng_status eng_profile_load(struct eng_profile **out, const char *path, char *er
 	const cJSON *cls = cJSON_GetObjectItemCaseSensitive(root, "hardware_classes");
 	static const char *const keys[4] = { "a_s", "b", "c", "d_s_per_token" };
 	if (s)
-		m_err(s, err, err_len, "%s: out of memory", path);
+		eng_err(s, err, err_len, "%s: out of memory", path);
 	else if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "dais-engine-profile/1"))
-		s = m_err(ENG_EFORMAT, err, err_len, "%s: $.format: expected \"dais-engine-profile/1\"", path);
+		s = eng_err(ENG_EFORMAT, err, err_len, "%s: $.format: expected \"dais-engine-profile/1\"", path);
 	for (int i = 0; i < 4 && !s; i++)
 		if (get_num(coef, keys[i], &p->coef[i]))
-			s = m_err(ENG_EFORMAT, err, err_len, "%s: $.fit.coef.%s: expected number", path, keys[i]);
+			s = eng_err(ENG_EFORMAT, err, err_len, "%s: $.fit.coef.%s: expected number", path, keys[i]);
 	if (!s && (get_num(mach, "bandwidth_gbs", &p->bw_gbs) || !(p->bw_gbs > 0)))
-		s = m_err(ENG_EFORMAT, err, err_len, "%s: $.machine.bandwidth_gbs: expected a positive number", path);
+		s = eng_err(ENG_EFORMAT, err, err_len, "%s: $.machine.bandwidth_gbs: expected a positive number", path);
 	if (!s && (get_num(mach, "peak_gflops", &p->peak_gflops) || !(p->peak_gflops > 0)))
-		s = m_err(ENG_EFORMAT, err, err_len, "%s: $.machine.peak_gflops: expected a positive number", path);
+		s = eng_err(ENG_EFORMAT, err, err_len, "%s: $.machine.peak_gflops: expected a positive number", path);
 	if (!s && !cJSON_IsArray(cls))
-		s = m_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes: expected array", path);
+		s = eng_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes: expected array", path);
 	const cJSON *c, *list = s ? NULL : cls;
 	int i = 0;
 	cJSON_ArrayForEach(c, list) {
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
 		if (i == MAX_CLASSES) {
-			s = m_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes: more than %d classes", path, MAX_CLASSES);
+			s = eng_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes: more than %d classes", path, MAX_CLASSES);
 			break;
 		}
 		if (!cJSON_IsString(name) || strlen(name->valuestring) >= sizeof p->cls[0].name) {
-			s = m_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes[%d].name: expected a short string", path, i);
+			s = eng_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes[%d].name: expected a short string", path, i);
 			break;
 		}
 		snprintf(p->cls[i].name, sizeof p->cls[i].name, "%s", name->valuestring);
 		if (get_num(c, "bandwidth_gbs", &p->cls[i].bw_gbs) || get_num(c, "peak_gflops", &p->cls[i].peak_gflops) ||
 		    !(p->cls[i].bw_gbs > 0) || !(p->cls[i].peak_gflops > 0)) {
-			s = m_err(ENG_EFORMAT, err, err_len,
-			          "%s: $.hardware_classes[%d]: bandwidth_gbs and peak_gflops must be positive numbers", path, i);
+			s = eng_err(ENG_EFORMAT, err, err_len,
+			            "%s: $.hardware_classes[%d]: bandwidth_gbs and peak_gflops must be positive numbers", path, i);
 			break;
 		}
 		i++;
@@ -532,8 +532,8 @@ double eng_profile_predict(const struct eng_profile *p, const struct eng_step_de
 	int n_tok = d->n_prefill_tokens + d->n_decode_seqs;
 	if (n_tok <= 0)
 		return 0;
-	struct probe_work w = probe_work_of(&d->model, d->dtype, n_tok, d->n_decode_seqs + (d->n_prefill_tokens > 0),
-	                                    d->ctx_tokens);
+	struct eng_probe_work w = eng_probe_work_of(&d->model, d->dtype, n_tok, d->n_decode_seqs + (d->n_prefill_tokens > 0),
+	                                            d->ctx_tokens);
 	double coef[4] = { p->coef[0], p->coef[1], p->coef[2], p->coef[3] * p->bw_gbs / bw };
-	return calib_predict(coef, &w, bw, peak);
+	return eng_calib_predict(coef, &w, bw, peak);
 }

@@ -18,7 +18,7 @@
 #include "engine.h"
 
 /* One timed step. */
-struct calib_meas {
+struct eng_calib_meas {
 	int prefill;               /* 1 prefill, 0 decode */
 	char shape[32];            /* shape name */
 	struct eng_config cfg;
@@ -26,18 +26,18 @@ struct calib_meas {
 	int batch, context, prompt;
 	double seconds;            /* median step time */
 	double bw_gbs;             /* bandwidth probe beside it */
-	struct probe_work work;
+	struct eng_probe_work work;
 };
 
 /* Fits t = a + b bytes/BW + c flops/peak + d kv_tokens (GSL robust least
  * squares on rows divided by t, so relative error is what counts and timings
  * spoiled by other processes are discounted).
  * coef = {a [s], b [1], c [1], d [s/token]}; *rel_rms the relative RMS error. */
-eng_status calib_fit(const struct calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms);
-double calib_predict(const double coef[4], const struct probe_work *w, double bw_gbs, double peak_gflops);
+eng_status eng_calib_fit(const struct eng_calib_meas *m, int n, double peak_gflops, double coef[4], double *rel_rms);
+double eng_calib_predict(const double coef[4], const struct eng_probe_work *w, double bw_gbs, double peak_gflops);
 
 /* A calibration run. */
-struct calib_params {
+struct eng_calib_params {
 	int n_threads;
 	int quick;                 /* fewer points and smaller shapes */
 	size_t bw_bytes;           /* bandwidth probe array size (0: 48 MiB, past the caches) */
@@ -47,7 +47,7 @@ struct calib_params {
 	const char *const *shape_names;
 };
 /* Measures, fits and writes the profile to path (JSON, docs/engine.md). */
-eng_status calib_run(const struct calib_params *p, const char *path, char *err, size_t err_len);
+eng_status eng_calib_run(const struct eng_calib_params *p, const char *path, char *err, size_t err_len);
 
 /* A profile: what the simulator loads to price engine steps. */
 struct eng_profile;

@@ -40,14 +40,16 @@ EXTRA_OBJ  += $(BUILD)/engine/engine_cuda.o
 EXTRA_LIBS += -L$(ENG_CUDART_DIR) -Wl,-rpath,$(ENG_CUDART_DIR) -lcudart -lstdc++
 $(BUILD)/engine/%.o: CPPFLAGS += -DENG_CUDA_BUILD
 $(BUILD)/tests/test_eng_%.o: CPPFLAGS += -DENG_CUDA_BUILD
-# sm_80 (A100), sm_89 (Ada) and sm_90 (H100) code, plus PTX for newer cards
+# sm_80 (A100), sm_89 (Ada) and sm_90 (H100) code, plus PTX for newer cards.  The
+# host side is C in C++ clothing: without exceptions it defines no C++ runtime
+# symbols (DW.ref.__gxx_personality_v0), so libengine.a exports eng_* only.
 ENG_NVFLAGS ?= -O3 -std=c++17 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_89,code=sm_89 \
                -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
-$(BUILD)/engine/engine_cuda.o: engine/engine_cuda.cu engine/engine_cuda.h engine/engine.h engine/eng_model.h \
+$(BUILD)/engine/engine_cuda.o: engine/engine_cuda.cu engine/engine_cuda.h engine/engine.h engine/eng_model.h engine/engine.mk \
                                engine/eng_quant.h engine/eng_kv.h
 	$(Q)mkdir -p $(@D)
 	$(if $(Q),@echo "  NVCC    $<")
-	$(Q)$(ENG_NVCC) $(ENG_NVFLAGS) -DENG_CUDA_BUILD -D_GNU_SOURCE -Iengine -c $< -o $@
+	$(Q)$(ENG_NVCC) $(ENG_NVFLAGS) -Xcompiler -fno-exceptions -DENG_CUDA_BUILD -D_GNU_SOURCE -Iengine -c $< -o $@
 endif
 
 # == benchmark ===============================================================

@@ -18,7 +18,7 @@ static const struct eng_config small = { .dim = 64, .n_layers = 2, .n_heads = 4,
 Test(eng_calib, fit_recovers_known_coefficients)
 {
 	const double truth[4] = { 2e-4, 1.15, 1.6, 3e-9 }, peak = 200;
-	struct calib_meas m[24];
+	struct eng_calib_meas m[24];
 	struct eng_config big = small;
 	big.dim = 768;
 	big.hidden_dim = 2048;
@@ -27,19 +27,20 @@ Test(eng_calib, fit_recovers_known_coefficients)
 	big.n_heads = 12;
 	big.n_kv_heads = 12;
 	for (int i = 0; i < 24; i++) {
-		m[i] = (struct calib_meas){ .cfg = big, .dtype = i % 2 ? ENG_Q8_0 : ENG_F32, .batch = 1 + i % 5 * 7,
+		m[i] = (struct eng_calib_meas){ .cfg = big, .dtype = i % 2 ? ENG_Q8_0 : ENG_F32, .batch = 1 + i % 5 * 7,
 		                            .context = 32 << (i % 4), .bw_gbs = 50 + 30 * ((i * 7) % 11) / 10.0 };
 		m[i].prefill = i % 6 == 5;
-		m[i].work = m[i].prefill ? probe_work_of(&big, m[i].dtype, 64.0 * m[i].batch, 1, 2080.0 * m[i].batch)
-		                         : probe_step_work(&big, m[i].dtype, 0, 0, m[i].batch, m[i].context);
-		m[i].seconds = calib_predict(truth, &m[i].work, m[i].bw_gbs, peak) * (1 + 0.001 * ((i % 3) - 1));
+		m[i].work = m[i].prefill
+		                    ? eng_probe_work_of(&big, m[i].dtype, 64.0 * m[i].batch, 1, 2080.0 * m[i].batch)
+		                    : eng_probe_step_work(&big, m[i].dtype, 0, 0, m[i].batch, m[i].context);
+		m[i].seconds = eng_calib_predict(truth, &m[i].work, m[i].bw_gbs, peak) * (1 + 0.001 * ((i % 3) - 1));
 	}
 	double coef[4], rel;
-	cr_assert_eq(calib_fit(m, 24, peak, coef, &rel), ENG_OK);
+	cr_assert_eq(eng_calib_fit(m, 24, peak, coef, &rel), ENG_OK);
 	cr_expect_leq(rel, 0.002, "relative rms %g", rel);
 	cr_expect(fabs(coef[1] - truth[1]) < 0.02 * truth[1], "b %g", coef[1]);
 	cr_expect(fabs(coef[2] - truth[2]) < 0.05 * truth[2], "c %g", coef[2]);
-	cr_expect_eq(calib_fit(m, 3, peak, coef, &rel), ENG_EINVAL);
+	cr_expect_eq(eng_calib_fit(m, 3, peak, coef, &rel), ENG_EINVAL);
 }
 
 /* A real (tiny) calibration run writes a profile that loads and predicts. */
@@ -49,9 +50,9 @@ Test(eng_calib, run_write_load_predict, .timeout = 60)
 	int fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
 	const char *names[1] = { "tiny" };
-	struct calib_params p = { .n_threads = 2, .quick = 1, .n_shapes = 1, .shapes = &small, .shape_names = names,
+	struct eng_calib_params p = { .n_threads = 2, .quick = 1, .n_shapes = 1, .shapes = &small, .shape_names = names,
 	                          .bw_bytes = 1u << 20 };
-	cr_assert_eq(calib_run(&p, path, err, sizeof err), ENG_OK, "%s", err);
+	cr_assert_eq(eng_calib_run(&p, path, err, sizeof err), ENG_OK, "%s", err);
 	struct eng_profile *pr;
 	cr_assert_eq(eng_profile_load(&pr, path, err, sizeof err), ENG_OK, "%s", err);
 	cr_expect_eq(eng_profile_n_classes(pr), 5);
