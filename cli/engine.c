@@ -10,6 +10,7 @@
 
 #include "engine/eng_calib.h"
 #include "engine/eng_probe.h"
+#include "engine/eng_profile.h"
 #include "engine/engine.h"
 
 static const char engine_usage[] =
@@ -399,10 +400,19 @@ int cmd_calibrate(int argc, char **argv)
 		gethostname(host, sizeof host - 1);
 		snprintf(out, sizeof out, "data/calibration/%s.json", host);
 	}
-	eng_status s = eng_calib_run(&p, out, err, sizeof err);
+	struct eng_calib_result r;
+	eng_status s = eng_calib_run(&p, &r, err, sizeof err);
 	if (s) {
 		fprintf(stderr, "dais calibrate: %s\n", err);
 		return 1;
 	}
-	return 0;
+	s = eng_profile_write(out, &r, err, sizeof err);
+	if (s)
+		fprintf(stderr, "dais calibrate: %s\n", err);
+	else
+		fprintf(stderr, "fit: t = %.4g s + %.4g bytes/BW + %.4g flops/peak + %.4g s/token x kv_tokens; "
+		        "relative rms error %.1f%% over %d points\nwrote %s\n", r.coef[0], r.coef[1], r.coef[2], r.coef[3],
+		        100 * r.rel_rms, r.n, out);
+	eng_calib_result_release(&r);
+	return s ? 1 : 0;
 }

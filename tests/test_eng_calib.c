@@ -9,6 +9,7 @@
 
 #include "engine/eng_calib.h"
 #include "engine/eng_probe.h"
+#include "engine/eng_profile.h"
 #include "engine/engine.h"
 
 static const struct eng_config small = { .dim = 64, .n_layers = 2, .n_heads = 4, .n_kv_heads = 4,
@@ -52,7 +53,10 @@ Test(eng_calib, run_write_load_predict, .timeout = 60)
 	const char *names[1] = { "tiny" };
 	struct eng_calib_params p = { .n_threads = 2, .quick = 1, .n_shapes = 1, .shapes = &small, .shape_names = names,
 	                          .bw_bytes = 1u << 20 };
-	cr_assert_eq(eng_calib_run(&p, path, err, sizeof err), ENG_OK, "%s", err);
+	struct eng_calib_result r;
+	cr_assert_eq(eng_calib_run(&p, &r, err, sizeof err), ENG_OK, "%s", err);
+	cr_assert_eq(eng_profile_write(path, &r, err, sizeof err), ENG_OK, "%s", err);
+	eng_calib_result_release(&r);
 	struct eng_profile *pr;
 	cr_assert_eq(eng_profile_load(&pr, path, err, sizeof err), ENG_OK, "%s", err);
 	cr_expect_eq(eng_profile_n_classes(pr), 5);
