@@ -24,12 +24,6 @@ static void regressors(const struct eng_calib_meas *m, double peak_gflops, doubl
 	x[3] = m->work.kv_tokens;
 }
 
-double eng_calib_predict(const double coef[4], const struct eng_probe_work *w, double bw_gbs, double peak_gflops)
-{
-	return coef[0] + coef[1] * w->bytes / (bw_gbs * 1e9) + coef[2] * w->flops / (peak_gflops * 1e9) +
-	       coef[3] * w->kv_tokens;
-}
-
 /* Robust fit of the active columns of the scaled system; inactive
  * coefficients are 0.  Returns a GSL status. */
 static int fit_active(const struct eng_calib_meas *m, int n, double peak_gflops, const int active[4], double coef[4])

@@ -21,7 +21,7 @@
  *
  * The fit uses GSL's robust least squares: a program that calls
  * eng_calib_fit or eng_calib_run links GSL (-lgsl -lgslcblas) besides the
- * engine's own libc, libm and OpenMP.
+ * engine's own libc, libm and OpenMP; eng_calib_predict alone does not.
  */
 #ifndef DAIS_ENG_CALIB_H
 #define DAIS_ENG_CALIB_H
@@ -50,8 +50,14 @@ struct eng_calib_meas {
  * coef = {a [s], b [1], c [1], d [s/token]}; *rel_rms the relative RMS error. */
 eng_status eng_calib_fit(const struct eng_calib_meas *m, int n, double peak_gflops, double coef[4],
                          double *rel_rms);
-double eng_calib_predict(const double coef[4], const struct eng_probe_work *w, double bw_gbs,
-                         double peak_gflops);
+/* The model's seconds for work w at bandwidth bw_gbs and peak peak_gflops.
+ * (Inline, so that predicting from a profile does not link the fit and GSL.) */
+static inline double eng_calib_predict(const double coef[4], const struct eng_probe_work *w, double bw_gbs,
+                                       double peak_gflops)
+{
+	return coef[0] + coef[1] * w->bytes / (bw_gbs * 1e9) + coef[2] * w->flops / (peak_gflops * 1e9) +
+	       coef[3] * w->kv_tokens;
+}
 
 /* A calibration run. */
 struct eng_calib_params {
