@@ -84,7 +84,8 @@ static int bench_row(eng_ctx *c, struct eng_probe_bw *bw, int prefill, int n, in
 		double med, best, g = eng_probe_bw_run(bw, 3), rd = prefill ? 0 : eng_probe_bw_read(bw, 3);
 		*gbs = g > *gbs ? g : *gbs;
 		*rds = rd > *rds ? rd : *rds;
-		if (prefill ? eng_probe_prefill(c, n, 1, steps, &med, &best) : eng_probe_decode(c, n, ctx, steps, &med, &best))
+		if (prefill ? eng_probe_prefill(c, n, 1, steps, &med, &best)
+		            : eng_probe_decode(c, n, ctx, steps, &med, &best))
 			return -1;
 		*sec = best < *sec ? best : *sec;
 		g = eng_probe_bw_run(bw, 3);
@@ -191,8 +192,8 @@ static int engine_word_opt(struct cli *c, struct engine_opts *o)
 			cli_fail(c, "--isa: expected auto, scalar, avx2 or avx512, got '%s'", v);
 	} else if (cli_str(c, "--threads-list", NULL, &v)) {
 		if (v && (o->n_tlist = parse_list(v, o->tlist, 8)) < 0)
-			cli_fail(c, "--threads-list: expected up to 8 numbers in [1, %d] like 1,2, got '%s'", MAX_THREADS,
-			         v);
+			cli_fail(c, "--threads-list: expected up to 8 numbers in [1, %d] like 1,2, got '%s'",
+			         MAX_THREADS, v);
 	} else {
 		return 0;
 	}
@@ -214,7 +215,8 @@ static int engine_parse(int argc, char **argv, struct engine_opts *o)
 		    !cli_intv(&c, "--steps", 1, 256, &o->steps) &&
 		    !cli_intv(&c, "--generate", 1, 1 << 20, &o->generate) && !cli_flag(&c, "--cuda", NULL, &o->cuda) &&
 		    !cli_str(&c, "--save-gguf", NULL, &o->save_gguf) &&
-		    !cli_str(&c, "--save-llama2c", NULL, &o->save_llama2c) && !cli_flag(&c, "--bench", NULL, &o->bench) &&
+		    !cli_str(&c, "--save-llama2c", NULL, &o->save_llama2c) &&
+		    !cli_flag(&c, "--bench", NULL, &o->bench) &&
 		    !cli_flag(&c, "--quick", NULL, &o->quick) && !cli_intv(&c, "--reps", 1, 64, &o->reps) &&
 		    !cli_arg(&c, &o->path))
 			cli_unknown(&c);
@@ -318,7 +320,8 @@ static int engine_run(const struct engine_opts *o, const eng_model *m)
 		fprintf(stderr, "dais engine: prompt + steps + generate exceed the context length %d\n", cf->seq_len);
 		return DAIS_EXIT_USAGE;
 	}
-	struct eng_ctx_params p = { .n_threads = o->threads, .max_tokens = o->prompt * o->batch > 256 ? o->prompt * o->batch : 256,
+	int n_prompt = o->prompt * o->batch;
+	struct eng_ctx_params p = { .n_threads = o->threads, .max_tokens = n_prompt > 256 ? n_prompt : 256,
 	                            .max_seqs = o->batch, .max_logits = o->batch, .isa = o->isa,
 	                            .backend = o->cuda ? ENG_BACKEND_CUDA : ENG_BACKEND_CPU };
 	eng_ctx *c;
@@ -455,8 +458,8 @@ int cmd_calibrate(int argc, char **argv)
 		fprintf(stderr, "dais calibrate: %s\n", err);
 	else
 		fprintf(stderr, "fit: t = %.4g s + %.4g bytes/BW + %.4g flops/peak + %.4g s/token x kv_tokens; "
-		        "relative rms error %.1f%% over %d points\nwrote %s\n", r.coef[0], r.coef[1], r.coef[2], r.coef[3],
-		        100 * r.rel_rms, r.n, out);
+		        "relative rms error %.1f%% over %d points\nwrote %s\n", r.coef[0], r.coef[1], r.coef[2],
+		        r.coef[3], 100 * r.rel_rms, r.n, out);
 	eng_calib_result_release(&r);
 	return s ? DAIS_EXIT_FAIL : DAIS_EXIT_OK;
 }

@@ -183,7 +183,8 @@ static eng_status measure_model(const struct eng_calib_params *p, const struct e
 	if (s)
 		return eng_err(s, err, err_len, "calibrate: %s", e2);
 	struct eng_ctx_params cp = { .n_threads = p->n_threads > 0 ? p->n_threads : 1, .max_tokens = 256,
-	                             .max_seqs = 16, .max_logits = 16, .kv_block_tokens = 16, .kv_blocks = 16 * 26 + 8 };
+	                             .max_seqs = 16, .max_logits = 16, .kv_block_tokens = 16,
+	                             .kv_blocks = 16 * 26 + 8 };
 	if ((s = eng_ctx_alloc(&c, m, &cp, e2, sizeof e2))) {
 		eng_model_free(m);
 		return eng_err(s, err, err_len, "calibrate: %s", e2);

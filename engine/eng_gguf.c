@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,22 @@ struct gguf {
 	size_t err_len;
 };
 
+/* "PATH: " and the message into g->err; returns ENG_EFORMAT. */
+static eng_status gguf_bad(struct gguf *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static eng_status gguf_bad(struct gguf *g, const char *fmt, ...)
+{
+	if (g->err && g->err_len) {
+		int n = snprintf(g->err, g->err_len, "%s: ", g->path);
+		if (n >= 0 && (size_t)n < g->err_len) {
+			va_list ap;
+			va_start(ap, fmt);
+			vsnprintf(g->err + n, g->err_len - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return ENG_EFORMAT;
+}
+
 /* Finds a tensor, checks its shape (cols, rows) and type; fills src. */
 static eng_status want(struct gguf *g, const char *name, uint64_t cols, uint64_t rows, int optional,
                        struct eng_src *src)
@@ -218,30 +235,27 @@ static eng_status want(struct gguf *g, const char *name, uint64_t cols, uint64_t
 		for (uint32_t d = 2; d < t->n_dims; d++)
 			n1 *= t->ne[d];
 		if (t->ne[0] != cols || n1 != rows)
-			return eng_err(ENG_EFORMAT, g->err, g->err_len,
-			               "%s: tensor '%s' has shape [%llu, %llu], expected [%llu, %llu]", g->path, name,
-			               (unsigned long long)t->ne[0], (unsigned long long)n1, (unsigned long long)cols,
-			               (unsigned long long)rows);
+			return gguf_bad(g, "tensor '%s' has shape [%llu, %llu], expected [%llu, %llu]", name,
+			                (unsigned long long)t->ne[0], (unsigned long long)n1, (unsigned long long)cols,
+			                (unsigned long long)rows);
 		if (!supported_type(t->type))
-			return eng_err(ENG_EFORMAT, g->err, g->err_len,
-			               "%s: tensor '%s' has type %s (%u); supported: f32, f16, q8_0, q4_0", g->path, name,
-			               ggml_type_name(t->type), t->type);
+			return gguf_bad(g, "tensor '%s' has type %s (%u); supported: f32, f16, q8_0, q4_0", name,
+			                ggml_type_name(t->type), t->type);
 		if ((t->type == ENG_Q8_0 || t->type == ENG_Q4_0) && cols % 32)
-			return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: tensor '%s': %llu columns is not a multiple of 32",
-			               g->path, name, (unsigned long long)cols);
+			return gguf_bad(g, "tensor '%s': %llu columns is not a multiple of 32", name,
+			                (unsigned long long)cols);
 		size_t bytes = eng_dtype_bytes((eng_dtype)t->type, (size_t)cols) * (size_t)rows;
 		size_t start = g->data_off + (size_t)t->offset;
 		if (t->offset > g->map.n || start < g->data_off || start > g->map.n || bytes > g->map.n - start)
-			return eng_err(ENG_EFORMAT, g->err, g->err_len,
-			               "%s: truncated: tensor '%s' needs bytes %zu..%zu, the file has %zu", g->path, name,
-			               start, start + bytes, g->map.n);
+			return gguf_bad(g, "truncated: tensor '%s' needs bytes %zu..%zu, the file has %zu", name, start,
+			                start + bytes, g->map.n);
 		src->type = (eng_dtype)t->type;
 		src->data = g->map.p + start;
 		return ENG_OK;
 	}
 	if (optional)
 		return ENG_EINVAL;
-	return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: tensor '%s' is missing", g->path, name);
+	return gguf_bad(g, "tensor '%s' is missing", name);
 }
 
 /* The header after the magic: version and counts. */
@@ -252,14 +266,12 @@ static eng_status read_header(struct gguf *g, struct rd *r, uint64_t *n_t, uint6
 	*n_t = rd_u64(r);
 	*n_kv = rd_u64(r);
 	if (r->bad)
-		return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: truncated GGUF header (%zu bytes)", g->path,
-		               g->map.n);
+		return gguf_bad(g, "truncated GGUF header (%zu bytes)", g->map.n);
 	if (version != ENG_GGUF_VERSION)
-		return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: GGUF version %u is not supported (need 3)", g->path,
-		               version);
+		return gguf_bad(g, "GGUF version %u is not supported (need 3)", version);
 	if (*n_t > 1u << 20 || *n_kv > 1u << 20)
-		return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: implausible counts: %llu tensors, %llu metadata keys",
-		               g->path, (unsigned long long)*n_t, (unsigned long long)*n_kv);
+		return gguf_bad(g, "implausible counts: %llu tensors, %llu metadata keys", (unsigned long long)*n_t,
+		                (unsigned long long)*n_kv);
 	return ENG_OK;
 }
 
@@ -281,17 +293,14 @@ static eng_status read_number_kv(struct gguf *g, struct rd *r, const char *key, 
 {
 	double v = 0;
 	if (rd_number(r, t, &v))
-		return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: metadata '%.*s': expected a number, got type %u",
-		               g->path, (int)kl, key, t);
+		return gguf_bad(g, "metadata '%.*s': expected a number, got type %u", (int)kl, key, t);
 	if (k < N_SHAPE_KEYS) {
 		if (!(v > 0 && v < (1 << 30)))
-			return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: metadata '%.*s' = %g is out of range", g->path,
-			               (int)kl, key, v);
+			return gguf_bad(g, "metadata '%.*s' = %g is out of range", (int)kl, key, v);
 		*(int *)((char *)cf + shape_keys[k].off) = (int)v;
 	} else if (str_eq(key, kl, "general.alignment")) {
 		if (!(v >= 1 && v <= 65536) || ((uint64_t)v & ((uint64_t)v - 1)))
-			return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: general.alignment %g is not a power of two",
-			               g->path, v);
+			return gguf_bad(g, "general.alignment %g is not a power of two", v);
 		*alignment = (uint64_t)v;
 	} else if (str_eq(key, kl, "llama.rope.freq_base")) {
 		cf->rope_theta = (float)v;
@@ -310,8 +319,8 @@ static eng_status read_kv(struct gguf *g, struct rd *r, uint64_t i, uint64_t n_k
 	const char *key = rd_str(r, &kl);
 	uint32_t t = rd_u32(r);
 	if (r->bad)
-		return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: truncated in metadata key %llu of %llu", g->path,
-		               (unsigned long long)i, (unsigned long long)n_kv);
+		return gguf_bad(g, "truncated in metadata key %llu of %llu", (unsigned long long)i,
+		                (unsigned long long)n_kv);
 	size_t k;
 	for (k = 0; k < N_SHAPE_KEYS; k++)
 		if (str_eq(key, kl, shape_keys[k].key))
@@ -323,17 +332,16 @@ static eng_status read_kv(struct gguf *g, struct rd *r, uint64_t i, uint64_t n_k
 		uint64_t sl;
 		const char *s = t == ENG_GGUF_STRING ? rd_str(r, &sl) : NULL;
 		if (!s || r->bad)
-			return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: general.architecture is not a string", g->path);
+			return gguf_bad(g, "general.architecture is not a string");
 		if (!str_eq(s, sl, "llama"))
-			return eng_err(ENG_EFORMAT, g->err, g->err_len,
-			               "%s: architecture '%.*s' is not supported (need llama)", g->path,
-			               (int)(sl > 64 ? 64 : sl), s);
+			return gguf_bad(g, "architecture '%.*s' is not supported (need llama)",
+			                (int)(sl > 64 ? 64 : sl), s);
 		*have_arch = 1;
 		return ENG_OK;
 	}
 	if (skip_value(r, t, 0))
-		return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: metadata '%.*s': bad or truncated value of type %u",
-		               g->path, (int)(kl > 80 ? 80 : kl), key, t);
+		return gguf_bad(g, "metadata '%.*s': bad or truncated value of type %u", (int)(kl > 80 ? 80 : kl),
+		                key, t);
 	return ENG_OK;
 }
 
@@ -348,13 +356,12 @@ static eng_status read_metadata(struct gguf *g, struct rd *r, uint64_t n_kv, str
 		if ((s = read_kv(g, r, i, n_kv, cf, alignment, &have_arch)))
 			return s;
 	if (!have_arch)
-		return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: general.architecture is missing", g->path);
+		return gguf_bad(g, "general.architecture is missing");
 	if (!cf->n_kv_heads)
 		cf->n_kv_heads = cf->n_heads;
 	if (!cf->dim || !cf->n_layers || !cf->n_heads || !cf->hidden_dim || !cf->seq_len)
-		return eng_err(ENG_EFORMAT, g->err, g->err_len,
-		               "%s: llama metadata incomplete (embedding_length, block_count, attention.head_count, "
-		               "feed_forward_length and context_length are required)", g->path);
+		return gguf_bad(g, "llama metadata incomplete (embedding_length, block_count, attention.head_count, "
+		                "feed_forward_length and context_length are required)");
 	return ENG_OK;
 }
 
@@ -371,22 +378,21 @@ static eng_status read_tensor_infos(struct gguf *g, struct rd *r, uint64_t n_t, 
 		const char *name = rd_str(r, &nl);
 		t->n_dims = rd_u32(r);
 		if (r->bad || t->n_dims < 1 || t->n_dims > 4)
-			return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: tensor info %llu: %s", g->path,
-			               (unsigned long long)i, r->bad ? "truncated" : "dimension count outside 1..4");
+			return gguf_bad(g, "tensor info %llu: %s", (unsigned long long)i,
+			                r->bad ? "truncated" : "dimension count outside 1..4");
 		for (uint32_t d = 0; d < t->n_dims; d++)
 			t->ne[d] = rd_u64(r);
 		t->type = rd_u32(r);
 		t->offset = rd_u64(r);
 		if (r->bad)
-			return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: truncated in tensor info %llu", g->path,
-			               (unsigned long long)i);
+			return gguf_bad(g, "truncated in tensor info %llu", (unsigned long long)i);
 		if (nl >= sizeof t->name)
-			return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: tensor %llu: name of %llu bytes is too long",
-			               g->path, (unsigned long long)i, (unsigned long long)nl);
+			return gguf_bad(g, "tensor %llu: name of %llu bytes is too long", (unsigned long long)i,
+			                (unsigned long long)nl);
 		memcpy(t->name, name, nl);
 		if (t->offset % alignment)
-			return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: tensor '%s': offset %llu is not aligned to %llu",
-			               g->path, t->name, (unsigned long long)t->offset, (unsigned long long)alignment);
+			return gguf_bad(g, "tensor '%s': offset %llu is not aligned to %llu", t->name,
+			                (unsigned long long)t->offset, (unsigned long long)alignment);
 	}
 	g->data_off = (r->off + alignment - 1) / alignment * alignment;
 	return ENG_OK;
@@ -399,11 +405,10 @@ static eng_status finish_config(struct gguf *g, struct eng_config *cf)
 		if (!strcmp(g->t[i].name, "token_embd.weight") && g->t[i].n_dims >= 2 && g->t[i].ne[1] < (1u << 24))
 			cf->vocab_size = (int)g->t[i].ne[1];
 	if (!cf->vocab_size)
-		return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: tensor 'token_embd.weight' is missing or not 2-d",
-		               g->path);
+		return gguf_bad(g, "tensor 'token_embd.weight' is missing or not 2-d");
 	char why[ENG_ERR_LEN];
 	if (eng_config_check(cf, ENG_F32, why, sizeof why))
-		return eng_err(ENG_EFORMAT, g->err, g->err_len, "%s: bad model shape: %s", g->path, why);
+		return gguf_bad(g, "bad model shape: %s", why);
 	return ENG_OK;
 }
 
@@ -486,7 +491,8 @@ static eng_status load_llama2c(eng_model **out, const char *path, const struct m
 {
 	int32_t h[7];
 	if (mp->n < sizeof h)
-		return eng_err(ENG_EFORMAT, err, err_len, "%s: too short for a llama2.c header (%zu bytes)", path, mp->n);
+		return eng_err(ENG_EFORMAT, err, err_len, "%s: too short for a llama2.c header (%zu bytes)", path,
+		               mp->n);
 	memcpy(h, mp->p, sizeof h);
 	int shared = h[5] > 0;
 	/* a negative vocabulary size flags an unshared classifier; INT32_MIN has no
@@ -496,15 +502,16 @@ static eng_status load_llama2c(eng_model **out, const char *path, const struct m
 	                         .n_kv_heads = h[4], .vocab_size = vocab, .seq_len = h[6] };
 	char why[ENG_ERR_LEN];
 	if (h[5] == INT32_MIN || eng_config_check(&cf, ENG_F32, why, sizeof why))
-		return eng_err(ENG_EFORMAT, err, err_len, "%s: not a GGUF file, and not a valid llama2.c header: %s", path,
-		               h[5] == INT32_MIN ? "bad vocabulary size" : why);
+		return eng_err(ENG_EFORMAT, err, err_len, "%s: not a GGUF file, and not a valid llama2.c header: %s",
+		               path, h[5] == INT32_MIN ? "bad vocabulary size" : why);
 	size_t dim = (size_t)cf.dim, hid = (size_t)cf.hidden_dim, L = (size_t)cf.n_layers, V = (size_t)cf.vocab_size;
 	size_t hs = dim / (size_t)cf.n_heads, kvd = (size_t)cf.n_kv_heads * hs;
 	size_t floats = V * dim + L * dim * 2 + L * dim * (2 * dim + 2 * kvd) + L * 3 * dim * hid + dim +
 	                (size_t)cf.seq_len * hs + (shared ? 0 : V * dim);
 	if (mp->n < sizeof h + floats * 4)
-		return eng_err(ENG_EFORMAT, err, err_len, "%s: truncated llama2.c checkpoint: %zu bytes, the header's shape "
-		               "needs %zu", path, mp->n, sizeof h + floats * 4);
+		return eng_err(ENG_EFORMAT, err, err_len,
+		               "%s: truncated llama2.c checkpoint: %zu bytes, the header's shape needs %zu", path,
+		               mp->n, sizeof h + floats * 4);
 	eng_dtype dt = lp && lp->convert ? lp->dtype : ENG_F32;
 	eng_status s;
 	if ((s = eng_config_check(&cf, dt, err, err_len)))
@@ -520,8 +527,8 @@ static eng_status load_llama2c(eng_model **out, const char *path, const struct m
 #define F(p) ((struct eng_src){ ENG_F32, (p) })
 	for (size_t l = 0; l < L && !s; l++)
 		s = eng_model_set_layer(m, (int)l, F(rms_att + l * dim), F(rms_ffn + l * dim), F(wq + l * dim * dim),
-		                        F(wk + l * dim * kvd), F(wv + l * dim * kvd), F(wo + l * dim * dim), F(w1 + l * dim * hid),
-		                        F(w2 + l * dim * hid), F(w3 + l * dim * hid));
+		                        F(wk + l * dim * kvd), F(wv + l * dim * kvd), F(wo + l * dim * dim),
+		                        F(w1 + l * dim * hid), F(w2 + l * dim * hid), F(w3 + l * dim * hid));
 	if (!s)
 		s = eng_model_set_globals(m, F(emb), F(rms_final), F(cls));
 #undef F
@@ -754,8 +761,8 @@ eng_status eng_model_save_gguf(const eng_model *m, const char *path, char *err, 
 		write_metadata(&w, m, n_t);
 		if ((s = write_tensors(&w, m, t, n_t, buf))) {
 			eng_file_abort(&f);
-			eng_err(s, err, err_len, "%s: %s", path, s == ENG_ENOMEM ? "out of memory"
-			                                                         : "cannot write: tensor offsets disagree");
+			eng_err(s, err, err_len, "%s: %s", path,
+			        s == ENG_ENOMEM ? "out of memory" : "cannot write: tensor offsets disagree");
 		} else {
 			s = eng_file_commit(&f, err, err_len);
 		}

@@ -90,8 +90,8 @@ eng_status eng_config_parse(const char *s, struct eng_config *c, char *err, size
 				break;
 		if (i == sizeof keys / sizeof *keys)
 			return eng_err(ENG_EINVAL, err, err_len,
-			               "config '%s': unknown key '%.*s' (dim, layers, heads, kv_heads, hidden, vocab, seq)",
-			               s, (int)kl, p);
+			               "config '%s': unknown key '%.*s' (dim, layers, heads, kv_heads, hidden, vocab, "
+			               "seq)", s, (int)kl, p);
 		char *e;
 		long v = strtol(eq + 1, &e, 10);
 		if (e != end || v <= 0 || v > 1 << 24)
@@ -283,7 +283,9 @@ eng_status eng_tensor_get(const eng_model *m, enum eng_tensor w, int l, void *ds
 	int kvd = kv_dim_of(c);
 	size_t nb = (size_t)c->dim * sizeof(float);
 	switch (w) {
-	case ENG_T_EMBED: memcpy(dst, m->embed, eng_dtype_bytes(m->type, (size_t)c->dim) * (size_t)c->vocab_size); return ENG_OK;
+	case ENG_T_EMBED:
+		memcpy(dst, m->embed, eng_dtype_bytes(m->type, (size_t)c->dim) * (size_t)c->vocab_size);
+		return ENG_OK;
 	case ENG_T_OUT_NORM: memcpy(dst, m->out_norm, nb); return ENG_OK;
 	case ENG_T_ATTN_NORM: memcpy(dst, L->attn_norm, nb); return ENG_OK;
 	case ENG_T_FFN_NORM: memcpy(dst, L->ffn_norm, nb); return ENG_OK;

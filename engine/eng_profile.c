@@ -63,7 +63,8 @@ static void add_machine(cJSON *mach, const struct eng_calib_result *r)
 
 static void add_fit(cJSON *fit, const struct eng_calib_result *r)
 {
-	cJSON_AddStringToObject(fit, "form", "t = a + b * bytes / (BW * 1e9) + c * flops / (PEAK * 1e9) + d * kv_tokens");
+	cJSON_AddStringToObject(fit, "form",
+	                        "t = a + b * bytes / (BW * 1e9) + c * flops / (PEAK * 1e9) + d * kv_tokens");
 	cJSON_AddStringToObject(fit, "method", "GSL robust least squares (gsl_multifit_robust, bisquare) on rows "
 	                        "divided by t, i.e. on relative error; negative coefficients dropped and the rest "
 	                        "refitted");
@@ -105,7 +106,8 @@ static void add_measurements(cJSON *arr, const struct eng_calib_result *r)
 		cJSON_AddNumberToObject(o, "bytes", m->work.bytes);
 		cJSON_AddNumberToObject(o, "flops", m->work.flops);
 		cJSON_AddNumberToObject(o, "kv_tokens", m->work.kv_tokens);
-		cJSON_AddNumberToObject(o, "predicted_s", eng_calib_predict(r->coef, &m->work, m->bw_gbs, r->peak_gflops));
+		cJSON_AddNumberToObject(o, "predicted_s",
+		                        eng_calib_predict(r->coef, &m->work, m->bw_gbs, r->peak_gflops));
 		cJSON_AddItemToArray(arr, o);
 	}
 }
@@ -126,8 +128,8 @@ static void add_classes(cJSON *cls, const struct eng_calib_result *r)
 		cJSON_AddNumberToObject(o, "bandwidth_gbs", hw_classes[i].bw_gbs);
 		cJSON_AddNumberToObject(o, "peak_gflops", hw_classes[i].peak_gflops);
 		cJSON_AddStringToObject(o, "source", hw_classes[i].source);
-		cJSON_AddStringToObject(o, "method", "roofline scaling of the measured fit: BW and PEAK replaced by the "
-		                        "spec-sheet figures, the kv term scaled by the bandwidth ratio");
+		cJSON_AddStringToObject(o, "method", "roofline scaling of the measured fit: BW and PEAK replaced by "
+		                        "the spec-sheet figures, the kv term scaled by the bandwidth ratio");
 		cJSON_AddItemToArray(cls, o);
 	}
 }
@@ -213,7 +215,8 @@ static eng_status read_fit(struct eng_profile *p, const cJSON *root, const char 
 		return eng_err(ENG_EFORMAT, err, err_len, "%s: $.machine.bandwidth_gbs: expected a positive number",
 		               path);
 	if (get_num(mach, "peak_gflops", &p->peak_gflops) || !(p->peak_gflops > 0))
-		return eng_err(ENG_EFORMAT, err, err_len, "%s: $.machine.peak_gflops: expected a positive number", path);
+		return eng_err(ENG_EFORMAT, err, err_len, "%s: $.machine.peak_gflops: expected a positive number",
+		               path);
 	return ENG_OK;
 }
 
@@ -230,11 +233,12 @@ static eng_status read_classes(struct eng_profile *p, const cJSON *root, const c
 			return eng_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes: more than %d classes", path,
 			               MAX_CLASSES);
 		if (!cJSON_IsString(name) || strlen(name->valuestring) >= sizeof p->cls[0].name)
-			return eng_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes[%d].name: expected a short string",
-			               path, i);
+			return eng_err(ENG_EFORMAT, err, err_len,
+			               "%s: $.hardware_classes[%d].name: expected a short string", path, i);
 		snprintf(p->cls[i].name, sizeof p->cls[i].name, "%s", name->valuestring);
-		if (get_num(c, "bandwidth_gbs", &p->cls[i].bw_gbs) || get_num(c, "peak_gflops", &p->cls[i].peak_gflops) ||
-		    !(p->cls[i].bw_gbs > 0) || !(p->cls[i].peak_gflops > 0))
+		if (get_num(c, "bandwidth_gbs", &p->cls[i].bw_gbs) ||
+		    get_num(c, "peak_gflops", &p->cls[i].peak_gflops) || !(p->cls[i].bw_gbs > 0) ||
+		    !(p->cls[i].peak_gflops > 0))
 			return eng_err(ENG_EFORMAT, err, err_len, "%s: $.hardware_classes[%d]: bandwidth_gbs and "
 			               "peak_gflops must be positive numbers", path, i);
 		i++;

@@ -49,8 +49,8 @@ $(BUILD)/tests/test_eng_%.o: private CPPFLAGS += -DENG_CUDA_BUILD
 # symbols (DW.ref.__gxx_personality_v0), so libengine.a exports eng_* only.
 ENG_NVFLAGS ?= -O3 -std=c++17 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_89,code=sm_89 \
                -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
-$(BUILD)/engine/engine_cuda.o: engine/engine_cuda.cu engine/engine_cuda.h engine/engine.h engine/eng_model.h engine/engine.mk \
-                               engine/eng_quant.h engine/eng_kv.h
+$(BUILD)/engine/engine_cuda.o: engine/engine_cuda.cu engine/engine_cuda.h engine/engine.h engine/eng_model.h \
+                               engine/eng_quant.h engine/eng_kv.h engine/engine.mk
 	$(Q)mkdir -p $(@D)
 	$(if $(Q),@echo "  NVCC    $<")
 	$(Q)$(ENG_NVCC) $(ENG_NVFLAGS) -Xcompiler -fno-exceptions -DENG_CUDA_BUILD -D_GNU_SOURCE -Iengine -c $< -o $@
