@@ -56,6 +56,15 @@ $(BUILD)/engine/engine_cuda.o: engine/engine_cuda.cu engine/engine_cuda.h engine
 	$(Q)$(ENG_NVCC) $(ENG_NVFLAGS) -Xcompiler -fno-exceptions -DENG_CUDA_BUILD -D_GNU_SOURCE -Iengine -c $< -o $@
 endif
 
+# The engine's own flags go into a stamp of their own, so that switching the
+# CUDA backend on or off (CUDA=0) rebuilds the objects that test ENG_CUDA_BUILD.
+ENG_FLAGS_STAMP := $(BUILD)/.engine-flags
+$(ENG_FLAGS_STAMP): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo 'cuda: $(ENG_NVCC) $(ENG_NVFLAGS) $(ENG_CUDA_LIBS)' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+$(ENG_OBJ) $(filter $(BUILD)/tests/test_eng_%.o,$(TESTS:%=%.o)): $(ENG_FLAGS_STAMP)
+
 # == standing alone ==========================================================
 # libengine.a must embed on its own.  tests/eng_embed.c is compiled without the
 # simulator's include paths and linked against libengine.a with libm and OpenMP
