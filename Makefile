@@ -56,14 +56,18 @@ CPPFLAGS += -D_GNU_SOURCE -I. -Itests/support -I$(GEN) $(PKG_CFLAGS) \
 LDLIBS   += $(PKG_LIBS) -lm -lpthread
 
 # == sources =================================================================
-# Three libraries, one per layer group (docs/architecture.md):
-#   libengine.a  engine/, embeddable on its own (libc, libm, OpenMP)
-#   libdais.a    sim/ h5/ models/ analysis/ run/: the simulator
-#   libcli.a     cli/ but main.c: the verbs, which the tests call too
+# The libraries, one per layer group (docs/architecture.md):
+#   libengine.a          engine/ but eng_profile.c: the inference engine, embeddable
+#                        on its own (libc, libm, OpenMP; docs/engine.md)
+#   libengine_profile.a  engine/eng_profile.c: calibration profiles as JSON (cJSON)
+#   libdais.a            sim/ h5/ models/ analysis/ run/: the simulator
+#   libcli.a             cli/ but main.c: the verbs, which the tests call too
 # Every .c in these folders joins its library; cli/main.c is the entry point.
 ENG_SRC  := $(wildcard engine/*.c)
 ENG_OBJ  := $(ENG_SRC:%.c=$(BUILD)/%.o)
+ENG_PROFILE_OBJ := $(BUILD)/engine/eng_profile.o
 ENG_LIB  := $(BUILD)/libengine.a
+ENG_PROFILE_LIB := $(BUILD)/libengine_profile.a
 LIB_SRC  := $(wildcard sim/*.c h5/*.c models/*.c analysis/*.c run/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN)/schema_json.o $(GEN)/buildinfo.o
 LIB      := $(BUILD)/libdais.a
@@ -114,7 +118,11 @@ $(GEN)/buildinfo.c: FORCE
 	$(Q)sh scripts/buildinfo.sh "$(CC)" "$(CFLAGS)" > $@.tmp
 	$(Q)cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
 
-$(ENG_LIB): $(ENG_OBJ) $(EXTRA_OBJ)
+$(ENG_LIB): $(filter-out $(ENG_PROFILE_OBJ),$(ENG_OBJ)) $(EXTRA_OBJ)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(ENG_PROFILE_LIB): $(ENG_PROFILE_OBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
@@ -126,18 +134,18 @@ $(CLI_LIB): $(CLI_OBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(DAIS): $(BUILD)/cli/main.o $(CLI_LIB) $(LIB) $(ENG_LIB)
+$(DAIS): $(BUILD)/cli/main.o $(CLI_LIB) $(LIB) $(ENG_PROFILE_LIB) $(ENG_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
 
-# Engine tests (tests/test_eng_*.c) link the engine and its reference implementation only.
-$(BUILD)/tests/test_eng_%: $(BUILD)/tests/test_eng_%.o $(BUILD)/tests/eng_ref.o $(ENG_LIB)
+# Engine tests (tests/test_eng_*.c) link the engine, its profiles and its reference implementation only.
+$(BUILD)/tests/test_eng_%: $(BUILD)/tests/test_eng_%.o $(BUILD)/tests/eng_ref.o $(ENG_PROFILE_LIB) $(ENG_LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CRIT_LIBS) $(LDLIBS) $(EXTRA_LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUP_OBJ) $(CLI_LIB) $(LIB) $(ENG_LIB)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUP_OBJ) $(CLI_LIB) $(LIB) $(ENG_PROFILE_LIB) $(ENG_LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CRIT_LIBS) $(LDLIBS) $(EXTRA_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB) $(ENG_LIB)
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB) $(ENG_PROFILE_LIB) $(ENG_LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
 

@@ -30,7 +30,7 @@ $(BUILD)/mpi/sweep_mpi.o: run/sweep_mpi.c
 	$(if $(Q),@echo "  MPICC   $<")
 	$(Q)OMPI_CC="$(CC)" $(MPICC) $(CPPFLAGS) -DDAIS_MPI $(CFLAGS) -c $< -o $@
 
-$(DAIS_MPI_BIN): $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(CLI_LIB) $(LIB) $(ENG_LIB)
+$(DAIS_MPI_BIN): $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(CLI_LIB) $(LIB) $(ENG_PROFILE_LIB) $(ENG_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)OMPI_CC="$(CC)" $(MPICC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
 

@@ -1,4 +1,4 @@
-/* kernels_cpu.c — matmul, dot and axpy kernels: portable C, AVX2/FMA/F16C and
+/* eng_kernels_cpu.c — matmul, dot and axpy kernels: portable C, AVX2/FMA/F16C and
  * AVX-512 with VNNI, selected at run time with __builtin_cpu_supports.
  *
  * About the tiles: a kernel keeps one panel (16 output rows) against up to NT
@@ -22,6 +22,9 @@
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
+/* short names for the layout constants of eng_quant.h, which every kernel uses */
+#define QK ENG_QK
+#define PANEL ENG_PANEL
 
 static inline int32_t load_i32(const void *p)
 {
@@ -32,7 +35,7 @@ static inline int32_t load_i32(const void *p)
 
 /* ---------------------------------------------------------------- shared */
 
-void k_rmsnorm(float *y, const float *x, const float *w, int n, float eps)
+void eng_k_rmsnorm(float *y, const float *x, const float *w, int n, float eps)
 {
 	float ss = 0;
 	for (int i = 0; i < n; i++)
@@ -42,7 +45,7 @@ void k_rmsnorm(float *y, const float *x, const float *w, int n, float eps)
 		y[i] = w[i] * (s * x[i]);
 }
 
-void k_softmax(float *x, int n)
+void eng_k_softmax(float *x, int n)
 {
 	float max = x[0], sum = 0;
 	for (int i = 1; i < n; i++)
@@ -55,7 +58,7 @@ void k_softmax(float *x, int n)
 		x[i] /= sum;
 }
 
-float k_silu(float x)
+float eng_k_silu(float x)
 {
 	return x / (1.0f + expf(-x));
 }
@@ -67,7 +70,7 @@ static void store_rows(float *y, const float *v, int nr)
 
 /* ---------------------------------------------------------------- scalar */
 
-static void mm_scalar(const struct q_mat *w, const float *x, int ld_x, const struct q_act *xa,
+static void mm_scalar(const struct eng_q_mat *w, const float *x, int ld_x, const struct eng_q_act *xa,
                       int n_tok, float *y, int ld_y, int p0, int p1)
 {
 	int nb = w->cols / QK;
@@ -83,16 +86,16 @@ static void mm_scalar(const struct q_mat *w, const float *x, int ld_x, const str
 				for (int k = 0; k < w->cols; k++)
 					for (int r = 0; r < PANEL; r++) {
 						float wv = w->type == ENG_F32 ? ((const float *)pan)[k * PANEL + r]
-						         : q_f16_to_f32(((const uint16_t *)pan)[k * PANEL + r]);
+						         : eng_q_f16_to_f32(((const uint16_t *)pan)[k * PANEL + r]);
 						acc[r] += wv * xt[k];
 					}
 				break;
 			}
 			case ENG_Q8_0:
 			case ENG_Q4_0: {
-				const int8_t *q = q_act_q(xa, t);
-				const float *d = q_act_d(xa, t);
-				const int32_t *s = q_act_s(xa, t);
+				const int8_t *q = eng_q_act_q(xa, t);
+				const float *d = eng_q_act_d(xa, t);
+				const int32_t *s = eng_q_act_s(xa, t);
 				int q4 = w->type == ENG_Q4_0;
 				size_t bb = q4 ? 288 : 544;
 				for (int b = 0; b < nb; b++) {
@@ -115,7 +118,7 @@ static void mm_scalar(const struct q_mat *w, const float *x, int ld_x, const str
 					}
 					const uint16_t *sc = (const uint16_t *)(pb + (q4 ? 256 : 512));
 					for (int r = 0; r < PANEL; r++)
-						acc[r] += (float)ia[r] * (q_f16_to_f32(sc[r]) * d[b]);
+						acc[r] += (float)ia[r] * (eng_q_f16_to_f32(sc[r]) * d[b]);
 				}
 				break;
 			}
@@ -139,13 +142,13 @@ static void axpy_scalar(float *y, float a, const float *x, int n)
 		y[i] += a * x[i];
 }
 
-static inline const float *kv_row(const struct k_attn *a, const float *base, int j)
+static inline const float *kv_row(const struct eng_k_attn *a, const float *base, int j)
 {
 	return base + (size_t)a->table[j / a->block_tokens] * a->block_stride +
 	       (size_t)(j % a->block_tokens) * a->row_stride + a->off;
 }
 
-static void attn_scalar(const struct k_attn *a)
+static void attn_scalar(const struct eng_k_attn *a)
 {
 	float max = -INFINITY, sum = 0;
 	for (int j = 0; j < a->n_pos; j++) {
@@ -164,11 +167,11 @@ static void attn_scalar(const struct k_attn *a)
 static void swiglu_scalar(float *g, const float *u, int n)
 {
 	for (int i = 0; i < n; i++)
-		g[i] = k_silu(g[i]) * u[i];
+		g[i] = eng_k_silu(g[i]) * u[i];
 }
 
-static const struct k_ops ops_scalar = { ENG_ISA_SCALAR, attn_scalar, q_act_quantize, q_act_quantize_blocks, swiglu_scalar, mm_scalar,
-                                         dot_scalar, axpy_scalar };
+static const struct eng_k_ops ops_scalar = { ENG_ISA_SCALAR, attn_scalar, eng_q_act_quantize, eng_q_act_quantize_blocks,
+                                             swiglu_scalar, mm_scalar, dot_scalar, axpy_scalar };
 
 #if ENG_X86
 /* ---------------------------------------------------------------- AVX2 */
@@ -219,7 +222,7 @@ T2 INLINE void f_tile2(const uint8_t *pan, int f16, int cols, const float *x, in
 }
 
 /* Quantized panel x NT tokens, NT <= 2. */
-T2 INLINE void q_tile2(const uint8_t *pan, int q4, int nb, const struct q_act *xa, int t0,
+T2 INLINE void q_tile2(const uint8_t *pan, int q4, int nb, const struct eng_q_act *xa, int t0,
                        int NT, float *y, int ld_y, int nr)
 {
 	const __m256i ones = _mm256_set1_epi16(1), m4 = _mm256_set1_epi8(0x0f),
@@ -230,9 +233,9 @@ T2 INLINE void q_tile2(const uint8_t *pan, int q4, int nb, const struct q_act *x
 	const int32_t *s[2];
 	for (int t = 0; t < NT; t++) {
 		f0[t] = f1[t] = _mm256_setzero_ps();
-		q[t] = q_act_q(xa, t0 + t);
-		d[t] = q_act_d(xa, t0 + t);
-		s[t] = q_act_s(xa, t0 + t);
+		q[t] = eng_q_act_q(xa, t0 + t);
+		d[t] = eng_q_act_d(xa, t0 + t);
+		s[t] = eng_q_act_s(xa, t0 + t);
 	}
 	size_t bb = q4 ? 288 : 544;
 	for (int b = 0; b < nb; b++) {
@@ -287,7 +290,7 @@ T2 INLINE void q_tile2(const uint8_t *pan, int q4, int nb, const struct q_act *x
 	}
 }
 
-T2 static void mm_avx2(const struct q_mat *w, const float *x, int ld_x, const struct q_act *xa,
+T2 static void mm_avx2(const struct eng_q_mat *w, const float *x, int ld_x, const struct eng_q_act *xa,
                        int n_tok, float *y, int ld_y, int p0, int p1)
 {
 	int nb = w->cols / QK;
@@ -335,7 +338,7 @@ T2 static void axpy_avx2(float *y, float a, const float *x, int n)
 		y[i] += a * x[i];
 }
 
-T2 static void attn_avx2(const struct k_attn *a)
+T2 static void attn_avx2(const struct eng_k_attn *a)
 {
 	float max = -INFINITY, sum = 0;
 	for (int j = 0; j < a->n_pos; j++) {
@@ -351,8 +354,8 @@ T2 static void attn_avx2(const struct k_attn *a)
 		axpy_avx2(a->out, a->scores[j] / sum, kv_row(a, a->v, j), a->hs);
 }
 
-static const struct k_ops ops_avx2 = { ENG_ISA_AVX2, attn_avx2, q_act_quantize, q_act_quantize_blocks, swiglu_scalar, mm_avx2, dot_avx2,
-                                       axpy_avx2 };
+static const struct eng_k_ops ops_avx2 = { ENG_ISA_AVX2, attn_avx2, eng_q_act_quantize, eng_q_act_quantize_blocks,
+                                           swiglu_scalar, mm_avx2, dot_avx2, axpy_avx2 };
 
 /* ---------------------------------------------------------------- AVX-512 */
 
@@ -426,7 +429,7 @@ T5 static void f_tile5_2p(const uint8_t *pan0, const uint8_t *pan1, int f16, int
 }
 
 /* Quantized panel x NT tokens (NT <= 8), VNNI u8 x s8 dot products. */
-T5 INLINE void q_tile5(const uint8_t *pan, int q4, int nb, const struct q_act *xa, int t0,
+T5 INLINE void q_tile5(const uint8_t *pan, int q4, int nb, const struct eng_q_act *xa, int t0,
                        int NT, float *y, int ld_y, int nr)
 {
 	const __m512i m4 = _mm512_set1_epi8(0x0f);
@@ -436,9 +439,9 @@ T5 INLINE void q_tile5(const uint8_t *pan, int q4, int nb, const struct q_act *x
 	const int32_t *s[8];
 	for (int t = 0; t < NT; t++) {
 		f[t] = _mm512_setzero_ps();
-		q[t] = q_act_q(xa, t0 + t);
-		d[t] = q_act_d(xa, t0 + t);
-		s[t] = q_act_s(xa, t0 + t);
+		q[t] = eng_q_act_q(xa, t0 + t);
+		d[t] = eng_q_act_d(xa, t0 + t);
+		s[t] = eng_q_act_s(xa, t0 + t);
 	}
 	size_t bb = q4 ? 288 : 544;
 	for (int b = 0; b < nb; b++) {
@@ -515,12 +518,12 @@ T5 INLINE __m512 q_block5(const uint8_t *pb, int q4, const int8_t *q, float d, i
 /* Decode: two panels far apart in memory walked block by block together, so
  * each thread keeps two weight streams in flight.  Each panel's sums are
  * formed in the same order as q_tile5's. */
-T5 static void q_pair5(const uint8_t *pa, const uint8_t *pb, int q4, int nb, const struct q_act *xa, float *ya,
+T5 static void q_pair5(const uint8_t *pa, const uint8_t *pb, int q4, int nb, const struct eng_q_act *xa, float *ya,
                        float *yb, int nra, int nrb)
 {
-	const int8_t *q = q_act_q(xa, 0);
-	const float *d = q_act_d(xa, 0);
-	const int32_t *s = q_act_s(xa, 0);
+	const int8_t *q = eng_q_act_q(xa, 0);
+	const float *d = eng_q_act_d(xa, 0);
+	const int32_t *s = eng_q_act_s(xa, 0);
 	size_t bb = q4 ? 288 : 544;
 	__m512 fa = _mm512_setzero_ps(), fb = _mm512_setzero_ps();
 	for (int b = 0; b < nb; b++) {
@@ -570,7 +573,7 @@ T5 static void f_tile5_n(const uint8_t *pan, int f16, int cols, const float *x, 
 	}
 }
 
-T5 static void q_tile5_n(const uint8_t *pan, int q4, int nb, const struct q_act *xa, int t0,
+T5 static void q_tile5_n(const uint8_t *pan, int q4, int nb, const struct eng_q_act *xa, int t0,
                          int nt, float *y, int ld_y, int nr)
 {
 	switch (nt) {
@@ -585,7 +588,7 @@ T5 static void q_tile5_n(const uint8_t *pan, int q4, int nb, const struct q_act 
 	}
 }
 
-T5 static void mm_avx512(const struct q_mat *w, const float *x, int ld_x, const struct q_act *xa,
+T5 static void mm_avx512(const struct eng_q_mat *w, const float *x, int ld_x, const struct eng_q_act *xa,
                          int n_tok, float *y, int ld_y, int p0, int p1)
 {
 	int nb = w->cols / QK;
@@ -634,7 +637,7 @@ T5 static void mm_avx512(const struct q_mat *w, const float *x, int ld_x, const 
 		float *yp = y + (size_t)p * PANEL;
 		for (int i = 0; i < n_tiles; i++) {
 			int t0, t1;
-			k_split(n_tok, i, n_tiles, &t0, &t1);
+			eng_k_split(n_tok, i, n_tiles, &t0, &t1);
 			if (fl)
 				f_tile5_n(pan, w->type == ENG_F16, w->cols, x + (size_t)t0 * ld_x, ld_x, t1 - t0,
 				          yp + (size_t)t0 * ld_y, ld_y, nr);
@@ -692,7 +695,7 @@ T5 INLINE __m512 exp512(__m512 x)
 
 /* Scores with the head's query in registers, then the weighted sum of values
  * with the output in registers (64 columns at a time). */
-T5 static void attn_avx512_any(const struct k_attn *a)
+T5 static void attn_avx512_any(const struct eng_k_attn *a)
 {
 	int hs = a->hs, nc = (hs + 15) / 16, bt = a->block_tokens;
 	__mmask16 tail = (__mmask16)(hs % 16 ? (1u << (hs % 16)) - 1 : 0xffff);
@@ -745,7 +748,7 @@ T5 static void attn_avx512_any(const struct k_attn *a)
 
 /* The same for head sizes 16 * NC with NC constant, so that the query and the
  * output accumulators stay in registers. */
-T5 INLINE void attn_avx512_fixed(const struct k_attn *a, const int NC)
+T5 INLINE void attn_avx512_fixed(const struct eng_k_attn *a, const int NC)
 {
 	int bt = a->block_tokens;
 	__m512 q[8], o[8];
@@ -785,7 +788,7 @@ T5 INLINE void attn_avx512_fixed(const struct k_attn *a, const int NC)
 		_mm512_storeu_ps(a->out + c * 16, _mm512_mul_ps(o[c], inv));
 }
 
-T5 static void attn_avx512(const struct k_attn *a)
+T5 static void attn_avx512(const struct eng_k_attn *a)
 {
 	switch (a->hs % 16 ? 0 : a->hs / 16) {
 	case 1: attn_avx512_fixed(a, 1); break;
@@ -800,12 +803,12 @@ T5 static void attn_avx512(const struct k_attn *a)
 	}
 }
 
-/* q_act_quantize, 32 values per block in two vectors; bit-identical to it. */
-T5 static void quant_blocks_avx512(const struct q_act *a, int t, const float *x, int b0, int b1)
+/* eng_q_act_quantize, 32 values per block in two vectors; bit-identical to it. */
+T5 static void quant_blocks_avx512(const struct eng_q_act *a, int t, const float *x, int b0, int b1)
 {
-	int8_t *q = q_act_q(a, t);
-	float *d = q_act_d(a, t);
-	int32_t *s = q_act_s(a, t);
+	int8_t *q = eng_q_act_q(a, t);
+	float *d = eng_q_act_d(a, t);
+	int32_t *s = eng_q_act_s(a, t);
 	const __m512 half = _mm512_set1_ps(0.49999997f), sign = _mm512_set1_ps(-0.0f);
 	for (int b = b0; b < b1; b++) {
 		__m512 x0 = _mm512_loadu_ps(x + b * QK), x1 = _mm512_loadu_ps(x + b * QK + 16);
@@ -823,7 +826,7 @@ T5 static void quant_blocks_avx512(const struct q_act *a, int t, const float *x,
 	}
 }
 
-T5 static void quant_avx512(const struct q_act *a, int t, const float *x)
+T5 static void quant_avx512(const struct eng_q_act *a, int t, const float *x)
 {
 	quant_blocks_avx512(a, t, x, 0, a->cols / QK);
 }
@@ -838,11 +841,11 @@ T5 static void swiglu_avx512(float *g, const float *u, int n)
 		_mm512_storeu_ps(g + i, _mm512_mul_ps(silu, _mm512_loadu_ps(u + i)));
 	}
 	for (; i < n; i++)
-		g[i] = k_silu(g[i]) * u[i];
+		g[i] = eng_k_silu(g[i]) * u[i];
 }
 
-static const struct k_ops ops_avx512 = { ENG_ISA_AVX512, attn_avx512, quant_avx512, quant_blocks_avx512, swiglu_avx512, mm_avx512,
-                                         dot_avx512, axpy_avx512 };
+static const struct eng_k_ops ops_avx512 = { ENG_ISA_AVX512, attn_avx512, quant_avx512, quant_blocks_avx512,
+                                             swiglu_avx512, mm_avx512, dot_avx512, axpy_avx512 };
 
 T5 static double peak_avx512(long iters)
 {
@@ -943,7 +946,7 @@ eng_isa eng_isa_best(void)
 	return have_avx512() ? ENG_ISA_AVX512 : have_avx2() ? ENG_ISA_AVX2 : ENG_ISA_SCALAR;
 }
 
-const struct k_ops *k_ops_get(eng_isa isa)
+const struct eng_k_ops *eng_k_ops_get(eng_isa isa)
 {
 	if (isa == ENG_ISA_AUTO)
 		isa = eng_isa_best();
@@ -968,7 +971,7 @@ const char *eng_isa_name(eng_isa i)
 	return "?";
 }
 
-double k_peak_fma(long iters)
+double eng_k_peak_fma(long iters)
 {
 #if ENG_X86
 	if (have_avx512())
@@ -984,7 +987,7 @@ double k_peak_fma(long iters)
 	return (double)iters * 2;
 }
 
-void k_triad(float *a, const float *b, const float *c, float s, size_t lo, size_t hi)
+void eng_k_triad(float *a, const float *b, const float *c, float s, size_t lo, size_t hi)
 {
 #if ENG_X86
 	if (have_avx2()) {
@@ -996,7 +999,7 @@ void k_triad(float *a, const float *b, const float *c, float s, size_t lo, size_
 		a[i] = b[i] + s * c[i];
 }
 
-float k_read(const float *a, size_t lo, size_t hi)
+float eng_k_read(const float *a, size_t lo, size_t hi)
 {
 #if ENG_X86
 	if (have_avx2())

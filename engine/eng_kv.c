@@ -1,26 +1,26 @@
-/* kv.c — block pool and block tables of the paged KV cache. */
+/* eng_kv.c — block pool and block tables of the paged KV cache. */
 #include <stdlib.h>
 
 #include "eng_kv.h"
 #include "eng_quant.h"
 
-eng_status kv_init(struct kv_cache *kv, int n_layers, int n_kv_heads, int head_size, int seq_len,
-                   int block_tokens, int n_blocks, int max_seqs)
+eng_status eng_kv_init(struct eng_kv_cache *kv, int n_layers, int n_kv_heads, int head_size, int seq_len,
+                       int block_tokens, int n_blocks, int max_seqs)
 {
 	int kv_dim = n_kv_heads * head_size;
-	*kv = (struct kv_cache){ .n_layers = n_layers, .kv_dim = kv_dim, .n_kv_heads = n_kv_heads,
+	*kv = (struct eng_kv_cache){ .n_layers = n_layers, .kv_dim = kv_dim, .n_kv_heads = n_kv_heads,
 	                         .head_size = head_size, .block_tokens = block_tokens, .n_blocks = n_blocks,
 	                         .max_seqs = max_seqs, .seq_len = seq_len };
 	kv->max_blocks = (seq_len + block_tokens - 1) / block_tokens;
 	size_t n = (size_t)n_layers * n_blocks * block_tokens * kv_dim * sizeof(float);
-	kv->k = q_aligned_alloc(n);
-	kv->v = q_aligned_alloc(n);
+	kv->k = eng_q_aligned_alloc(n);
+	kv->v = eng_q_aligned_alloc(n);
 	kv->free_stack = malloc(sizeof(int) * (size_t)n_blocks);
 	kv->table = malloc(sizeof(int) * (size_t)max_seqs * kv->max_blocks);
 	kv->len = malloc(sizeof(int) * (size_t)max_seqs);
 	kv->n_held = malloc(sizeof(int) * (size_t)max_seqs);
 	if (!kv->k || !kv->v || !kv->free_stack || !kv->table || !kv->len || !kv->n_held) {
-		kv_release(kv);
+		eng_kv_release(kv);
 		return ENG_ENOMEM;
 	}
 	/* pushed in reverse so that blocks are handed out 0, 1, 2, ... */
@@ -34,7 +34,7 @@ eng_status kv_init(struct kv_cache *kv, int n_layers, int n_kv_heads, int head_s
 	return ENG_OK;
 }
 
-void kv_release(struct kv_cache *kv)
+void eng_kv_release(struct eng_kv_cache *kv)
 {
 	free(kv->k);
 	free(kv->v);
@@ -42,10 +42,10 @@ void kv_release(struct kv_cache *kv)
 	free(kv->table);
 	free(kv->len);
 	free(kv->n_held);
-	*kv = (struct kv_cache){ 0 };
+	*kv = (struct eng_kv_cache){ 0 };
 }
 
-int kv_seq_open(struct kv_cache *kv)
+int eng_kv_seq_open(struct eng_kv_cache *kv)
 {
 	for (int s = 0; s < kv->max_seqs; s++)
 		if (kv->len[s] < 0) {
@@ -56,7 +56,7 @@ int kv_seq_open(struct kv_cache *kv)
 	return -1;
 }
 
-void kv_seq_close(struct kv_cache *kv, int seq)
+void eng_kv_seq_close(struct eng_kv_cache *kv, int seq)
 {
 	if (seq < 0 || seq >= kv->max_seqs || kv->len[seq] < 0)
 		return;
@@ -66,13 +66,13 @@ void kv_seq_close(struct kv_cache *kv, int seq)
 	kv->n_held[seq] = 0;
 }
 
-int kv_blocks_needed(const struct kv_cache *kv, int seq, int new_len)
+int eng_kv_blocks_needed(const struct eng_kv_cache *kv, int seq, int new_len)
 {
 	int need = (new_len + kv->block_tokens - 1) / kv->block_tokens - kv->n_held[seq];
 	return need > 0 ? need : 0;
 }
 
-void kv_reserve(struct kv_cache *kv, int seq, int new_len)
+void eng_kv_reserve(struct eng_kv_cache *kv, int seq, int new_len)
 {
 	int want = (new_len + kv->block_tokens - 1) / kv->block_tokens;
 	while (kv->n_held[seq] < want)

@@ -1,5 +1,5 @@
-/* model.h — the inside of eng_model: configuration, weights in panel layout,
- * and the builder the loaders share.
+/* eng_model.h — the inside of eng_model: configuration, weights in panel layout,
+ * the builder the loaders share, and tensor access for the writers.
  *
  * Q, K and V of a layer are packed as one matrix (rows q | k | v), and the
  * SwiGLU gate and up projections as another (rows w1 | w3), so one matmul
@@ -14,50 +14,52 @@
 #include "eng_quant.h"
 
 struct eng_layer {
-	float *attn_norm;      /* (dim,) */
-	float *ffn_norm;       /* (dim,) */
-	struct q_mat wqkv;     /* (dim + 2 kv_dim, dim) */
-	struct q_mat wo;       /* (dim, dim) */
-	struct q_mat w13;      /* (2 hidden, dim): gate rows then up rows */
-	struct q_mat w2;       /* (dim, hidden) */
+	float *attn_norm;          /* (dim,) */
+	float *ffn_norm;           /* (dim,) */
+	struct eng_q_mat wqkv;     /* (dim + 2 kv_dim, dim) */
+	struct eng_q_mat wo;       /* (dim, dim) */
+	struct eng_q_mat w13;      /* (2 hidden, dim): gate rows then up rows */
+	struct eng_q_mat w2;       /* (dim, hidden) */
 };
 
 struct eng_model {
 	struct eng_config cfg;
-	eng_dtype type;        /* weight type of every matrix */
-	void *embed;           /* (vocab, dim) row-major, GGUF layout of `type` */
-	float *out_norm;       /* (dim,) */
-	struct q_mat wcls;     /* (vocab, dim) */
+	eng_dtype type;            /* weight type of every matrix */
+	void *embed;               /* (vocab, dim) row-major, GGUF layout of `type` */
+	float *out_norm;           /* (dim,) */
+	struct eng_q_mat wcls;     /* (vocab, dim) */
 	struct eng_layer *layers;  /* (n_layers,) */
 };
 
 /* The source of one tensor: row-major GGUF-layout data of some type. */
-struct m_src {
+struct eng_src {
 	eng_dtype type;
 	const void *data;
 };
 
 /* Allocates a model with cfg filled in and no weights. */
-eng_status m_alloc(eng_model **out, const struct eng_config *cfg, eng_dtype t);
+eng_status eng_model_alloc(eng_model **out, const struct eng_config *cfg, eng_dtype t);
 /* Copies or converts the tensors into the model.  Norms may be of any type. */
-eng_status m_set_layer(eng_model *m, int l, struct m_src attn_norm, struct m_src ffn_norm,
-                       struct m_src wq, struct m_src wk, struct m_src wv, struct m_src wo,
-                       struct m_src w1, struct m_src w2, struct m_src w3);
-eng_status m_set_globals(eng_model *m, struct m_src embed, struct m_src out_norm, struct m_src wcls);
-/* Converts rows x cols values between types (same type: copy). */
-eng_status m_convert(eng_dtype st, const void *src, eng_dtype dt, void *dst, size_t rows, size_t cols);
-/* Sets err (if not NULL) like snprintf; returns s. */
-eng_status m_err(eng_status s, char *err, size_t err_len, const char *fmt, ...)
+eng_status eng_model_set_layer(eng_model *m, int l, struct eng_src attn_norm, struct eng_src ffn_norm,
+                               struct eng_src wq, struct eng_src wk, struct eng_src wv, struct eng_src wo,
+                               struct eng_src w1, struct eng_src w2, struct eng_src w3);
+eng_status eng_model_set_globals(eng_model *m, struct eng_src embed, struct eng_src out_norm,
+                                 struct eng_src wcls);
+/* Sets err (if not NULL) like snprintf; returns s.  Every part of the engine
+ * reports its errors this way, into a buffer its caller owns. */
+eng_status eng_err(eng_status s, char *err, size_t err_len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* Which tensors exist, for writers and tests. */
-enum m_tensor { MT_EMBED, MT_OUT_NORM, MT_CLS, MT_ATTN_NORM, MT_FFN_NORM, MT_WQ, MT_WK, MT_WV,
-                MT_WO, MT_W1, MT_W2, MT_W3 };
+enum eng_tensor {
+	ENG_T_EMBED, ENG_T_OUT_NORM, ENG_T_CLS, ENG_T_ATTN_NORM, ENG_T_FFN_NORM, ENG_T_WQ, ENG_T_WK, ENG_T_WV,
+	ENG_T_WO, ENG_T_W1, ENG_T_W2, ENG_T_W3
+};
 /* Shape (rows, cols) and type of a tensor as stored in files. */
-void m_tensor_shape(const eng_model *m, enum m_tensor w, int *rows, int *cols, eng_dtype *t);
+void eng_tensor_shape(const eng_model *m, enum eng_tensor w, int *rows, int *cols, eng_dtype *t);
 /* Writes tensor w of layer l in row-major GGUF layout into dst. */
-eng_status m_tensor_get(const eng_model *m, enum m_tensor w, int l, void *dst);
+eng_status eng_tensor_get(const eng_model *m, enum eng_tensor w, int l, void *dst);
 /* The same, dequantized to floats (rows * cols). */
-eng_status m_tensor_get_f32(const eng_model *m, enum m_tensor w, int l, float *dst);
+eng_status eng_tensor_get_f32(const eng_model *m, enum eng_tensor w, int l, float *dst);
 
 #endif

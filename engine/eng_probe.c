@@ -21,24 +21,24 @@ static double now_s(void)
 
 /* ---------------------------------------------------------------- probes */
 
-struct probe_bw {
+struct eng_probe_bw {
 	int nt;
 	size_t n;            /* floats per array */
 	float *a, *b, *c;
 };
 
-struct probe_bw *probe_bw_alloc(int n_threads, size_t bytes_per_array)
+struct eng_probe_bw *eng_probe_bw_alloc(int n_threads, size_t bytes_per_array)
 {
-	struct probe_bw *p = calloc(1, sizeof *p);
+	struct eng_probe_bw *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
 	p->nt = n_threads > 0 ? n_threads : 1;
 	p->n = bytes_per_array / sizeof(float) / 64 * 64;
-	p->a = q_aligned_alloc(p->n * sizeof(float));
-	p->b = q_aligned_alloc(p->n * sizeof(float));
-	p->c = q_aligned_alloc(p->n * sizeof(float));
+	p->a = eng_q_aligned_alloc(p->n * sizeof(float));
+	p->b = eng_q_aligned_alloc(p->n * sizeof(float));
+	p->c = eng_q_aligned_alloc(p->n * sizeof(float));
 	if (!p->a || !p->b || !p->c) {
-		probe_bw_free(p);
+		eng_probe_bw_free(p);
 		return NULL;
 	}
 	/* touched by the threads that will use each part (first touch places pages) */
@@ -50,7 +50,7 @@ struct probe_bw *probe_bw_alloc(int n_threads, size_t bytes_per_array)
 		nth = omp_get_num_threads();
 #endif
 		int lo, hi, nb = (int)(p->n / 64);
-		k_split(nb, ith, nth, &lo, &hi);
+		eng_k_split(nb, ith, nth, &lo, &hi);
 		for (size_t i = (size_t)lo * 64; i < (size_t)hi * 64; i++) {
 			p->a[i] = 0;
 			p->b[i] = 1;
@@ -60,7 +60,7 @@ struct probe_bw *probe_bw_alloc(int n_threads, size_t bytes_per_array)
 	return p;
 }
 
-double probe_bw_run(struct probe_bw *p, int reps)
+double eng_probe_bw_run(struct eng_probe_bw *p, int reps)
 {
 	double best = 1e30;
 	for (int r = 0; r < (reps > 0 ? reps : 1); r++) {
@@ -73,8 +73,8 @@ double probe_bw_run(struct probe_bw *p, int reps)
 			nth = omp_get_num_threads();
 #endif
 			int lo, hi, nb = (int)(p->n / 64);
-			k_split(nb, ith, nth, &lo, &hi);
-			k_triad(p->a, p->b, p->c, 0.5f, (size_t)lo * 64, (size_t)hi * 64);
+			eng_k_split(nb, ith, nth, &lo, &hi);
+			eng_k_triad(p->a, p->b, p->c, 0.5f, (size_t)lo * 64, (size_t)hi * 64);
 		}
 		double t = now_s() - t0;
 		best = t < best ? t : best;
@@ -82,7 +82,7 @@ double probe_bw_run(struct probe_bw *p, int reps)
 	return 3.0 * p->n * sizeof(float) / best / 1e9;
 }
 
-double probe_bw_read(struct probe_bw *p, int reps)
+double eng_probe_bw_read(struct eng_probe_bw *p, int reps)
 {
 	double best = 1e30;
 	float sum = 0;
@@ -96,8 +96,9 @@ double probe_bw_read(struct probe_bw *p, int reps)
 			nth = omp_get_num_threads();
 #endif
 			int lo, hi, nb = (int)(p->n / 64);
-			k_split(nb, ith, nth, &lo, &hi);
-			sum += k_read(p->b, (size_t)lo * 64, (size_t)hi * 64) + k_read(p->c, (size_t)lo * 64, (size_t)hi * 64);
+			eng_k_split(nb, ith, nth, &lo, &hi);
+			sum += eng_k_read(p->b, (size_t)lo * 64, (size_t)hi * 64) +
+			       eng_k_read(p->c, (size_t)lo * 64, (size_t)hi * 64);
 		}
 		double t = now_s() - t0;
 		best = t < best ? t : best;
@@ -107,7 +108,7 @@ double probe_bw_read(struct probe_bw *p, int reps)
 	return 2.0 * p->n * sizeof(float) / best / 1e9;
 }
 
-void probe_bw_free(struct probe_bw *p)
+void eng_probe_bw_free(struct eng_probe_bw *p)
 {
 	if (!p)
 		return;
@@ -119,12 +120,12 @@ void probe_bw_free(struct probe_bw *p)
 
 double eng_probe_bandwidth(int n_threads, size_t bytes_per_array, int reps)
 {
-	struct probe_bw *p = probe_bw_alloc(n_threads, bytes_per_array);
+	struct eng_probe_bw *p = eng_probe_bw_alloc(n_threads, bytes_per_array);
 	if (!p)
 		return 0;
-	probe_bw_run(p, 1);   /* warm-up */
-	double gbs = probe_bw_run(p, reps);
-	probe_bw_free(p);
+	eng_probe_bw_run(p, 1);   /* warm-up */
+	double gbs = eng_probe_bw_run(p, reps);
+	eng_probe_bw_free(p);
 	return gbs;
 }
 
@@ -134,7 +135,7 @@ double eng_probe_peak_gflops(int n_threads)
 	for (int rep = 0; rep < 3; rep++) {
 		double flops = 0, t0 = now_s();
 #pragma omp parallel num_threads(n_threads > 0 ? n_threads : 1) reduction(+ : flops)
-		flops += k_peak_fma(4000000);
+		flops += eng_k_peak_fma(4000000);
 		double r = flops / (now_s() - t0) / 1e9;
 		best = r > best ? r : best;
 	}
@@ -143,10 +144,10 @@ double eng_probe_peak_gflops(int n_threads)
 
 /* ---------------------------------------------------------------- work */
 
-struct probe_work probe_work_of(const struct eng_config *c, eng_dtype t, double n_tok, double n_logits,
-                                double ctx_tokens)
+struct eng_probe_work eng_probe_work_of(const struct eng_config *c, eng_dtype t, double n_tok, double n_logits,
+                                        double ctx_tokens)
 {
-	struct probe_work w;
+	struct eng_probe_work w;
 	double kvd = (double)c->n_kv_heads * (c->dim / c->n_heads);
 	double cls = 2.0 * c->dim * c->vocab_size;
 	w.bytes = eng_config_weight_bytes(c, t) + ctx_tokens * kvd * 2 * 4 * c->n_layers;
@@ -156,17 +157,17 @@ struct probe_work probe_work_of(const struct eng_config *c, eng_dtype t, double 
 	return w;
 }
 
-struct probe_work probe_step_work(const struct eng_config *c, eng_dtype t, int n_prefill,
-                                  int prefill_start, int n_decode, int ctx)
+struct eng_probe_work eng_probe_step_work(const struct eng_config *c, eng_dtype t, int n_prefill,
+                                          int prefill_start, int n_decode, int ctx)
 {
 	double ctx_tokens = (double)n_prefill * prefill_start + 0.5 * n_prefill * (n_prefill + 1.0) +
 	                    (double)n_decode * ((double)ctx + 1);
-	return probe_work_of(c, t, n_prefill + n_decode, n_decode + (n_prefill > 0), ctx_tokens);
+	return eng_probe_work_of(c, t, n_prefill + n_decode, n_decode + (n_prefill > 0), ctx_tokens);
 }
 
 /* ---------------------------------------------------------------- timed runs */
 
-double probe_now(void)
+double eng_probe_now(void)
 {
 	return now_s();
 }
@@ -177,7 +178,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double probe_median(double *v, int n)
+double eng_probe_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof *v, cmp_double);
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
@@ -211,7 +212,7 @@ static eng_status fill(eng_ctx *c, const int *s, int n_seq, int n, int32_t *tok,
 	return ENG_OK;
 }
 
-eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec, double *best)
+eng_status eng_probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec, double *best)
 {
 	int s[MAX_SEQS], n_open = 0;
 	double times[MAX_REPS];
@@ -239,14 +240,14 @@ eng_status probe_decode(eng_ctx *c, int batch, int ctx, int steps, double *sec, 
 	free(tok);
 	free(seq);
 	if (!st) {
-		*sec = probe_median(times, steps);
+		*sec = eng_probe_median(times, steps);
 		if (best)
 			*best = times[0];
 	}
 	return st;
 }
 
-eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec, double *best)
+eng_status eng_probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *sec, double *best)
 {
 	double times[MAX_REPS];
 	int n = n_prompt * batch;
@@ -276,7 +277,7 @@ eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *
 	free(tok);
 	free(seq);
 	if (!st) {
-		*sec = probe_median(times, reps);
+		*sec = eng_probe_median(times, reps);
 		if (best)
 			*best = times[0];
 	}
@@ -284,7 +285,7 @@ eng_status probe_prefill(eng_ctx *c, int n_prompt, int batch, int reps, double *
 }
 
 
-double probe_loadavg(void)
+double eng_probe_loadavg(void)
 {
 	double l = -1;
 	FILE *f = fopen("/proc/loadavg", "r");

@@ -1,5 +1,7 @@
-/* quant.h — number formats: f16, GGUF Q8_0/Q4_0 blocks, the engine's panel
- * layout for weight matrices, and Q8 activations.
+/* eng_quant.h — number formats: the weight types (engine.h's eng_dtype_name,
+ * eng_dtype_parse and eng_dtype_bytes are defined in eng_quant.c), f16, GGUF
+ * Q8_0/Q4_0 blocks, the engine's panel layout for weight matrices, and Q8
+ * activations.  It depends on engine.h only; eng_model builds on it.
  *
  * About panels: a weight matrix W (rows x cols, row = output) is stored as
  * ceil(rows/16) panels of 16 rows (missing rows are zero), so one 512-bit
@@ -23,25 +25,28 @@
 
 #include "engine.h"
 
-#define QK 32           /* elements per quantization block */
-#define PANEL 16        /* rows per panel */
+#define ENG_QK 32           /* elements per quantization block */
+#define ENG_PANEL 16        /* rows per panel */
 
-typedef struct { uint16_t d; int8_t qs[QK]; } blk_q8_0;       /* 34 bytes, GGUF */
-typedef struct { uint16_t d; uint8_t qs[QK / 2]; } blk_q4_0;  /* 18 bytes, GGUF */
+typedef struct { uint16_t d; int8_t qs[ENG_QK]; } eng_blk_q8_0;       /* 34 bytes, GGUF */
+typedef struct { uint16_t d; uint8_t qs[ENG_QK / 2]; } eng_blk_q4_0;  /* 18 bytes, GGUF */
 #ifndef __cplusplus   /* engine_cuda.cu includes this header */
-_Static_assert(sizeof(blk_q8_0) == 34, "Q8_0 block is 34 bytes");
-_Static_assert(sizeof(blk_q4_0) == 18, "Q4_0 block is 18 bytes");
+_Static_assert(sizeof(eng_blk_q8_0) == 34, "Q8_0 block is 34 bytes");
+_Static_assert(sizeof(eng_blk_q4_0) == 18, "Q4_0 block is 18 bytes");
 #endif
 
-float q_f16_to_f32(uint16_t h);
-uint16_t q_f32_to_f16(float f);
+float eng_q_f16_to_f32(uint16_t h);
+uint16_t eng_q_f32_to_f16(float f);
 
 /* Row-major ("GGUF layout") conversions of n values (n % 32 == 0 for quantized). */
-void q_quantize_row(eng_dtype t, const float *x, void *dst, size_t n);
-void q_dequantize_row(eng_dtype t, const void *src, float *y, size_t n);
+void eng_q_quantize_row(eng_dtype t, const float *x, void *dst, size_t n);
+void eng_q_dequantize_row(eng_dtype t, const void *src, float *y, size_t n);
+/* Converts rows x cols values between types (same type: copy); ENG_ENOMEM if
+ * the row buffer cannot be had. */
+eng_status eng_dtype_convert(eng_dtype st, const void *src, eng_dtype dt, void *dst, size_t rows, size_t cols);
 
 /* A weight matrix in panel layout. */
-struct q_mat {
+struct eng_q_mat {
 	int rows, cols;        /* logical shape (out, in) */
 	eng_dtype type;
 	int n_panels;          /* ceil(rows / 16) */
@@ -49,29 +54,39 @@ struct q_mat {
 	uint8_t *data;         /* (n_panels * panel_bytes,) 64-byte aligned, owned */
 };
 
-size_t q_panel_bytes(eng_dtype t, int cols);
+size_t eng_q_panel_bytes(eng_dtype t, int cols);
 /* Allocates m->data for the shape and packs src (row-major GGUF layout of type t). */
-eng_status q_mat_pack(struct q_mat *m, eng_dtype t, int rows, int cols, const void *src);
+eng_status eng_q_mat_pack(struct eng_q_mat *m, eng_dtype t, int rows, int cols, const void *src);
 /* Writes row-major GGUF-layout bytes of the matrix into dst (eng_dtype_bytes(rows*cols)). */
-void q_mat_unpack(const struct q_mat *m, void *dst);
-void q_mat_release(struct q_mat *m);
+void eng_q_mat_unpack(const struct eng_q_mat *m, void *dst);
+void eng_q_mat_release(struct eng_q_mat *m);
 
 /* Activations quantized to Q8 for the integer kernels: per token, cols int8,
  * cols/32 float scales and cols/32 int32 block sums. */
-struct q_act {
+struct eng_q_act {
 	int cols;
 	size_t stride;         /* bytes per token */
 	uint8_t *data;         /* (tokens * stride,) */
 };
-static inline int8_t *q_act_q(const struct q_act *a, int t) { return (int8_t *)(a->data + (size_t)t * a->stride); }
-static inline float *q_act_d(const struct q_act *a, int t) { return (float *)(a->data + (size_t)t * a->stride + (size_t)a->cols); }
-static inline int32_t *q_act_s(const struct q_act *a, int t) { return (int32_t *)(a->data + (size_t)t * a->stride + (size_t)a->cols + (size_t)a->cols / QK * 4); }
-size_t q_act_stride(int cols);
+/* Token t's int8 values, block scales and block sums. */
+static inline int8_t *eng_q_act_q(const struct eng_q_act *a, int t)
+{
+	return (int8_t *)(a->data + (size_t)t * a->stride);
+}
+static inline float *eng_q_act_d(const struct eng_q_act *a, int t)
+{
+	return (float *)(a->data + (size_t)t * a->stride + (size_t)a->cols);
+}
+static inline int32_t *eng_q_act_s(const struct eng_q_act *a, int t)
+{
+	return (int32_t *)(a->data + (size_t)t * a->stride + (size_t)a->cols + (size_t)a->cols / ENG_QK * 4);
+}
+size_t eng_q_act_stride(int cols);
 /* Quantizes one row of cols floats into token t's slot (round half away from zero). */
-void q_act_quantize(const struct q_act *a, int t, const float *x);
+void eng_q_act_quantize(const struct eng_q_act *a, int t, const float *x);
 /* The same for blocks [b0, b1) of the row only (x is still the row's start). */
-void q_act_quantize_blocks(const struct q_act *a, int t, const float *x, int b0, int b1);
+void eng_q_act_quantize_blocks(const struct eng_q_act *a, int t, const float *x, int b0, int b1);
 
-void *q_aligned_alloc(size_t bytes);   /* 64-byte aligned, zeroed; free() it */
+void *eng_q_aligned_alloc(size_t bytes);   /* 64-byte aligned, zeroed; free() it */
 
 #endif

@@ -24,11 +24,11 @@
 struct eng_ctx {
 	const eng_model *m;
 	struct eng_ctx_params p;   /* defaults filled in */
-	const struct k_ops *ops;
+	const struct eng_k_ops *ops;
 	int nt;                    /* threads per step */
-	struct kv_cache kv;
+	struct eng_kv_cache kv;
 	char err[ENG_ERR_LEN];
-	struct cuda_ctx *cuda;     /* non-NULL with the CUDA backend */
+	struct eng_cuda_ctx *cuda;     /* non-NULL with the CUDA backend */
 
 	/* scratch, sized for max_tokens (T) at allocation */
 	float *x;          /* (T, dim) residual stream */
@@ -39,8 +39,8 @@ struct eng_ctx {
 	float *scores;     /* (nt, seq_len) attention weights per thread */
 	float *rope_cos;   /* (seq_len, head_size / 2) */
 	float *rope_sin;
-	uint8_t *act;      /* (T, q_act_stride(max(dim, hidden))) quantized activations */
-	uint8_t *act2;     /* (T, q_act_stride(hidden)) the SwiGLU product, quantized while w13 is still read */
+	uint8_t *act;      /* (T, eng_q_act_stride(max(dim, hidden))) quantized activations */
+	uint8_t *act2;     /* (T, eng_q_act_stride(hidden)) the SwiGLU product, quantized while w13 is still read */
 	float *lx;         /* (max_logits, dim) normed rows that need logits */
 	float *logits;     /* (max_logits, vocab) */
 	int32_t *tok, *seq, *pos;  /* (T,) this step's tokens */
@@ -102,37 +102,37 @@ eng_status eng_ctx_alloc(eng_ctx **out, const eng_model *m, const struct eng_ctx
 	if (p.max_logits <= 0)
 		p.max_logits = p.max_tokens;
 	if (p.n_threads > 1024 || p.max_tokens > 1 << 20 || p.max_seqs > 1 << 20 || p.max_logits > p.max_tokens)
-		return m_err(ENG_EINVAL, err, err_len, "context parameters out of range");
-	const struct k_ops *ops = k_ops_get(p.isa);
+		return eng_err(ENG_EINVAL, err, err_len, "context parameters out of range");
+	const struct eng_k_ops *ops = eng_k_ops_get(p.isa);
 	if (!ops)
-		return m_err(ENG_ENOTSUP, err, err_len, "this cpu lacks the %s kernels", eng_isa_name(p.isa));
+		return eng_err(ENG_ENOTSUP, err, err_len, "this cpu lacks the %s kernels", eng_isa_name(p.isa));
 	if (p.backend == ENG_BACKEND_CUDA && !eng_cuda_available())
-		return m_err(ENG_ENOTSUP, err, err_len, "cuda backend: %s",
-		             ENG_HAVE_CUDA ? "no cuda device present" : "this build has no cuda support");
+		return eng_err(ENG_ENOTSUP, err, err_len, "cuda backend: %s",
+		               ENG_HAVE_CUDA ? "no cuda device present" : "this build has no cuda support");
 
 	eng_ctx *c = calloc(1, sizeof *c);
 	if (!c)
-		return m_err(ENG_ENOMEM, err, err_len, "context: out of memory");
+		return eng_err(ENG_ENOMEM, err, err_len, "context: out of memory");
 	c->m = m;
 	c->p = p;
 	c->ops = ops;
 	c->nt = p.n_threads;
 	size_t T = (size_t)p.max_tokens, dim = (size_t)cf->dim, hs = (size_t)head_size(m);
 	size_t wide = (size_t)(cf->hidden_dim > cf->dim ? cf->hidden_dim : cf->dim);
-	eng_status s = kv_init(&c->kv, cf->n_layers, cf->n_kv_heads, head_size(m), cf->seq_len, p.kv_block_tokens,
-	                       p.kv_blocks, p.max_seqs);
-	c->x = q_aligned_alloc(T * dim * 4);
-	c->xb = q_aligned_alloc(T * dim * 4);
-	c->qkv = q_aligned_alloc(T * (dim + 2 * (size_t)kv_dim(m)) * 4);
-	c->att = q_aligned_alloc(T * dim * 4);
-	c->h13 = q_aligned_alloc(T * 2 * (size_t)cf->hidden_dim * 4);
-	c->scores = q_aligned_alloc((size_t)c->nt * (size_t)cf->seq_len * 4);
-	c->rope_cos = q_aligned_alloc((size_t)cf->seq_len * hs / 2 * 4);
-	c->rope_sin = q_aligned_alloc((size_t)cf->seq_len * hs / 2 * 4);
-	c->act = q_aligned_alloc(T * q_act_stride((int)wide));
-	c->act2 = q_aligned_alloc(T * q_act_stride(cf->hidden_dim));
-	c->lx = q_aligned_alloc((size_t)p.max_logits * dim * 4);
-	c->logits = q_aligned_alloc((size_t)p.max_logits * (size_t)cf->vocab_size * 4);
+	eng_status s = eng_kv_init(&c->kv, cf->n_layers, cf->n_kv_heads, head_size(m), cf->seq_len, p.kv_block_tokens,
+	                           p.kv_blocks, p.max_seqs);
+	c->x = eng_q_aligned_alloc(T * dim * 4);
+	c->xb = eng_q_aligned_alloc(T * dim * 4);
+	c->qkv = eng_q_aligned_alloc(T * (dim + 2 * (size_t)kv_dim(m)) * 4);
+	c->att = eng_q_aligned_alloc(T * dim * 4);
+	c->h13 = eng_q_aligned_alloc(T * 2 * (size_t)cf->hidden_dim * 4);
+	c->scores = eng_q_aligned_alloc((size_t)c->nt * (size_t)cf->seq_len * 4);
+	c->rope_cos = eng_q_aligned_alloc((size_t)cf->seq_len * hs / 2 * 4);
+	c->rope_sin = eng_q_aligned_alloc((size_t)cf->seq_len * hs / 2 * 4);
+	c->act = eng_q_aligned_alloc(T * eng_q_act_stride((int)wide));
+	c->act2 = eng_q_aligned_alloc(T * eng_q_act_stride(cf->hidden_dim));
+	c->lx = eng_q_aligned_alloc((size_t)p.max_logits * dim * 4);
+	c->logits = eng_q_aligned_alloc((size_t)p.max_logits * (size_t)cf->vocab_size * 4);
 	c->tok = malloc(T * 4);
 	c->seq = malloc(T * 4);
 	c->pos = malloc(T * 4);
@@ -144,8 +144,8 @@ eng_status eng_ctx_alloc(eng_ctx **out, const eng_model *m, const struct eng_ctx
 		s = ENG_ENOMEM;
 	if (s) {
 		eng_ctx_free(c);
-		return m_err(s, err, err_len, "context: out of memory (kv cache of %d blocks of %d tokens)",
-		             p.kv_blocks, p.kv_block_tokens);
+		return eng_err(s, err, err_len, "context: out of memory (kv cache of %d blocks of %d tokens)",
+		               p.kv_blocks, p.kv_block_tokens);
 	}
 	/* the same expressions as a direct evaluation, so the table changes nothing */
 	for (int pos = 0; pos < cf->seq_len; pos++)
@@ -156,9 +156,9 @@ eng_status eng_ctx_alloc(eng_ctx **out, const eng_model *m, const struct eng_ctx
 			c->rope_sin[(size_t)pos * hs / 2 + i] = sinf(v);
 		}
 	if (p.backend == ENG_BACKEND_CUDA) {
-		s = cuda_ctx_alloc(&c->cuda, m, &c->kv, p.max_tokens, p.max_logits, c->err, sizeof c->err);
+		s = eng_cuda_ctx_alloc(&c->cuda, m, &c->kv, p.max_tokens, p.max_logits, c->err, sizeof c->err);
 		if (s) {
-			m_err(s, err, err_len, "%s", c->err);
+			eng_err(s, err, err_len, "%s", c->err);
 			eng_ctx_free(c);
 			return s;
 		}
@@ -172,8 +172,8 @@ void eng_ctx_free(eng_ctx *c)
 	if (!c)
 		return;
 	if (c->cuda)
-		cuda_ctx_free(c->cuda);
-	kv_release(&c->kv);
+		eng_cuda_ctx_free(c->cuda);
+	eng_kv_release(&c->kv);
 	free(c->x);
 	free(c->xb);
 	free(c->qkv);
@@ -211,7 +211,7 @@ int eng_ctx_threads(const eng_ctx *c)
 
 eng_status eng_seq_open(eng_ctx *c, int *seq)
 {
-	int s = kv_seq_open(&c->kv);
+	int s = eng_kv_seq_open(&c->kv);
 	if (s < 0)
 		return cerr(c, ENG_EKVFULL, "all %d sequence slots are in use", c->kv.max_seqs);
 	*seq = s;
@@ -220,7 +220,7 @@ eng_status eng_seq_open(eng_ctx *c, int *seq)
 
 void eng_seq_close(eng_ctx *c, int seq)
 {
-	kv_seq_close(&c->kv, seq);
+	eng_kv_seq_close(&c->kv, seq);
 }
 
 int eng_seq_len(const eng_ctx *c, int seq)
@@ -261,14 +261,14 @@ int eng_argmax(const float *x, int n)
 
 /* ---------------------------------------------------------------- forward */
 
-static struct q_act act_view(const eng_ctx *c, int cols)
+static struct eng_q_act act_view(const eng_ctx *c, int cols)
 {
-	return (struct q_act){ .cols = cols, .stride = q_act_stride(cols), .data = c->act };
+	return (struct eng_q_act){ .cols = cols, .stride = eng_q_act_stride(cols), .data = c->act };
 }
 
-static struct q_act act2_view(const eng_ctx *c, int cols)
+static struct eng_q_act act2_view(const eng_ctx *c, int cols)
 {
-	return (struct q_act){ .cols = cols, .stride = q_act_stride(cols), .data = c->act2 };
+	return (struct eng_q_act){ .cols = cols, .stride = eng_q_act_stride(cols), .data = c->act2 };
 }
 
 static int is_quant(eng_dtype t)
@@ -278,12 +278,12 @@ static int is_quant(eng_dtype t)
 
 /* Panel-parallel y = W x for n tokens; x rows of ld_x floats (quantized already
  * into the activation buffer for integer weights). */
-static void matmul(const eng_ctx *c, const struct q_mat *w, const float *x, int ld_x, int n,
+static void matmul(const eng_ctx *c, const struct eng_q_mat *w, const float *x, int ld_x, int n,
                    float *y, int ld_y, int ith, int nth)
 {
-	struct q_act a = act_view(c, w->cols);
+	struct eng_q_act a = act_view(c, w->cols);
 	int p0, p1;
-	k_split(w->n_panels, ith, nth, &p0, &p1);
+	eng_k_split(w->n_panels, ith, nth, &p0, &p1);
 	c->ops->matmul(w, x, ld_x, &a, n, y, ld_y, p0, p1);
 }
 
@@ -291,7 +291,7 @@ static void quantize_rows(const eng_ctx *c, const float *x, int ld_x, int cols, 
 {
 	if (!is_quant(c->m->type))
 		return;
-	struct q_act a = act_view(c, cols);
+	struct eng_q_act a = act_view(c, cols);
 	for (int t = t0; t < t1; t++)
 		c->ops->quant(&a, t, x + (size_t)t * ld_x);
 }
@@ -320,7 +320,7 @@ static void rope_rows(eng_ctx *c, int l, int t, int r0, int r1)
 	}
 	/* keys and values: the intersection of [r0, r1) with each kv head */
 	for (int kh = 0; kh < cf->n_kv_heads; kh++) {
-		size_t off = kv_offset(&c->kv, l, c->seq[t], c->pos[t], kh);
+		size_t off = eng_kv_offset(&c->kv, l, c->seq[t], c->pos[t], kh);
 		int k0 = dim + kh * hs, v0 = dim + kvd + kh * hs;
 		int lo = r0 > k0 ? r0 : k0, hi = r1 < k0 + hs ? r1 : k0 + hs;
 		if (lo < hi)
@@ -338,7 +338,7 @@ static void attention(eng_ctx *c, int l, int t, int h, float *scores)
 	int hs = head_size(c->m), kvd = kv_dim(c->m), qkv_ld = cf->dim + 2 * kvd;
 	int kh = h / (cf->n_heads / cf->n_kv_heads), seq = c->seq[t];
 	size_t layer = (size_t)l * c->kv.n_blocks * c->kv.block_tokens * kvd;
-	struct k_attn a = {
+	struct eng_k_attn a = {
 		.q = c->qkv + (size_t)t * qkv_ld + (size_t)h * hs,
 		.k = c->kv.k + layer, .v = c->kv.v + layer,
 		.table = c->kv.table + (size_t)seq * c->kv.max_blocks,
@@ -357,48 +357,49 @@ static void forward(eng_ctx *c, int ith, int nth)
 	int T = c->n_tok, dim = cf->dim, hid = cf->hidden_dim, kvd = kv_dim(m), qkv_ld = dim + 2 * kvd, hs = head_size(m);
 	int quant = is_quant(m->type);
 	int t0, t1;
-	k_split(T, ith, nth, &t0, &t1);
+	eng_k_split(T, ith, nth, &t0, &t1);
 	size_t erow = eng_dtype_bytes(m->type, (size_t)dim);
 	float *scores = c->scores + (size_t)ith * cf->seq_len;
 	/* this thread's QKV panels (rope and the cache write follow its matmul) */
 	int qp0, qp1;
-	k_split(m->layers[0].wqkv.n_panels, ith, nth, &qp0, &qp1);
-	int qr0 = qp0 * PANEL, qr1 = qp1 * PANEL < qkv_ld ? qp1 * PANEL : qkv_ld;
+	eng_k_split(m->layers[0].wqkv.n_panels, ith, nth, &qp0, &qp1);
+	int qr0 = qp0 * ENG_PANEL, qr1 = qp1 * ENG_PANEL < qkv_ld ? qp1 * ENG_PANEL : qkv_ld;
 	/* attention quantizes each head's output itself when heads are whole blocks */
-	int head_quant = quant && hs % QK == 0;
+	int head_quant = quant && hs % ENG_QK == 0;
 	/* gate and up rows [g0, g1) of the same units of 32 (two panels each), so
 	 * that SwiGLU and its quantization follow the w13 matmul on this thread */
-	int fuse13 = hid % QK == 0;
+	int fuse13 = hid % ENG_QK == 0;
 	int g0, g1;
-	k_split(hid / QK, ith, nth, &g0, &g1);
-	g0 *= QK;
-	g1 *= QK;
-	struct q_act a2 = act2_view(c, hid);
+	eng_k_split(hid / ENG_QK, ith, nth, &g0, &g1);
+	g0 *= ENG_QK;
+	g1 *= ENG_QK;
+	struct eng_q_act a2 = act2_view(c, hid);
 
 	for (int t = t0; t < t1; t++)
-		q_dequantize_row(m->type, (const uint8_t *)m->embed + erow * (size_t)c->tok[t],
-		                 c->x + (size_t)t * dim, (size_t)dim);
+		eng_q_dequantize_row(m->type, (const uint8_t *)m->embed + erow * (size_t)c->tok[t],
+		                     c->x + (size_t)t * dim, (size_t)dim);
 	for (int l = 0; l < cf->n_layers; l++) {
 		const struct eng_layer *L = &m->layers[l];
 		for (int t = t0; t < t1; t++)
-			k_rmsnorm(c->xb + (size_t)t * dim, c->x + (size_t)t * dim, L->attn_norm, dim, cf->norm_eps);
+			eng_k_rmsnorm(c->xb + (size_t)t * dim, c->x + (size_t)t * dim, L->attn_norm, dim, cf->norm_eps);
 		quantize_rows(c, c->xb, dim, dim, t0, t1);
 		barrier();
 		{
-			struct q_act a = act_view(c, dim);
+			struct eng_q_act a = act_view(c, dim);
 			c->ops->matmul(&L->wqkv, c->xb, dim, &a, T, c->qkv, qkv_ld, qp0, qp1);
 		}
 		for (int t = 0; t < T; t++)
 			rope_rows(c, l, t, qr0, qr1);
 		barrier();
 		int a0, a1;
-		k_split(T * cf->n_heads, ith, nth, &a0, &a1);
-		struct q_act aa = act_view(c, dim);
+		eng_k_split(T * cf->n_heads, ith, nth, &a0, &a1);
+		struct eng_q_act aa = act_view(c, dim);
 		for (int i = a0; i < a1; i++) {
 			int t = i / cf->n_heads, h = i % cf->n_heads;
 			attention(c, l, t, h, scores);
 			if (head_quant)
-				c->ops->quant_blocks(&aa, t, c->att + (size_t)t * dim, h * hs / QK, (h + 1) * hs / QK);
+				c->ops->quant_blocks(&aa, t, c->att + (size_t)t * dim, h * hs / ENG_QK,
+				                     (h + 1) * hs / ENG_QK);
 		}
 		barrier();
 		if (quant && !head_quant) {
@@ -411,19 +412,20 @@ static void forward(eng_ctx *c, int ith, int nth)
 			float *x = c->x + (size_t)t * dim, *y = c->xb + (size_t)t * dim;
 			for (int i = 0; i < dim; i++)
 				x[i] += y[i];
-			k_rmsnorm(y, x, L->ffn_norm, dim, cf->norm_eps);
+			eng_k_rmsnorm(y, x, L->ffn_norm, dim, cf->norm_eps);
 		}
 		quantize_rows(c, c->xb, dim, dim, t0, t1);
 		barrier();
 		if (fuse13) {
-			struct q_act a = act_view(c, dim);
-			c->ops->matmul(&L->w13, c->xb, dim, &a, T, c->h13, 2 * hid, g0 / PANEL, g1 / PANEL);
-			c->ops->matmul(&L->w13, c->xb, dim, &a, T, c->h13, 2 * hid, (hid + g0) / PANEL, (hid + g1) / PANEL);
+			struct eng_q_act a = act_view(c, dim);
+			c->ops->matmul(&L->w13, c->xb, dim, &a, T, c->h13, 2 * hid, g0 / ENG_PANEL, g1 / ENG_PANEL);
+			c->ops->matmul(&L->w13, c->xb, dim, &a, T, c->h13, 2 * hid, (hid + g0) / ENG_PANEL,
+			               (hid + g1) / ENG_PANEL);
 			for (int t = 0; t < T && g0 < g1; t++) {
 				float *g = c->h13 + (size_t)t * 2 * hid;
 				c->ops->swiglu(g + g0, g + hid + g0, g1 - g0);
 				if (quant)
-					c->ops->quant_blocks(&a2, t, g, g0 / QK, g1 / QK);
+					c->ops->quant_blocks(&a2, t, g, g0 / ENG_QK, g1 / ENG_QK);
 			}
 		} else {
 			matmul(c, &L->w13, c->xb, dim, T, c->h13, 2 * hid, ith, nth);
@@ -438,7 +440,7 @@ static void forward(eng_ctx *c, int ith, int nth)
 		barrier();
 		{
 			int p0, p1;
-			k_split(L->w2.n_panels, ith, nth, &p0, &p1);
+			eng_k_split(L->w2.n_panels, ith, nth, &p0, &p1);
 			c->ops->matmul(&L->w2, c->h13, 2 * hid, &a2, T, c->xb, dim, p0, p1);
 		}
 		barrier();
@@ -450,9 +452,9 @@ static void forward(eng_ctx *c, int ith, int nth)
 	}
 	/* logits only for the rows that asked for them */
 	int n = c->n_logits;
-	k_split(n, ith, nth, &t0, &t1);
+	eng_k_split(n, ith, nth, &t0, &t1);
 	for (int i = t0; i < t1; i++)
-		k_rmsnorm(c->lx + (size_t)i * dim, c->x + (size_t)c->lidx[i] * dim, m->out_norm, dim, cf->norm_eps);
+		eng_k_rmsnorm(c->lx + (size_t)i * dim, c->x + (size_t)c->lidx[i] * dim, m->out_norm, dim, cf->norm_eps);
 	quantize_rows(c, c->lx, dim, dim, t0, t1);
 	barrier();
 	matmul(c, &m->wcls, c->lx, dim, n, c->logits, cf->vocab_size, ith, nth);
@@ -502,7 +504,7 @@ static eng_status prepare(eng_ctx *c, const struct eng_batch *b)
 	for (int i = 0; i < b->n; i++)
 		if (c->cnt[b->seq[i]] > 0) {
 			int s = b->seq[i];
-			need += kv_blocks_needed(&c->kv, s, c->kv.len[s] + c->cnt[s]);
+			need += eng_kv_blocks_needed(&c->kv, s, c->kv.len[s] + c->cnt[s]);
 			c->cnt[s] = -c->cnt[s];   /* count each sequence once */
 		}
 	for (int i = 0; i < b->n; i++)
@@ -512,7 +514,7 @@ static eng_status prepare(eng_ctx *c, const struct eng_batch *b)
 		return cerr(c, ENG_EKVFULL, "kv cache full: step needs %d blocks, %d free", need, c->kv.n_free);
 	for (int i = 0; i < b->n; i++) {
 		int s = b->seq[i];
-		kv_reserve(&c->kv, s, c->kv.len[s] + c->cnt[s]);
+		eng_kv_reserve(&c->kv, s, c->kv.len[s] + c->cnt[s]);
 	}
 	c->n_tok = b->n;
 	c->n_logits = n_log;
@@ -527,8 +529,8 @@ eng_status eng_step(eng_ctx *c, const struct eng_batch *b)
 	if (s)
 		return s;
 	if (c->cuda) {
-		s = cuda_step(c->cuda, &c->kv, c->n_tok, c->tok, c->seq, c->pos, c->n_logits, c->lidx,
-		              c->logits, c->err, sizeof c->err);
+		s = eng_cuda_step(c->cuda, &c->kv, c->n_tok, c->tok, c->seq, c->pos, c->n_logits, c->lidx,
+		                  c->logits, c->err, sizeof c->err);
 	} else {
 #pragma omp parallel num_threads(c->nt)
 		{
@@ -549,5 +551,5 @@ eng_status eng_step(eng_ctx *c, const struct eng_batch *b)
 
 int eng_cuda_available(void)
 {
-	return ENG_HAVE_CUDA && cuda_device_count() > 0;
+	return ENG_HAVE_CUDA && eng_cuda_device_count() > 0;
 }

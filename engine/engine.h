@@ -4,8 +4,15 @@
  * attention, SwiGLU) over fp32, f16, Q8_0 and Q4_0 weights with fp32
  * activations, batched over many sequences at different positions, with a
  * paged KV cache.  Models come from GGUF v3 files, llama2.c checkpoints or a
- * seed (synthetic: random weights, real shapes).  The engine depends on libc,
- * libm and OpenMP only and can be used outside DAIS.
+ * seed (synthetic: random weights, real shapes).
+ *
+ * What it needs: libengine.a (this API) links with libc (POSIX: mmap, fsync),
+ * libm and OpenMP only, plus the CUDA runtime when it was built with the CUDA
+ * backend (engine/engine.mk); `make test` builds a program that way
+ * (tests/eng_embed.c).  Two optional parts need more: the calibration run and
+ * fit (eng_calib.h) use GSL, and calibration profiles (eng_profile.h, in
+ * libengine_profile.a) use cJSON; a program that does not call them does not
+ * link them.  Every name the engine exports starts with eng_ (or ENG_).
  *
  * Usage (error checks shortened):
  *

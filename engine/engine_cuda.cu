@@ -34,7 +34,7 @@ struct dlayer {
 	dmat wqkv, wo, w13, w2;
 };
 
-struct cuda_ctx {
+struct eng_cuda_ctx {
 	struct eng_config cfg;
 	eng_dtype type;
 	int max_tokens, max_logits;
@@ -61,7 +61,7 @@ struct cuda_ctx {
 /* ---------------------------------------------------------------- kernels */
 
 template <int T>
-__device__ __forceinline__ float dq(const uint8_t *row, int k)
+static __device__ __forceinline__ float dq(const uint8_t *row, int k)
 {
 	if (T == ENG_F32)
 		return ((const float *)row)[k];
@@ -80,8 +80,8 @@ __device__ __forceinline__ float dq(const uint8_t *row, int k)
 
 /* y[t][r] = W[r] . x[t]: one warp per row, 8 tokens per blockIdx.y. */
 template <int T>
-__global__ void k_matmul(const uint8_t *w, size_t row_bytes, int rows, int cols, const float *x, int ld_x,
-                         int n_tok, float *y, int ld_y)
+static __global__ void k_matmul(const uint8_t *w, size_t row_bytes, int rows, int cols, const float *x, int ld_x,
+                                int n_tok, float *y, int ld_y)
 {
 	int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, lane = threadIdx.x % 32;
 	int t0 = blockIdx.y * 8, nt = min(8, n_tok - t0);
@@ -107,14 +107,14 @@ __global__ void k_matmul(const uint8_t *w, size_t row_bytes, int rows, int cols,
 }
 
 template <int T>
-__global__ void k_embed(const uint8_t *emb, size_t row_bytes, const int *tok, int dim, float *x)
+static __global__ void k_embed(const uint8_t *emb, size_t row_bytes, const int *tok, int dim, float *x)
 {
 	int t = blockIdx.x;
 	for (int i = threadIdx.x; i < dim; i += blockDim.x)
 		x[(size_t)t * dim + i] = dq<T>(emb + (size_t)tok[t] * row_bytes, i);
 }
 
-__device__ float block_sum(float v, float *sh)
+static __device__ float block_sum(float v, float *sh)
 {
 	for (int o = 16; o > 0; o >>= 1)
 		v += __shfl_down_sync(0xffffffffu, v, o);
@@ -128,7 +128,7 @@ __device__ float block_sum(float v, float *sh)
 	return s;
 }
 
-__device__ float block_max(float v, float *sh)
+static __device__ float block_max(float v, float *sh)
 {
 	for (int o = 16; o > 0; o >>= 1)
 		v = fmaxf(v, __shfl_down_sync(0xffffffffu, v, o));
@@ -143,7 +143,7 @@ __device__ float block_max(float v, float *sh)
 }
 
 /* y[t] = rmsnorm(x[idx ? idx[t] : t]) * w; one block per row. */
-__global__ void k_rmsnorm(float *y, const float *x, const int *idx, const float *w, int dim, float eps)
+static __global__ void k_rmsnorm(float *y, const float *x, const int *idx, const float *w, int dim, float eps)
 {
 	__shared__ float sh[32];
 	int t = blockIdx.x;
@@ -157,14 +157,14 @@ __global__ void k_rmsnorm(float *y, const float *x, const int *idx, const float 
 		y[(size_t)t * dim + i] = w[i] * (s * xr[i]);
 }
 
-__global__ void k_add(float *x, const float *y, size_t n)
+static __global__ void k_add(float *x, const float *y, size_t n)
 {
 	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
 	if (i < n)
 		x[i] += y[i];
 }
 
-__global__ void k_swiglu(float *h, int hid, int n_tok)
+static __global__ void k_swiglu(float *h, int hid, int n_tok)
 {
 	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
 	if (i >= (size_t)hid * n_tok)
@@ -175,17 +175,17 @@ __global__ void k_swiglu(float *h, int hid, int n_tok)
 
 /* Offset of head kh's row at (layer, seq, pos): the host's layout (eng_kv.h),
  * (n_layers, n_blocks, n_kv_heads, block_tokens, head_size). */
-__device__ __forceinline__ size_t kv_at(const int *table, int max_blocks, int bt, int n_kv, int hs, int n_blocks,
-                                        int layer, int seq, int pos, int kh)
+static __device__ __forceinline__ size_t kv_at(const int *table, int max_blocks, int bt, int n_kv, int hs, int n_blocks,
+                                               int layer, int seq, int pos, int kh)
 {
 	int blk = table[seq * max_blocks + pos / bt];
 	return ((((size_t)layer * n_blocks + blk) * n_kv + kh) * bt + pos % bt) * hs;
 }
 
 /* Rotary embeddings on q and k, then k and v into the cache: one thread per pair. */
-__global__ void k_rope_store(float *qkv, const int *seq, const int *pos, int n_tok, int dim, int kvd, int hs,
-                             float theta, float *kc, float *vc, const int *table, int max_blocks, int bt,
-                             int n_blocks, int layer)
+static __global__ void k_rope_store(float *qkv, const int *seq, const int *pos, int n_tok, int dim, int kvd, int hs,
+                                    float theta, float *kc, float *vc, const int *table, int max_blocks, int bt,
+                                    int n_blocks, int layer)
 {
 	int pairs = (dim + kvd) / 2;
 	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
@@ -209,9 +209,9 @@ __global__ void k_rope_store(float *qkv, const int *seq, const int *pos, int n_t
 }
 
 /* One block per (token, head); scores in dynamic shared memory. */
-__global__ void k_attention(const float *qkv, float *att, const int *seq, const int *pos, int dim, int kvd,
-                            int hs, int n_heads, int n_kv_heads, const float *kc, const float *vc,
-                            const int *table, int max_blocks, int bt, int n_blocks, int layer)
+static __global__ void k_attention(const float *qkv, float *att, const int *seq, const int *pos, int dim, int kvd,
+                                   int hs, int n_heads, int n_kv_heads, const float *kc, const float *vc,
+                                   const int *table, int max_blocks, int bt, int n_blocks, int layer)
 {
 	extern __shared__ float s[];
 	__shared__ float sh[32];
@@ -244,7 +244,7 @@ __global__ void k_attention(const float *qkv, float *att, const int *seq, const 
 
 /* ---------------------------------------------------------------- host */
 
-static void matmul(const cuda_ctx *c, const dmat *w, const float *x, int ld_x, int n, float *y, int ld_y)
+static void matmul(const eng_cuda_ctx *c, const dmat *w, const float *x, int ld_x, int n, float *y, int ld_y)
 {
 	dim3 grid((unsigned)((w->rows + 3) / 4), (unsigned)((n + 7) / 8));
 	switch (c->type) {
@@ -255,7 +255,7 @@ static void matmul(const cuda_ctx *c, const dmat *w, const float *x, int ld_x, i
 	}
 }
 
-static eng_status upload_mat(dmat *d, const struct q_mat *q, char *err, size_t err_len)
+static eng_status upload_mat(dmat *d, const struct eng_q_mat *q, char *err, size_t err_len)
 {
 	d->rows = q->rows;
 	d->cols = q->cols;
@@ -266,7 +266,7 @@ static eng_status upload_mat(dmat *d, const struct q_mat *q, char *err, size_t e
 		snprintf(err, err_len, "cuda: out of host memory");
 		return ENG_ENOMEM;
 	}
-	q_mat_unpack(q, h);
+	eng_q_mat_unpack(q, h);
 	cudaError_t e = cudaMalloc((void **)&d->w, n);
 	if (e == cudaSuccess)
 		e = cudaMemcpy(d->w, h, n, cudaMemcpyHostToDevice);
@@ -282,7 +282,7 @@ static eng_status upload_f32(float **d, const float *h, size_t n, char *err, siz
 	return ENG_OK;
 }
 
-extern "C" int cuda_device_count(void)
+extern "C" int eng_cuda_device_count(void)
 {
 	int n = 0;
 	if (cudaGetDeviceCount(&n) != cudaSuccess)
@@ -290,7 +290,7 @@ extern "C" int cuda_device_count(void)
 	return n;
 }
 
-extern "C" void cuda_ctx_free(struct cuda_ctx *c)
+extern "C" void eng_cuda_ctx_free(struct eng_cuda_ctx *c)
 {
 	if (!c)
 		return;
@@ -311,10 +311,10 @@ extern "C" void cuda_ctx_free(struct cuda_ctx *c)
 	free(c);
 }
 
-extern "C" eng_status cuda_ctx_alloc(struct cuda_ctx **out, const eng_model *m, const struct kv_cache *kv,
-                                     int max_tokens, int max_logits, char *err, size_t err_len)
+extern "C" eng_status eng_cuda_ctx_alloc(struct eng_cuda_ctx **out, const eng_model *m, const struct eng_kv_cache *kv,
+                                         int max_tokens, int max_logits, char *err, size_t err_len)
 {
-	cuda_ctx *c = (cuda_ctx *)calloc(1, sizeof *c);
+	eng_cuda_ctx *c = (eng_cuda_ctx *)calloc(1, sizeof *c);
 	if (!c) {
 		snprintf(err, err_len, "cuda: out of host memory");
 		return ENG_ENOMEM;
@@ -383,16 +383,16 @@ extern "C" eng_status cuda_ctx_alloc(struct cuda_ctx **out, const eng_model *m, 
 		}
 	}
 	if (s) {
-		cuda_ctx_free(c);
+		eng_cuda_ctx_free(c);
 		return s;
 	}
 	*out = c;
 	return ENG_OK;
 }
 
-extern "C" eng_status cuda_step(struct cuda_ctx *c, const struct kv_cache *kv, int n, const int32_t *tok,
-                                const int32_t *seq, const int32_t *pos, int n_logits, const int32_t *lidx,
-                                float *logits, char *err, size_t err_len)
+extern "C" eng_status eng_cuda_step(struct eng_cuda_ctx *c, const struct eng_kv_cache *kv, int n, const int32_t *tok,
+                                    const int32_t *seq, const int32_t *pos, int n_logits, const int32_t *lidx,
+                                    float *logits, char *err, size_t err_len)
 {
 	const struct eng_config *cf = &c->cfg;
 	int dim = cf->dim, hid = cf->hidden_dim, kvd = kv->kv_dim, hs = dim / cf->n_heads, qkv_ld = dim + 2 * kvd;

@@ -14,38 +14,39 @@
 
 #include "engine.h"
 
-struct cuda_ctx;
-struct kv_cache;
+struct eng_cuda_ctx;
+struct eng_kv_cache;
 
 #ifdef ENG_CUDA_BUILD
 #define ENG_HAVE_CUDA 1
 #ifdef __cplusplus
 extern "C" {
 #endif
-int cuda_device_count(void);
-eng_status cuda_ctx_alloc(struct cuda_ctx **out, const eng_model *m, const struct kv_cache *kv,
-                          int max_tokens, int max_logits, char *err, size_t err_len);
-void cuda_ctx_free(struct cuda_ctx *c);
+int eng_cuda_device_count(void);
+eng_status eng_cuda_ctx_alloc(struct eng_cuda_ctx **out, const eng_model *m, const struct eng_kv_cache *kv,
+                              int max_tokens, int max_logits, char *err, size_t err_len);
+void eng_cuda_ctx_free(struct eng_cuda_ctx *c);
 /* One step of n tokens; writes n_logits rows of logits (host memory). */
-eng_status cuda_step(struct cuda_ctx *c, const struct kv_cache *kv, int n, const int32_t *tok,
-                     const int32_t *seq, const int32_t *pos, int n_logits, const int32_t *lidx,
-                     float *logits, char *err, size_t err_len);
+eng_status eng_cuda_step(struct eng_cuda_ctx *c, const struct eng_kv_cache *kv, int n, const int32_t *tok,
+                         const int32_t *seq, const int32_t *pos, int n_logits, const int32_t *lidx,
+                         float *logits, char *err, size_t err_len);
 #ifdef __cplusplus
 }
 #endif
 #else
 #define ENG_HAVE_CUDA 0
-static inline int cuda_device_count(void) { return 0; }
-static inline eng_status cuda_ctx_alloc(struct cuda_ctx **out, const eng_model *m, const struct kv_cache *kv,
-                                        int max_tokens, int max_logits, char *err, size_t err_len)
+static inline int eng_cuda_device_count(void) { return 0; }
+static inline eng_status eng_cuda_ctx_alloc(struct eng_cuda_ctx **out, const eng_model *m,
+                                            const struct eng_kv_cache *kv, int max_tokens, int max_logits,
+                                            char *err, size_t err_len)
 {
 	(void)out; (void)m; (void)kv; (void)max_tokens; (void)max_logits; (void)err; (void)err_len;
 	return ENG_ENOTSUP;
 }
-static inline void cuda_ctx_free(struct cuda_ctx *c) { (void)c; }
-static inline eng_status cuda_step(struct cuda_ctx *c, const struct kv_cache *kv, int n, const int32_t *tok,
-                                   const int32_t *seq, const int32_t *pos, int n_logits, const int32_t *lidx,
-                                   float *logits, char *err, size_t err_len)
+static inline void eng_cuda_ctx_free(struct eng_cuda_ctx *c) { (void)c; }
+static inline eng_status eng_cuda_step(struct eng_cuda_ctx *c, const struct eng_kv_cache *kv, int n, const int32_t *tok,
+                                       const int32_t *seq, const int32_t *pos, int n_logits, const int32_t *lidx,
+                                       float *logits, char *err, size_t err_len)
 {
 	(void)c; (void)kv; (void)n; (void)tok; (void)seq; (void)pos; (void)n_logits; (void)lidx;
 	(void)logits; (void)err; (void)err_len;

@@ -20,7 +20,7 @@
 
 #include "sim/buildinfo.h"
 #include "sim/csv.h"
-#include "engine/eng_calib.h"
+#include "engine/eng_profile.h"
 #include "router.h"
 #include "sim/rng.h"
 #include "sim/sim.h"

@@ -6,13 +6,13 @@
 #include "eng_ref.h"
 #include "engine/eng_model.h"
 
-static float *get(const eng_model *m, enum m_tensor w, int l, int *ok)
+static float *get(const eng_model *m, enum eng_tensor w, int l, int *ok)
 {
 	int rows, cols;
 	eng_dtype t;
-	m_tensor_shape(m, w, &rows, &cols, &t);
+	eng_tensor_shape(m, w, &rows, &cols, &t);
 	float *x = malloc(sizeof(float) * (size_t)rows * cols);
-	if (!x || m_tensor_get_f32(m, w, l, x))
+	if (!x || eng_tensor_get_f32(m, w, l, x))
 		*ok = 0;
 	return x;
 }
@@ -24,21 +24,21 @@ int ref_init(struct ref_model *r, const eng_model *m)
 	eng_dtype t = eng_model_dtype(m);
 	r->quant_act = t == ENG_Q8_0 || t == ENG_Q4_0;
 	int ok = 1, L = r->cfg.n_layers, kvd = r->cfg.n_kv_heads * (r->cfg.dim / r->cfg.n_heads);
-	r->embed = get(m, MT_EMBED, 0, &ok);
-	r->out_norm = get(m, MT_OUT_NORM, 0, &ok);
-	r->cls = get(m, MT_CLS, 0, &ok);
+	r->embed = get(m, ENG_T_EMBED, 0, &ok);
+	r->out_norm = get(m, ENG_T_OUT_NORM, 0, &ok);
+	r->cls = get(m, ENG_T_CLS, 0, &ok);
 	r->layers = calloc((size_t)L, sizeof *r->layers);
 	for (int l = 0; l < L && r->layers; l++) {
 		struct ref_layer *y = &r->layers[l];
-		y->attn_norm = get(m, MT_ATTN_NORM, l, &ok);
-		y->ffn_norm = get(m, MT_FFN_NORM, l, &ok);
-		y->wq = get(m, MT_WQ, l, &ok);
-		y->wk = get(m, MT_WK, l, &ok);
-		y->wv = get(m, MT_WV, l, &ok);
-		y->wo = get(m, MT_WO, l, &ok);
-		y->w1 = get(m, MT_W1, l, &ok);
-		y->w2 = get(m, MT_W2, l, &ok);
-		y->w3 = get(m, MT_W3, l, &ok);
+		y->attn_norm = get(m, ENG_T_ATTN_NORM, l, &ok);
+		y->ffn_norm = get(m, ENG_T_FFN_NORM, l, &ok);
+		y->wq = get(m, ENG_T_WQ, l, &ok);
+		y->wk = get(m, ENG_T_WK, l, &ok);
+		y->wv = get(m, ENG_T_WV, l, &ok);
+		y->wo = get(m, ENG_T_WO, l, &ok);
+		y->w1 = get(m, ENG_T_W1, l, &ok);
+		y->w2 = get(m, ENG_T_W2, l, &ok);
+		y->w3 = get(m, ENG_T_W3, l, &ok);
 	}
 	r->kcache = calloc((size_t)L * r->cfg.seq_len * kvd, sizeof(float));
 	r->vcache = calloc((size_t)L * r->cfg.seq_len * kvd, sizeof(float));

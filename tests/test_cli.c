@@ -10,7 +10,8 @@
 #include "cli/cli.h"
 #include "helpers.h"
 
-/* The commands' exit statuses: 0 for help, 2 for bad usage or bad input. */
+/* The commands' exit statuses: 0 for help, 2 for bad usage or bad input (a
+ * model file that is missing is bad input, and the message names it). */
 Test(cli, engine_commands_exit_statuses)
 {
 	char *help[] = { "engine", "--help", NULL }, *none[] = { "engine", NULL },
@@ -21,19 +22,24 @@ Test(cli, engine_commands_exit_statuses)
 	     *cal_shape[] = { "calibrate", "--shape", "noconfig", NULL };
 	FILE *so = stdout, *se = stderr;
 	stdout = fopen("/dev/null", "w");
-	stderr = fopen("/dev/null", "w");
+	stderr = tmpfile();
+	cr_assert(stderr);
 	cr_expect_eq(cmd_engine(2, help), 0);
 	cr_expect_eq(cmd_calibrate(2, cal_help), 0);
 	cr_expect_eq(cmd_engine(1, none), 2);
 	cr_expect_eq(cmd_engine(5, bad_dtype), 2);
 	cr_expect_eq(cmd_engine(3, bad_cfg), 2);
-	cr_expect_eq(cmd_engine(2, missing), 1);
+	cr_expect_eq(cmd_engine(2, missing), 2);
 	cr_expect_eq(cmd_calibrate(2, cal_bad), 2);
 	cr_expect_eq(cmd_calibrate(3, cal_shape), 2);
+	char msgs[8192];
+	rewind(stderr);
+	msgs[fread(msgs, 1, sizeof msgs - 1, stderr)] = 0;
 	fclose(stdout);
 	fclose(stderr);
 	stdout = so;
 	stderr = se;
+	cr_expect_neq(strstr(msgs, "dais engine: /nonexistent/model.gguf: cannot open"), NULL, "%s", msgs);
 }
 
 /* A run killed between its final rename and the removal of its parts leaves

@@ -9,6 +9,7 @@
 
 #include "engine/eng_calib.h"
 #include "engine/eng_probe.h"
+#include "engine/eng_profile.h"
 #include "engine/engine.h"
 
 static const struct eng_config small = { .dim = 64, .n_layers = 2, .n_heads = 4, .n_kv_heads = 4,
@@ -18,7 +19,7 @@ static const struct eng_config small = { .dim = 64, .n_layers = 2, .n_heads = 4,
 Test(eng_calib, fit_recovers_known_coefficients)
 {
 	const double truth[4] = { 2e-4, 1.15, 1.6, 3e-9 }, peak = 200;
-	struct calib_meas m[24];
+	struct eng_calib_meas m[24];
 	struct eng_config big = small;
 	big.dim = 768;
 	big.hidden_dim = 2048;
@@ -27,19 +28,20 @@ Test(eng_calib, fit_recovers_known_coefficients)
 	big.n_heads = 12;
 	big.n_kv_heads = 12;
 	for (int i = 0; i < 24; i++) {
-		m[i] = (struct calib_meas){ .cfg = big, .dtype = i % 2 ? ENG_Q8_0 : ENG_F32, .batch = 1 + i % 5 * 7,
+		m[i] = (struct eng_calib_meas){ .cfg = big, .dtype = i % 2 ? ENG_Q8_0 : ENG_F32, .batch = 1 + i % 5 * 7,
 		                            .context = 32 << (i % 4), .bw_gbs = 50 + 30 * ((i * 7) % 11) / 10.0 };
 		m[i].prefill = i % 6 == 5;
-		m[i].work = m[i].prefill ? probe_work_of(&big, m[i].dtype, 64.0 * m[i].batch, 1, 2080.0 * m[i].batch)
-		                         : probe_step_work(&big, m[i].dtype, 0, 0, m[i].batch, m[i].context);
-		m[i].seconds = calib_predict(truth, &m[i].work, m[i].bw_gbs, peak) * (1 + 0.001 * ((i % 3) - 1));
+		m[i].work = m[i].prefill
+		                    ? eng_probe_work_of(&big, m[i].dtype, 64.0 * m[i].batch, 1, 2080.0 * m[i].batch)
+		                    : eng_probe_step_work(&big, m[i].dtype, 0, 0, m[i].batch, m[i].context);
+		m[i].seconds = eng_calib_predict(truth, &m[i].work, m[i].bw_gbs, peak) * (1 + 0.001 * ((i % 3) - 1));
 	}
 	double coef[4], rel;
-	cr_assert_eq(calib_fit(m, 24, peak, coef, &rel), ENG_OK);
+	cr_assert_eq(eng_calib_fit(m, 24, peak, coef, &rel), ENG_OK);
 	cr_expect_leq(rel, 0.002, "relative rms %g", rel);
 	cr_expect(fabs(coef[1] - truth[1]) < 0.02 * truth[1], "b %g", coef[1]);
 	cr_expect(fabs(coef[2] - truth[2]) < 0.05 * truth[2], "c %g", coef[2]);
-	cr_expect_eq(calib_fit(m, 3, peak, coef, &rel), ENG_EINVAL);
+	cr_expect_eq(eng_calib_fit(m, 3, peak, coef, &rel), ENG_EINVAL);
 }
 
 /* A real (tiny) calibration run writes a profile that loads and predicts. */
@@ -49,9 +51,12 @@ Test(eng_calib, run_write_load_predict, .timeout = 60)
 	int fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
 	const char *names[1] = { "tiny" };
-	struct calib_params p = { .n_threads = 2, .quick = 1, .n_shapes = 1, .shapes = &small, .shape_names = names,
+	struct eng_calib_params p = { .n_threads = 2, .quick = 1, .n_shapes = 1, .shapes = &small, .shape_names = names,
 	                          .bw_bytes = 1u << 20 };
-	cr_assert_eq(calib_run(&p, path, err, sizeof err), ENG_OK, "%s", err);
+	struct eng_calib_result r;
+	cr_assert_eq(eng_calib_run(&p, &r, err, sizeof err), ENG_OK, "%s", err);
+	cr_assert_eq(eng_profile_write(path, &r, err, sizeof err), ENG_OK, "%s", err);
+	eng_calib_result_release(&r);
 	struct eng_profile *pr;
 	cr_assert_eq(eng_profile_load(&pr, path, err, sizeof err), ENG_OK, "%s", err);
 	cr_expect_eq(eng_profile_n_classes(pr), 5);
@@ -95,6 +100,43 @@ Test(eng_calib, default_profile_loads_and_scales)
 	cr_expect_gt(h100, 0);
 	cr_expect_lt(h100, m2);
 	cr_expect_lt(m2, cpu);
+	eng_profile_free(p);
+}
+
+/* The committed profile predicts, to the last digits, what it predicted when
+ * it was committed (numbers printed by this engine with %.17g): a change in
+ * the loader, the work accounting or the roofline scaling shows up here. */
+Test(eng_calib, default_profile_predicts_pinned_numbers)
+{
+	static const struct eng_config c7 = { .dim = 4096, .n_layers = 32, .n_heads = 32, .n_kv_heads = 32,
+	                                      .hidden_dim = 11008, .vocab_size = 32000, .seq_len = 4096 };
+	static const struct eng_config s110 = { .dim = 768, .n_layers = 12, .n_heads = 12, .n_kv_heads = 12,
+	                                        .hidden_dim = 2048, .vocab_size = 32000, .seq_len = 1024 };
+	const struct eng_step_desc d[3] = {
+		{ .n_decode_seqs = 1, .ctx_tokens = 512, .model = c7, .dtype = ENG_Q4_0 },
+		{ .n_prefill_tokens = 128, .n_decode_seqs = 8, .ctx_tokens = 9000, .model = c7, .dtype = ENG_Q8_0 },
+		{ .n_decode_seqs = 16, .ctx_tokens = 16 * 300, .model = s110, .dtype = ENG_F16 },
+	};
+	static const struct { const char *hw; double t[3]; } want[] = {
+		{ "measured", { 0.08868615741485758, 1.466541145846564, 0.014985802847790702 } },
+		{ "h100-sxm", { 0.0014802947475703102, 0.0064555365839383191, 0.00023377288242575444 } },
+		{ "a100-80gb", { 0.0024391585295669761, 0.011536240217742499, 0.00038601591608931673 } },
+		{ "rtx4090", { 0.0049319971795623576, 0.023076604470495057, 0.00078030040362638226 } },
+		{ "m2-laptop", { 0.050709982488786019, 0.36318842283424929, 0.0081372261174859715 } },
+	};
+	struct eng_profile *p;
+	char err[ENG_ERR_LEN];
+	cr_assert_eq(eng_profile_load(&p, DAIS_SRCDIR "/data/calibration/default.json", err, sizeof err), ENG_OK,
+	             "%s", err);
+	cr_expect_eq(eng_profile_n_classes(p), 5);
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		cr_expect_str_eq(eng_profile_class(p, (int)i), want[i].hw);
+		for (int k = 0; k < 3; k++) {
+			double t = eng_profile_predict(p, &d[k], want[i].hw);
+			cr_expect(fabs(t - want[i].t[k]) <= 1e-14 * want[i].t[k], "%s, step %d: %.17g, pinned %.17g",
+			          want[i].hw, k, t, want[i].t[k]);
+		}
+	}
 	eng_profile_free(p);
 }
 

@@ -73,15 +73,15 @@ static void logits_of(const eng_model *m, float *out)
 
 static void expect_same_tensors(const eng_model *a, const eng_model *b)
 {
-	for (int w = MT_EMBED; w <= MT_W3; w++)
-		for (int l = 0; l < (w >= MT_ATTN_NORM ? cfg.n_layers : 1); l++) {
+	for (int w = ENG_T_EMBED; w <= ENG_T_W3; w++)
+		for (int l = 0; l < (w >= ENG_T_ATTN_NORM ? cfg.n_layers : 1); l++) {
 			int rows, cols;
 			eng_dtype t;
-			m_tensor_shape(a, (enum m_tensor)w, &rows, &cols, &t);
+			eng_tensor_shape(a, (enum eng_tensor)w, &rows, &cols, &t);
 			size_t n = eng_dtype_bytes(t, (size_t)rows * cols);
 			uint8_t *x = malloc(n), *y = malloc(n);
-			cr_assert_eq(m_tensor_get(a, (enum m_tensor)w, l, x), ENG_OK);
-			cr_assert_eq(m_tensor_get(b, (enum m_tensor)w, l, y), ENG_OK);
+			cr_assert_eq(eng_tensor_get(a, (enum eng_tensor)w, l, x), ENG_OK);
+			cr_assert_eq(eng_tensor_get(b, (enum eng_tensor)w, l, y), ENG_OK);
 			cr_expect(!memcmp(x, y, n), "tensor %d layer %d differs", w, l);
 			free(x);
 			free(y);

@@ -28,16 +28,16 @@ Test(eng_quant, f16_known_values)
 		{ 0.333251953125f, 0x3555 }, { 1e6f, 0x7c00 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		cr_expect_eq(q_f32_to_f16(cases[i].f), cases[i].h, "f32 %g -> %#x, got %#x", cases[i].f,
-		             cases[i].h, q_f32_to_f16(cases[i].f));
+		cr_expect_eq(eng_q_f32_to_f16(cases[i].f), cases[i].h, "f32 %g -> %#x, got %#x", cases[i].f,
+		             cases[i].h, eng_q_f32_to_f16(cases[i].f));
 		if (cases[i].h != 0x7c00)
-			cr_expect_eq(q_f16_to_f32(cases[i].h), cases[i].f);
+			cr_expect_eq(eng_q_f16_to_f32(cases[i].h), cases[i].f);
 	}
 	/* round half to even: 1 + 2^-11 lies halfway between 1 and 1 + 2^-10 */
-	cr_expect_eq(q_f32_to_f16(1.0f + 1.0f / 2048), 0x3c00);
-	cr_expect_eq(q_f32_to_f16(1.0f + 3.0f / 2048), 0x3c02);
+	cr_expect_eq(eng_q_f32_to_f16(1.0f + 1.0f / 2048), 0x3c00);
+	cr_expect_eq(eng_q_f32_to_f16(1.0f + 3.0f / 2048), 0x3c02);
 	for (uint32_t h = 0; h < 0x7c00; h++)   /* every finite positive half round-trips */
-		cr_assert_eq(q_f32_to_f16(q_f16_to_f32((uint16_t)h)), h, "half %#x", h);
+		cr_assert_eq(eng_q_f32_to_f16(eng_q_f16_to_f32((uint16_t)h)), h, "half %#x", h);
 }
 
 /* GGUF block layouts: Q4_0 byte j holds element j (low nibble) and j + 16 (high). */
@@ -46,15 +46,15 @@ Test(eng_quant, block_layouts)
 	float x[32];
 	for (int i = 0; i < 32; i++)
 		x[i] = (float)(i - 16);     /* amax 16 at element 0 */
-	blk_q4_0 b4;
-	q_quantize_row(ENG_Q4_0, x, &b4, 32);
-	cr_expect_eq(q_f16_to_f32(b4.d), 2.0f);          /* d = max / -8 = -16 / -8 */
+	eng_blk_q4_0 b4;
+	eng_q_quantize_row(ENG_Q4_0, x, &b4, 32);
+	cr_expect_eq(eng_q_f16_to_f32(b4.d), 2.0f);          /* d = max / -8 = -16 / -8 */
 	cr_expect_eq(b4.qs[0] & 0xf, 0);                  /* -16 / 2 + 8 */
 	cr_expect_eq(b4.qs[0] >> 4, 8);                   /* element 16 = 0 */
 	cr_expect_eq(b4.qs[15] >> 4, 15);                 /* element 31 = 15 -> 7.5 + 8.5 clamps */
-	blk_q8_0 b8;
-	q_quantize_row(ENG_Q8_0, x, &b8, 32);
-	cr_expect_float_eq(q_f16_to_f32(b8.d), 16.0f / 127, 1e-3);
+	eng_blk_q8_0 b8;
+	eng_q_quantize_row(ENG_Q8_0, x, &b8, 32);
+	cr_expect_float_eq(eng_q_f16_to_f32(b8.d), 16.0f / 127, 1e-3);
 	cr_expect_eq(b8.qs[0], -127);
 	cr_expect_eq(b8.qs[16], 0);
 	rng_state = 7;
@@ -63,8 +63,8 @@ Test(eng_quant, block_layouts)
 		y[i] = urand();
 	for (size_t k = 0; k < 4; k++) {
 		uint8_t buf[1024];
-		q_quantize_row(all_types[k], y, buf, 256);
-		q_dequantize_row(all_types[k], buf, z, 256);
+		eng_q_quantize_row(all_types[k], y, buf, 256);
+		eng_q_dequantize_row(all_types[k], buf, z, 256);
 		double bound = all_types[k] == ENG_F32 ? 0 : all_types[k] == ENG_F16 ? 1e-3
 		             : all_types[k] == ENG_Q8_0 ? 1.0 / 127 : 1.0 / 8;
 		cr_expect_leq(ref_rel_err(z, y, 256), bound, "%s", eng_dtype_name(all_types[k]));
@@ -83,13 +83,13 @@ Test(eng_quant, panel_pack_roundtrip)
 		size_t n = eng_dtype_bytes(t, (size_t)rows * cols);
 		uint8_t *src = malloc(n), *back = malloc(n);
 		for (int r = 0; r < rows; r++)
-			q_quantize_row(t, w + r * cols, src + eng_dtype_bytes(t, cols) * r, cols);
-		struct q_mat m;
-		cr_assert_eq(q_mat_pack(&m, t, rows, cols, src), ENG_OK);
+			eng_q_quantize_row(t, w + r * cols, src + eng_dtype_bytes(t, cols) * r, cols);
+		struct eng_q_mat m;
+		cr_assert_eq(eng_q_mat_pack(&m, t, rows, cols, src), ENG_OK);
 		cr_expect_eq(m.n_panels, 3);
-		q_mat_unpack(&m, back);
+		eng_q_mat_unpack(&m, back);
 		cr_expect(!memcmp(src, back, n), "%s pack/unpack differs", eng_dtype_name(t));
-		q_mat_release(&m);
+		eng_q_mat_release(&m);
 		free(src);
 		free(back);
 	}
@@ -116,18 +116,18 @@ Test(eng_kernels, matmul_matches_reference)
 			size_t rb = eng_dtype_bytes(t, cols);
 			uint8_t *src = malloc(rb * rows);
 			for (int r = 0; r < rows; r++) {
-				q_quantize_row(t, w + r * cols, src + rb * r, cols);
-				q_dequantize_row(t, src + rb * r, wd + r * cols, cols);
+				eng_q_quantize_row(t, w + r * cols, src + rb * r, cols);
+				eng_q_dequantize_row(t, src + rb * r, wd + r * cols, cols);
 			}
-			struct q_mat m;
-			cr_assert_eq(q_mat_pack(&m, t, rows, cols, src), ENG_OK);
-			struct q_act a = { .cols = cols, .stride = q_act_stride(cols) };
-			a.data = q_aligned_alloc(a.stride * nmax);
+			struct eng_q_mat m;
+			cr_assert_eq(eng_q_mat_pack(&m, t, rows, cols, src), ENG_OK);
+			struct eng_q_act a = { .cols = cols, .stride = eng_q_act_stride(cols) };
+			a.data = eng_q_aligned_alloc(a.stride * nmax);
 			for (int i = 0; i < nmax; i++)
-				q_act_quantize(&a, i, x + i * cols);
+				eng_q_act_quantize(&a, i, x + i * cols);
 			int quant = t == ENG_Q8_0 || t == ENG_Q4_0;
 			for (size_t ii = 0; ii < 3; ii++) {
-				const struct k_ops *ops = k_ops_get(all_isas[ii]);
+				const struct eng_k_ops *ops = eng_k_ops_get(all_isas[ii]);
 				if (!ops)
 					continue;   /* this CPU lacks it: nothing to test */
 				for (size_t ti = 0; ti < sizeof toks / sizeof *toks; ti++) {
@@ -150,7 +150,7 @@ Test(eng_kernels, matmul_matches_reference)
 			}
 			free(a.data);
 			free(src);
-			q_mat_release(&m);
+			eng_q_mat_release(&m);
 		}
 		free(w); free(x); free(wd); free(xr); free(y); free(yr);
 	}
@@ -175,23 +175,23 @@ Test(eng_kernels, quantized_rows_do_not_depend_on_the_tile)
 		size_t rb = eng_dtype_bytes(qt[k], COLS);
 		uint8_t *src = malloc(rb * ROWS);
 		for (int r = 0; r < ROWS; r++)
-			q_quantize_row(qt[k], w + r * COLS, src + rb * r, COLS);
-		struct q_mat m;
-		cr_assert_eq(q_mat_pack(&m, qt[k], ROWS, COLS, src), ENG_OK);
-		struct q_act a = { .cols = COLS, .stride = q_act_stride(COLS) };
-		a.data = q_aligned_alloc(a.stride * NMAX);
-		struct q_act a1 = { .cols = COLS, .stride = q_act_stride(COLS) };
-		a1.data = q_aligned_alloc(a1.stride);
+			eng_q_quantize_row(qt[k], w + r * COLS, src + rb * r, COLS);
+		struct eng_q_mat m;
+		cr_assert_eq(eng_q_mat_pack(&m, qt[k], ROWS, COLS, src), ENG_OK);
+		struct eng_q_act a = { .cols = COLS, .stride = eng_q_act_stride(COLS) };
+		a.data = eng_q_aligned_alloc(a.stride * NMAX);
+		struct eng_q_act a1 = { .cols = COLS, .stride = eng_q_act_stride(COLS) };
+		a1.data = eng_q_aligned_alloc(a1.stride);
 		for (int i = 0; i < NMAX; i++)
-			q_act_quantize(&a, i, x + i * COLS);
+			eng_q_act_quantize(&a, i, x + i * COLS);
 		for (size_t ii = 0; ii < 3; ii++) {
-			const struct k_ops *ops = k_ops_get(all_isas[ii]);
+			const struct eng_k_ops *ops = eng_k_ops_get(all_isas[ii]);
 			if (!ops)
 				continue;
 			for (int n = 1; n <= NMAX; n++) {
 				ops->matmul(&m, x, COLS, &a, n, y, ROWS, 0, m.n_panels);
 				for (int i = 0; i < n; i++) {
-					q_act_quantize(&a1, 0, x + i * COLS);
+					eng_q_act_quantize(&a1, 0, x + i * COLS);
 					ops->matmul(&m, x + i * COLS, COLS, &a1, 1, y1, ROWS, 0, m.n_panels);
 					cr_assert(!memcmp(y + (size_t)i * ROWS, y1, sizeof(float) * ROWS),
 					          "%s %s: token %d of %d differs from the token alone", eng_isa_name(ops->isa),
@@ -202,7 +202,7 @@ Test(eng_kernels, quantized_rows_do_not_depend_on_the_tile)
 		free(a.data);
 		free(a1.data);
 		free(src);
-		q_mat_release(&m);
+		eng_q_mat_release(&m);
 	}
 	free(w); free(x); free(y); free(y1);
 }
@@ -216,7 +216,7 @@ Test(eng_kernels, dot_and_axpy)
 		b[i] = urand();
 	}
 	for (size_t ii = 0; ii < 3; ii++) {
-		const struct k_ops *ops = k_ops_get(all_isas[ii]);
+		const struct eng_k_ops *ops = eng_k_ops_get(all_isas[ii]);
 		if (!ops)
 			continue;
 		for (int n = 0; n <= 131; n += 7) {
@@ -237,16 +237,16 @@ Test(eng_kernels, dot_and_axpy)
 
 Test(eng_kernels, isa_dispatch)
 {
-	cr_expect_not_null(k_ops_get(ENG_ISA_SCALAR));
-	cr_expect_not_null(k_ops_get(ENG_ISA_AUTO));
-	cr_expect_eq(k_ops_get(ENG_ISA_AUTO)->isa, eng_isa_best());
+	cr_expect_not_null(eng_k_ops_get(ENG_ISA_SCALAR));
+	cr_expect_not_null(eng_k_ops_get(ENG_ISA_AUTO));
+	cr_expect_eq(eng_k_ops_get(ENG_ISA_AUTO)->isa, eng_isa_best());
 #if defined(__x86_64__)
 	if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
 		cr_expect_eq(eng_isa_best(), ENG_ISA_AVX512);
 #endif
 }
 
-/* Vectorized activation quantizers give the same bytes as q_act_quantize,
+/* Vectorized activation quantizers give the same bytes as eng_q_act_quantize,
  * and dequantize to what eng_ref's Q8_0 rounding gives. */
 Test(eng_kernels, act_quant_bit_identical)
 {
@@ -258,16 +258,16 @@ Test(eng_kernels, act_quant_bit_identical)
 	x[7] = 0.5f * 127 / 40;            /* near-ties and zeros */
 	for (int i = 64; i < 96; i++)
 		x[i] = 0;
-	struct q_act a = { .cols = cols, .stride = q_act_stride(cols) }, b = a;
-	a.data = q_aligned_alloc(a.stride);
-	b.data = q_aligned_alloc(b.stride);
-	q_act_quantize(&a, 0, x);
+	struct eng_q_act a = { .cols = cols, .stride = eng_q_act_stride(cols) }, b = a;
+	a.data = eng_q_aligned_alloc(a.stride);
+	b.data = eng_q_aligned_alloc(b.stride);
+	eng_q_act_quantize(&a, 0, x);
 	memcpy(r, x, sizeof r);
 	ref_q8_round(r, cols);
 	for (int i = 0; i < cols; i++)
-		cr_expect_eq(q_act_q(&a, 0)[i] * q_act_d(&a, 0)[i / 32], r[i], "element %d", i);
+		cr_expect_eq(eng_q_act_q(&a, 0)[i] * eng_q_act_d(&a, 0)[i / 32], r[i], "element %d", i);
 	for (size_t ii = 0; ii < 3; ii++) {
-		const struct k_ops *ops = k_ops_get(all_isas[ii]);
+		const struct eng_k_ops *ops = eng_k_ops_get(all_isas[ii]);
 		if (!ops)
 			continue;
 		memset(b.data, 0xaa, b.stride);
@@ -316,10 +316,10 @@ Test(eng_kernels, attention_matches_reference)
 				want[d] = (float)o;
 			}
 			for (size_t ii = 0; ii < 3; ii++) {
-				const struct k_ops *ops = k_ops_get(all_isas[ii]);
+				const struct eng_k_ops *ops = eng_k_ops_get(all_isas[ii]);
 				if (!ops)
 					continue;
-				struct k_attn at = { .q = q, .k = k, .v = v, .table = table, .block_tokens = BT,
+				struct eng_k_attn at = { .q = q, .k = k, .v = v, .table = table, .block_tokens = BT,
 				                     .block_stride = BT * KVD, .row_stride = KVD, .off = off, .hs = hs, .n_pos = n, .scale = 1.0f / sqrtf((float)hs),
 				                     .scores = sc, .out = out };
 				ops->attn(&at);
@@ -342,7 +342,7 @@ Test(eng_kernels, swiglu_matches_reference)
 		want[i] = (float)(g[i] / (1.0 + exp(-(double)g[i])) * u[i]);
 	}
 	for (size_t ii = 0; ii < 3; ii++) {
-		const struct k_ops *ops = k_ops_get(all_isas[ii]);
+		const struct eng_k_ops *ops = eng_k_ops_get(all_isas[ii]);
 		if (!ops)
 			continue;
 		memcpy(y, g, sizeof y);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "engine/eng_calib.h"
+#include "engine/eng_profile.h"
 #include "helpers.h"
 #include "models/router.h"
 #include "sim/scn.h"
