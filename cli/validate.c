@@ -10,7 +10,7 @@ static const char validate_usage[] =
 	"Checks scenario files against the schema and prints every problem, one per line,\n"
 	"to stderr, and 'FILE: ok' for each valid file.  --set overrides apply to every\n"
 	"file, as with 'dais run'.  Exit status: 0 if all files are valid, 2 otherwise.\n\n"
-	"  --set PATH=VALUE  override a key: seed=7, queue.servers=4, chains[sui].fee=0.1\n"
+	"  --set PATH=VALUE  override a key: seed=7, queue.servers=4, chains[sui].capacity_tps=900\n"
 	"  -h, --help        show this help\n";
 
 int cmd_validate(int argc, char **argv)

@@ -124,8 +124,21 @@ sim_status file_target(const char *path, sim_diag *d)
 		return SIM_EINVAL;
 	}
 	struct stat sb;
-	if (lstat(path, &sb) != 0)
-		return SIM_OK; /* absent (or unreachable: the create will say why) */
+	if (lstat(path, &sb) != 0) {
+		/* absent: its folder must be there (a typo in -o is bad input) */
+		char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+		sim_status st = SIM_OK;
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+				diag_add(d, "%s: cannot write there: '%s' is not a folder%s", path, dir,
+				         errno == ENOENT ? " (it does not exist)" : "");
+				st = SIM_EINVAL;
+			}
+		}
+		free(dir);
+		return st;
+	}
 	if (S_ISREG(sb.st_mode))
 		return SIM_OK;
 	diag_add(d, "%s: cannot write results there: %s", path, kind_of(sb.st_mode));

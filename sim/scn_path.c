@@ -142,10 +142,22 @@ static void set_err(struct set_walk *w, const char *fmt, ...)
 	scn_sb_release(&b);
 }
 
+/* "file: --set 'assign'": what a message about a value that came from a
+ * --set names as its origin (scn_int.h, about origins). */
+static const char *set_origin(struct set_walk *w)
+{
+	char *o = NULL;
+	if (asprintf(&o, "%s: --set '%.200s%s'", w->file, w->assign,
+	             strlen(w->assign) > 200 ? "..." : "") < 0)
+		o = NULL;
+	const char *kept = o ? scn_ld_own(w->L, o) : NULL;
+	return kept ? kept : w->file;
+}
+
 /* The value, placed: w no longer owns it. */
 static int set_placed(struct set_walk *w)
 {
-	scn_ld_record(w->L, w->val, w->file);
+	scn_ld_record(w->L, w->val, set_origin(w));
 	w->placed = w->val;
 	w->val = NULL;
 	return 1;

@@ -185,7 +185,8 @@ Test(h5i, damaged_data_is_detected, .init = make_file, .fini = cleanup)
 }
 
 /* A flipped bit in an object header (the scalar's, which holds its value):
- * the header's checksum fails. */
+ * the header's checksum fails and the file is refused when it is opened
+ * (libhdf5 reports such a failure only on the first read of the header). */
 Test(h5i, damaged_metadata_is_detected, .init = make_file, .fini = cleanup)
 {
 	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -194,13 +195,11 @@ Test(h5i, damaged_metadata_is_detected, .init = make_file, .fini = cleanup)
 	                                   H5P_DEFAULT), 0);
 	H5Fclose(f);
 	flip((long)oi.addr + 20);
-	h5i *r = h5i_open(path, NULL);
-	cr_assert(r);
-	struct h5i_data x;
 	sim_diag d;
 	diag_init(&d);
-	sim_status st = h5i_read(r, "/rep_0000/scalars/nodes_year_1", &x, &d);
-	cr_expect_neq(st, SIM_OK, "the damaged scalar was read as %g", x.n ? x.v[0] : NAN);
+	cr_expect_null(h5i_open(path, &d));
+	cr_assert_eq(d.n, 1);
+	cr_expect(strstr(d.msg[0], "damaged: cannot read '/rep_0000/scalars/nodes_year_1'"), "%s",
+	          d.msg[0]);
 	diag_release(&d);
-	h5i_close(r);
 }

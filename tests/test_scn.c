@@ -435,8 +435,10 @@ Test(scn_set, value_is_json_when_valid_else_a_string)
 	scn_free(s);
 	const char *s3[] = { "description=42", "queue.servers=four" };
 	char *m = bad_sets(J({"model": "queue"}), s3, 2);
-	cr_expect_str_eq(m, "t.json: $.description: expected string, got number\n"
-	                    "t.json: $.queue.servers: expected integer, got string");
+	/* each message names the --set the bad value came from */
+	cr_expect_str_eq(m, "t.json: --set 'description=42': $.description: expected string, got number\n"
+	                    "t.json: --set 'queue.servers=four': $.queue.servers: expected integer, "
+	                    "got string");
 	free(m);
 	/* a whole section, then a key inside it */
 	const char *s4[] = { "queue={\"servers\": 3}", "queue.customers=10" };
@@ -514,7 +516,8 @@ Test(scn_set, resolved_scenario_changes_only_when_valid)
 	char *before = scn_to_json(s);
 	cr_assert_eq(scn_set(s, "queue.servers=0", &d), SIM_EINVAL);
 	cr_assert_eq(d.n, 1);
-	cr_expect_str_eq(d.msg[0], "t.json: $.queue.servers: expected integer >= 1, got 0");
+	cr_expect_str_eq(d.msg[0], "t.json: --set 'queue.servers=0': $.queue.servers: expected integer >= 1, "
+	                           "got 0");
 	cr_assert_eq(scn_set(s, "queue.nope=0", &d), SIM_EINVAL);
 	char *after = scn_to_json(s);
 	cr_expect_str_eq(before, after);
