@@ -228,9 +228,10 @@ static int plot_all(h5i *f, const char *path, const char *outdir, const struct s
 		snprintf(gpath, sizeof gpath, "/summary/timeseries/%s", names[i]);
 		if (!h5i_is_group(f, gpath) || !selected(sel, names[i]))
 			continue;
-		if (plot_series(f, names[i], outdir, formats, d) != SIM_OK)
-			rc = DAIS_EXIT_FAIL;
-		else
+		sim_status st = plot_series(f, names[i], outdir, formats, d);
+		if (st != SIM_OK && rc != DAIS_EXIT_USAGE)
+			rc = sim_exit_code(st); /* 2: a name or table the file should not hold */
+		else if (st == SIM_OK)
 			printf("%s/%s: %s%sdat gp\n", outdir, names[i],
 			       formats & PLOT_PNG ? "png " : "", formats & PLOT_SVG ? "svg " : "");
 		done++;

@@ -774,7 +774,7 @@ sim_status h5i_read(const h5i *f, const char *path, struct h5i_data *x, sim_diag
 		h5i_errmsg(m, sizeof m);
 		if (d)
 			diag_add(d, "%s: cannot read '%s': %s", f->name, path, m);
-		st = SIM_EIO;
+		st = SIM_EINVAL; /* the dataset is there but unreadable: a damaged file */
 		goto done;
 	}
 	if (h5i_has_attr(f, path, "units")) {
@@ -873,7 +873,7 @@ sim_status h5i_read_events(const h5i *f, const char *path, struct h5i_events *e,
 			}
 		if (d)
 			diag_add(d, "%s: cannot read '%s': %s", f->name, path, m);
-		st = SIM_EIO;
+		st = SIM_EINVAL; /* damaged, as in h5i_read */
 		goto done;
 	}
 	st = SIM_OK;

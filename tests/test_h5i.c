@@ -177,7 +177,7 @@ Test(h5i, damaged_data_is_detected, .init = make_file, .fini = cleanup)
 	struct h5i_data x;
 	sim_diag d;
 	diag_init(&d);
-	cr_expect_eq(h5i_read(r, "/rep_0000/timeseries/demand", &x, &d), SIM_EIO);
+	cr_expect_eq(h5i_read(r, "/rep_0000/timeseries/demand", &x, &d), SIM_EINVAL);
 	cr_assert_eq(d.n, 1);
 	cr_expect(strstr(d.msg[0], "cannot read"), "%s", d.msg[0]);
 	diag_release(&d);
