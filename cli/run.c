@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "models/registry.h"
+#include "sim/file.h"
 #include "run/run.h"
 
 static const char usage[] =
@@ -24,9 +25,17 @@ static const char usage[] =
 	"  --resume            keep the replications an interrupted run saved in\n"
 	"                      OUT.h5.parts/ and run only the missing ones\n";
 
-/* results/<basename without .json>.h5, creating results/. */
+/* results/<basename without .json>.h5, creating results/; NULL after a
+ * message when results/ cannot be made. */
 static char *default_out(const char *scenario)
 {
+	sim_diag d;
+	diag_init(&d);
+	sim_status st = file_mkdir_p("results", &d);
+	cli_print_diag(&d, "dais run: ");
+	diag_release(&d);
+	if (st)
+		return NULL;
 	const char *b = strrchr(scenario, '/');
 	b = b ? b + 1 : scenario;
 	size_t n = strlen(b);
@@ -34,7 +43,6 @@ static char *default_out(const char *scenario)
 		n -= 5;
 	char *out = cli_xrealloc(NULL, n + 16);
 	snprintf(out, n + 16, "results/%.*s.h5", (int)n, b);
-	mkdir("results", 0777);
 	return out;
 }
 
@@ -92,8 +100,10 @@ int cmd_run(int argc, char **argv)
 	scn *s = cli_load(path, &sets);
 	if (!s)
 		goto done;
-	if (!o.out)
-		o.out = defout = default_out(path);
+	if (!o.out && !(o.out = defout = default_out(path))) {
+		code = DAIS_EXIT_FAIL;
+		goto done;
+	}
 	if (o.resume && run_file_check(o.out, s) == RUN_FILE_DONE) {
 		run_out_tidy(o.out);
 		if (!o.quiet)

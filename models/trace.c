@@ -140,20 +140,9 @@ done:
 	return st;
 }
 
-sim_status trace_write(const struct trace *tr, const char *path, const char *source,
-                       sim_diag *d)
+void trace_print(const struct trace *tr, const char *source, FILE *out)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		diag_add(d, "%s: cannot create: %s", path, strerror(errno));
-		return SIM_EIO;
-	}
-	fprintf(f, "# source: %s\narrival_s,prompt_tokens,output_tokens\n", source ? source : "");
+	fprintf(out, "# source: %s\narrival_s,prompt_tokens,output_tokens\n", source ? source : "");
 	for (int i = 0; i < tr->n; i++)
-		fprintf(f, "%.9f,%d,%d\n", tr->arrival_s[i], tr->prompt[i], tr->output[i]);
-	if (fclose(f) != 0) {
-		diag_add(d, "%s: write error: %s", path, strerror(errno));
-		return SIM_EIO;
-	}
-	return SIM_OK;
+		fprintf(out, "%.9f,%d,%d\n", tr->arrival_s[i], tr->prompt[i], tr->output[i]);
 }

@@ -22,6 +22,7 @@
 #define DAIS_TRACE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim/status.h"
 
@@ -45,9 +46,9 @@ sim_status trace_read(struct trace *tr, const char *path, sim_diag *d) SIM_MUST_
 /* Allocates an empty trace of n requests (values zero); SIM_ENOMEM on failure. */
 sim_status trace_init(struct trace *tr, int n) SIM_MUST_CHECK;
 
-/* Writes a trace in the format above with a "# source:" line. */
-sim_status trace_write(const struct trace *tr, const char *path, const char *source,
-                       sim_diag *d) SIM_MUST_CHECK;
+/* Prints a trace in the format above, with a "# source:" line, to a stream
+ * the caller opened (models do not write files). */
+void trace_print(const struct trace *tr, const char *source, FILE *out);
 
 void trace_release(struct trace *tr);
 

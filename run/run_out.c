@@ -154,10 +154,8 @@ static sim_status parts_start(run_out *w, int exists, sim_diag *d)
 {
 	if (exists)
 		parts_clear(w->parts, 0);
-	else if (mkdir(w->parts, 0777) != 0) {
-		diag_add(d, "%s: cannot create: %s", w->parts, strerror(errno));
+	else if (file_mkdir_p(w->parts, d))
 		return SIM_EIO;
-	}
 	w->owns = 1;
 	char man[128];
 	int n = snprintf(man, sizeof man, "dais-parts 1\nscenario_hash %s\nreplications %d\n",

@@ -626,11 +626,7 @@ sim_status sweep_mpi_run(const sweep *w, const struct sweep_opts *o, int *status
 	run_install_signals();
 	sim_status st = SIM_OK;
 	if (rank == 0) {
-		struct stat sb;
-		if (mkdir(o->dir, 0777) != 0 && (stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-			diag_add(d, "%s: cannot create directory", o->dir);
-			st = SIM_EIO;
-		}
+		st = file_mkdir_p(o->dir, d);
 	}
 	int ok = st == SIM_OK;
 	MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
