@@ -4,6 +4,7 @@
  * sim_diag with the file and object named, plus HDF5's innermost message.
  */
 #include "h5i.h"
+#include "h5i_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -60,143 +61,6 @@ void h5i_errmsg(char *buf, size_t len)
 void h5i_quiet(void)
 {
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-/* ---- the first look at a file ------------------------------------------------
- * About opening damaged files: libhdf5 1.10.8 reports a checksum failure of an
- * object header the first time the header is read, and on a second try hands
- * out what it half loaded (and loops when it closes).  So before anything else
- * touches the file, every object header is loaded once, in full, attributes
- * included; a file where one fails is refused at open. */
-
-/* Loads the whole object header at path (every continuation chunk, each with
- * its checksum: listing links or asking for the type reads only the first)
- * and reads every attribute's raw bytes; 0 when something fails. */
-static int verify_header(hid_t file, const char *path)
-{
-	hid_t o = H5Oopen(file, path, H5P_DEFAULT);
-	H5O_info_t oi;
-	int ok = o >= 0 && H5Oget_info2(o, &oi, H5O_INFO_ALL) >= 0;
-	for (hsize_t k = 0; ok && k < oi.num_attrs; k++) {
-		hid_t a = H5Aopen_by_idx(o, ".", H5_INDEX_NAME, H5_ITER_INC, k, H5P_DEFAULT,
-		                         H5P_DEFAULT);
-		hid_t t = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-		hsize_t n = a >= 0 ? H5Aget_storage_size(a) : 0;
-		void *buf = n <= H5I_MAX_STRING ? malloc(n ? n : 1) : NULL;
-		/* variable-length data (not written by DAIS) is left unread */
-		ok = a >= 0 && t >= 0 && buf &&
-		     (H5Tdetect_class(t, H5T_VLEN) > 0 || H5Tis_variable_str(t) > 0 ||
-		      H5Aread(a, t, buf) >= 0);
-		free(buf);
-		if (t >= 0)
-			H5Tclose(t);
-		if (a >= 0)
-			H5Aclose(a);
-	}
-	if (o >= 0)
-		H5Oclose(o);
-	H5Eclear2(H5E_DEFAULT);
-	return ok;
-}
-
-struct hwalk {
-	uint64_t *seen;     /* addresses of the groups entered */
-	size_t n, cap;
-	char **names;       /* links of the group being listed */
-	size_t nn, ncap;
-	int bad, oom;
-};
-
-static herr_t hwalk_cb(hid_t g, const char *name, const H5L_info_t *li, void *data)
-{
-	struct hwalk *w = data;
-	(void)g;
-	if (li->type != H5L_TYPE_HARD)
-		return 0;
-	if (w->nn == H5I_MAX_LINKS)
-		return -1;
-	if (w->nn == w->ncap) {
-		size_t cap = w->ncap ? 2 * w->ncap : 16;
-		char **p = realloc(w->names, cap * sizeof *p);
-		if (!p) {
-			w->oom = 1;
-			return -1;
-		}
-		w->names = p;
-		w->ncap = cap;
-	}
-	if (!(w->names[w->nn] = strdup(name))) {
-		w->oom = 1;
-		return -1;
-	}
-	w->nn++;
-	return 0;
-}
-
-/* 1 when the group at addr was entered before (else remembers it). */
-static int hwalk_seen(struct hwalk *w, uint64_t addr)
-{
-	for (size_t i = 0; i < w->n; i++)
-		if (w->seen[i] == addr)
-			return 1;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 64;
-		uint64_t *p = realloc(w->seen, cap * sizeof *p);
-		if (!p)
-			return 1;
-		w->seen = p;
-		w->cap = cap;
-	}
-	w->seen[w->n++] = addr;
-	return 0;
-}
-
-static void headers_walk(hid_t file, const char *name, const char *path, int depth,
-                         struct hwalk *w, sim_diag *d)
-{
-	H5O_info_t oi;
-	if (!verify_header(file, path) ||
-	    H5Oget_info_by_name2(file, path, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
-		H5Eclear2(H5E_DEFAULT);
-		if (d)
-			diag_add(d, "%s: damaged: cannot read '%s'", name, path);
-		w->bad++;
-		return;
-	}
-	if (oi.type != H5O_TYPE_GROUP || depth > 16 || hwalk_seen(w, (uint64_t)oi.addr))
-		return;
-	hsize_t idx = 0;
-	w->nn = 0;
-	herr_t e = H5Literate_by_name(file, path, H5_INDEX_NAME, H5_ITER_INC, &idx, hwalk_cb, w,
-	                              H5P_DEFAULT);
-	H5Eclear2(H5E_DEFAULT);
-	char **names = w->names;
-	size_t nn = w->nn;
-	w->names = NULL;
-	w->nn = w->ncap = 0;
-	if (e < 0 && !w->oom) {
-		if (d)
-			diag_add(d, "%s: damaged: cannot list '%s'", name, path);
-		w->bad++;
-	}
-	for (size_t i = 0; i < nn && w->bad < 20; i++) {
-		char *child;
-		if (asprintf(&child, "%s/%s", strcmp(path, "/") ? path : "", names[i]) >= 0) {
-			headers_walk(file, name, child, depth + 1, w, d);
-			free(child);
-		}
-	}
-	h5i_names_free(names, nn);
-}
-
-/* 0 when every object header of the file loads; else a message per failure. */
-static int headers_ok(hid_t file, const char *name, sim_diag *d)
-{
-	struct hwalk w = { 0 };
-	headers_walk(file, name, "/", 0, &w, d);
-	free(w.seen);
-	h5i_names_free(w.names, w.nn);
-	return w.bad == 0 && !w.oom;
 }
 
 /* ---- open / close --------------------------------------------------------- */
@@ -288,7 +152,7 @@ h5i *h5i_open(const char *path, sim_diag *d)
 			diag_add(d, "%s: cannot open: %s", path, m);
 		return NULL;
 	}
-	if (!headers_ok(file, path, d)) {
+	if (!h5i_headers_ok(file, path, d)) {
 		H5Fclose(file);
 		H5Eclear2(H5E_DEFAULT);
 		return NULL;
@@ -909,105 +773,4 @@ done:
 	H5Dclose(ds);
 	H5Eclear2(H5E_DEFAULT);
 	return st;
-}
-
-/* ---- verification ---------------------------------------------------------- */
-
-struct verify {
-	uint64_t *seen;    /* addresses of the groups entered */
-	size_t n, cap;
-	int bad;           /* objects that could not be read */
-};
-
-static int verify_seen(const h5i *f, const char *path, struct verify *v)
-{
-	uint64_t a;
-	if (!h5i_object_addr(f, path, &a))
-		return 1;
-	for (size_t i = 0; i < v->n; i++)
-		if (v->seen[i] == a)
-			return 1;
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? 2 * v->cap : 64;
-		uint64_t *p = realloc(v->seen, cap * sizeof *p);
-		if (!p)
-			return 1;
-		v->seen = p;
-		v->cap = cap;
-	}
-	v->seen[v->n++] = a;
-	return 0;
-}
-
-/* Reads one dataset whole (its checksums are checked on the way). */
-static void verify_dataset(const h5i *f, const char *path, struct verify *v, sim_diag *d)
-{
-	hid_t ds = H5Dopen2(f->file, path, H5P_DEFAULT);
-	hid_t t = ds >= 0 ? H5Dget_type(ds) : H5I_INVALID_HID;
-	H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-	if (t >= 0)
-		H5Tclose(t);
-	if (ds >= 0)
-		H5Dclose(ds);
-	H5Eclear2(H5E_DEFAULT);
-	sim_status st = SIM_OK;
-	if (c == H5T_FLOAT || c == H5T_INTEGER) {
-		struct h5i_data x;
-		if (!(st = h5i_read(f, path, &x, d)))
-			h5i_data_release(&x);
-	} else if (c == H5T_COMPOUND) {
-		struct h5i_events e;
-		if (!(st = h5i_read_events(f, path, &e, d)))
-			h5i_events_release(&e);
-	} else if (ds < 0) {
-		diag_add(d, "%s: cannot open '%s'", f->name, path);
-		st = SIM_EIO;
-	}
-	v->bad += st != SIM_OK;
-}
-
-static void verify_group(const h5i *f, const char *path, int depth, struct verify *v,
-                         sim_diag *d)
-{
-	char **names;
-	size_t n;
-	if (h5i_list(f, path, &names, &n, d)) {
-		v->bad++;
-		return;
-	}
-	for (size_t i = 0; i < n && v->bad < 20; i++) {
-		char *child;
-		if (asprintf(&child, "%s/%s", strcmp(path, "/") ? path : "", names[i]) < 0)
-			break;
-		if (!verify_header(f->file, child)) {
-			diag_add(d, "%s: cannot read '%s'", f->name, child);
-			v->bad++;
-		} else if (h5i_is_group(f, child)) {
-			if (depth < 16 && !verify_seen(f, child, v))
-				verify_group(f, child, depth + 1, v, d);
-		} else if (h5i_is_dataset(f, child)) {
-			verify_dataset(f, child, v, d);
-		} else {
-			diag_add(d, "%s: cannot read '%s'", f->name, child);
-			v->bad++;
-		}
-		free(child);
-	}
-	h5i_names_free(names, n);
-}
-
-sim_status h5i_verify(const h5i *f, sim_diag *d)
-{
-	struct verify v = { 0 };
-	if (!verify_header(f->file, "/")) {
-		diag_add(d, "%s: cannot read '/'", f->name);
-		v.bad++;
-	}
-	verify_seen(f, "/", &v);
-	verify_group(f, "/", 0, &v, d);
-	free(v.seen);
-	if (v.bad)
-		diag_add(d, "%s: damaged: %d object%s could not be read%s", f->name, v.bad,
-		         v.bad == 1 ? "" : "s", v.bad >= 20 ? " (stopped at 20)" : "");
-	return v.bad ? SIM_EINVAL : SIM_OK;
 }

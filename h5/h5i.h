@@ -42,6 +42,7 @@ typedef struct h5i h5i;
 #define H5I_MAX_VALUES ((unsigned long long)1 << 28)
 #define H5I_MAX_LINKS 1000000
 #define H5I_MAX_STRING ((size_t)64 << 20)
+#define H5I_MAX_DEPTH 16     /* groups inside groups: DAIS writes 4 levels */
 
 /* Opens read-only; NULL and a message for a missing file, a file that is not
  * HDF5, or one HDF5 cannot open. */
@@ -100,6 +101,19 @@ void h5i_data_release(struct h5i_data *x);
 
 /* The shape of a dataset without reading it; rank -1 on error. */
 int h5i_shape(const h5i *f, const char *path, size_t dims[2]);
+
+/* Visits the object at root and everything under it, depth first in name
+ * order: hard links only, each group once (a damaged file's groups can form a
+ * cycle) and at most H5I_MAX_DEPTH deep.  Every object's header is loaded in
+ * full before fn sees it.  fn gets the object's path, whether it is a group,
+ * and whether the walk stops there anyway (a group seen before, or too deep);
+ * it returns H5I_WALK_ON, H5I_WALK_SKIP (do not descend into this group) or
+ * H5I_WALK_STOP.  SIM_EINVAL with a message per object that cannot be read
+ * (at most 20). */
+enum { H5I_WALK_ON = 0, H5I_WALK_SKIP, H5I_WALK_STOP };
+typedef int (*h5i_visit)(const char *path, int is_group, int stop_here, void *ctx);
+sim_status h5i_walk(const h5i *f, const char *root, h5i_visit fn, void *ctx,
+                    sim_diag *d) SIM_MUST_CHECK;
 
 /* Reads every dataset of the file once (so that every checksum is checked)
  * and opens every group, following hard links only and each group once;

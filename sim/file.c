@@ -130,9 +130,9 @@ sim_status file_target(const char *path, sim_diag *d)
 		sim_status st = SIM_OK;
 		if (slash && slash != dir) {
 			*slash = '\0';
-			if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-				diag_add(d, "%s: cannot write there: '%s' is not a folder%s", path, dir,
-				         errno == ENOENT ? " (it does not exist)" : "");
+			int e = stat(dir, &sb) != 0 ? errno : !S_ISDIR(sb.st_mode) ? ENOTDIR : 0;
+			if (e) {
+				diag_add(d, "%s: cannot write there: '%s': %s", path, dir, strerror(e));
 				st = SIM_EINVAL;
 			}
 		}

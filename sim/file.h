@@ -47,8 +47,8 @@ sim_status file_mkdir_p(const char *dir, sim_diag *d) SIM_MUST_CHECK;
 /* SIM_OK when path may be written as a results file: not empty, and absent or
  * a regular file, in a folder that exists; else SIM_EINVAL with a message
  * "PATH: cannot write results there: is a directory" (a device, a FIFO, a
- * socket, a symbolic link, ...) or "PATH: cannot write there: 'DIR' is not a
- * folder (it does not exist)". */
+ * socket, a symbolic link, ...) or "PATH: cannot write there: 'DIR': No such
+ * file or directory" (or Not a directory). */
 sim_status file_target(const char *path, sim_diag *d) SIM_MUST_CHECK;
 
 /* An atomic writer; f is the stream to write to while open. */
