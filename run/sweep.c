@@ -86,10 +86,12 @@ static int check_keys(const cJSON *obj, const char *const *allowed, const char *
 		if (ok)
 			continue;
 		bad++;
+		char cut[DIAG_CUT + 4];
 		if (best)
-			diag_add(d, "%s: %s.%s: unknown key (did you mean '%s'?)", file, at, it->string, best);
+			diag_add(d, "%s: %s.%s: unknown key (did you mean '%s'?)", file, at,
+			         diag_cut(cut, it->string), best);
 		else
-			diag_add(d, "%s: %s.%s: unknown key", file, at, it->string);
+			diag_add(d, "%s: %s.%s: unknown key", file, at, diag_cut(cut, it->string));
 	}
 	return bad;
 }
@@ -360,12 +362,14 @@ static int parse_scenario(sweep *w, const cJSON *root, const char *name, sim_dia
 
 static int parse_mode(sweep *w, const cJSON *root, const char *name, sim_diag *d)
 {
+	char cut[DIAG_CUT + 4]; /* for text quoted from the file */
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "mode");
 	int bad = 0;
 	if (v && !(cJSON_IsString(v) &&
 	           (!strcmp(v->valuestring, "grid") || !strcmp(v->valuestring, "oat")))) {
 		if (cJSON_IsString(v))
-			diag_add(d, "%s: $.mode: expected one of grid, oat, got '%s'", name, v->valuestring);
+			diag_add(d, "%s: $.mode: expected one of grid, oat, got '%s'", name,
+			         diag_cut(cut, v->valuestring));
 		else
 			diag_add(d, "%s: $.mode: expected string (grid or oat), got %s", name, json_type(v));
 		bad++;
@@ -377,6 +381,7 @@ static int parse_mode(sweep *w, const cJSON *root, const char *name, sim_diag *d
 /* The fixed overrides, "path=value" each. */
 static int parse_set(sweep *w, const cJSON *root, const char *name, sim_diag *d)
 {
+	char cut[DIAG_CUT + 4]; /* for text quoted from the file */
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "set");
 	if (!v)
 		return 0;
@@ -393,7 +398,7 @@ static int parse_set(sweep *w, const cJSON *root, const char *name, sim_diag *d)
 		if (!cJSON_IsString(x) || !strchr(x->valuestring, '=') || x->valuestring[0] == '=') {
 			if (cJSON_IsString(x))
 				diag_add(d, "%s: $.set[%d]: expected \"path=value\", got '%s'", name, j,
-				         x->valuestring);
+				         diag_cut(cut, x->valuestring));
 			else
 				diag_add(d, "%s: $.set[%d]: expected string (\"path=value\"), got %s", name,
 				         j, json_type(x));
@@ -433,6 +438,7 @@ static int parse_output(sweep *w, const cJSON *root, const char *name, sim_diag 
 /* The scalars to tabulate. */
 static int parse_outputs(sweep *w, const cJSON *root, const char *name, sim_diag *d)
 {
+	char cut[DIAG_CUT + 4]; /* for text quoted from the file */
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "outputs");
 	if (!v)
 		return 0;
@@ -450,7 +456,7 @@ static int parse_outputs(sweep *w, const cJSON *root, const char *name, sim_diag
 			bad++;
 		} else if (!rec_valid_name(x->valuestring)) {
 			diag_add(d, "%s: $.outputs[%d]: expected a scalar name ([A-Za-z0-9_]+), got '%s'",
-			         name, j, x->valuestring);
+			         name, j, diag_cut(cut, x->valuestring));
 			bad++;
 		} else if (w->outputs) {
 			w->outputs[w->noutputs++] = strdup(x->valuestring);
@@ -464,6 +470,7 @@ static int parse_outputs(sweep *w, const cJSON *root, const char *name, sim_diag
 static int parse_param_path(sweep *w, int k, const cJSON *x, const char *name, const char *at,
                             sim_diag *d)
 {
+	char cut[DIAG_CUT + 4]; /* for text quoted from the file */
 	struct sweep_param *p = &w->params[k];
 	const cJSON *path = cJSON_GetObjectItemCaseSensitive(x, "path");
 	int bad = 0;
@@ -480,7 +487,7 @@ static int parse_param_path(sweep *w, int k, const cJSON *x, const char *name, c
 		for (int j = 0; j < k; j++)
 			if (w->params[j].path && !strcmp(w->params[j].path, p->path)) {
 				diag_add(d, "%s: %s.path: '%s' is swept twice (also $.parameters[%d])",
-				         name, at, p->path, j);
+				         name, at, diag_cut(cut, p->path), j);
 				bad++;
 			}
 	}

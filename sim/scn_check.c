@@ -72,8 +72,8 @@ static int check_format(struct scn_ld *L, const cJSON *ks, const char *s, const 
 	const cJSON *fmt = scn_kget(ks, "format");
 	if (!fmt)
 		return 1;
-	char shown[72];
-	snprintf(shown, sizeof shown, "%.64s%s", s, strlen(s) > 64 ? "..." : "");
+	char shown[DIAG_CUT + 4];
+	diag_cut(shown, s);
 	if (!strcmp(fmt->valuestring, "date")) {
 		int y, m, d;
 		if (csv_date(s, &y, &m, &d))
@@ -236,8 +236,10 @@ static cJSON *check_array(struct scn_ld *L, const cJSON *ks, const cJSON *v, scn
 				if (cJSON_IsString(en) && !strcmp(en->valuestring, nm->valuestring)) {
 					size_t mark = scn_path_index(p, i);
 					scn_path_key(p, "name");
+					char cut[DIAG_CUT + 4];
 					scn_ld_err(L, scn_ld_origin(L, c, file), scn_sb_str(p),
-					           "duplicate name '%s' (also at index %d)", nm->valuestring, j);
+					           "duplicate name '%s' (also at index %d)",
+					           diag_cut(cut, nm->valuestring), j);
 					scn_sb_setlen(p, mark);
 					ok = 0;
 					break;
@@ -298,9 +300,9 @@ cJSON *scn_check_value(struct scn_ld *L, const cJSON *ks, const cJSON *v, scn_sb
 				const cJSON *e;
 				cJSON_ArrayForEach(e, scn_kget(ks, "values"))
 					scn_near_try(&nr, cJSON_IsString(e) ? e->valuestring : NULL);
-				char dym[160];
+				char dym[160], cut[DIAG_CUT + 4];
 				scn_ld_err(L, file, path, "expected one of %s, got '%s'%s", scn_sb_str(&b),
-				           v->valuestring, scn_did_you_mean(dym, sizeof dym, &nr));
+				           diag_cut(cut, v->valuestring), scn_did_you_mean(dym, sizeof dym, &nr));
 			}
 			scn_sb_release(&b);
 			return NULL;

@@ -177,24 +177,16 @@ int scn_is_ident(const char *s)
 }
 
 /* Appends ".key" to a JSON path, or ["key"] when key is not an identifier.
- * Paths are for messages: a key longer than SCN_PATH_KEY_MAX bytes is cut
- * there (at a character boundary) and marked "...", so a megabyte-long
+ * Paths are for messages: a long key is cut (diag_cut), so a megabyte-long
  * unknown key is not echoed back whole. */
-#define SCN_PATH_KEY_MAX 64
 size_t scn_path_key(scn_sb *p, const char *k)
 {
-	size_t old = p->n, n = strlen(k);
-	const char *more = "";
-	if (n > SCN_PATH_KEY_MAX) {
-		n = SCN_PATH_KEY_MAX;
-		while (n > 0 && ((unsigned char)k[n] & 0xC0) == 0x80)
-			n--;
-		more = "...";
-	}
+	size_t old = p->n;
+	char cut[DIAG_CUT + 4];
 	if (scn_is_ident(k))
-		scn_sb_addf(p, ".%.*s%s", (int)n, k, more);
+		scn_sb_addf(p, ".%s", diag_cut(cut, k));
 	else
-		scn_sb_addf(p, "[\"%.*s%s\"]", (int)n, k, more);
+		scn_sb_addf(p, "[\"%s\"]", diag_cut(cut, k));
 	return old;
 }
 

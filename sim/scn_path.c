@@ -138,7 +138,8 @@ static void set_err(struct set_walk *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	scn_sb_vaddf(&b, fmt, ap);
 	va_end(ap);
-	scn_ld_err(w->L, w->file, NULL, "--set '%s': %s", w->assign, scn_sb_str(&b));
+	char cut[DIAG_CUT + 4];
+	scn_ld_err(w->L, w->file, NULL, "--set '%s': %s", diag_cut(cut, w->assign), scn_sb_str(&b));
 	scn_sb_release(&b);
 }
 
@@ -146,9 +147,8 @@ static void set_err(struct set_walk *w, const char *fmt, ...)
  * --set names as its origin (scn_int.h, about origins). */
 static const char *set_origin(struct set_walk *w)
 {
-	char *o = NULL;
-	if (asprintf(&o, "%s: --set '%.200s%s'", w->file, w->assign,
-	             strlen(w->assign) > 200 ? "..." : "") < 0)
+	char *o = NULL, cut[DIAG_CUT + 4];
+	if (asprintf(&o, "%s: --set '%s'", w->file, diag_cut(cut, w->assign)) < 0)
 		o = NULL;
 	const char *kept = o ? scn_ld_own(w->L, o) : NULL;
 	return kept ? kept : w->file;
@@ -246,8 +246,8 @@ static cJSON *set_named(struct set_walk *w, const cJSON *items, const char *name
 			const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c, "name");
 			scn_near_try(&nr, cJSON_IsString(nm) ? nm->valuestring : NULL);
 		}
-		char dym[160];
-		set_err(w, "%s: no item named '%s'%s", scn_sb_str(&w->p), name,
+		char dym[160], cut[DIAG_CUT + 4];
+		set_err(w, "%s: no item named '%s'%s", scn_sb_str(&w->p), diag_cut(cut, name),
 		        scn_did_you_mean(dym, sizeof dym, &nr));
 	}
 	return child;
@@ -298,7 +298,8 @@ static int set_check_dups(struct set_walk *w)
 {
 	int before = w->L->nerr;
 	scn_sb q = { 0 };
-	scn_sb_addf(&q, "--set '%s': %s", w->assign, scn_sb_str(&w->p));
+	char cut[DIAG_CUT + 4];
+	scn_sb_addf(&q, "--set '%s': %s", diag_cut(cut, w->assign), scn_sb_str(&w->p));
 	scn_check_dups(w->L, w->placed, &q, w->file);
 	scn_sb_release(&q);
 	return w->L->nerr == before;
@@ -308,7 +309,8 @@ int scn_apply_set(struct scn_ld *L, cJSON *root, const char *assign, const char 
 {
 	const char *eq = strchr(assign, '=');
 	if (!eq || eq == assign) {
-		scn_ld_err(L, file, NULL, "--set '%s': expected PATH=VALUE", assign);
+		char cut[DIAG_CUT + 4];
+		scn_ld_err(L, file, NULL, "--set '%s': expected PATH=VALUE", diag_cut(cut, assign));
 		return 0;
 	}
 	size_t plen = (size_t)(eq - assign);
@@ -327,7 +329,8 @@ int scn_apply_set(struct scn_ld *L, cJSON *root, const char *assign, const char 
 	                      .ks = scn_schema_root() };
 	scn_sb_adds(&w.p, "$");
 	if (n < 0) {
-		scn_ld_err(L, file, NULL, "--set '%s': bad path: %s", assign, why);
+		char cut[DIAG_CUT + 4];
+		scn_ld_err(L, file, NULL, "--set '%s': bad path: %s", diag_cut(cut, assign), why);
 		goto done;
 	}
 	/* the value as JSON when it is valid JSON, else as a string */

@@ -92,6 +92,21 @@ void diag_add(sim_diag *d, const char *fmt, ...)
 	d->msg[d->n++] = s;
 }
 
+const char *diag_cut(char *buf, const char *s)
+{
+	size_t n = strlen(s);
+	if (n <= DIAG_CUT) {
+		memcpy(buf, s, n + 1);
+		return buf;
+	}
+	n = DIAG_CUT;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--; /* not inside a UTF-8 sequence */
+	memcpy(buf, s, n);
+	strcpy(buf + n, "...");
+	return buf;
+}
+
 void diag_print(const sim_diag *d, FILE *f, const char *prefix)
 {
 	for (int i = 0; i < d->n; i++)

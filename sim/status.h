@@ -57,6 +57,12 @@ void diag_clear(sim_diag *d);
 /* Appends one formatted message. Never fails: on allocation failure it keeps a
  * count and a static "out of memory" message.  d may be NULL (no messages). */
 void diag_add(sim_diag *d, const char *fmt, ...) SIM_PRINTF(2, 3);
+/* Text from the input quoted in a message, cut to DIAG_CUT bytes (at a
+ * character boundary) with "..." after: a megabyte-long value is not echoed
+ * back whole.  buf holds at least DIAG_CUT + 4 bytes; returns buf. */
+#define DIAG_CUT 64
+const char *diag_cut(char *buf, const char *s);
+
 /* Prints every message, one per line, with an optional prefix ("dais: "). */
 void diag_print(const sim_diag *d, FILE *f, const char *prefix);
 
