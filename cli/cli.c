@@ -188,6 +188,17 @@ int cli_arg(struct cli *c, const char **out)
 	return 1;
 }
 
+int cli_one_arg(struct cli *c, const char **out, const char *what)
+{
+	if (cli_arg(c, out))
+		return 1;
+	if (*out && cli_is_operand(c))
+		cli_fail(c, "one %s at a time (got '%s' and '%s')", what, *out, c->argv[c->i]);
+	else
+		cli_unknown(c);
+	return 1;
+}
+
 void cli_unknown(struct cli *c)
 {
 	const char *a = c->argv[c->i];

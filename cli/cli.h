@@ -90,6 +90,10 @@ int cli_num(struct cli *c, const char *name, double lo, double hi, double *out);
 /* An operand: takes the current argument into *out when it is not an option
  * and *out is still NULL; 0 otherwise. */
 int cli_arg(struct cli *c, const char **out);
+/* cli_arg for a verb that takes one operand: a second one is an error
+ * ("one WHAT at a time (got 'a' and 'b')"), an unknown option too.  Use it
+ * last in the chain: it always consumes the argument. */
+int cli_one_arg(struct cli *c, const char **out, const char *what);
 /* 1 when the current argument is an operand (not an option). */
 int cli_is_operand(const struct cli *c);
 

@@ -42,12 +42,8 @@ int cmd_info(int argc, char **argv)
 	struct cli c;
 	cli_begin(&c, argc, argv, info_usage);
 	while (cli_next(&c))
-		if (!cli_flag(&c, "--json", NULL, &json) && !cli_arg(&c, &path)) {
-			if (path && cli_is_operand(&c))
-				cli_fail(&c, "one results file at a time ('%s')", argv[c.i]);
-			else
-				cli_unknown(&c);
-		}
+		if (!cli_flag(&c, "--json", NULL, &json))
+			cli_one_arg(&c, &path, "results file");
 	if (cli_end(&c, path != NULL))
 		return c.status;
 	h5i *f = open_results("info", path);
@@ -265,11 +261,8 @@ int cmd_plot(int argc, char **argv)
 		} else if (cli_str(&c, "--format", NULL, &fmt)) {
 			if (fmt && parse_formats(fmt, &formats))
 				cli_fail(&c, "--format: expected png, svg or png,svg, got '%s'", fmt);
-		} else if (!cli_path(&c, "-o", "--output", &outdir) && !cli_arg(&c, &path)) {
-			if (path && cli_is_operand(&c))
-				cli_fail(&c, "one results file at a time ('%s')", argv[c.i]);
-			else
-				cli_unknown(&c);
+		} else if (!cli_path(&c, "-o", "--output", &outdir)) {
+			cli_one_arg(&c, &path, "results file");
 		}
 	}
 	if (cli_end(&c, path != NULL))

@@ -82,12 +82,8 @@ int cmd_run(int argc, char **argv)
 		} else if (!cli_path(&c, "-o", NULL, &o.out) &&
 		           !cli_intv(&c, "--threads", 1, 4096, &o.threads) && !cli_set(&c, &sets) &&
 		           !cli_flag(&c, "--quiet", "-q", &o.quiet) &&
-		           !cli_flag(&c, "--resume", NULL, &o.resume) && !cli_arg(&c, &path)) {
-			if (path && cli_is_operand(&c))
-				cli_fail(&c, "one scenario at a time (got '%s' and '%s')", path,
-				         argv[c.i]);
-			else
-				cli_unknown(&c);
+		           !cli_flag(&c, "--resume", NULL, &o.resume)) {
+			cli_one_arg(&c, &path, "scenario");
 		}
 	}
 	if (cli_end(&c, path != NULL)) {

@@ -56,12 +56,9 @@ static int parse(struct sweep_cmd *a, int argc, char **argv)
 		    cli_intv(&c, "--threads", 1, 4096, &a->o.threads) ||
 		    cli_flag(&c, "--resume", NULL, &a->o.resume) ||
 		    cli_flag(&c, "--quiet", "-q", &a->o.quiet) ||
-		    (!a->oat && cli_flag(&c, "--list", NULL, &a->list)) || cli_arg(&c, &a->file))
+		    (!a->oat && cli_flag(&c, "--list", NULL, &a->list)))
 			continue;
-		if (a->file && cli_is_operand(&c))
-			cli_fail(&c, "one sweep file at a time (got '%s' and '%s')", a->file, argv[c.i]);
-		else
-			cli_unknown(&c);
+		cli_one_arg(&c, &a->file, "sweep file");
 	}
 	return cli_end(&c, a->file != NULL) ? c.status : -1;
 }

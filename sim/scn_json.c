@@ -319,21 +319,30 @@ const char *scn_ld_origin(const struct scn_ld *L, const cJSON *n, const char *fi
 	return file;
 }
 
-/* Adds "file: path: message"; "file: message" when path is NULL. */
-void scn_ld_err(struct scn_ld *L, const char *file, const char *path, const char *fmt, ...)
+/* Adds "where: message", counting it; past SCN_MAX_MSGS only counting. */
+static void ld_vadd(struct scn_ld *L, const scn_sb *where, const char *fmt, va_list ap)
 {
 	if (++L->nerr > SCN_MAX_MSGS)
 		return;
 	scn_sb b = { 0 };
+	scn_sb_vaddf(&b, fmt, ap);
+	diag_add(L->d, "%s: %s", scn_sb_str(where), scn_sb_str(&b));
+	scn_sb_release(&b);
+}
+
+/* Adds "file: path: message"; "file: message" when path is NULL. */
+void scn_ld_err(struct scn_ld *L, const char *file, const char *path, const char *fmt, ...)
+{
+	scn_sb where = { 0 };
+	if (path)
+		scn_sb_addf(&where, "%s: %s", file, path);
+	else
+		scn_sb_adds(&where, file);
 	va_list ap;
 	va_start(ap, fmt);
-	scn_sb_vaddf(&b, fmt, ap);
+	ld_vadd(L, &where, fmt, ap);
 	va_end(ap);
-	if (path)
-		diag_add(L->d, "%s: %s: %s", file, path, scn_sb_str(&b));
-	else
-		diag_add(L->d, "%s: %s", file, scn_sb_str(&b));
-	scn_sb_release(&b);
+	scn_sb_release(&where);
 }
 
 /* Adds "file:line:col: message". */
@@ -342,15 +351,13 @@ static void ld_errpos(struct scn_ld *L, const char *file, int line, int col, con
 static void ld_errpos(struct scn_ld *L, const char *file, int line, int col, const char *fmt,
                       ...)
 {
-	if (++L->nerr > SCN_MAX_MSGS)
-		return;
-	scn_sb b = { 0 };
+	scn_sb where = { 0 };
+	scn_sb_addf(&where, "%s:%d:%d", file, line, col);
 	va_list ap;
 	va_start(ap, fmt);
-	scn_sb_vaddf(&b, fmt, ap);
+	ld_vadd(L, &where, fmt, ap);
 	va_end(ap);
-	diag_add(L->d, "%s:%d:%d: %s", file, line, col, scn_sb_str(&b));
-	scn_sb_release(&b);
+	scn_sb_release(&where);
 }
 
 /* Closes a load: the count of dropped messages, then out-of-memory. */
