@@ -1,4 +1,4 @@
-/* h5i.h — a small reader for DAIS results files (layout in sim/h5o.h and
+/* h5i.h — a small reader for DAIS results files (layout in h5/h5o.h and
  * docs/results.md), used by `dais info`, `dais plot`, the summary writer and
  * tests.
  *
