@@ -48,6 +48,9 @@ endif
 ifeq ($(SANITIZE),1)
 export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+# full malloc stacks: libhdf5 has no frame pointers, and the suppressions name
+# its functions (tests/fuzz/lsan.supp)
+export ASAN_OPTIONS  := fast_unwind_on_malloc=0
 endif
 
 # ---- rebuild when the flags change -----------------------------------------

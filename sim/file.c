@@ -92,8 +92,10 @@ sim_status file_mkdir_p(const char *dir, sim_diag *d)
 		char save = *c;
 		*c = '\0';
 		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			/* a file where a folder should be is the path's fault (bad input);
+			 * permissions and full disks are the system's */
+			st = errno == ENOTDIR ? SIM_EINVAL : SIM_EIO;
 			diag_add(d, "%s: cannot create directory: %s", p, strerror(errno));
-			st = SIM_EIO;
 		}
 		*c = save;
 		if (!save)
@@ -103,7 +105,7 @@ sim_status file_mkdir_p(const char *dir, sim_diag *d)
 	struct stat sb;
 	if (st == SIM_OK && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
 		diag_add(d, "%s: not a directory", dir);
-		st = SIM_EIO;
+		st = SIM_EINVAL;
 	}
 	return st;
 }

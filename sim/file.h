@@ -40,8 +40,9 @@
 sim_status file_read(const char *path, size_t max, char **text, size_t *len,
                      sim_diag *d) SIM_MUST_CHECK;
 
-/* mkdir -p: creates dir and its missing parents; SIM_EIO with a message when
- * one cannot be created or dir exists and is not a directory. */
+/* mkdir -p: creates dir and its missing parents.  With a message: SIM_EINVAL
+ * when a part of the path is a file, SIM_EIO when the system refuses
+ * (permissions, a full disk). */
 sim_status file_mkdir_p(const char *dir, sim_diag *d) SIM_MUST_CHECK;
 
 /* SIM_OK when path may be written as a results file: not empty, and absent or

@@ -285,7 +285,8 @@ Test(resume, bad_output_paths_are_clear_errors_and_leave_nothing)
 	cases[1] = out;
 	for (int i = 0; i < 2; i++) {
 		const char *a[] = { RUN_ARGS(cases[i], "1"), NULL };
-		cr_assert_eq(run_dais(a, err, 0), 1);
+		/* a folder that is not there is bad input (exit 2), named before anything runs */
+		cr_assert_eq(run_dais(a, err, 0), 2);
 		char *msg = slurp(err);
 		cr_assert(strstr(msg, cases[i]) != NULL, "the message does not name %s: %s", cases[i], msg);
 		free(msg);
@@ -299,7 +300,7 @@ Test(resume, bad_output_paths_are_clear_errors_and_leave_nothing)
 	           "[ { \"path\": \"seed\", \"values\": [1, 2] } ] }", th_src("scenarios/mm1.json"));
 	fclose(f);
 	const char *s[] = { "dais", "sweep", sw, "-o", out, "--quiet", NULL };
-	cr_assert_eq(run_dais(s, err, 0), 1);
+	cr_assert_eq(run_dais(s, err, 0), 2); /* a file in the path: bad input */
 	char *msg = slurp(err);
 	cr_assert(strstr(msg, "cannot create directory") != NULL, "%s", msg);
 	free(msg);
