@@ -87,6 +87,11 @@ BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 # Optional parts contribute objects and flags through their own fragments.
 EXTRA_OBJ :=
 .DEFAULT_GOAL := all
+# The verbs that install packages do it before anything compiles, also under -j.
+ifneq ($(filter run test bench bench-engine figures paper regress-update,$(MAKECMDGOALS)),)
+DEPS_FIRST := deps
+endif
+
 -include engine/engine.mk
 -include scale.mk
 
@@ -99,7 +104,7 @@ deps:
 	$(Q)sh scripts/deps.sh
 
 # == build ===================================================================
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(DEPS_FIRST)
 	$(Q)mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@

@@ -50,7 +50,7 @@ $(BUILD)/tests/test_eng_%.o: private CPPFLAGS += -DENG_CUDA_BUILD
 ENG_NVFLAGS ?= -O3 -std=c++17 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_89,code=sm_89 \
                -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
 $(BUILD)/engine/engine_cuda.o: engine/engine_cuda.cu engine/engine_cuda.h engine/engine.h engine/eng_model.h \
-                               engine/eng_quant.h engine/eng_kv.h engine/engine.mk
+                               engine/eng_quant.h engine/eng_kv.h engine/engine.mk | $(DEPS_FIRST)
 	$(Q)mkdir -p $(@D)
 	$(if $(Q),@echo "  NVCC    $<")
 	$(Q)$(ENG_NVCC) $(ENG_NVFLAGS) -Xcompiler -fno-exceptions -DENG_CUDA_BUILD -D_GNU_SOURCE -Iengine -c $< -o $@
@@ -72,7 +72,7 @@ $(ENG_OBJ) $(filter $(BUILD)/tests/test_eng_%.o,$(TESTS:%=%.o)): $(ENG_FLAGS_STA
 # or HDF5.  Every symbol the archive defines must carry the eng_ prefix.
 # `make test` checks both.
 ENG_EMBED := $(BUILD)/tests/eng_embed
-$(BUILD)/tests/eng_embed.o: tests/eng_embed.c
+$(BUILD)/tests/eng_embed.o: tests/eng_embed.c | $(DEPS_FIRST)
 	$(Q)mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) -D_POSIX_C_SOURCE=200809L -I. -MMD -MP $(CFLAGS) -c $< -o $@
