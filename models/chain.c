@@ -1,6 +1,6 @@
 /* chain.c — settlement transactions per token, and each settlement chain's
- * daily capacity, background demand, base fee, delay and exhaustion date
- * (see chain.h for the model). */
+ * daily capacity, background demand, equilibrium fee, delay and scarcity
+ * dates (see chain.h for the model). */
 #include "chain.h"
 
 #include <math.h>
@@ -8,13 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/csv.h"
+
 struct chains {
 	struct chain_params p;
-	double fee[CHAIN_MAX];        /* base fee in force for the next day, USD/tx */
-	double backlog[CHAIN_MAX];    /* unserved tx carried into the next day */
-	double exhaust[CHAIN_MAX];    /* first day load >= 1, NAN */
-	double target[CHAIN_MAX];     /* first day load > target, NAN */
-	int next_day;
+	int day, next_day;
+	double cap[CHAIN_MAX];        /* today's C, tx/day */
+	double bref[CHAIN_MAX];       /* today's background at the reference fee, tx/day */
+	double b0[CHAIN_MAX];         /* today's background at base_fee_usd, tx/day */
+	double exhaust[CHAIN_MAX];    /* the four days of chain.h, NAN */
+	double latent[CHAIN_MAX];
+	double target[CHAIN_MAX];
+	double bg_target[CHAIN_MAX];
+	double cap_year[CHAIN_MAX];   /* calendar years of capacity_date, background_date */
+	double bg_year[CHAIN_MAX];
 };
 
 const char *chain_design_name(enum chain_design d)
@@ -56,22 +63,25 @@ void chain_route(const struct chain_params *p, double tx_per_day, double *out)
 
 /* ------------------------------------------------------------------ defaults */
 
-static struct chain_spec spec(const char *name, double cap, double claim, double capg,
-                              double bg, double bgg, double fee, double minfee, double fin)
+static struct chain_spec spec(const char *name, double cap, const char *cap_date, double claim,
+                              double capg, double bg, const char *bg_date, double bgg, double fee,
+                              double minfee, double fin)
 {
 	struct chain_spec c = {
 		.capacity_tps = cap, .claimed_tps = claim, .capacity_growth = capg,
 		.background_tps = bg, .background_growth = bgg, .target_utilisation = 0.5,
-		.max_fee_change = 0.125, .base_fee_usd = fee, .min_fee_usd = minfee,
-		.fee_elasticity = 0.5, .finality_s = fin,
+		.base_fee_usd = fee, .min_fee_usd = minfee, .fee_elasticity = 0.5, .finality_s = fin,
 	};
 	snprintf(c.name, sizeof c.name, "%s", name);
+	snprintf(c.capacity_date, sizeof c.capacity_date, "%s", cap_date);
+	snprintf(c.background_date, sizeof c.background_date, "%s", bg_date);
 	return c;
 }
 
 void chain_params_default(struct chain_params *p)
 {
 	memset(p, 0, sizeof *p);
+	p->start_year = 2024.0;
 	struct chain_settle *s = &p->settle;
 	s->design = CHAIN_STACK;           /* atoma-contracts 2025 (v2) */
 	s->tokens_per_request = 284;       /* LMSYS-Chat-1M 69.5 + 214.5 */
@@ -84,14 +94,27 @@ void chain_params_default(struct chain_params *p)
 	s->n_routes = 1;
 	snprintf(s->routing[0].chain, CHAIN_NAME_MAX, "sui");
 	s->routing[0].share = 1.0;
-	/* Sources: data/chains/chains_baseline.csv (derived from the reference). */
-	p->chain[0] = spec("sui",          854, 297000, 0.2,  290,  0.3, 0.005, 0.005, 0.48);
-	p->chain[1] = spec("ethereum_l1", 22.8,    119, 0.175, 14.2, 0.1, 0.5,   0,     768);
-	p->chain[2] = spec("solana",      1504,  65000, 0.25, 292,  0.2, 0.00075, 0.00075, 12.8);
-	p->chain[3] = spec("base",         293,   1429, 0.5,  26.4, 0.3, 0.01,  0,     2);
-	p->chain[4] = spec("bitcoin",     10.7,      7, 0,    6.57, 0,   0.87,  0,     3600);
-	p->chain[5] = spec("aptos",       1336, 160000, 0.2,  19.3, 0.2, 0.001, 0.001, 0.9);
+	/* Sources and dates: data/chains/chains_baseline.csv (derived from the reference). */
+	p->chain[0] = spec("sui", 854, "2023-07-15", 297000, 0.2, 172.4, "2025-04-01", 0.3,
+	                   0.005, 0.005, 0.48);
+	p->chain[1] = spec("ethereum_l1", 22.8, "2024-05-15", 119, 0.175, 14.2, "2024-06-15", 0.1,
+	                   0.5, 0, 768);
+	p->chain[2] = spec("solana", 1504, "2024-04-06", 65000, 0.25, 292, "2024-02-15", 0.2,
+	                   0.00075, 0.00075, 12.8);
+	p->chain[3] = spec("base", 293, "2024-06-01", 1429, 0.5, 26.4, "2024-06-01", 0.3,
+	                   0.01, 0, 2);
+	p->chain[4] = spec("bitcoin", 10.7, "2024-04-23", 7, 0, 6.57, "2024-01-01", 0,
+	                   0.87, 0, 3600);
+	p->chain[5] = spec("aptos", 1336, "2024-05-25", 160000, 0.2, 19.3, "2024-05-15", 0.2,
+	                   0.001, 0.001, 0.9);
 	p->n_chains = 6;
+}
+
+/* Calendar year of a "YYYY-MM-DD" date, or NAN. */
+static double date_year(const char *s)
+{
+	int y, m, d;
+	return csv_date(s, &y, &m, &d) ? csv_date_to_year(y, m, d) : NAN;
 }
 
 /* ------------------------------------------------------------------ checks */
@@ -143,17 +166,21 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 		CHECK(c->target_utilisation > 0 && c->target_utilisation < 1,
 		      "$.chains[%d].target_utilisation: must be in (0, 1), got %g", k,
 		      c->target_utilisation);
-		CHECK(c->max_fee_change > 0 && c->max_fee_change < 1,
-		      "$.chains[%d].max_fee_change: must be in (0, 1), got %g", k,
-		      c->max_fee_change);
 		CHECK(c->base_fee_usd > 0 && isfinite(c->base_fee_usd),
 		      "$.chains[%d].base_fee_usd: must be > 0, got %g", k, c->base_fee_usd);
 		CHECK(c->min_fee_usd >= 0 && c->min_fee_usd <= c->base_fee_usd,
 		      "$.chains[%d].min_fee_usd: must be in [0, base_fee_usd = %g], got %g", k,
 		      c->base_fee_usd, c->min_fee_usd);
-		CHECK(c->fee_elasticity >= 0 && c->fee_elasticity <= 10,
-		      "$.chains[%d].fee_elasticity: must be in [0, 10], got %g", k,
+		/* an inelastic background above the target has no equilibrium fee */
+		CHECK(c->fee_elasticity > 0 && c->fee_elasticity <= 10,
+		      "$.chains[%d].fee_elasticity: must be in (0, 10], got %g", k,
 		      c->fee_elasticity);
+		CHECK(!isnan(date_year(c->capacity_date)),
+		      "$.chains[%d].capacity_date: expected a date YYYY-MM-DD, got '%s'", k,
+		      c->capacity_date);
+		CHECK(!isnan(date_year(c->background_date)),
+		      "$.chains[%d].background_date: expected a date YYYY-MM-DD, got '%s'", k,
+		      c->background_date);
 		CHECK(c->finality_s >= 0 && isfinite(c->finality_s),
 		      "$.chains[%d].finality_s: must be >= 0, got %g", k, c->finality_s);
 	}
@@ -242,12 +269,15 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		NUM(background_tps, "background_tps");
 		NUM(background_growth, "background_growth");
 		NUM(target_utilisation, "target_utilisation");
-		NUM(max_fee_change, "max_fee_change");
 		NUM(base_fee_usd, "base_fee_usd");
 		NUM(min_fee_usd, "min_fee_usd");
 		NUM(fee_elasticity, "fee_elasticity");
 		NUM(finality_s, "finality_s");
 #undef NUM
+		snprintf(key, sizeof key, "chains[%d].capacity_date", k);
+		snprintf(c->capacity_date, sizeof c->capacity_date, "%s", scn_str(s, key));
+		snprintf(key, sizeof key, "chains[%d].background_date", k);
+		snprintf(c->background_date, sizeof c->background_date, "%s", scn_str(s, key));
 	}
 	return chain_check(p, scn_path(s), d);
 }
@@ -263,9 +293,9 @@ chains *chain_alloc(const struct chain_params *p, sim_diag *d)
 		return NULL;
 	c->p = *p;
 	for (int k = 0; k < p->n_chains; k++) {
-		c->fee[k] = p->chain[k].base_fee_usd;
-		c->exhaust[k] = NAN;
-		c->target[k] = NAN;
+		c->exhaust[k] = c->latent[k] = c->target[k] = c->bg_target[k] = NAN;
+		c->cap_year[k] = date_year(p->chain[k].capacity_date);
+		c->bg_year[k] = date_year(p->chain[k].background_date);
 	}
 	return c;
 }
@@ -277,69 +307,100 @@ void chain_free(chains *c)
 
 int chain_count(const chains *c) { return c->p.n_chains; }
 const char *chain_name(const chains *c, int k) { return c->p.chain[k].name; }
-double chain_fee_usd(const chains *c, int k) { return c->fee[k]; }
 double chain_exhaustion_day(const chains *c, int k) { return c->exhaust[k]; }
+double chain_latent_exhaustion_day(const chains *c, int k) { return c->latent[k]; }
 double chain_target_day(const chains *c, int k) { return c->target[k]; }
+double chain_background_target_day(const chains *c, int k) { return c->bg_target[k]; }
 
-void chain_step(chains *c, int day, const double *ai_tx, struct chain_day_out *out)
+double chain_fee_ref(const struct chain_spec *s)
 {
-	SIM_ASSERT(day == c->next_day);
-	const double years = day / CHAIN_DAYS_PER_YEAR;
+	return s->min_fee_usd > 0 ? s->min_fee_usd : s->base_fee_usd;
+}
+
+void chain_day(chains *c, int day)
+{
+	SIM_ASSERT(day >= c->next_day);
+	double year = c->p.start_year + day / CHAIN_DAYS_PER_YEAR;
+	for (int k = 0; k < c->p.n_chains; k++) {
+		const struct chain_spec *s = &c->p.chain[k];
+		c->cap[k] = s->capacity_tps * pow(1.0 + s->capacity_growth, year - c->cap_year[k]) *
+		            86400.0;
+		c->b0[k] = s->background_tps *
+		           pow(1.0 + s->background_growth, year - c->bg_year[k]) * 86400.0;
+		c->bref[k] = c->b0[k] * pow(chain_fee_ref(s) / s->base_fee_usd, -s->fee_elasticity);
+	}
+	c->day = day;
+	c->next_day = day + 1;
+}
+
+double chain_fee_eq(const chains *c, int k, double ai_tx)
+{
+	const struct chain_spec *s = &c->p.chain[k];
+	double room = s->target_utilisation * c->cap[k] - ai_tx;
+	if (!(room > 0))
+		return INFINITY;
+	/* B0 (f / base)^(-e) = room  =>  f = base (B0 / room)^(1/e) */
+	double f = s->base_fee_usd * pow(c->b0[k] / room, 1.0 / s->fee_elasticity);
+	return f > s->min_fee_usd ? f : s->min_fee_usd;
+}
+
+void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
+                struct chain_day_out *out)
+{
+	const int day = c->day;
 	for (int k = 0; k < c->p.n_chains; k++) {
 		const struct chain_spec *s = &c->p.chain[k];
 		struct chain_day_out *o = &out[k];
-		SIM_ASSERT(ai_tx[k] >= 0 && isfinite(ai_tx[k]));
-		double fee = c->fee[k];
-		o->fee_usd = fee;
-		o->capacity = s->capacity_tps * pow(1.0 + s->capacity_growth, years) * 86400.0;
+		SIM_ASSERT(ai_tx[k] >= 0 && isfinite(ai_tx[k]) && ai_latent_tx[k] >= 0);
+		double fee = chain_fee_eq(c, k, ai_tx[k]);
+		o->capacity = c->cap[k];
+		o->target = s->target_utilisation * o->capacity;
 		o->ai_tx = ai_tx[k];
-		o->background_tx = s->background_tps * pow(1.0 + s->background_growth, years) *
-		                   86400.0 * pow(fee / s->base_fee_usd, -s->fee_elasticity);
+		o->ai_latent_tx = ai_latent_tx[k];
+		o->background_ref = c->bref[k];
+		o->background_tx = isfinite(fee) && c->b0[k] > 0
+			? c->b0[k] * pow(fee / s->base_fee_usd, -s->fee_elasticity) : 0;
 		double fresh = o->ai_tx + o->background_tx;
-		o->demand = fresh + c->backlog[k];
-		o->served = o->demand < o->capacity ? o->demand : o->capacity;
-		o->unserved = o->demand - o->served;
+		o->served = fresh < o->capacity ? fresh : o->capacity;
 		o->load = fresh / o->capacity;
+		o->latent_load = (o->ai_latent_tx + o->background_ref) / o->capacity;
 		o->utilisation = o->served / o->capacity;
-		SIM_ASSERT(o->load >= 0 && o->utilisation >= 0 && o->utilisation <= 1 &&
-		           o->unserved >= 0);
-
-		/* EIP-1559 aggregated to one update a day. */
-		double rel = s->max_fee_change * (o->utilisation - s->target_utilisation) /
-		             s->target_utilisation;
-		if (rel > s->max_fee_change)
-			rel = s->max_fee_change;
-		if (rel < -s->max_fee_change)
-			rel = -s->max_fee_change;
-		double next = fee * (1.0 + rel);
-		if (next < s->min_fee_usd)
-			next = s->min_fee_usd;
-		o->next_fee_usd = next;
-
+		o->fee_usd = fee;
+		o->fee_multiple = fee / chain_fee_ref(s);
+		double kept = o->background_ref > 0 ? o->background_tx / o->background_ref : 1;
+		o->displaced = kept < 1 ? 1 - kept : 0;
+		o->ai_target_share = o->ai_tx / o->target;
 		double rho = o->utilisation < 0.999 ? o->utilisation : 0.999;
-		o->delay_s = s->finality_s * (1.0 + rho / (1.0 - rho)) +
-		             o->unserved / (o->capacity / 86400.0);
-		o->ai_fees_usd = o->ai_tx * fee * c->p.settle.tx_weight;
+		o->delay_s = s->finality_s * (1.0 + rho / (1.0 - rho));
+		o->ai_fees_usd = isfinite(fee) ? o->ai_tx * fee * c->p.settle.tx_weight : 0;
 		o->ai_bytes = o->ai_tx * c->p.settle.tx_bytes;
 
 		if (isnan(c->exhaust[k]) && o->load >= 1.0)
 			c->exhaust[k] = day;
-		if (isnan(c->target[k]) && o->load > s->target_utilisation)
+		if (isnan(c->latent[k]) && o->latent_load >= 1.0)
+			c->latent[k] = day;
+		if (isnan(c->target[k]) && fee > chain_fee_ref(s) * (1 + 1e-12))
 			c->target[k] = day;
-		c->fee[k] = next;
-		c->backlog[k] = o->unserved;
+		if (isnan(c->bg_target[k]) && o->background_ref > o->target)
+			c->bg_target[k] = day;
 	}
-	c->next_day = day + 1;
 }
 
-double chain_cost_per_mtok(const chains *c, const struct chain_settle *s, double commit_tx)
+double chain_cost_per_mtok(const struct chain_params *p, double commit_tx, const double *fee)
 {
-	double per_tok = chain_tx_per_token(s, commit_tx);
-	double fee = 0;
+	const struct chain_settle *s = &p->settle;
+	double per_tok = chain_tx_per_token(s, commit_tx), f = 0;
 	for (int i = 0; i < s->n_routes; i++) {
-		int k = chain_index(&c->p, s->routing[i].chain);
+		int k = chain_index(p, s->routing[i].chain);
 		SIM_ASSERT(k >= 0);
-		fee += s->routing[i].share * c->fee[k];
+		if (s->routing[i].share > 0)
+			f += s->routing[i].share * fee[k];
 	}
-	return per_tok * 1e6 * fee * s->tx_weight;
+	return per_tok * 1e6 * f * s->tx_weight;
+}
+
+void chain_floor_fees(const struct chain_params *p, double *fee)
+{
+	for (int k = 0; k < p->n_chains; k++)
+		fee[k] = p->chain[k].min_fee_usd;
 }

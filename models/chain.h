@@ -5,17 +5,18 @@
  *     served tokens cost, per request (Atoma contracts v1) or per stack of up
  *     to 10^6 tokens (v2), and which chains receive them;
  *   chains (scenario section "chains", an array): each chain's capacity, its
- *     background demand, and an EIP-1559-style base fee updated daily.
+ *     background demand, and the fee that clears its target within the day.
  *
  *     struct chain_params cp;  chain_params_default(&cp);
+ *     cp.start_year = 2024.0;                              // the scenario's start date
  *     chains *c = chain_alloc(&cp, &diag);
- *     double tx[CHAIN_MAX]; struct chain_day_out o[CHAIN_MAX];
  *     for each day:
- *         double per_tok = chain_tx_per_token(&cp.settle, vo.commit_tx_per_unit);
- *         chain_route(&cp, served_tokens * per_tok, tx);   // AI tx/day by chain
- *         chain_step(c, day, tx, o);                       // fees, utilisation, delay
- *         usd_per_mtok = chain_cost_per_mtok(c, &cp.settle, vo.commit_tx_per_unit);
- *     for (k...) rec_scalar(r, "exhaustion_day_<name>", "day", chain_exhaustion_day(c, k));
+ *         chain_day(c, day);                               // capacities, background paths
+ *         fee[k] = chain_fee_eq(c, k, ai_tx[k]);           // inside the caller's day solve
+ *         usd_per_mtok = chain_cost_per_mtok(&cp, commit_tx, fee);
+ *         chain_step(c, ai_tx, ai_latent_tx, o);           // the day at equilibrium fees
+ *     for (k...) rec_scalar(r, "latent_exhaustion_day_<name>", "day",
+ *                           chain_latent_exhaustion_day(c, k));
  *     chain_free(c);
  *
  * About settlement transactions (reference domain.md §3.3, §7):
@@ -28,28 +29,42 @@
  * At 284 tokens per request the two differ by ~10^3 (test_chain.c).
  * The commit tx per unit come from verify.h (ver_commit_tx).
  *
- * About the daily step of chain k, day t (years y = t / 365.25):
- *   capacity  C = capacity_tps (1 + capacity_growth)^y * 86400          tx/day
- *   backgr.   B = background_tps (1 + background_growth)^y * 86400
- *                 * (fee / base_fee0)^(-fee_elasticity)                 tx/day
- *   demand    D = AI + B + backlog (unserved tx carried from yesterday)
- *   served    min(D, C);  backlog' = D - served (>= 0);  load = (AI + B)/C
- *   util.     u = served / C, in [0, 1]
- *   fee       EIP-1559 aggregated to one update a day, as if the day were one
- *             block at the day's mean utilisation:
- *             fee' = fee * (1 + max_fee_change * (u - target)/target),
- *             the relative change clamped to [-max_fee_change, +max_fee_change]
- *             (u <= 1 and target = 0.5 give exactly EIP-1559's bound), and
- *             fee' >= min_fee_usd.  Real chains update per block, far faster;
- *             the daily rule has the same fixed point (u = target, given the
- *             elastic background) and moves at most max_fee_change a day.
- *   delay     finality_s * (1 + rho/(1 - rho)) with rho = min(u, 0.999)
- *             (M/M/1-like growth as u -> 1) + backlog'/(C / 86400) seconds
- *             to drain the backlog.
- *   exhaustion  first day with load >= 1 and first day with load > target,
- *             NAN while never reached.
- * AI transactions are inelastic here: the fee reaches the network through
- * chain_cost_per_mtok (USD per 10^6 served tokens) and so its price.
+ * About the day of chain k (day t, calendar year Y = start_year + t/365.25):
+ *   capacity  C = capacity_tps (1 + capacity_growth)^(Y - capacity_date) 86400   tx/day
+ *   backgr.   B(f) = Bref (f / f_ref)^(-e),
+ *             Bref = background_tps (1 + background_growth)^(Y - background_date)
+ *                    86400 (f_ref / base_fee_usd)^(-e)                     tx/day
+ *             f_ref = min_fee_usd, or base_fee_usd on a chain without a floor;
+ *             the dates are those of the sourced figures, so that a scenario
+ *             starting on any date sees the traffic of that date.
+ *   fee       the equilibrium of the chain's fee rule within the day: real
+ *             chains update their fee per block (EIP-1559: up to 12.5% per
+ *             block), thousands of times a day, so a daily model takes the
+ *             rule's fixed point, not one aggregated step:
+ *               AI + B(f) = u* C, f >= min_fee_usd   (chain_fee_eq)
+ *             f = base_fee_usd (B0 / (u* C - AI))^(1/e) with B0 the background
+ *             at base_fee_usd, or the floor when demand at the floor fits;
+ *             INFINITY when AI alone fills the target (no fee clears it; the
+ *             caller's market then prices AI down, see network.h).
+ *   load      (AI + B(f)) / C = utilisation, <= u* once the fee is above its floor;
+ *   delay     finality_s (1 + u/(1 - u)) (M/M/1-like growth with use);
+ *   scarcity  fee multiple f / f_ref; background displaced 1 - B(f)/Bref;
+ *             AI target share AI / (u* C).
+ *   days      (NAN while never reached)
+ *             exhaustion_day: first day AI + B(f) >= C at the day's fee.  With
+ *               an elastic background (e > 0, enforced) the fee clears at u* < 1,
+ *               so this cannot happen; it is kept so that the statement is
+ *               checked in every run;
+ *             latent_exhaustion_day: first day the demand at the reference fee,
+ *               the network's offered traffic at floor fees plus Bref, reaches C:
+ *               when block space would run out if price did not ration it;
+ *             fee_target_day: first day the fee rises above f_ref (demand at
+ *               the reference fee, AI + Bref, exceeds u* C);
+ *             background_target_day: first day Bref > u* C (no AI at all),
+ *               from the same background path.
+ * AI transactions are inelastic within the chain: the fee reaches the network
+ * through chain_cost_per_mtok (USD per 10^6 served tokens) and its price,
+ * which the caller solves jointly with the fees (network.c).
  */
 #ifndef DAIS_CHAIN_H
 #define DAIS_CHAIN_H
@@ -89,31 +104,37 @@ struct chain_spec {
 	double background_tps;        /* other users' demand at day 0, tx/s */
 	double background_growth;     /* per year, fraction */
 	double target_utilisation;    /* fee target u*, (0, 1) */
-	double max_fee_change;        /* max relative base-fee change per day, (0, 1) */
-	double base_fee_usd;          /* base fee at day 0, USD per tx */
+	double base_fee_usd;          /* fee at which background_tps was seen, USD per tx */
 	double min_fee_usd;           /* fee floor, USD per tx (>= 0) */
-	double fee_elasticity;        /* of background demand to the fee, >= 0 */
+	double fee_elasticity;        /* of background demand to the fee, > 0 */
 	double finality_s;            /* time to finality when idle, s */
+	char capacity_date[16];       /* "YYYY-MM-DD" of capacity_tps */
+	char background_date[16];     /* "YYYY-MM-DD" of background_tps */
 };
 
 struct chain_params {
 	struct chain_settle settle;
 	int n_chains;
 	struct chain_spec chain[CHAIN_MAX];
+	double start_year;            /* calendar year of day 0 (the caller's start date; 2024.0) */
 };
 
-/* One chain's day. */
+/* One chain's day at its equilibrium fee. */
 struct chain_day_out {
-	double capacity;         /* tx/day */
-	double ai_tx;            /* AI settlement tx offered today, tx/day */
-	double background_tx;    /* background tx offered today (after elasticity) */
-	double demand;           /* ai + background + backlog carried in, tx/day */
-	double served;           /* min(demand, capacity), tx/day */
-	double unserved;         /* demand - served = backlog carried out, tx */
-	double load;             /* (ai + background) / capacity, >= 0, may exceed 1 */
-	double utilisation;      /* served / capacity, [0, 1] */
-	double fee_usd;          /* base fee in force today, USD per tx */
-	double next_fee_usd;     /* base fee for tomorrow */
+	double capacity;         /* C, tx/day */
+	double target;           /* u* C, tx/day */
+	double ai_tx;            /* AI settlement tx, tx/day */
+	double ai_latent_tx;     /* AI tx the network would send at floor fees, tx/day */
+	double background_ref;   /* Bref: background at the reference fee, tx/day */
+	double background_tx;    /* B(f): background at today's fee, tx/day */
+	double served;           /* min(AI + B(f), C), tx/day */
+	double load;             /* (AI + B(f)) / C */
+	double latent_load;      /* (ai_latent + Bref) / C, may exceed 1 */
+	double utilisation;      /* served / C, [0, 1] */
+	double fee_usd;          /* equilibrium fee, USD per tx */
+	double fee_multiple;     /* fee / f_ref */
+	double displaced;        /* 1 - B(f)/Bref, clamped to [0, 1] */
+	double ai_target_share;  /* AI / (u* C) */
 	double delay_s;          /* mean settlement delay, s */
 	double ai_fees_usd;      /* USD/day paid by AI settlement (ai_tx * fee * tx_weight) */
 	double ai_bytes;         /* bytes/day of AI settlement */
@@ -143,16 +164,29 @@ int chain_index(const struct chain_params *p, const char *name);
 chains *chain_alloc(const struct chain_params *p, sim_diag *d);
 void chain_free(chains *c);
 
-/* Advances every chain one day. ai_tx: (n_chains,) AI settlement tx/day;
- * out: (n_chains,).  day must be 0 on the first call and grow by one. */
-void chain_step(chains *c, int day, const double *ai_tx, struct chain_day_out *out);
+/* Sets day's capacities and background paths; days never go back (the
+ * first-day records assume it).  Precedes chain_fee_eq and chain_step. */
+void chain_day(chains *c, int day);
+/* Chain k's equilibrium fee today with ai_tx AI settlement tx/day: USD/tx,
+ * >= min_fee_usd; INFINITY when ai_tx >= u* C. */
+double chain_fee_eq(const chains *c, int k, double ai_tx);
+/* The reference fee f_ref of a chain: its floor, or base_fee_usd without one. */
+double chain_fee_ref(const struct chain_spec *s);
+/* Records the day at the equilibrium fees: ai_tx and ai_latent_tx (n_chains,),
+ * the AI tx at the solved market and at floor fees; out (n_chains,). */
+void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
+                struct chain_day_out *out);
 
-/* USD to settle 10^6 served tokens at the base fees in force for the next
- * chain_step (routing-weighted, times tx_weight). */
-double chain_cost_per_mtok(const chains *c, const struct chain_settle *s, double commit_tx);
-double chain_fee_usd(const chains *c, int k);        /* base fee in force, USD/tx */
-double chain_exhaustion_day(const chains *c, int k); /* first day load >= 1, or NAN */
-double chain_target_day(const chains *c, int k);     /* first day load > target, or NAN */
+/* USD to settle 10^6 served tokens when chain k charges fee[k] (routing-
+ * weighted, times tx_weight); fee (n_chains,). */
+double chain_cost_per_mtok(const struct chain_params *p, double commit_tx, const double *fee);
+/* The floor fees (min_fee_usd) into fee (n_chains,). */
+void chain_floor_fees(const struct chain_params *p, double *fee);
+
+double chain_exhaustion_day(const chains *c, int k);        /* see "days" above */
+double chain_latent_exhaustion_day(const chains *c, int k);
+double chain_target_day(const chains *c, int k);
+double chain_background_target_day(const chains *c, int k);
 int chain_count(const chains *c);
 const char *chain_name(const chains *c, int k);
 

@@ -14,16 +14,23 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
 
 #include "sim/csv.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
+#include "market.h"
 #include "registry.h"
 
 #define DAY_S 86400.0
 #define DAYS_PER_YEAR 365.25
-#define SMOOTH_DAYS 7.0     /* memory of utilisation and subsidy seen by prices */
-#define U_LAT_MAX 0.95      /* queueing latency stops growing here: excess demand is rejected, not queued */
+#define SMOOTH_DAYS 7.0     /* memory of the subsidy per token seen by prices */
+
+/* Window sums for the "year N" scalars: these, then four per chain. */
+enum { WIN_NODES, WIN_PFLOPS, WIN_TPS, WIN_SUPPLY, WIN_N };
+enum { WIN_AI_CAP, WIN_AI_TGT, WIN_MULT, WIN_DISP };
+static const double win_years[3] = { 1, 5, 10 };
 
 enum { PRIO_EXO = 0, PRIO_MARKET, PRIO_TOKEN, PRIO_NODES, PRIO_SETTLE, PRIO_RECORD };
 
@@ -38,6 +45,7 @@ static void net_own_defaults(struct net_params *p)
 	p->margin = 0.2;
 	p->target_util = 0.7;
 	p->util_price_k = 1.0;
+	p->scarcity_price_k = 5.0;
 	p->price_floor_frac = 0.1;
 	p->latency_base_s = 0.8;
 	p->latency_queue_s = 0.2;
@@ -114,6 +122,14 @@ sim_status net_prepare(struct net_params *p, sim_diag *d)
 		         "supply_share or seed_nodes_per_day out of range", w);
 		st = SIM_EINVAL;
 	}
+	p->market = (struct mkt_params){
+		.margin = p->margin, .target_util = p->target_util, .util_price_k = p->util_price_k,
+		.scarcity_price_k = p->scarcity_price_k, .price_floor_frac = p->price_floor_frac,
+		.latency_base_s = p->latency_base_s, .latency_queue_s = p->latency_queue_s,
+	};
+	if (mkt_check(&p->market, w, d) != SIM_OK)
+		st = SIM_EINVAL;
+	p->chain.start_year = p->start_year;
 	if (dem_check(&p->dem, w, d) != SIM_OK)
 		st = SIM_EINVAL;
 	if (priv_check(&p->priv, w, d) != SIM_OK)
@@ -212,6 +228,7 @@ sim_status net_parse(struct net_params *p, const scn *s, sim_diag *d)
 	p->margin = scn_num(s, "network.margin");
 	p->target_util = scn_num(s, "network.target_utilisation");
 	p->util_price_k = scn_num(s, "network.util_price_k");
+	p->scarcity_price_k = scn_num(s, "network.scarcity_price_k");
 	p->price_floor_frac = scn_num(s, "network.price_floor_frac");
 	p->latency_base_s = scn_num(s, "network.latency_base_s");
 	p->latency_queue_s = scn_num(s, "network.latency_queue_s");
@@ -277,39 +294,45 @@ struct net {
 	double cost_tok[DEM_MAX_MODELS];      /* USD/Mtok, full cost of the cheapest entrant */
 	int avail[HW_MAX_CLASSES];
 
-	/* carried from yesterday (u_prev, sub_ema, value_ema: exponential moving
-	 * averages over SMOOTH_DAYS, so that price and latency do not chase
-	 * yesterday's rationing into a two-day cycle) */
-	double u_prev, settle_mtok, chain_delay_s, sub_ema, value_ema;
+	/* carried from yesterday: the subsidy's moving averages over SMOOTH_DAYS
+	 * (operators learn what a token of work earns in subsidy over days), and
+	 * the per-request settlement delay (bounded, see docs/models.md) */
+	double chain_delay_s, sub_ema, value_ema;
 	double sub_mtok[DEM_MAX_MODELS];      /* subsidy per Mtok served, USD */
 
-	/* market, today */
+	/* market, today: solved with the chains' fees (solve_day) */
 	double units[HW_MAX_CLASSES];
-	double pdec[DEM_MAX_MODELS], cap[DEM_MAX_MODELS], share[DEM_MAX_MODELS];
-	double dem[DEM_MAX_MODELS], offered[DEM_MAX_MODELS], served[DEM_MAX_MODELS];
-	double x[HW_MAX_CLASSES][DEM_MAX_MODELS];  /* tokens/day of model m on class h */
-	double used[HW_MAX_CLASSES];          /* fraction of the class's node time used */
+	struct mkt_params mp;
+	struct mkt_in in;
+	struct mkt_out mo;                    /* the equilibrium */
+	double settle_mtok;                   /* settlement cost at the equilibrium, USD/Mtok */
+	double settle_floor;                  /* ... at floor fees */
+	double offered_floor;                 /* offered tokens at floor fees */
+	double tpt;                           /* settlement tx per served token */
+	int evals;                            /* market evaluations today */
 	double fee_rev[HW_MAX_CLASSES], sub_rev[HW_MAX_CLASSES];  /* USD/day */
 	double revenue_node[HW_MAX_CLASSES];  /* USD per node-day fed to nodes.h */
-	double lat, tee, tee_cap, ovh_ver, ovh_tee, cf, alpha, util;
-	double demand_tot, offered_tot, served_tot, fees_usd, sub_usd;
+	double tee, tee_cap, ovh_ver, ovh_tee, cf, alpha;
+	double fees_usd, sub_usd;
 	double route[CHAIN_MAX];              /* routing share by chain */
 	struct ver_day_out vo;
 	struct tok_day_out to;
 	struct chain_day_out co[CHAIN_MAX];
-	double ai_tx[CHAIN_MAX];
+	double ai_tx[CHAIN_MAX], ai_latent[CHAIN_MAX];
+	struct mkt_out scratch;               /* evaluations while searching */
+	sim_diag *d;
 
 	/* recorder ids */
 	int s_dem, s_trend, s_share, s_cap, s_adopt, s_offer, s_served, s_unserved;
 	int s_served_m, s_pdec, s_pcen, s_lat, s_nodes, s_pflops, s_cap_tps, s_used_h;
 	int s_nodes_tot, s_util, s_supply, s_minted, s_burned, s_tprice, s_emis_op;
 	int s_fees, s_sub, s_energy, s_amort, s_cutil, s_cload, s_cfee, s_caitx;
-	int s_caish;
-	double ai_cap_share10[CHAIN_MAX];     /* AI tx / capacity at year 10, NaN if beyond */
+	int s_caish, s_ctgt, s_cmult, s_cdisp, s_clat, s_price_ix, s_pressure, s_evals;
 	int s_ovh_ver, s_tee, s_tee_ovh, s_settle, s_ordered, s_exited, s_retired;
-	int exhausted[CHAIN_MAX], targeted[CHAIN_MAX];
-	double at_year[3][3];                 /* [year 1/5/10][nodes, PFLOP/s, tokens/s] */
-	double supply10;                      /* tokens at day floor(10 x 365.25), NaN if beyond */
+	int latent[CHAIN_MAX], targeted[CHAIN_MAX];
+	/* "year N" scalars: means over the 365 days ending at day floor(N x 365.25) */
+	double win[3][WIN_N + 4 * CHAIN_MAX];
+	int win_days[3];
 };
 
 static double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
@@ -362,13 +385,102 @@ static void on_exo(sim *s, void *ctx, const struct evq_ev *ev)
 	next(n, n->h_exo, PRIO_EXO);
 }
 
-static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
+/* ---------------------------------------------------------------- the day's market */
+
+/* Phi(S): the settlement cost, USD/Mtok, that the chains' equilibrium fees
+ * ask when the network's market clears at settlement cost S; *o is that
+ * market.  NAN after an error (n->err set). */
+static double settle_implied(struct net *n, double S, struct mkt_out *o)
 {
-	struct net *n = ctx;
+	if (mkt_solve(&n->mp, &n->in, S, o, n->d) != SIM_OK) {
+		n->err = SIM_EINVAL;
+		return NAN;
+	}
+	n->evals += o->evals;
+	double tx = o->served_tot * n->tpt, fee[CHAIN_MAX];
+	for (int k = 0; k < n->nk; k++)
+		fee[k] = chain_fee_eq(n->ch, k, tx * n->route[k]);
+	return chain_cost_per_mtok(&n->p->chain, n->vo.commit_tx_per_unit, fee);
+}
+
+struct fixed_ctx {
+	struct net *n;
+	struct mkt_out *o;
+};
+
+/* ln S - ln Phi(S) at S = e^x: rises with x; its root is the day's settlement cost. */
+static double settle_gap(double x, void *arg)
+{
+	struct fixed_ctx *f = arg;
+	double phi = settle_implied(f->n, exp(x), f->o);
+	if (isnan(phi))
+		return 0;                       /* stops the search; n->err is set */
+	double lp = phi > 0 ? log(phi) : -745;
+	return x - (lp < 709 ? lp : 709);
+}
+
+/* The settlement cost S* = Phi(S*).  Phi falls with S (a dearer settlement
+ * prices tokens, and so transactions, off the market), so the fixed point is
+ * unique: S0, the cost at floor fees, lies below it (Phi(S0) > S0 here) and
+ * any S with Phi(S) <= S above it.  The search is on ln S, where Brent's
+ * steps are scale-free.  NAN with n->err set when it fails. */
+static double settle_solve(struct net *n, double s0, double phi0)
+{
+	struct mkt_out *tmp = &n->scratch;
+	double hi = isfinite(phi0) ? phi0 : (s0 > 0 ? 4 * s0 : 1e-9), phi_hi = NAN;
+	for (int i = 0; i < 400 && !n->err; i++) {
+		phi_hi = settle_implied(n, hi, tmp);
+		if (phi_hi <= hi)
+			break;
+		/* Phi(hi) > hi: AI still fills a target, or the market's mix of models
+		 * moved Phi up by a rounding step; look further up */
+		hi = isfinite(phi_hi) && phi_hi > 2 * hi ? phi_hi : 2 * hi;
+	}
+	if (!n->err && !(phi_hi <= hi)) {
+		diag_add(n->d, "network: day %d: no settlement cost up to %g USD/1M tokens clears "
+		         "the chains' targets", n->day, hi);
+		n->err = SIM_EINVAL;
+	}
+	if (n->err)
+		return NAN;
+	double lo = s0 > 0 ? s0 : hi * 1e-30;
+	struct fixed_ctx f = { n, tmp };
+	double xlo = log(lo), xhi = log(hi);
+	if (settle_gap(xlo, &f) >= 0 || n->err)
+		return n->err ? NAN : lo;
+	if (settle_gap(xhi, &f) <= 0 || n->err)
+		return n->err ? NAN : hi;
+	gsl_function F = { settle_gap, &f };
+	gsl_root_fsolver *rs = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+	if (!rs) {
+		n->err = SIM_ENOMEM;
+		return NAN;
+	}
+	double x = NAN;
+	if (gsl_root_fsolver_set(rs, &F, xlo, xhi) == GSL_SUCCESS)
+		for (int it = 0; it < 200 && !n->err; it++) {
+			if (gsl_root_fsolver_iterate(rs) != GSL_SUCCESS)
+				break;
+			if (gsl_root_test_interval(gsl_root_fsolver_x_lower(rs),
+			                           gsl_root_fsolver_x_upper(rs), 1e-12, 0) == GSL_SUCCESS) {
+				x = gsl_root_fsolver_root(rs);
+				break;
+			}
+		}
+	gsl_root_fsolver_free(rs);
+	if (isnan(x) && !n->err) {
+		diag_add(n->d, "network: day %d: the settlement cost did not converge in "
+		         "[%.17g, %.17g] USD/1M tokens", n->day, lo, hi);
+		n->err = SIM_EINVAL;
+	}
+	return exp(x);
+}
+
+/* The day's inputs to the market (market.h) from today's exogenous state. */
+static void market_inputs(struct net *n)
+{
 	const struct net_params *p = n->p;
-	(void)s;
-	(void)ev;
-	/* Capacity and the TEE share it allows. */
+	struct mkt_in *in = &n->in;
 	double cap_all = 0, cap_tee = 0;
 	for (int h = 0; h < n->nh; h++) {
 		n->units[h] = node_pop_units_class(n->pop[h], 0);
@@ -382,87 +494,75 @@ static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
 	n->ovh_tee = priv_overhead(&p->priv, n->tee);
 	n->alpha = priv_alpha(&p->priv, n->tee);
 	n->cf = dem_compute_factor(&p->dem) * n->ovh_ver * n->ovh_tee;
-
-	/* Latency and prices. */
-	double u = n->u_prev < U_LAT_MAX ? n->u_prev : U_LAT_MAX;
-	n->lat = p->latency_base_s + p->latency_queue_s * u / (1 - u);
-	if (p->chain.settle.design == CHAIN_PER_REQUEST)
-		n->lat += n->chain_delay_s;
-	double upx = exp(p->util_price_k * (n->u_prev - p->target_util));
-	n->demand_tot = n->offered_tot = 0;
+	in->nh = n->nh;
+	in->nm = n->nm;
+	in->order = p->order;
+	in->tps = (const double (*)[DEM_MAX_MODELS])p->tps;
+	in->units = n->units;
+	in->dem = &p->dem;
+	in->cf = n->cf;
+	in->adopt = n->adopt;
+	in->alpha = n->alpha;
+	in->extra_latency_s = p->chain.settle.design == CHAIN_PER_REQUEST ? n->chain_delay_s : 0;
 	for (int m = 0; m < n->nm; m++) {
-		double D = n->trend * n->noise * p->dem.models[m].token_share;
-		if (isfinite(n->cost_tok[m])) {
-			double c = n->cost_tok[m] * n->cf;
-			double pr = c * (1 + p->margin) * upx - n->sub_mtok[m];
-			if (pr < p->price_floor_frac * c)
-				pr = p->price_floor_frac * c;
-			n->pdec[m] = pr + n->settle_mtok;
-			n->cap[m] = dem_share_cap(&p->dem, n->pdec[m], n->pcen[m], n->lat,
-			                          p->dem.latency_cen_s, n->alpha);
-		} else {
-			n->pdec[m] = NAN;      /* no class on sale can hold the model */
-			n->cap[m] = 0;
-		}
-		n->share[m] = n->adopt * n->cap[m];
-		double peff = n->share[m] > 0
-			? n->share[m] * n->pdec[m] + (1 - n->share[m]) * n->pcen[m] : n->pcen[m];
-		n->dem[m] = dem_elastic(D, peff, n->pcen[m], p->dem.elasticity);
-		n->offered[m] = n->share[m] * n->dem[m];
-		n->served[m] = 0;
-		n->demand_tot += n->dem[m];
-		n->offered_tot += n->offered[m];
+		in->demand[m] = n->trend * n->noise * p->dem.models[m].token_share;
+		in->cost[m] = n->cost_tok[m] * n->cf;      /* INFINITY: no class on sale holds m */
+		in->pcen[m] = n->pcen[m];
+		in->sub[m] = n->sub_mtok[m];
+	}
+	n->tpt = chain_tx_per_token(&p->chain.settle, n->vo.commit_tx_per_unit);
+}
+
+static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
+{
+	struct net *n = ctx;
+	const struct net_params *p = n->p;
+	(void)ev;
+	market_inputs(n);
+	chain_day(n->ch, n->day);
+	n->evals = 0;
+
+	/* The market and the chains' fees, solved together. */
+	double floor_fee[CHAIN_MAX];
+	chain_floor_fees(&p->chain, floor_fee);
+	double s0 = chain_cost_per_mtok(&p->chain, n->vo.commit_tx_per_unit, floor_fee);
+	double phi0 = settle_implied(n, s0, &n->mo);
+	n->settle_floor = s0;
+	n->offered_floor = n->mo.offered_tot;
+	double S = s0;
+	if (!n->err && phi0 > s0 * (1 + 1e-12)) {
+		S = settle_solve(n, s0, phi0);
+		if (!n->err)
+			(void)settle_implied(n, S, &n->mo);
+	}
+	if (n->err) {
+		sim_stop(s);
+		return;
+	}
+	n->settle_mtok = S;
+	const struct mkt_out *o = &n->mo;
+	for (int k = 0; k < n->nk; k++) {
+		n->ai_tx[k] = o->served_tot * n->tpt * n->route[k];
+		n->ai_latent[k] = n->offered_floor * n->tpt * n->route[k];
 	}
 
-	/* Allocation: largest models first, each on the smallest classes that hold it. */
-	double left[HW_MAX_CLASSES];
-	double time_all = 0, time_used = 0;
-	for (int h = 0; h < n->nh; h++) {
-		left[h] = n->units[h] * DAY_S;      /* node-seconds */
-		time_all += left[h];
-		for (int m = 0; m < n->nm; m++)
-			n->x[h][m] = 0;
-	}
-	for (int m = n->nm - 1; m >= 0; m--) {
-		double rem = n->offered[m];
-		for (int i = 0; i < n->nh && rem > 0; i++) {
-			int h = p->order[i];
-			double tps = p->tps[h][m];
-			if (tps <= 0 || left[h] <= 0)
-				continue;
-			double can = left[h] * tps / n->cf;
-			double take = rem < can ? rem : can;
-			n->x[h][m] = take;
-			left[h] -= take * n->cf / tps;
-			if (left[h] < 0)
-				left[h] = 0;
-			rem -= take;
-		}
-		n->served[m] = n->offered[m] - (rem > 0 ? rem : 0);
-	}
-	n->served_tot = 0;
+	/* Fee revenue by class. */
 	n->fees_usd = 0;
-	for (int m = 0; m < n->nm; m++)
-		n->served_tot += n->served[m];
 	for (int h = 0; h < n->nh; h++) {
-		double cap_s = n->units[h] * DAY_S;
-		n->used[h] = cap_s > 0 ? clamp01(1 - left[h] / cap_s) : 0;
-		time_used += cap_s - left[h];
 		n->fee_rev[h] = 0;
 		for (int m = 0; m < n->nm; m++)
-			if (n->x[h][m] > 0)
-				n->fee_rev[h] += n->x[h][m] * (n->pdec[m] - n->settle_mtok) / 1e6;
+			if (o->x[h][m] > 0)
+				n->fee_rev[h] += o->x[h][m] * (o->pdec[m] - S) / 1e6;
 		n->fees_usd += n->fee_rev[h];
 	}
-	n->util = time_all > 0 ? clamp01(time_used / time_all) : 1.0;
 
 	/* Verification of what was served. */
 	double units_tot = 0;
 	for (int h = 0; h < n->nh; h++)
 		units_tot += n->units[h];
 	struct ver_day_in vin = {
-		.requests = n->served_tot / p->chain.settle.tokens_per_request,
-		.units = n->served_tot * chain_units_per_token(&p->chain.settle),
+		.requests = o->served_tot / p->chain.settle.tokens_per_request,
+		.units = o->served_tot * chain_units_per_token(&p->chain.settle),
 		.nodes = units_tot
 	};
 	ver_step(n->vr, n->day, &vin, n->rng_ver, &n->vo);
@@ -496,19 +596,19 @@ static void trace_year(const struct net *n)
 	const struct net_params *p = n->p;
 	int nb = p->nodes.n_buckets;
 	fprintf(stderr, "day %d  u %.3f  cf %.3f  subsidy %.4g USD  fees %.4g USD\n", n->day,
-	        n->util, n->cf, n->sub_usd, n->fees_usd);
+	        n->mo.util, n->cf, n->sub_usd, n->fees_usd);
 	for (int h = 0; h < n->nh; h++)
 		fprintf(stderr, "  %-16s units %9.1f pending %7.1f rev/node %9.3g energy %8.3g "
 		        "amort %8.3g PI lo/mid/hi %.3g %.3g %.3g used %.2f\n", p->hwt.cls[h].name,
 		        n->units[h], node_pop_pending_class(n->pop[h], 0), n->revenue_node[h],
 		        hw_energy_usd_per_day(&p->hwt.cls[h]), n->amort[h],
 		        node_pop_last_pi(n->pop[h], 0, 0), node_pop_last_pi(n->pop[h], 0, nb / 2),
-		        node_pop_last_pi(n->pop[h], 0, nb - 1), n->used[h]);
+		        node_pop_last_pi(n->pop[h], 0, nb - 1), n->mo.used[h]);
 	for (int m = 0; m < n->nm; m++)
 		fprintf(stderr, "  %-16s cost %.4g  P_dec %.4g  subsidy %.4g  P_cen %.4g  offered %.3g  "
 		        "served %.3g (USD/1M tokens, tokens/day)\n", p->dem.models[m].name,
-		        n->cost_tok[m], n->pdec[m], n->sub_mtok[m], n->pcen[m], n->offered[m],
-		        n->served[m]);
+		        n->cost_tok[m], n->mo.pdec[m], n->sub_mtok[m], n->pcen[m], n->mo.offered[m],
+		        n->mo.served[m]);
 }
 
 static void on_nodes(sim *s, void *ctx, const struct evq_ev *ev)
@@ -524,7 +624,7 @@ static void on_nodes(sim *s, void *ctx, const struct evq_ev *ev)
 	for (int h = 0; h < n->nh; h++) {
 		val_h[h] = 0;
 		for (int m = 0; m < n->nm; m++)
-			val_h[h] += n->x[h][m] * n->pcen[m];
+			val_h[h] += n->mo.x[h][m] * n->pcen[m];
 		value += val_h[h];
 		units_tot += n->units[h];
 	}
@@ -547,13 +647,13 @@ static void on_nodes(sim *s, void *ctx, const struct evq_ev *ev)
 			r = 0;
 			for (int m = 0; m < n->nm; m++) {
 				double tps = p->tps[h][m];
-				if (tps <= 0 || !isfinite(n->pdec[m]))
+				if (tps <= 0 || !isfinite(n->mo.pdec[m]))
 					continue;
 				double full = tps * DAY_S / n->cf;            /* tokens/day */
-				double unserved = n->offered[m] - n->served[m];
+				double unserved = n->mo.offered[m] - n->mo.served[m];
 				double f = unserved > 0 ? clamp01(unserved / full) : 0;
-				double tokens = full * (f + (1 - f) * n->util);
-				double rm = tokens * (n->pdec[m] - n->settle_mtok + n->sub_mtok[m]) / 1e6;
+				double tokens = full * (f + (1 - f) * n->mo.util);
+				double rm = tokens * (n->mo.pdec[m] - n->settle_mtok + n->sub_mtok[m]) / 1e6;
 				if (rm > r)
 					r = rm;
 			}
@@ -567,7 +667,6 @@ static void on_nodes(sim *s, void *ctx, const struct evq_ev *ev)
 			return;
 		}
 	}
-	n->u_prev += (n->util - n->u_prev) / SMOOTH_DAYS;
 	if (n->debug && n->day % 365 == 0)
 		trace_year(n);
 	next(n, n->h_nodes, PRIO_NODES);
@@ -576,24 +675,19 @@ static void on_nodes(sim *s, void *ctx, const struct evq_ev *ev)
 static void on_settle(sim *s, void *ctx, const struct evq_ev *ev)
 {
 	struct net *n = ctx;
-	const struct net_params *p = n->p;
 	(void)s;
 	(void)ev;
-	double commit = n->vo.commit_tx_per_unit;
-	double tpt = chain_tx_per_token(&p->chain.settle, commit);
-	chain_route(&p->chain, n->served_tot * tpt, n->ai_tx);
-	chain_step(n->ch, n->day, n->ai_tx, n->co);
-	n->settle_mtok = chain_cost_per_mtok(n->ch, &p->chain.settle, commit);
+	chain_step(n->ch, n->ai_tx, n->ai_latent, n->co);
 	double dl = 0;
 	for (int k = 0; k < n->nk; k++) {
 		dl += n->route[k] * n->co[k].delay_s;
-		if (!n->exhausted[k] && !isnan(chain_exhaustion_day(n->ch, k))) {
-			n->exhausted[k] = 1;
-			rec_event(n->r, n->day, "chain_exhausted", k, n->co[k].load);
+		if (!n->latent[k] && !isnan(chain_latent_exhaustion_day(n->ch, k))) {
+			n->latent[k] = 1;
+			rec_event(n->r, n->day, "chain_latent_exhaustion", k, n->co[k].latent_load);
 		}
 		if (!n->targeted[k] && !isnan(chain_target_day(n->ch, k))) {
 			n->targeted[k] = 1;
-			rec_event(n->r, n->day, "chain_fee_target", k, n->co[k].load);
+			rec_event(n->r, n->day, "chain_fee_target", k, n->co[k].fee_multiple);
 		}
 	}
 	n->chain_delay_s = dl;
@@ -613,19 +707,24 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 		pflops += n->units[h] * p->hwt.cls[h].tflops / 1e3;
 		cap_tps += n->units[h] * p->tps[h][0];
 	}
-	static const double years[3] = { 1, 5, 10 };
-	for (int i = 0; i < 3; i++)
-		if (n->day == (int)floor(years[i] * DAYS_PER_YEAR)) {
-			n->at_year[i][0] = nodes_tot;
-			n->at_year[i][1] = pflops;
-			n->at_year[i][2] = cap_tps;
-			if (i == 2) {
-				n->supply10 = n->to.supply;
-				for (int k = 0; k < n->nk; k++)
-					n->ai_cap_share10[k] = n->co[k].capacity > 0
-						? n->co[k].ai_tx / n->co[k].capacity : 0;
+	for (int i = 0; i < 3; i++) {
+		int end = (int)floor(win_years[i] * DAYS_PER_YEAR);
+		if (n->day > end - 365 && n->day <= end) {
+			double *w = n->win[i];
+			w[WIN_NODES] += nodes_tot;
+			w[WIN_PFLOPS] += pflops;
+			w[WIN_TPS] += cap_tps;
+			w[WIN_SUPPLY] += n->to.supply;
+			for (int k = 0; k < n->nk; k++) {
+				double *c = w + WIN_N + 4 * k;
+				c[WIN_AI_CAP] += n->co[k].ai_tx / n->co[k].capacity;
+				c[WIN_AI_TGT] += n->co[k].ai_target_share;
+				c[WIN_MULT] += n->co[k].fee_multiple;
+				c[WIN_DISP] += n->co[k].displaced;
 			}
+			n->win_days[i]++;
 		}
+	}
 	if (n->day % p->sample_every == 0 || n->day == n->ndays - 1) {
 		struct node_day nd = { 0 };
 		double energy = 0, amort = 0;
@@ -638,32 +737,36 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			amort += n->units[h] * n->amort[h];
 			rec_set(r, n->s_nodes, h, n->units[h]);
 			rec_set(r, n->s_pflops, h, n->units[h] * p->hwt.cls[h].tflops / 1e3);
-			rec_set(r, n->s_used_h, h, n->used[h]);
+			rec_set(r, n->s_used_h, h, n->mo.used[h]);
 		}
 		for (int m = 0; m < n->nm; m++) {
-			rec_set(r, n->s_served_m, m, n->served[m]);
-			rec_set(r, n->s_pdec, m, n->pdec[m]);
+			rec_set(r, n->s_served_m, m, n->mo.served[m]);
+			rec_set(r, n->s_pdec, m, n->mo.pdec[m]);
 			rec_set(r, n->s_pcen, m, n->pcen[m]);
-			rec_set(r, n->s_cap, m, n->cap[m]);
-			rec_set(r, n->s_share, m, n->share[m]);
+			rec_set(r, n->s_cap, m, n->mo.cap[m]);
+			rec_set(r, n->s_share, m, n->mo.share[m]);
 		}
 		for (int k = 0; k < n->nk; k++) {
 			rec_set(r, n->s_cutil, k, n->co[k].utilisation);
 			rec_set(r, n->s_cload, k, n->co[k].load);
 			rec_set(r, n->s_cfee, k, n->co[k].fee_usd);
 			rec_set(r, n->s_caitx, k, n->co[k].ai_tx);
-			rec_set(r, n->s_caish, k, n->co[k].capacity > 0 ? n->co[k].ai_tx / n->co[k].capacity : 0);
+			rec_set(r, n->s_caish, k, n->co[k].ai_tx / n->co[k].capacity);
+			rec_set(r, n->s_ctgt, k, n->co[k].ai_target_share);
+			rec_set(r, n->s_cmult, k, n->co[k].fee_multiple);
+			rec_set(r, n->s_cdisp, k, n->co[k].displaced);
+			rec_set(r, n->s_clat, k, n->co[k].latent_load);
 		}
-		rec_set(r, n->s_dem, 0, n->demand_tot);
+		rec_set(r, n->s_dem, 0, n->mo.demand_tot);
 		rec_set(r, n->s_trend, 0, n->trend);
 		rec_set(r, n->s_adopt, 0, n->adopt);
-		rec_set(r, n->s_offer, 0, n->offered_tot);
-		rec_set(r, n->s_served, 0, n->served_tot);
-		rec_set(r, n->s_unserved, 0, n->offered_tot - n->served_tot);
-		rec_set(r, n->s_lat, 0, n->lat);
+		rec_set(r, n->s_offer, 0, n->mo.offered_tot);
+		rec_set(r, n->s_served, 0, n->mo.served_tot);
+		rec_set(r, n->s_unserved, 0, n->mo.offered_tot - n->mo.served_tot);
+		rec_set(r, n->s_lat, 0, n->mo.lat);
 		rec_set(r, n->s_nodes_tot, 0, nodes_tot);
 		rec_set(r, n->s_cap_tps, 0, cap_tps);
-		rec_set(r, n->s_util, 0, n->util);
+		rec_set(r, n->s_util, 0, n->mo.util);
 		rec_set(r, n->s_supply, 0, n->to.supply);
 		rec_set(r, n->s_minted, 0, n->to.minted);
 		rec_set(r, n->s_burned, 0, n->to.burned);
@@ -677,6 +780,9 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 		rec_set(r, n->s_tee, 0, n->tee);
 		rec_set(r, n->s_tee_ovh, 0, n->ovh_tee);
 		rec_set(r, n->s_settle, 0, n->settle_mtok);
+		rec_set(r, n->s_price_ix, 0, n->mo.price_index);
+		rec_set(r, n->s_pressure, 0, n->mo.z);
+		rec_set(r, n->s_evals, 0, n->evals);
 		rec_set(r, n->s_ordered, 0, nd.ordered);
 		rec_set(r, n->s_exited, 0, nd.exited);
 		rec_set(r, n->s_retired, 0, nd.retired);
@@ -735,45 +841,72 @@ static void declare_series(struct net *n)
 	n->s_amort = rec_series(r, "operator_amortisation", "USD/day", 1, NULL);
 	n->s_cutil = rec_series(r, "chain_utilisation", "fraction", n->nk, chn);
 	n->s_cload = rec_series(r, "chain_load", "fraction", n->nk, chn);
-	n->s_cfee = rec_series(r, "chain_base_fee", "USD/tx", n->nk, chn);
+	n->s_cfee = rec_series(r, "chain_fee", "USD/tx", n->nk, chn);
 	n->s_caitx = rec_series(r, "chain_ai_tx", "tx/day", n->nk, chn);
 	n->s_caish = rec_series(r, "chain_ai_capacity_share", "fraction", n->nk, chn);
+	n->s_ctgt = rec_series(r, "chain_ai_target_share", "fraction", n->nk, chn);
+	n->s_cmult = rec_series(r, "chain_fee_multiple", "factor", n->nk, chn);
+	n->s_cdisp = rec_series(r, "chain_background_displaced", "fraction", n->nk, chn);
+	n->s_clat = rec_series(r, "chain_latent_load", "fraction", n->nk, chn);
 	n->s_ovh_ver = rec_series(r, "verification_overhead", "factor", 1, NULL);
 	n->s_tee = rec_series(r, "tee_share", "fraction", 1, NULL);
 	n->s_tee_ovh = rec_series(r, "tee_overhead", "factor", 1, NULL);
 	n->s_settle = rec_series(r, "settlement_cost", "USD/1M tokens", 1, NULL);
+	n->s_price_ix = rec_series(r, "price_index", "factor", 1, NULL);
+	n->s_pressure = rec_series(r, "market_pressure", "fraction", 1, NULL);
+	n->s_evals = rec_series(r, "market_evaluations", "evaluations/day", 1, NULL);
 	n->s_ordered = rec_series(r, "nodes_ordered", "nodes/day", 1, NULL);
 	n->s_exited = rec_series(r, "nodes_exited", "nodes/day", 1, NULL);
 	n->s_retired = rec_series(r, "nodes_retired", "nodes/day", 1, NULL);
+}
+
+/* The mean over year i's window, NAN when the run ends before it does. */
+static double win_mean(const struct net *n, int i, int j)
+{
+	return n->win_days[i] == 365 ? n->win[i][j] / 365.0 : NAN;
 }
 
 static void final_scalars(struct net *n)
 {
 	rec *r = n->r;
 	char name[96];
-	for (int k = 0; k < n->nk; k++) {
-		double dx = chain_exhaustion_day(n->ch, k), dt = chain_target_day(n->ch, k);
-		snprintf(name, sizeof name, "exhaustion_day_%s", chain_name(n->ch, k));
-		rec_scalar(r, name, "day", dx);
-		snprintf(name, sizeof name, "exhaustion_year_%s", chain_name(n->ch, k));
-		rec_scalar(r, name, "calendar year", isnan(dx) ? NAN : n->p->start_year + dx / DAYS_PER_YEAR);
-		snprintf(name, sizeof name, "fee_target_day_%s", chain_name(n->ch, k));
-		rec_scalar(r, name, "day", dt);
-		snprintf(name, sizeof name, "ai_capacity_share_year_10_%s", chain_name(n->ch, k));
-		rec_scalar(r, name, "fraction", n->ai_cap_share10[k]);
-	}
 	static const char *const yn[3] = { "1", "5", "10" };
+	for (int k = 0; k < n->nk; k++) {
+		const char *c = chain_name(n->ch, k);
+		double dx = chain_exhaustion_day(n->ch, k);
+		snprintf(name, sizeof name, "exhaustion_day_%s", c);
+		rec_scalar(r, name, "day", dx);
+		snprintf(name, sizeof name, "exhaustion_year_%s", c);
+		rec_scalar(r, name, "calendar year", isnan(dx) ? NAN : n->p->start_year + dx / DAYS_PER_YEAR);
+		snprintf(name, sizeof name, "latent_exhaustion_day_%s", c);
+		rec_scalar(r, name, "day", chain_latent_exhaustion_day(n->ch, k));
+		snprintf(name, sizeof name, "fee_target_day_%s", c);
+		rec_scalar(r, name, "day", chain_target_day(n->ch, k));
+		snprintf(name, sizeof name, "background_only_fee_target_day_%s", c);
+		rec_scalar(r, name, "day", chain_background_target_day(n->ch, k));
+		for (int i = 0; i < 3; i++) {
+			const int at = WIN_N + 4 * k;
+			snprintf(name, sizeof name, "ai_target_share_year_%s_%s", yn[i], c);
+			rec_scalar(r, name, "fraction", win_mean(n, i, at + WIN_AI_TGT));
+			snprintf(name, sizeof name, "fee_multiple_year_%s_%s", yn[i], c);
+			rec_scalar(r, name, "factor", win_mean(n, i, at + WIN_MULT));
+			snprintf(name, sizeof name, "background_displaced_year_%s_%s", yn[i], c);
+			rec_scalar(r, name, "fraction", win_mean(n, i, at + WIN_DISP));
+		}
+		snprintf(name, sizeof name, "ai_capacity_share_year_10_%s", c);
+		rec_scalar(r, name, "fraction", win_mean(n, 2, WIN_N + 4 * k + WIN_AI_CAP));
+	}
 	for (int i = 0; i < 3; i++) {
 		snprintf(name, sizeof name, "nodes_year_%s", yn[i]);
-		rec_scalar(r, name, "nodes", n->at_year[i][0]);
+		rec_scalar(r, name, "nodes", win_mean(n, i, WIN_NODES));
 		snprintf(name, sizeof name, "compute_pflops_year_%s", yn[i]);
-		rec_scalar(r, name, "PFLOP/s", n->at_year[i][1]);
+		rec_scalar(r, name, "PFLOP/s", win_mean(n, i, WIN_PFLOPS));
 		snprintf(name, sizeof name, "capacity_small_tps_year_%s", yn[i]);
-		rec_scalar(r, name, "tokens/s", n->at_year[i][2]);
+		rec_scalar(r, name, "tokens/s", win_mean(n, i, WIN_TPS));
 	}
 	struct tok_ledger L;
 	tok_get_ledger(n->tk, &L);
-	rec_scalar(r, "token_supply_year_10", "tokens", n->supply10);
+	rec_scalar(r, "token_supply_year_10", "tokens", win_mean(n, 2, WIN_SUPPLY));
 	rec_scalar(r, "token_supply_end", "tokens", tok_supply(n->tk));
 	rec_scalar(r, "token_minted_total", "tokens", (double)L.minted / (double)tok_base_units(n->tk));
 	rec_scalar(r, "token_burned_total", "tokens", (double)L.burned / (double)tok_base_units(n->tk));
@@ -794,12 +927,6 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 	n->nm = p->dem.n_models;
 	n->ndays = (int)p->horizon_days;
 	n->debug = getenv("DAIS_NET_DEBUG") != NULL;
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			n->at_year[i][j] = NAN;
-	n->supply10 = NAN;
-	for (int k = 0; k < CHAIN_MAX; k++)
-		n->ai_cap_share10[k] = NAN;
 
 	n->s = sim_alloc();
 	n->rng_dem = rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_DEMAND, 0);
@@ -854,9 +981,9 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 			goto done;
 	chain_route(&p->chain, 1.0, n->route);
 	n->ovh_ver = ver_overhead(&p->ver, ver_p_effective(&p->ver));
-	n->u_prev = p->target_util;
-	n->settle_mtok = chain_cost_per_mtok(n->ch, &p->chain.settle,
-	                                     ver_commit_tx(&p->ver, ver_p_effective(&p->ver)));
+	n->vo.commit_tx_per_unit = ver_commit_tx(&p->ver, ver_p_effective(&p->ver));
+	n->d = d;
+	n->mp = p->market;
 	declare_series(n);
 	{
 		char note[600];

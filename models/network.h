@@ -42,6 +42,7 @@
 #include "chain.h"
 #include "demand.h"
 #include "hardware.h"
+#include "market.h"
 #include "sim/model.h"
 #include "nodes.h"
 #include "privacy.h"
@@ -62,10 +63,12 @@ struct net_params {
 	int sample_every;              /* days between recorded rows */
 	double margin;                 /* markup over full cost */
 	double target_util;            /* u*, cost basis and price pivot */
-	double util_price_k;           /* price x exp(k (u - u*)) */
+	double util_price_k;           /* price x exp(k (min(z, 1) - u*)), market.h */
+	double scarcity_price_k;       /* price x exp(k_s (z - 1)) when rationing, market.h */
 	double price_floor_frac;       /* price >= floor x cost (+ settlement) */
 	double latency_base_s;         /* s */
 	double latency_queue_s;        /* s, x u/(1-u) */
+	struct mkt_params market;      /* derived by net_prepare from the fields above */
 	double supply_share;           /* share of world shipments orderable per day */
 	double seed_nodes_per_day;     /* nodes.h seed_per_day */
 	int n_init;

@@ -1,5 +1,5 @@
-/* test_chain.c — settlement load per design, the daily fee market and the
- * exhaustion dates of settlement chains. */
+/* test_chain.c — settlement load per design, each chain's equilibrium fee,
+ * its dated paths and its scarcity dates. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
@@ -21,7 +21,7 @@ static chains *make(const struct chain_params *p)
 	return c;
 }
 
-/* One chain, no elasticity or growth, fee floor 0. */
+/* One chain, no growth, elasticity 1, fee floor 0. */
 static void one_chain(struct chain_params *p, double cap_tps, double bg_tps)
 {
 	chain_params_default(p);
@@ -31,34 +31,68 @@ static void one_chain(struct chain_params *p, double cap_tps, double bg_tps)
 	s->background_tps = bg_tps;
 	s->capacity_growth = 0;
 	s->background_growth = 0;
-	s->fee_elasticity = 0;
+	s->fee_elasticity = 1;
 	s->min_fee_usd = 0;
 }
 
-Test(chain, zero_ai_traffic_matches_background_demand)
+static void step(chains *c, int day, const double *ai, struct chain_day_out *o)
+{
+	chain_day(c, day);
+	chain_step(c, ai, ai, o);
+}
+
+/* Sui's background figure is dated 2025-04-01 (day 90 of 2025): a chain whose
+ * day 0 is that date sees exactly that figure, and one starting 2024-01-01 sees
+ * it discounted by its growth over the 1.2466 years between. */
+Test(chain, background_and_capacity_follow_their_dates)
 {
 	struct chain_params p;
 	chain_params_default(&p);
-	for (int k = 0; k < p.n_chains; k++)
-		p.chain[k].fee_elasticity = 0;
+	const double y_bg = 2025 + 90 / 365.0, y_cap = 2023 + 195 / 365.0;  /* 07-15: day 195 */
+	double ai[CHAIN_MAX] = { 0 };
+	struct chain_day_out o[CHAIN_MAX];
+	for (int i = 0; i < 2; i++) {
+		p.start_year = i ? 2024.0 : y_bg;
+		chains *c = make(&p);
+		step(c, 0, ai, o);
+		double b = 172.4 * 86400 * pow(1.3, p.start_year - y_bg);
+		double cap = 854 * 86400 * pow(1.2, p.start_year - y_cap);
+		cr_assert_float_eq(o[0].background_ref, b, 1e-9 * b);
+		cr_assert_float_eq(o[0].capacity, cap, 1e-9 * cap);
+		if (i == 0)
+			cr_assert_float_eq(o[0].background_ref, 172.4 * 86400, 1e-6);
+		chain_free(c);
+	}
+}
+
+/* No AI: each chain's fee solves B(f) = u* C in closed form, or sits on its floor. */
+Test(chain, zero_ai_traffic_prices_the_background_to_its_target)
+{
+	struct chain_params p;
+	chain_params_default(&p);
 	chains *c = make(&p);
 	double ai[CHAIN_MAX] = { 0 };
 	struct chain_day_out o[CHAIN_MAX];
-	for (int day = 0; day < 3653; day++) {
-		chain_step(c, day, ai, o);
+	for (int day = 0; day < 3653; day += 7) {
+		step(c, day, ai, o);
 		for (int k = 0; k < p.n_chains; k++) {
 			const struct chain_spec *s = &p.chain[k];
-			double b = s->background_tps * 86400 * pow(1 + s->background_growth, day / 365.25);
-			if (o[k].unserved == 0 && o[k].demand == o[k].background_tx)
-				cr_assert_float_eq(o[k].served, b, 1e-9 * b);
-			cr_assert_float_eq(o[k].background_tx, b, 1e-9 * b);
+			double C = o[k].capacity, T = s->target_utilisation * C;
+			double b0 = o[k].background_ref * pow(chain_fee_ref(s) / s->base_fee_usd, s->fee_elasticity);
+			double f = s->base_fee_usd * pow(b0 / T, 1 / s->fee_elasticity);
+			if (f < s->min_fee_usd)
+				f = s->min_fee_usd;
+			cr_assert_float_eq(o[k].fee_usd, f, 1e-9 * f, "chain %d day %d", k, day);
+			cr_assert(o[k].utilisation <= s->target_utilisation * (1 + 1e-9));
+			if (f > s->min_fee_usd)
+				cr_assert_float_eq(o[k].utilisation, s->target_utilisation, 1e-9);
 			cr_assert_eq(o[k].ai_tx, 0.0);
 		}
 	}
 	chain_free(c);
 }
 
-Test(chain, utilisation_never_negative_and_served_never_exceeds_capacity)
+Test(chain, utilisation_stays_at_or_below_target_and_the_fee_at_or_above_its_floor)
 {
 	struct chain_params p;
 	chain_params_default(&p);
@@ -68,68 +102,88 @@ Test(chain, utilisation_never_negative_and_served_never_exceeds_capacity)
 	double ai[CHAIN_MAX];
 	struct chain_day_out o[CHAIN_MAX];
 	for (int day = 0; day < 2000; day++) {
+		chain_day(c, day);
 		for (int k = 0; k < p.n_chains; k++) {
 			double u = gsl_rng_uniform(r);
-			ai[k] = u < 0.3 ? 0 : u * u * 3e8;    /* zero, small and overloading days */
+			ai[k] = u < 0.3 ? 0 : u * u * 3e8;    /* zero, small and over-target days */
 		}
-		chain_step(c, day, ai, o);
+		chain_step(c, ai, ai, o);
 		for (int k = 0; k < p.n_chains; k++) {
+			const struct chain_spec *s = &p.chain[k];
 			cr_assert(o[k].utilisation >= 0 && o[k].utilisation <= 1);
-			cr_assert(o[k].load >= 0 && o[k].served >= 0 && o[k].unserved >= 0);
 			cr_assert(o[k].served <= o[k].capacity * (1 + 1e-12));
-			cr_assert_float_eq(o[k].served + o[k].unserved, o[k].demand, 1e-6 * o[k].demand + 1e-9);
-			cr_assert(o[k].fee_usd >= p.chain[k].min_fee_usd && o[k].delay_s >= 0);
+			cr_assert(o[k].fee_usd >= s->min_fee_usd && o[k].delay_s >= 0);
+			cr_assert(o[k].displaced >= 0 && o[k].displaced <= 1);
+			if (ai[k] < o[k].target)          /* the fee clears the target */
+				cr_assert(o[k].load <= s->target_utilisation * (1 + 1e-9));
+			else                              /* no fee can: the background is priced off */
+				cr_assert(isinf(o[k].fee_usd) && o[k].background_tx == 0 && o[k].displaced == 1);
 		}
 	}
 	gsl_rng_free(r);
 	chain_free(c);
 }
 
-Test(chain, base_fee_rises_above_target_falls_below_and_is_bounded)
+/* Capacity 100 tx/s, background 80 at the base fee, elasticity 1, target 0.5:
+ * B(f) = 80 base/f = 50 - AI  =>  f = base 80 / (50 - AI), AI in tx/s. */
+Test(chain, equilibrium_fee_in_closed_form)
 {
 	struct chain_params p;
-	one_chain(&p, 100, 0);
+	one_chain(&p, 100, 80);
 	chains *c = make(&p);
-	const double cap = 100 * 86400.0;
-	/* Utilisation 0.75, 1 (overloaded), 0.5, 0.25, 0, 0.55. */
-	const double loads[] = { 0.75, 3.0, 0.5, 0.25, 0.0, 0.55 };
-	const double want[] = { 0.0625, 0.125, 0, -0.0625, -0.125, 0.0125 };
+	const double base = p.chain[0].base_fee_usd;
 	struct chain_day_out o[1];
-	for (int i = 0; i < 6; i++) {
-		chain_free(c);
-		c = make(&p);     /* fresh chain: no backlog from the overloaded day */
-		double ai[1] = { loads[i] * cap };
-		chain_step(c, 0, ai, o);
-		double rel = o[0].next_fee_usd / o[0].fee_usd - 1;
-		cr_assert_float_eq(rel, want[i], 1e-12, "load %g: change %g", loads[i], rel);
-		cr_assert(fabs(rel) <= p.chain[0].max_fee_change + 1e-15);
+	const double ai_tps[] = { 0, 10, 20, 40, 49.5 };
+	for (int i = 0; i < 5; i++) {
+		double ai[1] = { ai_tps[i] * 86400 };
+		step(c, i, ai, o);
+		double f = base * 80 / (50 - ai_tps[i]);
+		cr_assert_float_eq(o[0].fee_usd, f, 1e-12 * f, "AI %g tx/s", ai_tps[i]);
+		cr_assert_float_eq(chain_fee_eq(c, 0, ai[0]), f, 1e-12 * f);
+		cr_assert_float_eq(o[0].utilisation, 0.5, 1e-12);
+		cr_assert_float_eq(o[0].fee_multiple, f / base, 1e-12);     /* no floor: f_ref = base */
+		cr_assert_float_eq(o[0].displaced, 1 - (50 - ai_tps[i]) / 80, 1e-12);
+		cr_assert_float_eq(o[0].ai_target_share, ai_tps[i] / 50, 1e-12);
 	}
+	/* AI alone at the target: no fee clears it */
+	chain_day(c, 5);
+	cr_assert(isinf(chain_fee_eq(c, 0, 50 * 86400.0)));
+	/* with a floor above the equilibrium, the floor holds and the chain runs below target */
+	p.chain[0].min_fee_usd = p.chain[0].base_fee_usd = base;
+	p.chain[0].background_tps = 30;
 	chain_free(c);
-	/* A long overload: the fee climbs 12.5% a day, never more. */
 	c = make(&p);
-	double ai[1] = { 2 * cap };
-	double prev = chain_fee_usd(c, 0);
-	for (int day = 0; day < 30; day++) {
-		chain_step(c, day, ai, o);
-		cr_assert_float_eq(o[0].next_fee_usd, prev * 1.125, 1e-12 * prev);
-		prev = o[0].next_fee_usd;
-	}
-	cr_assert(o[0].unserved > 0 && o[0].delay_s > 86400);     /* backlog shows as delay */
+	double ai[1] = { 0 };
+	step(c, 0, ai, o);
+	cr_assert_eq(o[0].fee_usd, base);
+	cr_assert_float_eq(o[0].utilisation, 0.3, 1e-12);
+	cr_assert(isnan(chain_target_day(c, 0)));
 	chain_free(c);
 }
 
-Test(chain, elastic_background_settles_at_the_fee_target)
+/* Background growing faster than capacity, no AI: the first day Bref > u* C is
+ * day = ceil-ish of 365.25 ln(u* C0 / B0) / ln((1 + g_B) / (1 + g_C)). */
+Test(chain, background_only_target_day_in_closed_form)
 {
 	struct chain_params p;
-	one_chain(&p, 100, 80);           /* starts at u = 0.8 > 0.5 */
-	p.chain[0].fee_elasticity = 1.0;
+	chain_params_default(&p);                /* Sui: floor = base, so Bref = background */
+	p.n_chains = 1;
+	p.start_year = 2024.0;
 	chains *c = make(&p);
 	double ai[1] = { 0 };
-	struct chain_day_out o[1];
-	for (int day = 0; day < 400; day++)
-		chain_step(c, day, ai, o);
-	cr_assert_float_eq(o[0].utilisation, 0.5, 1e-6);
-	cr_assert_float_eq(o[0].fee_usd, p.chain[0].base_fee_usd * 1.6, 1e-5);
+	struct chain_day_out o[1], first;
+	for (int day = 0; day < 40 * 365; day++) {
+		step(c, day, ai, o);
+		if (day == 0)
+			first = o[0];
+	}
+	const struct chain_spec *s = &p.chain[0];
+	double t = 365.25 * log(s->target_utilisation * first.capacity / first.background_ref) /
+	           log((1 + s->background_growth) / (1 + s->capacity_growth));
+	double got = chain_background_target_day(c, 0);
+	cr_assert(!isnan(got));
+	cr_assert(got >= t && got < t + 1, "closed form %g, run %g", t, got);
+	cr_assert_eq(chain_target_day(c, 0), got);     /* no AI: the two coincide */
 	chain_free(c);
 }
 
@@ -160,48 +214,55 @@ Test(chain, per_request_and_stack_settlement_differ_by_three_orders)
 		chains *c = make(&p);
 		chain_route(&p, served * chain_tx_per_token(&p.settle, commit), ai);
 		struct chain_day_out o[CHAIN_MAX];
-		chain_step(c, 0, ai, o);
+		step(c, 0, ai, o);
 		load[d] = o[0].ai_tx / o[0].capacity;
 		if (d == 0)
-			cr_assert(o[0].load >= 1 && chain_exhaustion_day(c, 0) == 0);
+			cr_assert(o[0].latent_load >= 1 && chain_latent_exhaustion_day(c, 0) == 0);
 		else
-			cr_assert(isnan(chain_exhaustion_day(c, 0)));
+			cr_assert(isnan(chain_latent_exhaustion_day(c, 0)));
 		chain_free(c);
 	}
 	cr_assert_float_eq(load[0] / load[1], ratio, 1e-9 * ratio);
 }
 
-/* A linear ramp of AI tx on an empty chain crosses capacity on a known day:
- * ai(t) = a t with a = C / 1000.5 gives load(1000) < 1 <= load(1001), and the
- * fee target 0.5 is passed on day 501 (load(500) = 0.49975). */
-Test(chain, exhaustion_day_exact_for_a_linear_ramp)
+/* A linear ramp of offered AI tx on a chain with a small background b:
+ * ai(t) = a t with a = (C - b) / 1000.5 gives a latent load below 1 on day
+ * 1000 and above on 1001, and with AI served up to the target the fee leaves
+ * its reference on the first day a t + b > C/2 (t > 495.2, so day 496).  The
+ * fee rations the chain at its target, so it is never exhausted. */
+Test(chain, latent_exhaustion_day_exact_for_a_linear_ramp)
 {
 	struct chain_params p;
-	one_chain(&p, 850, 0);
+	one_chain(&p, 850, 8.5);
 	p.settle.routing[0].share = 1;
 	snprintf(p.chain[0].name, CHAIN_NAME_MAX, "sui");
 	chains *c = make(&p);
-	const double cap = 850 * 86400.0, a = cap / 1000.5;
+	const double cap = 850 * 86400.0, b = 8.5 * 86400.0, a = (cap - b) / 1000.5;
 	struct chain_day_out o[1];
 	for (int day = 0; day < 1200; day++) {
 		double ai[1] = { a * day };
-		chain_step(c, day, ai, o);
-		if (day < 501)
+		chain_day(c, day);
+		double at_target[1] = { ai[0] < 0.5 * cap ? ai[0] : 0.5 * cap * (1 - 1e-6) };
+		chain_step(c, at_target, ai, o);
+		if (day < 496)
 			cr_assert(isnan(chain_target_day(c, 0)));
 		if (day < 1001)
-			cr_assert(isnan(chain_exhaustion_day(c, 0)), "day %d", day);
+			cr_assert(isnan(chain_latent_exhaustion_day(c, 0)), "day %d", day);
 	}
-	cr_assert_eq(chain_target_day(c, 0), 501.0);
-	cr_assert_eq(chain_exhaustion_day(c, 0), 1001.0);
+	cr_assert_eq(chain_target_day(c, 0), floor((0.5 * cap - b) / a) + 1);
+	cr_assert_eq(chain_target_day(c, 0), 496.0);
+	cr_assert_eq(chain_latent_exhaustion_day(c, 0), 1001.0);
+	cr_assert(isnan(chain_exhaustion_day(c, 0)));
 	chain_free(c);
 	/* With growing capacity, no crossing: NAN stays. */
 	p.chain[0].capacity_growth = 1.0;
+	p.chain[0].background_tps = 0;
 	c = make(&p);
 	for (int day = 0; day < 1200; day++) {
 		double ai[1] = { a * day * 0.1 };
-		chain_step(c, day, ai, o);
+		step(c, day, ai, o);
 	}
-	cr_assert(isnan(chain_exhaustion_day(c, 0)));
+	cr_assert(isnan(chain_latent_exhaustion_day(c, 0)));
 	chain_free(c);
 }
 
@@ -209,12 +270,15 @@ Test(chain, settlement_cost_per_million_tokens)
 {
 	struct chain_params p;
 	chain_params_default(&p);
-	chains *c = make(&p);
+	double fee[CHAIN_MAX];
+	chain_floor_fees(&p, fee);
 	/* Stack: 3.01 tx per 10^6 tokens at Sui's $0.005 per tx. */
-	cr_assert_float_eq(chain_cost_per_mtok(c, &p.settle, 1.01), 3.01 * 0.005, 1e-12);
+	cr_assert_float_eq(chain_cost_per_mtok(&p, 1.01, fee), 3.01 * 0.005, 1e-12);
 	p.settle.design = CHAIN_PER_REQUEST;
-	cr_assert_float_eq(chain_cost_per_mtok(c, &p.settle, 1.01), 2.01 / 284 * 1e6 * 0.005, 1e-9);
-	chain_free(c);
+	cr_assert_float_eq(chain_cost_per_mtok(&p, 1.01, fee), 2.01 / 284 * 1e6 * 0.005, 1e-9);
+	/* a chain that receives nothing does not count, even at an infinite fee */
+	fee[chain_index(&p, "bitcoin")] = INFINITY;
+	cr_assert(isfinite(chain_cost_per_mtok(&p, 1.01, fee)));
 }
 
 Test(chain, routing_splits_by_share)
@@ -305,7 +369,7 @@ Test(chain, settlement_delay_rises_with_congestion)
 		chains *c = make(&p);
 		double ai[1] = { 0.099 * i * cap };   /* u = 0 .. 0.99 */
 		struct chain_day_out o[1];
-		chain_step(c, 0, ai, o);
+		step(c, 0, ai, o);
 		cr_assert_float_eq(o[0].delay_s, 1.0 / (1.0 - o[0].utilisation), 1e-9);
 		cr_assert(o[0].delay_s >= prev);
 		prev = o[0].delay_s;
