@@ -17,6 +17,8 @@ void hw_defaults(struct hw_params *p)
 	p->batch_max = 256;
 	p->price_halving_years = 2.46;
 	p->tp_efficiency = 0.6;
+	p->prompt_output_ratio = 69.5 / 214.5;   /* LMSYS-Chat-1M mean prompt / output tokens */
+	p->shipments_growth = 0.20;              /* Epoch AI units, all designers, 2024 -> 2025 */
 	p->capacity_csv[0] = '\0';
 }
 
@@ -39,6 +41,16 @@ sim_status hw_check(const struct hw_params *p, const char *where, sim_diag *d)
 		         w, p->price_halving_years);
 		st = SIM_EINVAL;
 	}
+	if (!(p->prompt_output_ratio >= 0 && p->prompt_output_ratio <= 1000)) {
+		diag_add(d, "%s: $.hardware.prompt_output_ratio: expected a number in [0, 1000], got %g",
+		         w, p->prompt_output_ratio);
+		st = SIM_EINVAL;
+	}
+	if (!(p->shipments_growth > -1 && p->shipments_growth <= 100)) {
+		diag_add(d, "%s: $.hardware.shipments_growth: expected a number in (-1, 100], got %g",
+		         w, p->shipments_growth);
+		st = SIM_EINVAL;
+	}
 	if (!(p->tp_efficiency > 0 && p->tp_efficiency <= 1)) {
 		diag_add(d, "%s: $.hardware.tp_efficiency: expected a number in (0, 1], got %g", w,
 		         p->tp_efficiency);
@@ -55,6 +67,8 @@ sim_status hw_parse(struct hw_params *p, struct hw_table *t, const scn *s, sim_d
 	p->batch_max = scn_num(s, "hardware.batch_max");
 	p->price_halving_years = scn_num(s, "hardware.price_halving_years");
 	p->tp_efficiency = scn_num(s, "hardware.tp_efficiency");
+	p->prompt_output_ratio = scn_num(s, "hardware.prompt_output_ratio");
+	p->shipments_growth = scn_num(s, "hardware.shipments_growth");
 	snprintf(p->capacity_csv, sizeof p->capacity_csv, "%s", scn_str(s, "hardware.capacity_csv"));
 	sim_status st = hw_check(p, scn_path(s), d);
 	char path[512];
@@ -256,15 +270,16 @@ double hw_throughput(const struct hw_class *c, const struct dem_model *m,
 }
 
 sim_status hw_capacity_load(const struct hw_table *t, const struct dem_params *dp,
-                            const char *path, double tps[][DEM_MAX_MODELS],
-                            int measured[][DEM_MAX_MODELS], sim_diag *d)
+                            const struct hw_params *hp, const char *path,
+                            double tps[][DEM_MAX_MODELS], int measured[][DEM_MAX_MODELS],
+                            sim_diag *d)
 {
 	csv *c = csv_read(path, d);
 	if (!c)
 		return SIM_EINVAL;
 	sim_status st = SIM_OK;
 	int cc = csv_require(c, "class", d), cm = csv_require(c, "model", d),
-	    cv = csv_require(c, "tokens_per_s", d);
+	    cv = csv_require(c, "tokens_per_s", d), ci = csv_col(c, "input_tokens_per_s");
 	if (cc < 0 || cm < 0 || cv < 0) {
 		csv_free(c);
 		return SIM_EINVAL;
@@ -292,7 +307,12 @@ sim_status hw_capacity_load(const struct hw_table *t, const struct dem_params *d
 			st = SIM_EINVAL;
 			continue;
 		}
-		tps[h][m] = v;
+		double in = v * hp->prompt_output_ratio;
+		if (ci >= 0 && csv_cell(c, i, ci)[0] && csv_num(c, i, ci, &in, d) != SIM_OK) {
+			st = SIM_EINVAL;
+			continue;
+		}
+		tps[h][m] = v + in;            /* input + output tokens */
 		measured[h][m] = 1;
 	}
 	csv_free(c);

@@ -63,6 +63,8 @@ struct hw_params {
 	double price_halving_years;    /* yr; 0 keeps prices fixed */
 	double tp_efficiency;          /* per-node scaling efficiency for gpus > 1 */
 	char capacity_csv[256];        /* optional measured capacity table; "" = roofline only */
+	double prompt_output_ratio;    /* input / output tokens of a request (LMSYS-Chat-1M) */
+	double shipments_growth;       /* world accelerator unit shipments, growth per year */
 };
 
 void hw_defaults(struct hw_params *p);
@@ -100,17 +102,24 @@ double hw_roofline_tps(const struct hw_class *c, const struct dem_model *m, doub
 double hw_throughput(const struct hw_class *c, const struct dem_model *m,
                      const struct hw_params *p);
 
-/* About the capacity table: a CSV with columns class, model, tokens_per_s (a
- * "# source:" line first, as every data table) giving the sustained decode
+/* One kind of token everywhere: demand, capacity, served tokens and stacks
+ * count input plus output tokens.  A decode rate (output tokens/s, as the
+ * roofline gives it) serves (1 + prompt_output_ratio) tokens/s of them; the
+ * prefill of the prompt, compute-bound and batched, is not charged separately.
+ *
+ * About the capacity table: a CSV with columns class, model, tokens_per_s (a
+ * "# source:" line first, as every data table) giving the sustained output
  * rate of one node of a class on a model size class (names as in the class
  * table and in $.demand.models), e.g. from the serving model at a latency
- * objective.  Each row replaces the roofline estimate of its pair in
+ * objective; with a column input_tokens_per_s the pair serves the sum, else
+ * (or where that cell is empty) tokens_per_s x (1 + prompt_output_ratio).  Each row replaces the roofline estimate of its pair in
  * tps (n_classes x DEM_MAX_MODELS) and sets measured[h][m] = 1; pairs without a
  * row keep the roofline.  Unknown names and bad numbers are reported with
  * file:line; a model that does not fit its class must have 0 tokens/s. */
 sim_status hw_capacity_load(const struct hw_table *t, const struct dem_params *dp,
-                            const char *path, double tps[][DEM_MAX_MODELS],
-                            int measured[][DEM_MAX_MODELS], sim_diag *d) SIM_MUST_CHECK;
+                            const struct hw_params *hp, const char *path,
+                            double tps[][DEM_MAX_MODELS], int measured[][DEM_MAX_MODELS],
+                            sim_diag *d) SIM_MUST_CHECK;
 
 /* 1 when the class can be bought at calendar year y. */
 int hw_available(const struct hw_class *c, double year);

@@ -158,7 +158,9 @@ sim_status net_prepare(struct net_params *p, sim_diag *d)
 	/* The throughput table and the allocation order. */
 	for (int h = 0; h < p->hwt.n; h++) {
 		for (int m = 0; m < p->dem.n_models; m++) {
-			p->tps[h][m] = hw_throughput(&p->hwt.cls[h], &p->dem.models[m], &p->hw);
+			/* decode (output) rate to input + output tokens, as demand counts them */
+			p->tps[h][m] = hw_throughput(&p->hwt.cls[h], &p->dem.models[m], &p->hw) *
+			               (1 + p->hw.prompt_output_ratio);
 			p->measured[h][m] = 0;
 		}
 		p->order[h] = h;
@@ -167,7 +169,7 @@ sim_status net_prepare(struct net_params *p, sim_diag *d)
 	if (p->hw.capacity_csv[0]) {
 		char path[512];
 		model_data_path(path, sizeof path, p->hw.capacity_csv);
-		if (hw_capacity_load(&p->hwt, &p->dem, path, p->tps, p->measured, d) != SIM_OK)
+		if (hw_capacity_load(&p->hwt, &p->dem, &p->hw, path, p->tps, p->measured, d) != SIM_OK)
 			return SIM_EINVAL;
 		if (!sha256_file_hex(path, p->capacity_sha256))
 			p->capacity_sha256[0] = '\0';
@@ -372,6 +374,9 @@ static void on_exo(sim *s, void *ctx, const struct evq_ev *ev)
 		n->amort[h] = price / (c->lifetime_years * DAYS_PER_YEAR);
 		n->node_cost[h] = n->amort[h] + hw_energy_usd_per_day(c);
 		node_pop_set_capex(n->pop[h], 0, price);
+		double ship = c->shipments_per_day * p->supply_share *
+		              pow(1 + p->hw.shipments_growth, n->t_yr);
+		node_pop_set_supply(n->pop[h], 0, ship > 1e-9 ? ship : 1e-9);
 		if (!n->avail[h])
 			continue;
 		for (int m = 0; m < n->nm; m++) {

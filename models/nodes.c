@@ -370,6 +370,13 @@ void node_pop_set_capex(node_pop *pop, int c, double usd)
 	pop->cls[c].capex_usd = usd;
 }
 
+void node_pop_set_supply(node_pop *pop, int c, double per_day)
+{
+	SIM_ASSERT(c >= 0 && c < pop->n_classes);
+	SIM_ASSERT(isfinite(per_day) && per_day > 0);
+	pop->cls[c].supply_per_day = per_day;
+}
+
 /* ---------------------------------------------------------------------------
  * The day: retire, arrive, exit, order
  * ------------------------------------------------------------------------- */

@@ -148,6 +148,9 @@ sim_status node_pop_add(node_pop *pop, int cls, double units, int joined) SIM_MU
 
 /* Changes the price of new units of a class from now on (per-day capex paths). */
 void node_pop_set_capex(node_pop *pop, int cls, double usd_per_unit);
+/* Changes the most units of a class orderable per day from now on (> 0; the
+ * world's shipments grow). */
+void node_pop_set_supply(node_pop *pop, int cls, double units_per_day);
 
 /* Retires units at end of life and turns on the orders that arrive today.
  * Days must be called in increasing order, each at most once. */

@@ -353,7 +353,8 @@ Test(net, capacity_table_overrides_the_roofline)
 	cr_assert_lt(snprintf(path, sizeof path, "%s/cap.csv", dir), (int)sizeof path);
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
-	fputs("# source: test\nclass,model,tokens_per_s\nh100_80,small,5000\nh100_x8,large,1714\n", f);
+	fputs("# source: test\nclass,model,tokens_per_s,input_tokens_per_s\n"
+	      "h100_80,small,5000,1500\nh100_x8,large,1714,\n", f);
 	fclose(f);
 	struct net_params *p = params(30);
 	double before = p->tps[hw_find(&p->hwt, "rtx4090")][0];
@@ -362,8 +363,9 @@ Test(net, capacity_table_overrides_the_roofline)
 	diag_init(&d);
 	cr_assert_eq(net_prepare(p, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
 	cr_assert_eq(p->n_measured, 2);
-	cr_assert_eq(p->tps[hw_find(&p->hwt, "h100_80")][0], 5000.0);
-	cr_assert_eq(p->tps[hw_find(&p->hwt, "h100_x8")][2], 1714.0);
+	/* input + output tokens: the input column where given, else the request shape */
+	cr_assert_eq(p->tps[hw_find(&p->hwt, "h100_80")][0], 6500.0);
+	cr_assert_float_eq(p->tps[hw_find(&p->hwt, "h100_x8")][2], 1714.0 * (1 + 69.5 / 214.5), 1e-9);
 	cr_assert_eq(p->tps[hw_find(&p->hwt, "rtx4090")][0], before);
 	rec *r = run(p, 1);
 	int found = 0;
