@@ -11,6 +11,8 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "sim/csv.h"
+
 /* ---------------------------------------------------------------- defaults */
 
 static void set_model(struct dem_model *m, const char *name, double params_b,
@@ -35,6 +37,13 @@ static void set_service(struct dem_service *s, const char *name, double share,
 	s->compute_factor = cf;
 }
 
+/* Calendar year of a "YYYY-MM-DD" date, NAN when it is not one. */
+static double installed_year(const char *s)
+{
+	int y, m, d;
+	return csv_date(s, &y, &m, &d) ? csv_date_to_year(y, m, d) : NAN;
+}
+
 void dem_defaults(struct dem_params *p)
 {
 	memset(p, 0, sizeof *p);
@@ -53,6 +62,15 @@ void dem_defaults(struct dem_params *p)
 	p->latency_cen_s = 0.5;
 	p->noise_sigma = 0.1;
 	p->noise_autocorr = 0.9;
+	/* The world bound (schema demand.json for the sources): Epoch AI's installed
+	 * H100-equivalents at the end of 2025; growth, inference share: estimates. */
+	p->world_bound = 1;
+	p->installed_h100e = 19.73e6;
+	snprintf(p->installed_date, sizeof p->installed_date, "2025-12-31");
+	p->installed_year = installed_year(p->installed_date);
+	p->installed_growth = 1.0;
+	p->h100e_tokens_per_s = 12500 * (1 + 69.5 / 214.5);
+	p->inference_share = 0.5;
 	/* Llama-3.1 8B/70B/405B shapes (8 KV heads x 128 dims, 32/80/126 layers,
 	 * FP16 KV); frontier: a GPT-4-like 1.76T MoE with ~280B active (estimate). */
 	p->n_models = 4;
@@ -100,6 +118,11 @@ sim_status dem_check(const struct dem_params *p, const char *where, sim_diag *d)
 	CHECK(p->noise_sigma >= 0 && p->noise_sigma <= 2, "noise_sigma: expected a number in [0, 2], got %g",
 	      p->noise_sigma);
 	CHECK(p->noise_autocorr >= 0 && p->noise_autocorr < 1, "noise_autocorr: expected a number in [0, 1), got %g", p->noise_autocorr);
+	CHECK(p->installed_h100e > 0 && isfinite(p->installed_h100e), "installed_h100e: expected a positive number, got %g", p->installed_h100e);
+	CHECK(!isnan(installed_year(p->installed_date)), "installed_date: expected a date YYYY-MM-DD, got '%s'", p->installed_date);
+	CHECK(p->installed_growth > -1 && p->installed_growth <= 100, "installed_growth: expected a number in (-1, 100], got %g", p->installed_growth);
+	CHECK(p->h100e_tokens_per_s > 0 && isfinite(p->h100e_tokens_per_s), "h100e_tokens_per_s: expected a positive number, got %g", p->h100e_tokens_per_s);
+	CHECK(p->inference_share > 0 && p->inference_share <= 1, "inference_share: expected a number in (0, 1], got %g", p->inference_share);
 	CHECK(p->n_models >= 1 && p->n_models <= DEM_MAX_MODELS, "models: expected 1 to %d model classes, got %d",
 	      DEM_MAX_MODELS, p->n_models);
 	CHECK(p->n_services >= 1 && p->n_services <= DEM_MAX_SERVICES, "services: expected 1 to %d services, got %d",
@@ -159,6 +182,13 @@ sim_status dem_parse(struct dem_params *p, const scn *s, sim_diag *d)
 	p->latency_cen_s = scn_num(s, "demand.latency_cen_s");
 	p->noise_sigma = scn_num(s, "demand.noise_sigma");
 	p->noise_autocorr = scn_num(s, "demand.noise_autocorr");
+	p->world_bound = scn_bool(s, "demand.world_bound");
+	p->installed_h100e = scn_num(s, "demand.installed_h100e");
+	snprintf(p->installed_date, sizeof p->installed_date, "%s", scn_str(s, "demand.installed_date"));
+	p->installed_year = installed_year(p->installed_date);
+	p->installed_growth = scn_num(s, "demand.installed_growth");
+	p->h100e_tokens_per_s = scn_num(s, "demand.h100e_tokens_per_s");
+	p->inference_share = scn_num(s, "demand.inference_share");
 
 	int n = scn_len(s, "demand.models");
 	if (n > DEM_MAX_MODELS) {
@@ -220,6 +250,12 @@ double dem_growth_ooms(const struct dem_params *p, double t)
 double dem_trend(const struct dem_params *p, double t)
 {
 	return p->start_tokens_per_day * pow(10.0, dem_growth_ooms(p, t));
+}
+
+double dem_world_bound(const struct dem_params *p, double year)
+{
+	return p->installed_h100e * pow(1 + p->installed_growth, year - p->installed_year) *
+	       p->inference_share * p->h100e_tokens_per_s * 86400.0;
 }
 
 double dem_compute_factor(const struct dem_params *p)

@@ -73,6 +73,13 @@ struct dem_params {
 	double latency_cen_s;             /* L_cen, s, time to first token, centralized */
 	double noise_sigma;               /* stationary sd of log demand shock */
 	double noise_autocorr;            /* rho, day-to-day, in [0,1) */
+	int world_bound;                  /* 1: trend demand <= what installed accelerators serve */
+	double installed_h100e;           /* world installed base at installed_year, H100-equiv. */
+	double installed_year;            /* calendar year of that figure (from installed_date) */
+	char installed_date[16];          /* "YYYY-MM-DD" */
+	double installed_growth;          /* per year */
+	double h100e_tokens_per_s;        /* input + output tokens/s one H100-equivalent serves */
+	double inference_share;           /* share of installed accelerators serving inference */
 	int n_models;
 	struct dem_model models[DEM_MAX_MODELS];
 	int n_services;
@@ -92,8 +99,15 @@ sim_status dem_parse(struct dem_params *p, const scn *s, sim_diag *d) SIM_MUST_C
 /* OOM of growth since t = 0: log10(D(t) / D0). */
 double dem_growth_ooms(const struct dem_params *p, double t_yr);
 
-/* Trend demand, tokens/day, all classes and services. */
+/* Trend demand, tokens/day, all classes and services (unbounded). */
 double dem_trend(const struct dem_params *p, double t_yr);
+
+/* Tokens/day the world's installed accelerators could serve in calendar year
+ * y: installed_h100e (1 + installed_growth)^(y - installed_year) x
+ * inference_share x h100e_tokens_per_s x 86400.  A loose physical bound on
+ * world demand (small-model throughput for every token): the network model
+ * takes min(trend, bound) when world_bound is set. */
+double dem_world_bound(const struct dem_params *p, double year);
 
 /* Mean compute per token over services (inference-token equivalents). */
 double dem_compute_factor(const struct dem_params *p);

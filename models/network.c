@@ -289,7 +289,7 @@ struct net {
 	char cls_names[HW_MAX_CLASSES][HW_NAME_LEN];
 
 	/* exogenous, today */
-	double t_yr, year, trend, noise_x, noise, adopt, tee_req;
+	double t_yr, year, trend, bound, noise_x, noise, adopt, tee_req;
 	double pcen[DEM_MAX_MODELS];          /* USD/Mtok */
 	double node_cost[HW_MAX_CLASSES];     /* USD per node-day: amortisation + energy */
 	double amort[HW_MAX_CLASSES];         /* USD per node-day */
@@ -329,7 +329,7 @@ struct net {
 	int s_served_m, s_pdec, s_pcen, s_lat, s_nodes, s_pflops, s_cap_tps, s_used_h;
 	int s_nodes_tot, s_util, s_supply, s_minted, s_burned, s_tprice, s_emis_op;
 	int s_fees, s_sub, s_energy, s_amort, s_cutil, s_cload, s_cfee, s_caitx;
-	int s_caish, s_ctgt, s_cmult, s_cdisp, s_clat, s_price_ix, s_pressure, s_evals;
+	int s_bound, s_caish, s_ctgt, s_cmult, s_cdisp, s_clat, s_price_ix, s_pressure, s_evals;
 	int s_ovh_ver, s_tee, s_tee_ovh, s_settle, s_ordered, s_exited, s_retired;
 	int latent[CHAIN_MAX], targeted[CHAIN_MAX];
 	/* "year N" scalars: means over the 365 days ending at day floor(N x 365.25) */
@@ -357,6 +357,9 @@ static void on_exo(sim *s, void *ctx, const struct evq_ev *ev)
 	n->t_yr = n->day / DAYS_PER_YEAR;
 	n->year = p->start_year + n->t_yr;
 	n->trend = dem_trend(&p->dem, n->t_yr);
+	n->bound = dem_world_bound(&p->dem, n->year);
+	if (p->dem.world_bound && n->trend > n->bound)
+		n->trend = n->bound;
 	n->noise = dem_noise(&p->dem, &n->noise_x, n->rng_dem);
 	n->adopt = dem_adoption(&p->dem, n->t_yr);
 	n->tee_req = priv_tee_share(&p->priv, n->t_yr);
@@ -764,6 +767,7 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 		}
 		rec_set(r, n->s_dem, 0, n->mo.demand_tot);
 		rec_set(r, n->s_trend, 0, n->trend);
+		rec_set(r, n->s_bound, 0, n->bound);
 		rec_set(r, n->s_adopt, 0, n->adopt);
 		rec_set(r, n->s_offer, 0, n->mo.offered_tot);
 		rec_set(r, n->s_served, 0, n->mo.served_tot);
@@ -819,6 +823,7 @@ static void declare_series(struct net *n)
 	rec_set_t_units(r, "day");  /* samples are at day numbers since the start date */
 	n->s_dem = rec_series(r, "demand_tokens", "tokens/day", 1, NULL);
 	n->s_trend = rec_series(r, "demand_trend_tokens", "tokens/day", 1, NULL);
+	n->s_bound = rec_series(r, "world_serving_bound_tokens", "tokens/day", 1, NULL);
 	n->s_adopt = rec_series(r, "adoption", "fraction", 1, NULL);
 	n->s_cap = rec_series(r, "share_cap_by_model", "fraction", n->nm, mod);
 	n->s_share = rec_series(r, "share_by_model", "fraction", n->nm, mod);

@@ -270,3 +270,31 @@ Test(priv, tee_share_overhead_and_alpha)
 	cr_assert(has_msg(&d, "$.privacy.tee_share_max"));
 	diag_release(&d);
 }
+
+/* The world bound by hand: 19.73M H100e x 0.5 x 12,500 x (1 + 69.5/214.5)
+ * tokens/s x 86,400 s at the end of 2025, doubling a year; the schema's
+ * defaults equal the code's. */
+Test(dem, world_bound_by_hand_and_the_schema_agrees)
+{
+	struct dem_params p;
+	dem_defaults(&p);
+	double y0 = 2025 + 364 / 365.0;                     /* 2025-12-31 */
+	double b0 = 19.73e6 * 0.5 * 12500 * (1 + 69.5 / 214.5) * 86400;
+	cr_assert_float_eq(dem_world_bound(&p, y0), b0, 1e-9 * b0);
+	cr_assert_float_eq(dem_world_bound(&p, y0 + 2), 4 * b0, 1e-9 * b0);
+	cr_assert(p.world_bound);
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_parse("{\"model\": \"network\"}", "t.json", NULL, 0, &d);
+	cr_assert_not_null(s);
+	struct dem_params q;
+	cr_assert_eq(dem_parse(&q, s, &d), SIM_OK);
+	cr_assert_eq(q.world_bound, p.world_bound);
+	cr_assert_eq(q.installed_h100e, p.installed_h100e);
+	cr_assert_eq(q.installed_year, p.installed_year);
+	cr_assert_eq(q.installed_growth, p.installed_growth);
+	cr_assert_float_eq(q.h100e_tokens_per_s, p.h100e_tokens_per_s, 1e-12 * p.h100e_tokens_per_s);
+	cr_assert_eq(q.inference_share, p.inference_share);
+	scn_free(s);
+	diag_release(&d);
+}

@@ -85,7 +85,8 @@ Test(net, daily_invariants_hold, .timeout = 60)
 	             *cap = col(r, "share_cap_by_model"), *cu = col(r, "chain_utilisation"),
 	             *cl = col(r, "chain_load"), *ovh = col(r, "verification_overhead"),
 	             *tee = col(r, "tee_share");
-	const double *aitx = col(r, "chain_ai_tx");
+	const double *aitx = col(r, "chain_ai_tx"), *trend = col(r, "demand_trend_tokens"),
+	             *bound = col(r, "world_serving_bound_tokens");
 	const double *z = col(r, "market_pressure"), *settle = col(r, "settlement_cost"),
 	             *fee = col(r, "chain_fee"), *mult = col(r, "chain_fee_multiple");
 	int nh = p->hwt.n, nm = p->dem.n_models;
@@ -95,6 +96,8 @@ Test(net, daily_invariants_hold, .timeout = 60)
 	for (size_t i = 0; i < ns; i++) {
 		cr_assert_leq(srv[i], off[i] * (1 + 1e-12));
 		cr_assert_leq(off[i], dem[i]);
+		/* world demand never exceeds what the installed accelerators could serve */
+		cr_assert_leq(trend[i], bound[i] * (1 + 1e-12));
 		cr_assert_float_eq(uns[i], off[i] - srv[i], 1e-9 * off[i] + 1e-9);
 		cr_assert(util[i] >= 0 && util[i] <= 1);
 		cr_assert(adopt[i] >= 0 && adopt[i] <= 1);
@@ -278,6 +281,33 @@ Test(net, background_only_crossing_matches_its_closed_form, .timeout = 60)
 	cr_assert(got >= t && got < t + 1, "closed form %g, run %g", t, got);
 	/* the AI run crosses no later than its background alone */
 	cr_assert_leq(scalar(r, "fee_target_day_sui"), got);
+	diag_release(&d);
+	rec_free(r);
+	free(p);
+}
+
+/* A world of 1,000 H100-equivalents: the bound holds every day, and the
+ * trend the network sees is the bound itself. */
+Test(net, world_demand_is_held_to_what_installed_accelerators_serve, .timeout = 60)
+{
+	struct net_params *p = params(60);
+	p->dem.installed_h100e = 1000;
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(net_prepare(p, &d), SIM_OK);
+	rec *r = run(p, 2);
+	const double *trend = col(r, "demand_trend_tokens"), *bound = col(r, "world_serving_bound_tokens");
+	for (size_t i = 0; i < rec_nsamples(r); i++) {
+		double y = 2024.0 + i / 365.25;
+		double b = 1000 * pow(2.0, y - (2025 + 364 / 365.0)) * 0.5 * 12500 * (1 + 69.5 / 214.5) * 86400;
+		cr_assert_float_eq(bound[i], b, 1e-9 * b, "day %zu", i);
+		cr_assert_eq(trend[i], bound[i]);
+	}
+	rec_free(r);
+	p->dem.world_bound = 0;            /* off: the trend is the unbounded one again */
+	r = run(p, 2);
+	trend = col(r, "demand_trend_tokens");
+	cr_assert_gt(trend[0], 5 * col(r, "world_serving_bound_tokens")[0]);
 	diag_release(&d);
 	rec_free(r);
 	free(p);
