@@ -13,6 +13,7 @@
 #include "models/router.h"
 #include "sim/scn.h"
 #include "models/serving.h"
+#include "models/srv_capacity.h"
 
 /* A small node: 2 ms per step + 0.1 ms per token + 1 us per attended position. */
 static void small_params(struct srv_params *p)
