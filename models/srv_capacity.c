@@ -196,8 +196,10 @@ sim_status srv_capacity_table(const struct srv_params *p, const struct srv_hw *h
 			row->hw = i;
 			row->model = j;
 			sim_status st = table_row(p, &hw[i], &ms[j], o, row, d);
-			if (st != SIM_OK)
+			if (st != SIM_OK) {
+				diag_add(d, "capacity table: at class '%s', model '%s'", hw[i].name, ms[j].name);
 				return st;
+			}
 			if (progress)
 				progress(arg, row);
 		}

@@ -2,8 +2,10 @@
  * accounting, driven = model on an engine whose step time is known exactly,
  * reproducibility, percentiles, routing and the capacity bisection. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include "sim/scn.h"
 #include "models/serving.h"
 #include "models/srv_capacity.h"
+#include "sim/spawn.h"
 
 /* A small node: 2 ms per step + 0.1 ms per token + 1 us per attended position. */
 static void small_params(struct srv_params *p)
@@ -557,17 +560,31 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	cr_assert_eq(access(path, F_OK), 0);
 
 	/* a replay reads the driven half back: the same driven percentiles, and
-	 * model mode on the same fit (up to the logged times' 7 digits) */
-	char rdir[1100];
-	snprintf(rdir, sizeof rdir, "%s/replay", dir);
+	 * model mode on the same fit (up to the logged times' 7 digits).  Its
+	 * folder is named like shell code and gnuplot draws into it: the name
+	 * reaches no shell (the command used to run system("mkdir -p '%s'")),
+	 * so nothing but the folder and its files appears */
+	char rdir[1100], cwd[4096];
+	snprintf(rdir, sizeof rdir, "%s/q'$(touch F)`touch G`x", dir);
 	const char *rargv[] = { "validate-serving", th_src("scenarios/serving-validate.json"), "-d", rdir,
-	                        "--replay", dir, "--no-plot",
+	                        "--replay", dir,
 	                        "--set", "serving.engine.config=dim=64,layers=2,heads=2,kv_heads=2,hidden=128,"
 	                        "vocab=256,seq=512",
 	                        "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
 	                        "--set", "serving.max_seq_len=512" };
+	cr_assert_not_null(getcwd(cwd, sizeof cwd));
+	cr_assert_eq(chdir(dir), 0);   /* where a shell would have touched F and G */
 	int rc = cmd_validate_serving((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv);
+	cr_assert_eq(chdir(cwd), 0);
 	cr_assert(rc == 0 || rc == 1, "replay: exit status %d", rc);
+	static const char *const evil[] = { "F", "G", "x", "q'" };
+	for (size_t i = 0; i < sizeof evil / sizeof evil[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, evil[i]);
+		cr_assert_neq(access(path, F_OK), 0, "%s was created", path);
+	}
+	snprintf(path, sizeof path, "%s/fig_serving_latency.png", rdir);
+	if (spawn_have("gnuplot"))
+		cr_assert_eq(access(path, F_OK), 0, "no figure in %s", rdir);
 	snprintf(path, sizeof path, "%s/serving_validation.csv", dir);
 	FILE *fa = fopen(path, "r");
 	snprintf(path, sizeof path, "%s/serving_validation.csv", rdir);
@@ -612,6 +629,105 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	argv[5] = "20";
 	argv[9] = "1000";
 	cr_assert_eq(cmd_validate_serving(argc, (char **)argv), 2);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* The whole of a file, malloc'd and NUL-terminated; NULL when unreadable. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0, got;
+	do {
+		if (n + 4096 + 1 > cap)
+			buf = realloc(buf, cap = 2 * cap + 4096 + 1);
+		got = fread(buf + n, 1, 4096, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* `dais capacity` end to end on short probes (1000 requests): the same
+ * inputs give the same table byte for byte; each objective option sets its
+ * own objective, and every row with a capacity meets it; a tighter
+ * objective never gives a row more capacity; rows are consistent; and a
+ * run that fails leaves neither its table nor the table's temporary. */
+Test(serving, capacity_command_meets_its_objective_and_repeats_itself, .timeout = 120)
+{
+	char *dir = th_mkdtemp();
+	char a[1200], b[1200], t[1200], f[1200];
+	snprintf(a, sizeof a, "%s/a.csv", dir);
+	snprintf(b, sizeof b, "%s/b.csv", dir);
+	snprintf(t, sizeof t, "%s/t.csv", dir);
+	snprintf(f, sizeof f, "%s/f.csv", dir);
+	const char *argv[] = { "capacity", th_src("scenarios/serving-capacity.json"), "-o", a,
+	                       "--requests", "1000", "--tpot", "0.1", "--ttft", "2.5" };
+	int argc = (int)(sizeof argv / sizeof argv[0]);
+	cr_assert_eq(cmd_capacity(argc, (char **)argv), 0);
+	argv[3] = b;
+	cr_assert_eq(cmd_capacity(argc, (char **)argv), 0);
+	char *ta = slurp(a), *tb = slurp(b);
+	cr_assert(ta && tb);
+	cr_assert_str_eq(ta, tb, "two runs of the same inputs differ");
+	argv[3] = t;
+	argv[7] = "0.05";
+	argv[9] = "1";
+	cr_assert_eq(cmd_capacity(argc, (char **)argv), 0);
+	char *tt = slurp(t);
+	cr_assert_not_null(tt);
+	cr_assert(strstr(tt, "objective p99 TPOT <= 0.05 s and p99 TTFT <= 1 s"), "header: %.300s", tt);
+
+	/* row by row, the tight table beside the loose one */
+	char *sa, *st, *la = strtok_r(ta, "\n", &sa), *lt = strtok_r(tt, "\n", &st);
+	cr_assert(!strncmp(la, "# source: ", 10) && !strncmp(lt, "# source: ", 10));
+	la = strtok_r(NULL, "\n", &sa);
+	lt = strtok_r(NULL, "\n", &st);
+	cr_assert(!strncmp(lt, "class,model,tokens_per_s,", 25));
+	int rows = 0, with_capacity = 0;
+	while ((la = strtok_r(NULL, "\n", &sa)) && (lt = strtok_r(NULL, "\n", &st))) {
+		char cls[64], model[64], limit[32], cls2[64], model2[64];
+		double tok, in, rps, day, tpot50, tpot99, ttft50, ttft99, batch, kvu, tok_loose;
+		int reps, kv;
+		cr_assert_eq(sscanf(lt, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%d,%d,%lf,%lf,%lf,%lf,%lf,%lf,%31[^,],",
+		                    cls, model, &tok, &in, &rps, &day, &reps, &kv, &tpot50, &tpot99, &ttft50,
+		                    &ttft99, &batch, &kvu, limit), 15, "row: %s", lt);
+		cr_assert_eq(sscanf(la, "%63[^,],%63[^,],%lf", cls2, model2, &tok_loose), 3, "row: %s", la);
+		cr_assert(!strcmp(cls, cls2) && !strcmp(model, model2), "%s vs %s", lt, la);
+		rows++;
+		cr_assert(fabs(day - 86400 * tok) <= 1e-5 * day, "row: %s", lt);
+		cr_assert_leq(tok, tok_loose, "%s %s: %g tokens/s at the tighter objective, %g at the looser",
+		              cls, model, tok, tok_loose);
+		if (!strcmp(limit, "does_not_fit")) {
+			cr_assert(tok == 0 && kv == 0 && rps == 0, "row: %s", lt);
+		} else if (tok > 0) {
+			with_capacity++;
+			cr_assert(tpot99 <= 0.05 && ttft99 <= 1, "row misses the objective: %s", lt);
+			cr_assert(!strcmp(limit, "tpot") || !strcmp(limit, "ttft") || !strcmp(limit, "drops"),
+			          "row: %s", lt);
+			cr_assert(reps >= 1 && kv > 0 && rps > 0, "row: %s", lt);
+		}
+	}
+	cr_assert_geq(rows, 8);
+	cr_assert_geq(with_capacity, 4);
+	free(ta);
+	free(tb);
+	free(tt);
+
+	/* 100 requests a probe cannot load a node: refused, nothing written */
+	argv[3] = f;
+	argv[5] = "100";
+	cr_assert_eq(cmd_capacity(argc, (char **)argv), 2);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		cr_assert(e->d_name[0] == '.' || !strcmp(e->d_name, "a.csv") || !strcmp(e->d_name, "b.csv") ||
+		          !strcmp(e->d_name, "t.csv"), "%s left behind", e->d_name);
+	closedir(d);
 	th_rmtree(dir);
 	free(dir);
 }
