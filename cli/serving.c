@@ -615,22 +615,26 @@ int cmd_validate_serving(int argc, char **argv)
 
 static const char capacity_usage[] =
 	"usage: dais capacity [SCENARIO] [-o OUT.csv] [--tpot S] [--ttft S] [--requests N]\n"
-	"                     [--scaling DIR] [--set path=value]...\n\n"
+	"                     [--latency-curve FILE] [--scaling DIR] [--set path=value]...\n\n"
 	"For each hardware class and each model size, the largest arrival rate whose p99\n"
 	"time per output token stays under --tpot and p99 time to first token under --ttft\n"
 	"(bisection on the rate, model mode), and the token rates it gives.  Writes a CSV\n"
-	"for the network model (columns class, model, tokens_per_s, ...).  --scaling also\n"
-	"writes DIR/serving_scaling.dat and DIR/serving_capacity.dat and draws the figures.\n\n"
-	"  SCENARIO      serving scenario with the workload and scheduler (default\n"
-	"                scenarios/serving-capacity.json)\n"
-	"  -o OUT.csv    output (default data/capacity/default.csv)\n"
-	"  --tpot S      p99 TPOT objective, s (default 0.1)\n"
-	"  --ttft S      p99 TTFT objective, s (default 2.5)\n"
-	"  --requests N  requests per probe (default 20000)\n";
+	"for the network model (columns class, model, tokens_per_s, ...).  --latency-curve\n"
+	"also writes latency against load below that capacity.  --scaling also writes\n"
+	"DIR/serving_scaling.dat and DIR/serving_capacity.dat and draws the figures.\n\n"
+	"  SCENARIO              serving scenario with the workload and scheduler (default\n"
+	"                        scenarios/serving-capacity.json)\n"
+	"  -o OUT.csv            output (default data/capacity/default.csv)\n"
+	"  --tpot S              p99 TPOT objective, s (default 0.1)\n"
+	"  --ttft S              p99 TTFT objective, s (default 2.5)\n"
+	"  --requests N          requests per probe (default 20000)\n"
+	"  --latency-curve FILE  for each class and model with a capacity, a run at 0.1, 0.2,\n"
+	"                        ..., 0.9, 0.95 and 1 of its capacity rate: p50 and p99 TTFT\n"
+	"                        and TPOT, mean end-to-end latency (data/capacity/latency.csv)\n";
 
 /* Everything the capacity's files say. */
 struct ccmd {
-	const char *path, *out, *sdir;
+	const char *path, *out, *sdir, *curve;
 	long long requests;
 	struct srv_cap_opts o;
 	struct srv_type_params tp;
@@ -641,6 +645,7 @@ struct ccmd {
 	char hp[4096], mp[4096], pp[4096];   /* hardware, models and profile files */
 	char *src;                           /* the provenance line */
 	struct srv_cap_row *rows;            /* (nhw * nms,) */
+	struct srv_curve_point *pts;         /* (nhw * nms, SRV_CURVE_NLOAD): rows with a capacity */
 	const struct srv_model_shape *sm;    /* the scaling's model */
 	struct srv_scaling sc;
 	char sfile[2][4200];                 /* DIR/serving_capacity.dat, DIR/serving_scaling.dat */
@@ -734,6 +739,8 @@ static int capacity_inputs(struct ccmd *c, scn *s)
 	/* every output can be written: checked before minutes of probes */
 	if (st == SIM_OK)
 		st = file_target(c->out, &d);
+	if (st == SIM_OK && c->curve)
+		st = file_target(c->curve, &d);
 	if (st == SIM_OK && c->sdir && (st = file_mkdir_p(c->sdir, &d)) == SIM_OK) {
 		static const char *const name[2] = { "serving_capacity.dat", "serving_scaling.dat" };
 		for (int k = 0; k < 2 && st == SIM_OK; k++) {
@@ -799,6 +806,64 @@ static void body_capacity_dat(FILE *f, const void *arg)
 	}
 }
 
+/* The latency curve of every row with a capacity; a line per row on stdout. */
+static sim_status capacity_curves(struct ccmd *c, sim_diag *d)
+{
+	size_t n = (size_t)c->nhw * (size_t)c->nms;
+	c->pts = calloc(n * SRV_CURVE_NLOAD + 1, sizeof *c->pts);
+	if (!c->pts)
+		return SIM_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct srv_cap_row *w = &c->rows[i];
+		struct srv_curve_point *pt = &c->pts[i * SRV_CURVE_NLOAD];
+		if (!(w->rate > 0))
+			continue;
+		sim_status st = srv_latency_curve(&c->tp.p, w, pt, d);
+		if (st != SIM_OK) {
+			diag_add(d, "latency curve: at class '%s', model '%s'", c->hw[w->hw].name,
+			         c->ms[w->model].name);
+			return st;
+		}
+		const struct srv_result *half = &pt[4].res, *full = &pt[SRV_CURVE_NLOAD - 1].res;
+		printf("latency curve %-16s %-9s p99 TTFT %.3g s, TPOT %.3g s at load 0.5; %.3g s, %.3g s "
+		       "at 1\n", c->hw[w->hw].name, c->ms[w->model].name, half->ttft[SRV_P99],
+		       half->tpot[SRV_P99], full->ttft[SRV_P99], full->tpot[SRV_P99]);
+		fflush(stdout);
+	}
+	return SIM_OK;
+}
+
+static void body_curve(FILE *f, const void *arg)
+{
+	const struct ccmd *c = arg;
+	fprintf(f, "# source: latency against load below capacity, computed by dais capacity "
+	        "--latency-curve in the run that computed the capacity table (the inputs and objective "
+	        "below): for each class and model with a capacity, one request-level "
+	        "run (model mode, seed %d, the capacity's workload, scheduler and requests per probe, "
+	        "measured after a warm-up of a tenth) at each load = arrival rate / that capacity rate, "
+	        "so the load 1 row is the capacity's own run; requests_per_s per node (all replicas); "
+	        "tokens counted: output tokens only, as in the capacity's tokens_per_s (output tokens/s = "
+	        "requests_per_s x mean output %.1f; prompt tokens are prefilled within TTFT); ttft_s: "
+	        "arrival to the first output token (queueing and prefill included); tpot_s: (last - first "
+	        "output token) / (output tokens - 1), requests of 2 or more output tokens; mean_e2e_s: "
+	        "arrival to the last output token; capacity: %s\n", SRV_CAP_SEED,
+	        c->tp.p.output.mean, c->src);
+	fprintf(f, "class,model,load,requests_per_s,p50_ttft_s,p99_ttft_s,p50_tpot_s,p99_tpot_s,"
+	        "mean_e2e_s\n");
+	for (int i = 0; i < c->nhw * c->nms; i++) {
+		const struct srv_cap_row *w = &c->rows[i];
+		if (!(w->rate > 0))
+			continue;
+		for (int k = 0; k < SRV_CURVE_NLOAD; k++) {
+			const struct srv_curve_point *pt = &c->pts[(size_t)i * SRV_CURVE_NLOAD + k];
+			const struct srv_result *r = &pt->res;
+			fprintf(f, "%s,%s,%g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", c->hw[w->hw].name,
+			        c->ms[w->model].name, pt->load, w->replicas * pt->rate, r->ttft[SRV_P50],
+			        r->ttft[SRV_P99], r->tpot[SRV_P50], r->tpot[SRV_P99], r->e2e_mean);
+		}
+	}
+}
+
 static void print_scaling(void *arg, const struct srv_scaling_row *w)
 {
 	(void)arg;
@@ -854,6 +919,10 @@ static int capacity_run(struct ccmd *c)
 	static file_body *const table[] = { body_table };
 	if (st == SIM_OK && (st = write_files(1, &c->out, table, c, &d)) == SIM_OK)
 		printf("wrote %s\n", c->out);
+	static file_body *const curve[] = { body_curve };
+	if (st == SIM_OK && c->curve && (st = capacity_curves(c, &d)) == SIM_OK &&
+	    (st = write_files(1, &c->curve, curve, c, &d)) == SIM_OK)
+		printf("wrote %s\n", c->curve);
 	if (st == SIM_OK && c->sdir) {
 		st = srv_capacity_scaling(&c->tp.p, c->hw, c->nhw, c->sm, &c->o.roofline, c->o.tpot_s,
 		                          c->o.ttft_s, &c->sc, print_scaling, c, &d);
@@ -890,7 +959,8 @@ int cmd_capacity(int argc, char **argv)
 		if (!cli_path(&cl, "-o", NULL, &c->out) && !cli_seconds(&cl, "--tpot", &c->o.tpot_s) &&
 		    !cli_seconds(&cl, "--ttft", &c->o.ttft_s) &&
 		    !cli_int(&cl, "--requests", 100, 1000000000, &c->requests) &&
-		    !cli_path(&cl, "--scaling", NULL, &c->sdir) && !cli_set(&cl, &sets))
+		    !cli_path(&cl, "--scaling", NULL, &c->sdir) &&
+		    !cli_path(&cl, "--latency-curve", NULL, &c->curve) && !cli_set(&cl, &sets))
 			cli_one_arg(&cl, &c->path, "scenario");
 	int rc;
 	scn *s = NULL;
@@ -913,6 +983,7 @@ int cmd_capacity(int argc, char **argv)
 	free(c->hw);
 	free(c->ms);
 	free(c->rows);
+	free(c->pts);
 	free(c->src);
 	scn_free(s);
 	cli_sets_release(&sets);

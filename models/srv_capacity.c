@@ -1,5 +1,6 @@
 /* srv_capacity.c — capacity by bisection on the arrival rate, the capacity
- * table and the fleet-scaling experiment (srv_capacity.h). */
+ * table, the latency curve below capacity and the fleet-scaling experiment
+ * (srv_capacity.h). */
 #include "srv_capacity.h"
 
 #include <math.h>
@@ -203,6 +204,30 @@ sim_status srv_capacity_table(const struct srv_params *p, const struct srv_hw *h
 			if (progress)
 				progress(arg, row);
 		}
+	return SIM_OK;
+}
+
+/* ---------------------------------------------------------------- the latency curve */
+
+const double srv_curve_loads[SRV_CURVE_NLOAD] = { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,
+                                                  0.95, 1.0 };
+
+sim_status srv_latency_curve(const struct srv_params *p, const struct srv_cap_row *row,
+                             struct srv_curve_point *pts, sim_diag *d)
+{
+	if (!(row->rate > 0) || row->node.kv_blocks < 1) {
+		diag_add(d, "latency curve: '%s' has no capacity to take fractions of", row->node.hardware);
+		return SIM_EINVAL;
+	}
+	struct srv_params q;
+	row_params(p, row, &q);
+	for (int k = 0; k < SRV_CURVE_NLOAD; k++) {
+		pts[k].load = srv_curve_loads[k];
+		pts[k].rate = srv_curve_loads[k] * row->rate;
+		sim_status st = srv_probe(&q, pts[k].rate, SRV_CAP_SEED, &pts[k].res, d);
+		if (st != SIM_OK)
+			return st;
+	}
 	return SIM_OK;
 }
 

@@ -95,6 +95,30 @@ sim_status srv_capacity_table(const struct srv_params *p, const struct srv_hw *h
                               const struct srv_cap_opts *o, struct srv_cap_row *rows,
                               srv_cap_progress *progress, void *arg, sim_diag *d) SIM_MUST_CHECK;
 
+/* ---------------------------------------------------------------- the latency curve */
+
+/* About the latency curve: what the network model reads instead of a
+ * formula for latency against utilisation.  For a row of the table with a
+ * capacity, one probe at each load u of srv_curve_loads (arrival rate u x
+ * the row's rate), same workload, scheduler and seed as the capacity, so
+ * the point at u = 1 is the capacity's own run and meets the objective.
+ * TTFT counts from arrival to the first output token (queueing and the
+ * prompt's prefill included); TPOT is the mean time between a request's
+ * output tokens after the first; end-to-end from arrival to the last token. */
+enum { SRV_CURVE_NLOAD = 11 };
+extern const double srv_curve_loads[SRV_CURVE_NLOAD];   /* 0.1, 0.2, ..., 0.9, 0.95, 1 */
+
+struct srv_curve_point {
+	double load;              /* fraction of the row's capacity rate */
+	double rate;              /* requests/s per replica */
+	struct srv_result res;
+};
+
+/* The curve of a row of srv_capacity_table (the p it was computed with);
+ * pts (SRV_CURVE_NLOAD,).  SIM_EINVAL when the row has no capacity. */
+sim_status srv_latency_curve(const struct srv_params *p, const struct srv_cap_row *row,
+                             struct srv_curve_point *pts, sim_diag *d) SIM_MUST_CHECK;
+
 /* ---------------------------------------------------------------- fleet scaling */
 
 /* About the scaling experiment: fleets of N = 1 .. 64 nodes serving one

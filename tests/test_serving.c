@@ -314,6 +314,51 @@ Test(serving, capacity_bisection_brackets_the_objective)
 	diag_release(&d);
 }
 
+/* The latency curve below capacity (model mode, so deterministic): every
+ * load replays the same requests closer together, so latency rises with
+ * load; means and medians by at most a percent's wobble, tail percentiles
+ * of 2000 requests (the 20 slowest) within 15%.  The load 1 point is the
+ * capacity's own run: it meets the objective. */
+Test(serving, latency_curve_rises_with_load_to_the_objective)
+{
+	struct srv_params p;
+	small_params(&p);
+	p.check = 0;
+	p.max_requests = 2000;
+	sim_diag d;
+	diag_init(&d);
+	struct srv_cap_row row = { .replicas = 1, .node = p.one_node, .max_seq_len = p.max_seq_len };
+	cr_assert_eq(srv_capacity(&p, 0.02, 2.0, SRV_CAP_SEED, &row.rate, &row.res, &d), SIM_OK);
+	cr_assert_gt(row.rate, 0);
+	struct srv_curve_point pts[SRV_CURVE_NLOAD];
+	cr_assert_eq(srv_latency_curve(&p, &row, pts, &d), SIM_OK);
+	const struct srv_result *top = &pts[SRV_CURVE_NLOAD - 1].res, *low = &pts[0].res;
+	cr_assert_eq(pts[SRV_CURVE_NLOAD - 1].load, 1.0);
+	cr_assert_eq(top->tpot[SRV_P99], row.res.tpot[SRV_P99]);
+	cr_assert_eq(top->ttft[SRV_P99], row.res.ttft[SRV_P99]);
+	cr_assert_eq(top->completed, row.res.completed);
+	cr_assert_leq(top->tpot[SRV_P99], 0.02);
+	cr_assert_leq(top->ttft[SRV_P99], 2.0);
+	for (int k = 1; k < SRV_CURVE_NLOAD; k++) {
+		const struct srv_result *a = &pts[k - 1].res, *b = &pts[k].res;
+		cr_assert_gt(pts[k].load, pts[k - 1].load);
+		cr_assert(fabs(pts[k].rate - pts[k].load * row.rate) <= 1e-12 * row.rate);
+		cr_assert_geq(b->e2e_mean, 0.99 * a->e2e_mean, "load %g: mean e2e %g < %g", pts[k].load,
+		              b->e2e_mean, a->e2e_mean);
+		cr_assert_geq(b->tpot[SRV_P50], 0.99 * a->tpot[SRV_P50], "load %g: p50 tpot", pts[k].load);
+		cr_assert_geq(b->ttft[SRV_P50], 0.99 * a->ttft[SRV_P50], "load %g: p50 ttft", pts[k].load);
+		cr_assert_geq(b->tpot[SRV_P99], 0.85 * a->tpot[SRV_P99], "load %g: p99 tpot", pts[k].load);
+		cr_assert_geq(b->ttft[SRV_P99], 0.85 * a->ttft[SRV_P99], "load %g: p99 ttft", pts[k].load);
+	}
+	cr_assert_gt(top->e2e_mean, 1.1 * low->e2e_mean);
+	cr_assert_gt(top->ttft[SRV_P99], low->ttft[SRV_P99]);
+	cr_assert_gt(top->tpot[SRV_P99], low->tpot[SRV_P99]);
+	/* a row without a capacity has no curve */
+	row.rate = 0;
+	cr_assert_eq(srv_latency_curve(&p, &row, pts, &d), SIM_EINVAL);
+	diag_release(&d);
+}
+
 Test(serving, scenarios_load_and_bad_ones_are_reported)
 {
 	const struct model_type *mt = &serving_model_type;
@@ -652,6 +697,57 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* The latency curve file beside its capacity table (text of the table):
+ * eleven loads for each class and model with a capacity, the load 1 row the
+ * capacity's own run (its rate and p99s are the table's, so within the
+ * objective), mean latency rising with load (within a 2% wobble: the same
+ * requests arrive closer together). */
+static void check_curve(const char *table, const char *path)
+{
+	char *text = slurp(path), *sl, *sc = NULL;
+	cr_assert_not_null(text, "%s not written", path);
+	char *line = strtok_r(text, "\n", &sl);
+	cr_assert(!strncmp(line, "# source: ", 10) && strstr(line, "tokens counted: output tokens only"),
+	          "%.200s", line);
+	line = strtok_r(NULL, "\n", &sl);
+	cr_assert_str_eq(line, "class,model,load,requests_per_s,p50_ttft_s,p99_ttft_s,p50_tpot_s,"
+	                 "p99_tpot_s,mean_e2e_s");
+	char *tcopy = strdup(table);
+	char *tl = strtok_r(tcopy, "\n", &sc);
+	tl = strtok_r(NULL, "\n", &sc);    /* the table's column names */
+	int curves = 0;
+	while ((tl = strtok_r(NULL, "\n", &sc))) {
+		char cls[64], model[64];
+		double tok, in, rps, day, tpot50, tpot99, ttft50, ttft99;
+		cr_assert_eq(sscanf(tl, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%*d,%*d,%lf,%lf,%lf,%lf", cls, model, &tok,
+		                    &in, &rps, &day, &tpot50, &tpot99, &ttft50, &ttft99), 10, "row: %s", tl);
+		if (!(tok > 0))
+			continue;
+		curves++;
+		double prev_e2e = 0;
+		for (int k = 0; k < SRV_CURVE_NLOAD; k++) {
+			line = strtok_r(NULL, "\n", &sl);
+			cr_assert_not_null(line, "%s %s: %d of %d loads", cls, model, k, SRV_CURVE_NLOAD);
+			char c2[64], m2[64];
+			double load, r, t50, t99, p50, p99, e2e;
+			cr_assert_eq(sscanf(line, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf", c2, m2, &load, &r,
+			                    &t50, &t99, &p50, &p99, &e2e), 9, "row: %s", line);
+			cr_assert(!strcmp(c2, cls) && !strcmp(m2, model), "%s after %s %s", line, cls, model);
+			cr_assert(fabs(load - srv_curve_loads[k]) < 1e-12, "row: %s", line);
+			cr_assert(fabs(r - load * rps) <= 1e-5 * r, "row: %s (capacity %g/s)", line, rps);
+			cr_assert_geq(e2e, 0.98 * prev_e2e, "mean e2e falls: %s", line);
+			prev_e2e = e2e;
+			if (k == SRV_CURVE_NLOAD - 1)
+				cr_assert(t99 == ttft99 && p99 == tpot99 && t50 == ttft50 && p50 == tpot50,
+				          "load 1 is not the capacity's run: %s vs %s", line, tl);
+		}
+	}
+	cr_assert_geq(curves, 4);
+	cr_assert_null(strtok_r(NULL, "\n", &sl), "rows beyond the classes with a capacity");
+	free(tcopy);
+	free(text);
+}
+
 /* `dais capacity` end to end on short probes (1000 requests): the same
  * inputs give the same table byte for byte; each objective option sets its
  * own objective, and every row with a capacity meets it; a tighter
@@ -674,12 +770,16 @@ Test(serving, capacity_command_meets_its_objective_and_repeats_itself, .timeout 
 	char *ta = slurp(a), *tb = slurp(b);
 	cr_assert(ta && tb);
 	cr_assert_str_eq(ta, tb, "two runs of the same inputs differ");
-	argv[3] = t;
-	argv[7] = "0.05";
-	argv[9] = "1";
-	cr_assert_eq(cmd_capacity(argc, (char **)argv), 0);
+	/* the tight table also gives its latency curve */
+	char lat[1200];
+	snprintf(lat, sizeof lat, "%s/lat.csv", dir);
+	const char *targv[] = { "capacity", th_src("scenarios/serving-capacity.json"), "-o", t,
+	                        "--requests", "1000", "--tpot", "0.05", "--ttft", "1",
+	                        "--latency-curve", lat };
+	cr_assert_eq(cmd_capacity((int)(sizeof targv / sizeof targv[0]), (char **)targv), 0);
 	char *tt = slurp(t);
 	cr_assert_not_null(tt);
+	check_curve(tt, lat);
 	cr_assert(strstr(tt, "objective p99 TPOT <= 0.05 s and p99 TTFT <= 1 s"), "header: %.300s", tt);
 
 	/* row by row, the tight table beside the loose one */
@@ -726,7 +826,8 @@ Test(serving, capacity_command_meets_its_objective_and_repeats_itself, .timeout 
 	struct dirent *e;
 	while ((e = readdir(d)))
 		cr_assert(e->d_name[0] == '.' || !strcmp(e->d_name, "a.csv") || !strcmp(e->d_name, "b.csv") ||
-		          !strcmp(e->d_name, "t.csv"), "%s left behind", e->d_name);
+		          !strcmp(e->d_name, "t.csv") || !strcmp(e->d_name, "lat.csv"), "%s left behind",
+		          e->d_name);
 	closedir(d);
 	th_rmtree(dir);
 	free(dir);
