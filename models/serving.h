@@ -45,6 +45,12 @@
  * running sets, histograms); the event loop allocates nothing.  A node's queue
  * holds at most max_queue requests; further arrivals are dropped and counted,
  * so requests are conserved: arrived = completed + queued + running + dropped.
+ *
+ * The serving model's other modules: srv_cost.h (what a step costs, the
+ * hardware and model tables, the fit to measured steps), srv_hist.h (the
+ * latency histograms), srv_type.h (the model type: a scenario made into
+ * these parameters), srv_capacity.h (capacity, its table, the latency curve
+ * and fleet scaling) and srv_validate.h (driven against model mode).
  */
 #ifndef DAIS_SERVING_H
 #define DAIS_SERVING_H
@@ -56,120 +62,11 @@
 #include "sim/model.h"
 #include "sim/rec.h"
 #include "sim/status.h"
+#include "srv_cost.h"
 #include "trace.h"
 
 #define SRV_MAX_NODES 4096
 #define SRV_MAX_GROUPS 16
-#define SRV_NAME_LEN 64
-
-/* ---------------------------------------------------------------- step cost */
-
-/* The composition of one step: what a cost model sees. */
-struct srv_step {
-	int n_tokens;        /* tokens in the batch */
-	int n_prefill;       /* of which prompt (or recompute) tokens */
-	int n_decode;        /* sequences decoding one token */
-	int n_seqs;          /* sequences in the batch */
-	int n_logits;        /* sequences that emit a token after this step */
-	double ctx_tokens;   /* KV positions held by the batch's sequences after the step */
-	double attn;         /* positions read by attention, summed over the batch's tokens */
-	double attn_old;     /* of which positions written by earlier steps (decode: the whole KV;
-	                        a prefill chunk: the positions before it) */
-};
-
-/* About the linear cost model: t = c[0] + c[1] n_tokens + c[2] n_logits
- * + c[3] attn + c[4] n_seqs + c[5] ctx_tokens + c[6] attn_mem + c[7] n_prefill
- * + c[8] extra_tiles (seconds).  It is the form of the engine's calibration
- * (t = a + b bytes/BW + c flops/PEAK + d kv_tokens) once the bytes and flops
- * of a step are written out for one model shape and one machine: weight bytes
- * are fixed per step, flops grow with tokens and logits rows, KV traffic with
- * attention positions.  Two terms describe a CPU engine's caches:
- * - attn_mem = attn_old ramp(ctx_tokens) stands for the reads of older KV
- *   that miss the cache once the batch's KV outgrows it (an fp32 KV cache is
- *   read 3-7x slower per position from memory); ramp rises linearly from 0 at
- *   cache_from_positions to 1 at cache_positions (0 when cache_positions is
- *   0), since the caches also hold the weights and do not empty at once;
- * - extra_tiles = ceil(n_tokens / token_tile) - 1: a matmul streams the
- *   weights once per tile of token_tile tokens (ENG_TOKEN_TILE for the CPU
- *   engine), so a step pays a weight pass for each tile beyond the first
- *   (0 when token_tile is 0);
- * - single = 1 for a step of one token, else 0: the CPU engine runs a lone
- *   token through its matrix-vector kernel (two weight streams per thread),
- *   not the tile kernel, so its cost is not on the line through the others.
- * The positions a prefill chunk has just written are read from cache. */
-enum { SRV_COST_NFEAT = 10, SRV_NOISE_CLASSES = 3 };
-struct srv_cost {
-	double c[SRV_COST_NFEAT];  /* s, s/token, s/logit row, s/position, s/seq, s/position, s/position,
-	                              s/prefill token, s/tile, s/single-token step */
-	double cache_positions;    /* KV positions at which every older read misses (0: no cache term) */
-	double cache_from_positions;  /* KV positions below which none misses (< cache_positions) */
-	int token_tile;            /* tokens per weight pass (0: no tile term) */
-	/* About noise: a measured step varies around its prediction (interrupts,
-	 * cache misses, a neighbour's memory traffic), and not independently:
-	 * slow spells last tens of steps.  When noise[c].resid is set, model mode
-	 * scales each predicted step of class c (srv_step_class: decode tokens
-	 * only, prefill tokens only, both; their spreads differ) by 1 + r, r
-	 * taken from the
-	 * relative residuals measured / predicted - 1 of that class's calibration
-	 * steps (in the order they were measured) by a moving-block bootstrap: a
-	 * block of `block` consecutive residuals from a random start, then
-	 * another, so that the spells carry over (from the run's own stream, so
-	 * still reproducible; a step never drops below a tenth of its
-	 * prediction).  This gives TPOT, TTFT and queueing their spread.
-	 * Borrowed; NULL: no noise. */
-	struct srv_noise {
-		const float *resid;    /* (n,) relative, mean 0 */
-		int n;
-		int block;             /* steps per block (1: independent draws) */
-	} noise[SRV_NOISE_CLASSES];
-};
-
-double srv_cost_eval(const struct srv_cost *m, const struct srv_step *s);
-/* A step's noise class: 0 decode tokens only, 1 prefill tokens only, 2 both. */
-static inline int srv_step_class(const struct srv_step *s)
-{
-	return s->n_prefill == 0 ? 0 : s->n_decode == 0 ? 1 : 2;
-}
-/* The features x (SRV_COST_NFEAT,) of a step, so that t = c . x. */
-void srv_cost_features(const struct srv_cost *m, const struct srv_step *s, double *x);
-
-/* Model shapes for the capacity table and for model mode (data/capacity/models.csv). */
-struct srv_model_shape {
-	char name[SRV_NAME_LEN];
-	struct eng_config cfg;
-	double weight_bytes_per_param;   /* 2 fp16, 1 fp8/int8, ~0.56 q4 */
-	double kv_bytes_per_elem;        /* 2 fp16 KV cache */
-	double params;                   /* parameter count (all read every step) */
-	double active_params;            /* parameters a token uses (mixture of experts) */
-};
-
-/* A hardware class (data/hardware/classes.csv): what the roofline needs. */
-struct srv_hw {
-	char name[SRV_NAME_LEN];
-	int gpus;                        /* per node; memory, bandwidth and tflops are summed over them */
-	double memory_gb, bandwidth_gbs, tflops, mem_usable_frac;
-};
-
-/* About the roofline cost: when no measured profile covers a class, a step
- * costs overhead + bytes / (BW eff_bw) + flops / (PEAK eff_flops) with bytes
- * = weights + KV read and flops = 2 params per token + attention; eff_* are
- * the efficiencies the engine's calibration measures (inverse of its b, c). */
-struct srv_roofline {
-	double overhead_s;   /* per step: launch and scheduling */
-	double eff_bw;       /* fraction of spec bandwidth reached */
-	double eff_flops;    /* fraction of spec compute reached */
-};
-
-/* The linear cost of a model shape on a hardware class by the roofline. */
-struct srv_cost srv_cost_roofline(const struct srv_model_shape *m, const struct srv_hw *h,
-                                  const struct srv_roofline *r);
-/* KV blocks that fit beside the weights (0 when the weights do not fit). */
-int srv_kv_blocks_fit(const struct srv_model_shape *m, const struct srv_hw *h, int block_tokens);
-
-/* Reads data/hardware/classes.csv and data/capacity/models.csv (paths as given). */
-sim_status srv_read_hw(const char *path, struct srv_hw **out, int *n, sim_diag *d) SIM_MUST_CHECK;
-sim_status srv_read_models(const char *path, struct srv_model_shape **out, int *n,
-                           sim_diag *d) SIM_MUST_CHECK;
 
 /* ---------------------------------------------------------------- parameters */
 
@@ -269,18 +166,11 @@ struct srv_result {
 	uint64_t events;
 };
 
-/* Optional per-step log (for calibration): composition and duration. */
-struct srv_steplog {
-	struct srv_step *step;     /* (cap,) */
-	double *dt;                /* (cap,) s */
-	size_t n, cap;             /* steps logged, capacity (logging stops when full) */
-};
-
 struct srv_run_opts {
 	uint64_t seed;
 	int rep;
 	rec *r;                    /* may be NULL */
-	struct srv_steplog *log;   /* may be NULL */
+	struct srv_steplog *log;   /* every step's composition and duration (srv_cost.h); may be NULL */
 	const struct model_ctx *ctx;  /* progress; may be NULL */
 	/* driven mode: when set, the clock advances by this model's time instead of
 	 * the measured one (the engine still runs): driven and model must agree. */
@@ -290,21 +180,16 @@ struct srv_run_opts {
 sim_status srv_simulate(const struct srv_params *p, const struct srv_run_opts *o,
                         struct srv_result *out, sim_diag *d) SIM_MUST_CHECK;
 
-/* ---------------------------------------------------------------- model type, commands */
+/* A trace of n requests (borrowed by p->trace for SRV_ARR_TRACE): Poisson
+ * arrivals at rate (1/s), lengths from p's prompt and output distributions,
+ * from streams 10 and 11 of seed, replication 0: the same trace for the same
+ * seed whatever else p says.  tr is initialised here; trace_release it. */
+sim_status srv_trace_poisson(const struct srv_params *p, double rate, int n, uint64_t seed,
+                             struct trace *tr) SIM_MUST_CHECK;
 
+/* ---------------------------------------------------------------- model type */
+
+/* The model type of `model: serving` (srv_type.h: parsing a scenario). */
 extern const struct model_type serving_model_type;
-
-/* `dais validate-serving`: driven versus model mode on the same traces. */
-int srv_cmd_validate(int argc, char **argv);
-/* `dais capacity`: the capacity table (and the scaling figure's data). */
-int srv_cmd_capacity(int argc, char **argv);
-
-/* The largest arrival rate (1/s) whose p99 TPOT stays under tpot_obj and p99
- * TTFT under ttft_obj, by bisection in model mode on p (its arrival_rate is
- * varied; arrival must be Poisson or MMPP); 0 when even a light load misses.
- * res gets the run at that rate. */
-sim_status srv_capacity(const struct srv_params *p, double tpot_obj, double ttft_obj,
-                        uint64_t seed, double *rate, struct srv_result *res,
-                        sim_diag *d) SIM_MUST_CHECK;
 
 #endif

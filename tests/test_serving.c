@@ -2,8 +2,10 @@
  * accounting, driven = model on an engine whose step time is known exactly,
  * reproducibility, percentiles, routing and the capacity bisection. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +15,8 @@
 #include "models/router.h"
 #include "sim/scn.h"
 #include "models/serving.h"
+#include "models/srv_capacity.h"
+#include "sim/spawn.h"
 
 /* A small node: 2 ms per step + 0.1 ms per token + 1 us per attended position. */
 static void small_params(struct srv_params *p)
@@ -310,6 +314,51 @@ Test(serving, capacity_bisection_brackets_the_objective)
 	diag_release(&d);
 }
 
+/* The latency curve below capacity (model mode, so deterministic): every
+ * load replays the same requests closer together, so latency rises with
+ * load; means and medians by at most a percent's wobble, tail percentiles
+ * of 2000 requests (the 20 slowest) within 15%.  The load 1 point is the
+ * capacity's own run: it meets the objective. */
+Test(serving, latency_curve_rises_with_load_to_the_objective)
+{
+	struct srv_params p;
+	small_params(&p);
+	p.check = 0;
+	p.max_requests = 2000;
+	sim_diag d;
+	diag_init(&d);
+	struct srv_cap_row row = { .replicas = 1, .node = p.one_node, .max_seq_len = p.max_seq_len };
+	cr_assert_eq(srv_capacity(&p, 0.02, 2.0, SRV_CAP_SEED, &row.rate, &row.res, &d), SIM_OK);
+	cr_assert_gt(row.rate, 0);
+	struct srv_curve_point pts[SRV_CURVE_NLOAD];
+	cr_assert_eq(srv_latency_curve(&p, &row, pts, &d), SIM_OK);
+	const struct srv_result *top = &pts[SRV_CURVE_NLOAD - 1].res, *low = &pts[0].res;
+	cr_assert_eq(pts[SRV_CURVE_NLOAD - 1].load, 1.0);
+	cr_assert_eq(top->tpot[SRV_P99], row.res.tpot[SRV_P99]);
+	cr_assert_eq(top->ttft[SRV_P99], row.res.ttft[SRV_P99]);
+	cr_assert_eq(top->completed, row.res.completed);
+	cr_assert_leq(top->tpot[SRV_P99], 0.02);
+	cr_assert_leq(top->ttft[SRV_P99], 2.0);
+	for (int k = 1; k < SRV_CURVE_NLOAD; k++) {
+		const struct srv_result *a = &pts[k - 1].res, *b = &pts[k].res;
+		cr_assert_gt(pts[k].load, pts[k - 1].load);
+		cr_assert(fabs(pts[k].rate - pts[k].load * row.rate) <= 1e-12 * row.rate);
+		cr_assert_geq(b->e2e_mean, 0.99 * a->e2e_mean, "load %g: mean e2e %g < %g", pts[k].load,
+		              b->e2e_mean, a->e2e_mean);
+		cr_assert_geq(b->tpot[SRV_P50], 0.99 * a->tpot[SRV_P50], "load %g: p50 tpot", pts[k].load);
+		cr_assert_geq(b->ttft[SRV_P50], 0.99 * a->ttft[SRV_P50], "load %g: p50 ttft", pts[k].load);
+		cr_assert_geq(b->tpot[SRV_P99], 0.85 * a->tpot[SRV_P99], "load %g: p99 tpot", pts[k].load);
+		cr_assert_geq(b->ttft[SRV_P99], 0.85 * a->ttft[SRV_P99], "load %g: p99 ttft", pts[k].load);
+	}
+	cr_assert_gt(top->e2e_mean, 1.1 * low->e2e_mean);
+	cr_assert_gt(top->ttft[SRV_P99], low->ttft[SRV_P99]);
+	cr_assert_gt(top->tpot[SRV_P99], low->tpot[SRV_P99]);
+	/* a row without a capacity has no curve */
+	row.rate = 0;
+	cr_assert_eq(srv_latency_curve(&p, &row, pts, &d), SIM_EINVAL);
+	diag_release(&d);
+}
+
 Test(serving, scenarios_load_and_bad_ones_are_reported)
 {
 	const struct model_type *mt = &serving_model_type;
@@ -556,17 +605,31 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	cr_assert_eq(access(path, F_OK), 0);
 
 	/* a replay reads the driven half back: the same driven percentiles, and
-	 * model mode on the same fit (up to the logged times' 7 digits) */
-	char rdir[1100];
-	snprintf(rdir, sizeof rdir, "%s/replay", dir);
+	 * model mode on the same fit (up to the logged times' 7 digits).  Its
+	 * folder is named like shell code and gnuplot draws into it: the name
+	 * reaches no shell (the command used to run system("mkdir -p '%s'")),
+	 * so nothing but the folder and its files appears */
+	char rdir[1100], cwd[4096];
+	snprintf(rdir, sizeof rdir, "%s/q'$(touch F)`touch G`x", dir);
 	const char *rargv[] = { "validate-serving", th_src("scenarios/serving-validate.json"), "-d", rdir,
-	                        "--replay", dir, "--no-plot",
+	                        "--replay", dir,
 	                        "--set", "serving.engine.config=dim=64,layers=2,heads=2,kv_heads=2,hidden=128,"
 	                        "vocab=256,seq=512",
 	                        "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
 	                        "--set", "serving.max_seq_len=512" };
+	cr_assert_not_null(getcwd(cwd, sizeof cwd));
+	cr_assert_eq(chdir(dir), 0);   /* where a shell would have touched F and G */
 	int rc = cmd_validate_serving((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv);
+	cr_assert_eq(chdir(cwd), 0);
 	cr_assert(rc == 0 || rc == 1, "replay: exit status %d", rc);
+	static const char *const evil[] = { "F", "G", "x", "q'" };
+	for (size_t i = 0; i < sizeof evil / sizeof evil[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, evil[i]);
+		cr_assert_neq(access(path, F_OK), 0, "%s was created", path);
+	}
+	snprintf(path, sizeof path, "%s/fig_serving_latency.png", rdir);
+	if (spawn_have("gnuplot"))
+		cr_assert_eq(access(path, F_OK), 0, "no figure in %s", rdir);
 	snprintf(path, sizeof path, "%s/serving_validation.csv", dir);
 	FILE *fa = fopen(path, "r");
 	snprintf(path, sizeof path, "%s/serving_validation.csv", rdir);
@@ -611,6 +674,161 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	argv[5] = "20";
 	argv[9] = "1000";
 	cr_assert_eq(cmd_validate_serving(argc, (char **)argv), 2);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* The whole of a file, malloc'd and NUL-terminated; NULL when unreadable. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0, got;
+	do {
+		if (n + 4096 + 1 > cap)
+			buf = realloc(buf, cap = 2 * cap + 4096 + 1);
+		got = fread(buf + n, 1, 4096, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The latency curve file beside its capacity table (text of the table):
+ * eleven loads for each class and model with a capacity, the load 1 row the
+ * capacity's own run (its rate and p99s are the table's, so within the
+ * objective), mean latency rising with load (within a 2% wobble: the same
+ * requests arrive closer together). */
+static void check_curve(const char *table, const char *path)
+{
+	char *text = slurp(path), *sl, *sc = NULL;
+	cr_assert_not_null(text, "%s not written", path);
+	char *line = strtok_r(text, "\n", &sl);
+	cr_assert(!strncmp(line, "# source: ", 10) && strstr(line, "tokens counted: output tokens only"),
+	          "%.200s", line);
+	line = strtok_r(NULL, "\n", &sl);
+	cr_assert_str_eq(line, "class,model,load,requests_per_s,p50_ttft_s,p99_ttft_s,p50_tpot_s,"
+	                 "p99_tpot_s,mean_e2e_s");
+	char *tcopy = strdup(table);
+	char *tl = strtok_r(tcopy, "\n", &sc);
+	tl = strtok_r(NULL, "\n", &sc);    /* the table's column names */
+	int curves = 0;
+	while ((tl = strtok_r(NULL, "\n", &sc))) {
+		char cls[64], model[64];
+		double tok, in, rps, day, tpot50, tpot99, ttft50, ttft99;
+		cr_assert_eq(sscanf(tl, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%*d,%*d,%lf,%lf,%lf,%lf", cls, model, &tok,
+		                    &in, &rps, &day, &tpot50, &tpot99, &ttft50, &ttft99), 10, "row: %s", tl);
+		if (!(tok > 0))
+			continue;
+		curves++;
+		double prev_e2e = 0;
+		for (int k = 0; k < SRV_CURVE_NLOAD; k++) {
+			line = strtok_r(NULL, "\n", &sl);
+			cr_assert_not_null(line, "%s %s: %d of %d loads", cls, model, k, SRV_CURVE_NLOAD);
+			char c2[64], m2[64];
+			double load, r, t50, t99, p50, p99, e2e;
+			cr_assert_eq(sscanf(line, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf", c2, m2, &load, &r,
+			                    &t50, &t99, &p50, &p99, &e2e), 9, "row: %s", line);
+			cr_assert(!strcmp(c2, cls) && !strcmp(m2, model), "%s after %s %s", line, cls, model);
+			cr_assert(fabs(load - srv_curve_loads[k]) < 1e-12, "row: %s", line);
+			cr_assert(fabs(r - load * rps) <= 1e-5 * r, "row: %s (capacity %g/s)", line, rps);
+			cr_assert_geq(e2e, 0.98 * prev_e2e, "mean e2e falls: %s", line);
+			prev_e2e = e2e;
+			if (k == SRV_CURVE_NLOAD - 1)
+				cr_assert(t99 == ttft99 && p99 == tpot99 && t50 == ttft50 && p50 == tpot50,
+				          "load 1 is not the capacity's run: %s vs %s", line, tl);
+		}
+	}
+	cr_assert_geq(curves, 4);
+	cr_assert_null(strtok_r(NULL, "\n", &sl), "rows beyond the classes with a capacity");
+	free(tcopy);
+	free(text);
+}
+
+/* `dais capacity` end to end on short probes (1000 requests): the same
+ * inputs give the same table byte for byte; each objective option sets its
+ * own objective, and every row with a capacity meets it; a tighter
+ * objective never gives a row more capacity; rows are consistent; and a
+ * run that fails leaves neither its table nor the table's temporary. */
+Test(serving, capacity_command_meets_its_objective_and_repeats_itself, .timeout = 120)
+{
+	char *dir = th_mkdtemp();
+	char a[1200], b[1200], t[1200], f[1200];
+	snprintf(a, sizeof a, "%s/a.csv", dir);
+	snprintf(b, sizeof b, "%s/b.csv", dir);
+	snprintf(t, sizeof t, "%s/t.csv", dir);
+	snprintf(f, sizeof f, "%s/f.csv", dir);
+	const char *argv[] = { "capacity", th_src("scenarios/serving-capacity.json"), "-o", a,
+	                       "--requests", "1000", "--tpot", "0.1", "--ttft", "2.5" };
+	int argc = (int)(sizeof argv / sizeof argv[0]);
+	cr_assert_eq(cmd_capacity(argc, (char **)argv), 0);
+	argv[3] = b;
+	cr_assert_eq(cmd_capacity(argc, (char **)argv), 0);
+	char *ta = slurp(a), *tb = slurp(b);
+	cr_assert(ta && tb);
+	cr_assert_str_eq(ta, tb, "two runs of the same inputs differ");
+	/* the tight table also gives its latency curve */
+	char lat[1200];
+	snprintf(lat, sizeof lat, "%s/lat.csv", dir);
+	const char *targv[] = { "capacity", th_src("scenarios/serving-capacity.json"), "-o", t,
+	                        "--requests", "1000", "--tpot", "0.05", "--ttft", "1",
+	                        "--latency-curve", lat };
+	cr_assert_eq(cmd_capacity((int)(sizeof targv / sizeof targv[0]), (char **)targv), 0);
+	char *tt = slurp(t);
+	cr_assert_not_null(tt);
+	check_curve(tt, lat);
+	cr_assert(strstr(tt, "objective p99 TPOT <= 0.05 s and p99 TTFT <= 1 s"), "header: %.300s", tt);
+
+	/* row by row, the tight table beside the loose one */
+	char *sa, *st, *la = strtok_r(ta, "\n", &sa), *lt = strtok_r(tt, "\n", &st);
+	cr_assert(!strncmp(la, "# source: ", 10) && !strncmp(lt, "# source: ", 10));
+	la = strtok_r(NULL, "\n", &sa);
+	lt = strtok_r(NULL, "\n", &st);
+	cr_assert(!strncmp(lt, "class,model,tokens_per_s,", 25));
+	int rows = 0, with_capacity = 0;
+	while ((la = strtok_r(NULL, "\n", &sa)) && (lt = strtok_r(NULL, "\n", &st))) {
+		char cls[64], model[64], limit[32], cls2[64], model2[64];
+		double tok, in, rps, day, tpot50, tpot99, ttft50, ttft99, batch, kvu, tok_loose;
+		int reps, kv;
+		cr_assert_eq(sscanf(lt, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%d,%d,%lf,%lf,%lf,%lf,%lf,%lf,%31[^,],",
+		                    cls, model, &tok, &in, &rps, &day, &reps, &kv, &tpot50, &tpot99, &ttft50,
+		                    &ttft99, &batch, &kvu, limit), 15, "row: %s", lt);
+		cr_assert_eq(sscanf(la, "%63[^,],%63[^,],%lf", cls2, model2, &tok_loose), 3, "row: %s", la);
+		cr_assert(!strcmp(cls, cls2) && !strcmp(model, model2), "%s vs %s", lt, la);
+		rows++;
+		cr_assert(fabs(day - 86400 * tok) <= 1e-5 * day, "row: %s", lt);
+		cr_assert_leq(tok, tok_loose, "%s %s: %g tokens/s at the tighter objective, %g at the looser",
+		              cls, model, tok, tok_loose);
+		if (!strcmp(limit, "does_not_fit")) {
+			cr_assert(tok == 0 && kv == 0 && rps == 0, "row: %s", lt);
+		} else if (tok > 0) {
+			with_capacity++;
+			cr_assert(tpot99 <= 0.05 && ttft99 <= 1, "row misses the objective: %s", lt);
+			cr_assert(!strcmp(limit, "tpot") || !strcmp(limit, "ttft") || !strcmp(limit, "drops"),
+			          "row: %s", lt);
+			cr_assert(reps >= 1 && kv > 0 && rps > 0, "row: %s", lt);
+		}
+	}
+	cr_assert_geq(rows, 8);
+	cr_assert_geq(with_capacity, 4);
+	free(ta);
+	free(tb);
+	free(tt);
+
+	/* 100 requests a probe cannot load a node: refused, nothing written */
+	argv[3] = f;
+	argv[5] = "100";
+	cr_assert_eq(cmd_capacity(argc, (char **)argv), 2);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		cr_assert(e->d_name[0] == '.' || !strcmp(e->d_name, "a.csv") || !strcmp(e->d_name, "b.csv") ||
+		          !strcmp(e->d_name, "t.csv") || !strcmp(e->d_name, "lat.csv"), "%s left behind",
+		          e->d_name);
+	closedir(d);
 	th_rmtree(dir);
 	free(dir);
 }
