@@ -690,7 +690,9 @@ static char *capacity_source(const struct ccmd *c, const scn *s)
 	             "efficiency %.2f; where cost_source says roofline) and scenario %s; inputs sha256 %s; "
 	             "objective p99 TPOT <= %g s and p99 TTFT <= %g s, no drops; Poisson arrivals, prompt %s "
 	             "mean %.1f, output %s mean %.1f tokens; %lld requests per probe, rate bisected to 0.5%%; "
-	             "multi-GPU nodes run one replica per GPU when the model fits one GPU",
+	             "multi-GPU nodes run one replica per GPU when the model fits one GPU; tokens "
+	             "counted: tokens_per_s and tokens_per_day are output tokens, input_tokens_per_s "
+	             "prompt tokens (the network model serves their sum, as its demand counts both)",
 	             dais_version, prof, c->hp, c->mp, rl->overhead_s, rl->eff_bw, rl->eff_flops, c->path,
 	             hex, c->o.tpot_s, c->o.ttft_s, scn_str(s, "serving.prompt.dist"), p->prompt.mean,
 	             scn_str(s, "serving.output.dist"), p->output.mean, c->requests) < 0)

@@ -143,15 +143,28 @@ static double excess(double z, void *arg)
 }
 
 sim_status mkt_solve(const struct mkt_params *mp, const struct mkt_in *in, double settle,
-                     struct mkt_out *o, sim_diag *d)
+                     double hint, struct mkt_out *o, sim_diag *d)
 {
 	struct excess_ctx e = { mp, in, settle, o };
 	o->evals = 0;
-	double lo = 0, hi = 2;
-	double flo = excess(lo, &e);
-	if (!(flo > 0))                     /* nothing offered even at the lowest price */
-		return SIM_OK;
-	double fhi = excess(hi, &e);
+	/* A bracket [lo, hi] with D - z > 0 at lo and < 0 at hi: around the hint
+	 * (yesterday's root, say) first, widened until it holds or is [0, 2]. */
+	double w = 0.01, lo = 0, hi = 2, flo, fhi;
+	if (!(hint >= 0 && hint <= 2))
+		w = 2;
+	for (;;) {
+		lo = hint - w > 0 ? hint - w : 0;
+		hi = hint + w < 2 ? hint + w : 2;
+		if (w >= 2)
+			lo = 0, hi = 2;
+		flo = excess(lo, &e);
+		if (!(flo > 0) && lo == 0)          /* nothing offered even at the lowest price */
+			return SIM_OK;
+		fhi = flo > 0 ? excess(hi, &e) : 1;
+		if ((flo > 0 && fhi < 0) || (lo == 0 && hi == 2))
+			break;
+		w *= 8;
+	}
 	if (!(fhi < 0) || !isfinite(flo)) {
 		diag_add(d, "market: no equilibrium bracketed: D(0) - 0 = %g, D(2) - 2 = %g", flo, fhi);
 		return SIM_EINVAL;

@@ -24,7 +24,8 @@
  * previous day can oscillate.
  *
  * The latency is the table L(u) when one is given (from the serving model's
- * request-level simulation), else base + queue u / (1 - u), u capped at 0.95.
+ * request-level simulation: network.c fills it from data/capacity/latency.csv),
+ * else base + queue u / (1 - u), u capped at 0.95.
  */
 #ifndef DAIS_MARKET_H
 #define DAIS_MARKET_H
@@ -87,8 +88,10 @@ void mkt_eval(const struct mkt_params *mp, const struct mkt_in *in, double settl
               struct mkt_out *o);
 
 /* The day's equilibrium at settlement cost settle (USD/Mtok): SIM_OK, or
- * SIM_EINVAL when the solver fails (a message names the day's inputs). */
+ * SIM_EINVAL when the solver fails (a message names the day's inputs).  hint,
+ * a guess of z (NAN: none), only narrows the first bracket: the root is the
+ * same to MKT_Z_TOL whatever it is. */
 sim_status mkt_solve(const struct mkt_params *mp, const struct mkt_in *in, double settle,
-                     struct mkt_out *o, sim_diag *d) SIM_MUST_CHECK;
+                     double hint, struct mkt_out *o, sim_diag *d) SIM_MUST_CHECK;
 
 #endif

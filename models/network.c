@@ -49,6 +49,9 @@ static void net_own_defaults(struct net_params *p)
 	p->price_floor_frac = 0.1;
 	p->latency_base_s = 0.8;
 	p->latency_queue_s = 0.2;
+	snprintf(p->latency_curve, sizeof p->latency_curve, "capacity/latency.csv");
+	snprintf(p->latency_class, sizeof p->latency_class, "h100_80");
+	snprintf(p->latency_model, sizeof p->latency_model, "small");
 	p->supply_share = 0.05;
 	p->seed_nodes_per_day = 2.0;
 	static const struct { const char *c; double n; } init[] = {
@@ -79,6 +82,51 @@ sim_status net_params_default(struct net_params *p, sim_diag *d)
 	if (hw_load(&p->hwt, path, d) != SIM_OK)
 		return SIM_EINVAL;
 	return net_prepare(p, d);
+}
+
+/* The network's latency against utilisation: latency_base_s plus the p50
+ * time to first token of the curve's rows for (latency_class, latency_model)
+ * (load = arrival rate / capacity rate = the network's utilisation, since the
+ * capacity table gives the nodes' throughput). */
+static sim_status load_latency_curve(struct net_params *p, const char *w, sim_diag *d)
+{
+	p->market.n_lat = 0;
+	if (!p->latency_curve[0])
+		return SIM_OK;
+	char path[512];
+	model_data_path(path, sizeof path, p->latency_curve);
+	csv *c = csv_read(path, d);
+	if (!c)
+		return SIM_EINVAL;
+	int cc = csv_require(c, "class", d), cm = csv_require(c, "model", d),
+	    cl = csv_require(c, "load", d), ct = csv_require(c, "p50_ttft_s", d);
+	sim_status st = cc < 0 || cm < 0 || cl < 0 || ct < 0 ? SIM_EINVAL : SIM_OK;
+	struct mkt_params *mp = &p->market;
+	for (int i = 0; st == SIM_OK && i < csv_nrows(c); i++) {
+		if (strcmp(csv_cell(c, i, cc), p->latency_class) || strcmp(csv_cell(c, i, cm), p->latency_model))
+			continue;
+		double u, t;
+		if (csv_num(c, i, cl, &u, d) != SIM_OK || csv_num(c, i, ct, &t, d) != SIM_OK) {
+			st = SIM_EINVAL;
+			break;
+		}
+		if (mp->n_lat == MKT_LAT_MAX) {
+			diag_add(d, "%s:%d: more than %d rows for class '%s' and model '%s'", path,
+			         csv_line(c, i), MKT_LAT_MAX, p->latency_class, p->latency_model);
+			st = SIM_EINVAL;
+			break;
+		}
+		mp->lat_u[mp->n_lat] = u;
+		mp->lat_s[mp->n_lat] = p->latency_base_s + t;
+		mp->n_lat++;
+	}
+	if (st == SIM_OK && mp->n_lat == 0) {
+		diag_add(d, "%s: $.network.latency_curve: %s has no rows for class '%s' and model '%s'",
+		         w, path, p->latency_class, p->latency_model);
+		st = SIM_EINVAL;
+	}
+	csv_free(c);
+	return st;
 }
 
 static int parse_date(const char *s, double *year)
@@ -127,6 +175,8 @@ sim_status net_prepare(struct net_params *p, sim_diag *d)
 		.scarcity_price_k = p->scarcity_price_k, .price_floor_frac = p->price_floor_frac,
 		.latency_base_s = p->latency_base_s, .latency_queue_s = p->latency_queue_s,
 	};
+	if (load_latency_curve(p, w, d) != SIM_OK)
+		return SIM_EINVAL;
 	if (mkt_check(&p->market, w, d) != SIM_OK)
 		st = SIM_EINVAL;
 	p->chain.start_year = p->start_year;
@@ -234,6 +284,9 @@ sim_status net_parse(struct net_params *p, const scn *s, sim_diag *d)
 	p->price_floor_frac = scn_num(s, "network.price_floor_frac");
 	p->latency_base_s = scn_num(s, "network.latency_base_s");
 	p->latency_queue_s = scn_num(s, "network.latency_queue_s");
+	snprintf(p->latency_curve, sizeof p->latency_curve, "%s", scn_str(s, "network.latency_curve"));
+	snprintf(p->latency_class, sizeof p->latency_class, "%s", scn_str(s, "network.latency_class"));
+	snprintf(p->latency_model, sizeof p->latency_model, "%s", scn_str(s, "network.latency_model"));
 	p->supply_share = scn_num(s, "network.supply_share");
 	p->seed_nodes_per_day = scn_num(s, "network.seed_nodes_per_day");
 	int n = scn_len(s, "network.initial_nodes");
@@ -312,6 +365,8 @@ struct net {
 	double offered_floor;                 /* offered tokens at floor fees */
 	double tpt;                           /* settlement tx per served token */
 	int evals;                            /* market evaluations today */
+	double z_hint;                        /* the last pressure found: the next search starts there */
+	double s_prev;                        /* yesterday's settlement cost, likewise */
 	double fee_rev[HW_MAX_CLASSES], sub_rev[HW_MAX_CLASSES];  /* USD/day */
 	double revenue_node[HW_MAX_CLASSES];  /* USD per node-day fed to nodes.h */
 	double tee, tee_cap, ovh_ver, ovh_tee, cf, alpha;
@@ -400,11 +455,12 @@ static void on_exo(sim *s, void *ctx, const struct evq_ev *ev)
  * market.  NAN after an error (n->err set). */
 static double settle_implied(struct net *n, double S, struct mkt_out *o)
 {
-	if (mkt_solve(&n->mp, &n->in, S, o, n->d) != SIM_OK) {
+	if (mkt_solve(&n->mp, &n->in, S, n->z_hint, o, n->d) != SIM_OK) {
 		n->err = SIM_EINVAL;
 		return NAN;
 	}
 	n->evals += o->evals;
+	n->z_hint = o->z;
 	double tx = o->served_tot * n->tpt, fee[CHAIN_MAX];
 	for (int k = 0; k < n->nk; k++)
 		fee[k] = chain_fee_eq(n->ch, k, tx * n->route[k]);
@@ -414,17 +470,26 @@ static double settle_implied(struct net *n, double S, struct mkt_out *o)
 struct fixed_ctx {
 	struct net *n;
 	struct mkt_out *o;
+	int k;                              /* last values of the gap, so that Brent's */
+	double x[4], g[4];                  /* set-up does not recompute its ends */
 };
 
 /* ln S - ln Phi(S) at S = e^x: rises with x; its root is the day's settlement cost. */
 static double settle_gap(double x, void *arg)
 {
 	struct fixed_ctx *f = arg;
+	for (int i = 0; i < 4; i++)
+		if (f->x[i] == x)
+			return f->g[i];
 	double phi = settle_implied(f->n, exp(x), f->o);
 	if (isnan(phi))
 		return 0;                       /* stops the search; n->err is set */
 	double lp = phi > 0 ? log(phi) : -745;
-	return x - (lp < 709 ? lp : 709);
+	double g = x - (lp < 709 ? lp : 709);
+	f->x[f->k] = x;
+	f->g[f->k] = g;
+	f->k = (f->k + 1) % 4;
+	return g;
 }
 
 /* The settlement cost S* = Phi(S*).  Phi falls with S (a dearer settlement
@@ -432,12 +497,25 @@ static double settle_gap(double x, void *arg)
  * unique: S0, the cost at floor fees, lies below it (Phi(S0) > S0 here) and
  * any S with Phi(S) <= S above it.  The search is on ln S, where Brent's
  * steps are scale-free.  NAN with n->err set when it fails. */
-static double settle_solve(struct net *n, double s0, double phi0)
+/* A bracket [xlo, xhi] of ln S with the gap <= 0 at xlo and >= 0 at xhi:
+ * 0; or 1 with *s the answer when an end of the search is it; or -1 on an
+ * error (n->err set). */
+static int settle_bracket(struct net *n, double s0, double phi0, struct fixed_ctx *f,
+                          double *xlo, double *xhi, double *s)
 {
-	struct mkt_out *tmp = &n->scratch;
+	/* yesterday's cost +-1% brackets today's on most days */
+	if (isfinite(n->s_prev) && n->s_prev / 1.01 > s0) {
+		*xlo = log(n->s_prev / 1.01);
+		*xhi = log(n->s_prev * 1.01);
+		int ok = settle_gap(*xlo, f) <= 0 && !n->err && settle_gap(*xhi, f) >= 0;
+		if (n->err)
+			return -1;
+		if (ok)
+			return 0;
+	}
 	double hi = isfinite(phi0) ? phi0 : (s0 > 0 ? 4 * s0 : 1e-9), phi_hi = NAN;
 	for (int i = 0; i < 400 && !n->err; i++) {
-		phi_hi = settle_implied(n, hi, tmp);
+		phi_hi = settle_implied(n, hi, f->o);
 		if (phi_hi <= hi)
 			break;
 		/* Phi(hi) > hi: AI still fills a target, or the market's mix of models
@@ -450,14 +528,28 @@ static double settle_solve(struct net *n, double s0, double phi0)
 		n->err = SIM_EINVAL;
 	}
 	if (n->err)
-		return NAN;
+		return -1;
 	double lo = s0 > 0 ? s0 : hi * 1e-30;
-	struct fixed_ctx f = { n, tmp };
-	double xlo = log(lo), xhi = log(hi);
-	if (settle_gap(xlo, &f) >= 0 || n->err)
-		return n->err ? NAN : lo;
-	if (settle_gap(xhi, &f) <= 0 || n->err)
-		return n->err ? NAN : hi;
+	*xlo = log(lo);
+	*xhi = log(hi);
+	if (settle_gap(*xlo, f) >= 0 || n->err) {
+		*s = lo;
+		return n->err ? -1 : 1;
+	}
+	if (settle_gap(*xhi, f) <= 0 || n->err) {
+		*s = hi;
+		return n->err ? -1 : 1;
+	}
+	return 0;
+}
+
+static double settle_solve(struct net *n, double s0, double phi0)
+{
+	struct fixed_ctx f = { .n = n, .o = &n->scratch, .x = { NAN, NAN, NAN, NAN } };
+	double xlo, xhi, s = NAN;
+	int b = settle_bracket(n, s0, phi0, &f, &xlo, &xhi, &s);
+	if (b)
+		return b > 0 ? s : NAN;
 	gsl_function F = { settle_gap, &f };
 	gsl_root_fsolver *rs = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
 	if (!rs) {
@@ -478,7 +570,7 @@ static double settle_solve(struct net *n, double s0, double phi0)
 	gsl_root_fsolver_free(rs);
 	if (isnan(x) && !n->err) {
 		diag_add(n->d, "network: day %d: the settlement cost did not converge in "
-		         "[%.17g, %.17g] USD/1M tokens", n->day, lo, hi);
+		         "[%.17g, %.17g] USD/1M tokens", n->day, exp(xlo), exp(xhi));
 		n->err = SIM_EINVAL;
 	}
 	return exp(x);
@@ -548,6 +640,7 @@ static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
 		return;
 	}
 	n->settle_mtok = S;
+	n->s_prev = S;
 	const struct mkt_out *o = &n->mo;
 	for (int k = 0; k < n->nk; k++) {
 		n->ai_tx[k] = o->served_tot * n->tpt * n->route[k];
@@ -994,6 +1087,8 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 	n->vo.commit_tx_per_unit = ver_commit_tx(&p->ver, ver_p_effective(&p->ver));
 	n->d = d;
 	n->mp = p->market;
+	n->z_hint = NAN;
+	n->s_prev = NAN;
 	declare_series(n);
 	{
 		char note[600];

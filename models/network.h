@@ -67,7 +67,10 @@ struct net_params {
 	double scarcity_price_k;       /* price x exp(k_s (z - 1)) when rationing, market.h */
 	double price_floor_frac;       /* price >= floor x cost (+ settlement) */
 	double latency_base_s;         /* s */
-	double latency_queue_s;        /* s, x u/(1-u) */
+	double latency_queue_s;        /* s, x u/(1-u), when there is no latency curve */
+	char latency_curve[256];       /* serving model's latency against load, under data/; "" = formula */
+	char latency_class[HW_NAME_LEN];   /* the (class, model) pair whose curve is the network's */
+	char latency_model[DEM_NAME_LEN];
 	struct mkt_params market;      /* derived by net_prepare from the fields above */
 	double supply_share;           /* share of world shipments orderable per day */
 	double seed_nodes_per_day;     /* nodes.h seed_per_day */

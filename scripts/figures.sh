@@ -16,9 +16,12 @@ run per-request-settlement
 run high-demand
 
 "$DAIS" export "$W/baseline.h5" demand_trend_tokens offered_tokens served_tokens compute_by_class \
-	token_supply token_minted token_burned operator_fees operator_subsidy chain_utilisation -o "$W/dat"
-"$DAIS" export "$W/per-request-settlement.h5" chain_utilisation -o "$W/dat/per-request"
-"$DAIS" export "$W/high-demand.h5" chain_utilisation -o "$W/dat/high-demand"
+	token_supply token_minted token_burned operator_fees operator_subsidy chain_utilisation \
+	chain_ai_target_share chain_fee_multiple -o "$W/dat"
+"$DAIS" export "$W/per-request-settlement.h5" chain_utilisation chain_ai_target_share \
+	chain_fee_multiple -o "$W/dat/per-request"
+"$DAIS" export "$W/high-demand.h5" chain_utilisation chain_ai_target_share chain_fee_multiple \
+	-o "$W/dat/high-demand"
 for f in demand compute token blockspace; do
 	gnuplot -e "dir='$W/dat'; out='$OUT'" "analysis/plots/fig_$f.gp"
 done

@@ -313,6 +313,32 @@ Test(net, world_demand_is_held_to_what_installed_accelerators_serve, .timeout = 
 	free(p);
 }
 
+/* The network's latency is the serving model's curve for its reference pair
+ * plus the network's own overhead; an unknown pair is an error naming it. */
+Test(net, latency_comes_from_the_serving_models_curve)
+{
+	struct net_params *p = params(30);
+	const struct mkt_params *mp = &p->market;
+	cr_assert_eq(mp->n_lat, 11);
+	cr_assert_eq(mp->lat_u[0], 0.1);
+	cr_assert_float_eq(mp->lat_s[0], 0.8 + 0.0050911, 1e-12);  /* h100_80,small,0.1 row */
+	cr_assert_eq(mp->lat_u[10], 1.0);
+	cr_assert_float_eq(mkt_latency(mp, 0.15), 0.8 + (0.0050911 + 0.00553447) / 2, 1e-12);
+	snprintf(p->latency_model, sizeof p->latency_model, "huge");
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(net_prepare(p, &d), SIM_EINVAL);
+	cr_assert(strstr(d.msg[0], "$.network.latency_curve:") && strstr(d.msg[0], "model 'huge'"),
+	          "%s", d.msg[0]);
+	diag_clear(&d);
+	p->latency_curve[0] = '\0';          /* no curve: the formula */
+	cr_assert_eq(net_prepare(p, &d), SIM_OK);
+	cr_assert_eq(p->market.n_lat, 0);
+	cr_assert_float_eq(mkt_latency(&p->market, 0.5), 0.8 + 0.2, 1e-12);
+	diag_release(&d);
+	free(p);
+}
+
 /* The seven scenarios load and parse; a short override runs end to end. */
 Test(net, scenarios_parse_and_run, .timeout = 120)
 {
