@@ -14,24 +14,29 @@
  * One replication: day events at t = day x 86400 s, in this order (priority):
  *   0 exogenous   trend demand, centralized prices, adoption, TEE demand, hardware
  *                 prices and availability, demand shock;
- *   1 market      prices P_dec per model class from cost, subsidy, settlement cost
- *                 and yesterday's utilisation; latency; logit share cap; elastic
- *                 demand; offered = s D; allocation of offered tokens to node classes
- *                 (capacity after verification and TEE overhead); served, unserved;
+ *   1 market      the day's equilibrium (market.h), solved with the chains' fees:
+ *                 prices P_dec per model class from cost, subsidy, settlement cost
+ *                 and the market's pressure; latency from the serving curve; logit
+ *                 share cap; elastic demand; offered = s D; allocation of offered
+ *                 tokens to node classes (capacity after verification and TEE
+ *                 overhead); served, unserved; the settlement cost S = Phi(S) at
+ *                 which the chains' equilibrium fees and the traffic agree;
  *                 verification step (detections, timeouts, attestation tx);
  *   2 tokenomics  fees and node count to token.h: emission, subsidy in USD, burns;
  *   3 nodes       revenue per node per class (fees + subsidy) to nodes.h: exits,
- *                 orders (capped by supply), arrivals after the lag, retirements;
- *   4 settlement  served tokens -> settlement tx by chain (chain.h): fees,
- *                 utilisation, exhaustion; the settlement cost per token and delay
- *                 feed tomorrow's price and latency;
+ *                 orders (capped by a supply that grows with world shipments),
+ *                 arrivals after the lag, retirements;
+ *   4 settlement  records each chain's day at the equilibrium (chain.h): fee,
+ *                 utilisation, scarcity measures; the delay feeds tomorrow's
+ *                 latency under per-request settlement;
  *   5 record      every sample_every_days.
  * Tokenomics runs before node economics (the brief listed it after) so that the
  * subsidy a node weighs today is today's emission at today's token price.
  *
- * Feedback loops: price and latency -> share and demand -> fees -> entry and exit
- * -> capacity -> utilisation -> price and latency; settlement congestion -> fee ->
- * cost per token -> price (and, per request, latency).
+ * Feedback loops: within the day, price and latency -> share and demand ->
+ * utilisation -> price and latency, and settlement traffic -> fee -> cost per
+ * token -> price, both solved as one equilibrium; across days, fees and subsidy
+ * -> entry and exit -> capacity.  Parameters: net_params.c; the day: network.c.
  *
  * Work per day is O(classes x model classes + chains); the node population keeps
  * cohorts, not nodes, so a million nodes cost no more than a thousand.
