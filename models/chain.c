@@ -10,6 +10,9 @@
 
 #include "sim/csv.h"
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
 struct chains {
 	struct chain_params p;
 	int day, next_day;
@@ -22,6 +25,10 @@ struct chains {
 	double bg_target[CHAIN_MAX];
 	double cap_year[CHAIN_MAX];   /* calendar years of capacity_date, background_date */
 	double bg_year[CHAIN_MAX];
+	struct chain_day_out set;     /* the routing set's day */
+	double set_days[4];           /* its exhaustion, latent, target, background-only days */
+	int in_set[CHAIN_MAX];        /* 1 when a routing row names the chain */
+	double friction[CHAIN_MAX];   /* its friction_usd */
 };
 
 const char *chain_design_name(enum chain_design d)
@@ -203,7 +210,17 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 		      s->routing[i].share);
 		sum += s->routing[i].share;
 	}
-	CHECK(fabs(sum - 1.0) <= 1e-9, "$.settlement.routing: shares must sum to 1, got %g", sum);
+	if (s->routing_mode == CHAIN_ROUTE_FIXED)
+		CHECK(fabs(sum - 1.0) <= 1e-9, "$.settlement.routing: shares must sum to 1, got %g", sum);
+	for (int i = 0; i < s->n_routes && i < CHAIN_MAX; i++) {
+		CHECK(s->routing[i].friction_usd >= 0 && isfinite(s->routing[i].friction_usd),
+		      "$.settlement.routing[%d].friction_usd: must be >= 0, got %g", i,
+		      s->routing[i].friction_usd);
+		for (int j = 0; j < i; j++)
+			CHECK(strcmp(s->routing[i].chain, s->routing[j].chain) != 0,
+			      "$.settlement.routing[%d].chain: '%s' is already in the routing set", i,
+			      s->routing[i].chain);
+	}
 	return nerr ? SIM_EINVAL : SIM_OK;
 }
 
@@ -224,6 +241,8 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		diag_add(d, "%s: $.settlement.design: unknown design '%s'", scn_path(s), des);
 		return SIM_EINVAL;
 	}
+	st->routing_mode = strcmp(scn_str(s, "settlement.routing_mode"), "cost") == 0
+		? CHAIN_ROUTE_COST : CHAIN_ROUTE_FIXED;
 	st->tokens_per_request = scn_num(s, "settlement.tokens_per_request");
 	st->stack_tokens = scn_num(s, "settlement.stack_tokens");
 	st->request_fixed_tx = scn_num(s, "settlement.request_fixed_tx");
@@ -244,6 +263,8 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		snprintf(st->routing[i].chain, CHAIN_NAME_MAX, "%s", scn_str(s, key));
 		snprintf(key, sizeof key, "settlement.routing[%d].share", i);
 		st->routing[i].share = scn_num(s, key);
+		snprintf(key, sizeof key, "settlement.routing[%d].friction_usd", i);
+		st->routing[i].friction_usd = scn_num(s, key);
 	}
 	int n = scn_len(s, "chains");
 	if (n > CHAIN_MAX) {
@@ -297,6 +318,13 @@ chains *chain_alloc(const struct chain_params *p, sim_diag *d)
 		c->cap_year[k] = date_year(p->chain[k].capacity_date);
 		c->bg_year[k] = date_year(p->chain[k].background_date);
 	}
+	for (int i = 0; i < 4; i++)
+		c->set_days[i] = NAN;
+	for (int i = 0; i < p->settle.n_routes; i++) {
+		int k = chain_index(p, p->settle.routing[i].chain);
+		c->in_set[k] = 1;
+		c->friction[k] = p->settle.routing[i].friction_usd;
+	}
 	return c;
 }
 
@@ -307,10 +335,55 @@ void chain_free(chains *c)
 
 int chain_count(const chains *c) { return c->p.n_chains; }
 const char *chain_name(const chains *c, int k) { return c->p.chain[k].name; }
-double chain_exhaustion_day(const chains *c, int k) { return c->exhaust[k]; }
-double chain_latent_exhaustion_day(const chains *c, int k) { return c->latent[k]; }
-double chain_target_day(const chains *c, int k) { return c->target[k]; }
-double chain_background_target_day(const chains *c, int k) { return c->bg_target[k]; }
+double chain_exhaustion_day(const chains *c, int k) { return k == CHAIN_SET ? c->set_days[0] : c->exhaust[k]; }
+double chain_latent_exhaustion_day(const chains *c, int k) { return k == CHAIN_SET ? c->set_days[1] : c->latent[k]; }
+double chain_target_day(const chains *c, int k) { return k == CHAIN_SET ? c->set_days[2] : c->target[k]; }
+double chain_background_target_day(const chains *c, int k) { return k == CHAIN_SET ? c->set_days[3] : c->bg_target[k]; }
+const struct chain_day_out *chain_set_day(const chains *c) { return &c->set; }
+
+/* The set's day from its chains' (chain.h, chain_set_day). */
+static void set_day(chains *c, const struct chain_day_out *out)
+{
+	struct chain_day_out *a = &c->set;
+	double mult = 0, n = 0;
+	memset(a, 0, sizeof *a);
+	for (int k = 0; k < c->p.n_chains; k++) {
+		if (!c->in_set[k])
+			continue;
+		const struct chain_day_out *o = &out[k];
+		a->capacity += o->capacity;
+		a->target += o->target;
+		a->ai_tx += o->ai_tx;
+		a->ai_latent_tx += o->ai_latent_tx;
+		a->background_ref += o->background_ref;
+		a->background_tx += o->background_tx;
+		a->served += o->served;
+		a->ai_fees_usd += o->ai_fees_usd;
+		a->ai_bytes += o->ai_bytes;
+		a->fee_usd += o->fee_usd;
+		a->delay_s += o->delay_s;
+		mult += o->target * o->fee_multiple;
+		n++;
+	}
+	a->fee_usd /= n;
+	a->delay_s /= n;
+	a->fee_multiple = mult / a->target;
+	a->load = (a->ai_tx + a->background_tx) / a->capacity;
+	a->latent_load = (a->ai_latent_tx + a->background_ref) / a->capacity;
+	a->utilisation = a->served / a->capacity;
+	a->ai_target_share = a->ai_tx / a->target;
+	double kept = a->background_ref > 0 ? a->background_tx / a->background_ref : 1;
+	a->displaced = kept < 1 ? 1 - kept : 0;
+	double *d = c->set_days;
+	if (isnan(d[0]) && a->load >= 1.0)
+		d[0] = c->day;
+	if (isnan(d[1]) && a->latent_load >= 1.0)
+		d[1] = c->day;
+	if (isnan(d[2]) && a->ai_tx + a->background_ref > a->target)
+		d[2] = c->day;
+	if (isnan(d[3]) && a->background_ref > a->target)
+		d[3] = c->day;
+}
 
 double chain_fee_ref(const struct chain_spec *s)
 {
@@ -384,6 +457,110 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 		if (isnan(c->bg_target[k]) && o->background_ref > o->target)
 			c->bg_target[k] = day;
 	}
+	set_day(c, out);
+}
+
+/* ------------------------------------------------------------------ cost routing */
+
+/* AI tx chain k takes when settlement costs lambda USD per tx at the margin. */
+static double take(const chains *c, int k, double lambda)
+{
+	const struct chain_spec *s = &c->p.chain[k];
+	double f = (lambda - c->friction[k]) / c->p.settle.tx_weight;
+	if (!(f >= s->min_fee_usd) || !(f > 0))
+		return 0;                       /* below its floor, or free: B unbounded */
+	double b = c->b0[k] > 0 ? c->b0[k] * pow(f / s->base_fee_usd, -s->fee_elasticity) : 0;
+	double t = s->target_utilisation * c->cap[k] - b;
+	return t > 0 ? t : 0;
+}
+
+struct take_ctx {
+	const chains *c;
+	double tx;
+};
+
+/* The set's take at lambda = e^x, less the tx to place: rises with x. */
+static double take_gap(double x, void *arg)
+{
+	const struct take_ctx *t = arg;
+	double a = 0, lambda = exp(x);
+	for (int k = 0; k < t->c->p.n_chains; k++)
+		if (t->c->in_set[k])
+			a += take(t->c, k, lambda);
+	return a - t->tx;
+}
+
+double chain_route_cost(const chains *c, double tx, double *ai, double *fee)
+{
+	const int nk = c->p.n_chains;
+	const double w = c->p.settle.tx_weight;
+	double lo = INFINITY, targets = 0;
+	for (int k = 0; k < nk; k++) {
+		ai[k] = 0;
+		if (!c->in_set[k])
+			continue;
+		const struct chain_spec *s = &c->p.chain[k];
+		double floor_cost = w * s->min_fee_usd + c->friction[k];
+		if (floor_cost < lo)
+			lo = floor_cost;
+		targets += s->target_utilisation * c->cap[k];
+	}
+	if (!(tx < targets)) {                  /* no fee holds the set's targets */
+		for (int k = 0; k < nk; k++) {
+			ai[k] = c->in_set[k] ? c->p.chain[k].target_utilisation * c->cap[k] : 0;
+			fee[k] = c->in_set[k] ? INFINITY : chain_fee_eq(c, k, 0);
+		}
+		return INFINITY;
+	}
+	double lambda = lo;
+	if (tx > 0) {
+		struct take_ctx t = { c, tx };
+		double xlo = log(lo > 0 ? lo : 1e-300), xhi = log(lo > 0 ? 2 * lo : 1e-12);
+		for (int i = 0; take_gap(xhi, &t) < 0 && i < 2000; i++)
+			xhi += 0.7;                     /* doubling */
+		double glo = take_gap(xlo, &t);
+		if (glo < 0) {                      /* the floors alone do not hold tx: search */
+			gsl_function F = { take_gap, &t };
+			gsl_root_fsolver *r = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+			SIM_ASSERT(r);
+			if (gsl_root_fsolver_set(r, &F, xlo, xhi) == GSL_SUCCESS)
+				for (int it = 0; it < 200; it++) {
+					if (gsl_root_fsolver_iterate(r) != GSL_SUCCESS)
+						break;
+					xlo = gsl_root_fsolver_x_lower(r);
+					xhi = gsl_root_fsolver_x_upper(r);
+					if (gsl_root_test_interval(xlo, xhi, 1e-13, 0) == GSL_SUCCESS)
+						break;
+				}
+			gsl_root_fsolver_free(r);
+		} else {
+			xhi = xlo;                      /* the cheapest floors hold it */
+			xlo = -INFINITY;
+		}
+		/* between the bracket's ends the take moves from below tx to at least
+		 * tx; a floor inside it shares out the rest (a chain at its floor takes
+		 * any amount up to its room) */
+		double alo = 0, ahi = 0, a_lo[CHAIN_MAX], a_hi[CHAIN_MAX];
+		for (int k = 0; k < nk; k++) {
+			a_lo[k] = c->in_set[k] && isfinite(xlo) ? take(c, k, exp(xlo)) : 0;
+			a_hi[k] = c->in_set[k] ? take(c, k, exp(xhi)) : 0;
+			alo += a_lo[k];
+			ahi += a_hi[k];
+		}
+		double th = ahi > alo ? (tx - alo) / (ahi - alo) : 1;
+		th = th < 0 ? 0 : th > 1 ? 1 : th;
+		double sum = 0;
+		for (int k = 0; k < nk; k++) {
+			ai[k] = a_lo[k] + th * (a_hi[k] - a_lo[k]);
+			sum += ai[k];
+		}
+		for (int k = 0; k < nk && sum > 0; k++)   /* exact conservation */
+			ai[k] *= tx / sum;
+		lambda = exp(xhi);
+	}
+	for (int k = 0; k < nk; k++)
+		fee[k] = chain_fee_eq(c, k, ai[k]);
+	return lambda;
 }
 
 double chain_cost_per_mtok(const struct chain_params *p, double commit_tx, const double *fee)

@@ -77,6 +77,7 @@
 #define CHAIN_DAYS_PER_YEAR 365.25
 
 enum chain_design { CHAIN_PER_REQUEST = 0, CHAIN_STACK };
+enum chain_routing { CHAIN_ROUTE_FIXED = 0, CHAIN_ROUTE_COST };
 
 /* The section "settlement": JSON paths $.settlement.<field>. */
 struct chain_settle {
@@ -88,10 +89,12 @@ struct chain_settle {
 	double tx_bytes;              /* bytes of one settlement tx (reported) */
 	double tx_gas;                /* gas / computation units of one tx (reported) */
 	double tx_weight;             /* cost of one settlement tx / the chain's mean tx fee */
-	int n_routes;                 /* rows of routing[] */
+	enum chain_routing routing_mode; /* routing_mode: "fixed" | "cost" */
+	int n_routes;                 /* rows of routing[]: the routing set */
 	struct {
 		char chain[CHAIN_NAME_MAX]; /* name of a chain in chains[] */
-		double share;               /* share of settlement tx sent to it; sum = 1 */
+		double share;               /* fixed: share of settlement tx sent to it; sum = 1 */
+		double friction_usd;        /* cost: USD per tx added when comparing chains */
 	} routing[CHAIN_MAX];
 };
 
@@ -148,7 +151,8 @@ typedef struct chains chains;
 double chain_tx_per_token(const struct chain_settle *s, double commit_tx);
 /* Settlement units (requests or stacks) per served token. */
 double chain_units_per_token(const struct chain_settle *s);
-/* Splits tx/day over the chains by the routing shares: out (n_chains,). */
+/* Splits tx/day over the chains by the routing shares: out (n_chains,).
+ * (Fixed routing; with cost routing the shares are chain_route_cost's.) */
 void chain_route(const struct chain_params *p, double tx_per_day, double *out);
 
 /* ---------------------------------------------------------------- state */
@@ -177,12 +181,34 @@ double chain_fee_ref(const struct chain_spec *s);
 void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
                 struct chain_day_out *out);
 
+/* Cost routing (settlement as opaque block space, taken where it is cheapest):
+ * spreads tx_per_day AI settlement tx over the routing set so that every chain
+ * that takes some has the same marginal cost per tx, lambda = fee x tx_weight
+ * + friction, and every chain that takes none is dearer at its floor (a
+ * Wardrop equilibrium).  A chain at marginal cost lambda takes
+ *     ai_k(lambda) = max(0, u* C - B((lambda - friction) / tx_weight)),
+ * nothing below its floor cost; the set's total rises with lambda, so lambda
+ * is found by Brent's method, and where it falls on a floor the chains at that
+ * floor share the rest.  ai and fee (n_chains,): the allocation (summing to
+ * tx_per_day; 0 off the set) and each chain's equilibrium fee.  Returns lambda
+ * (USD/tx), or INFINITY when tx_per_day fills the set's targets (ai then holds
+ * each target, fee INFINITY on the set). */
+double chain_route_cost(const chains *c, double tx_per_day, double *ai, double *fee);
+
 /* USD to settle 10^6 served tokens when chain k charges fee[k] (routing-
  * weighted, times tx_weight); fee (n_chains,). */
 double chain_cost_per_mtok(const struct chain_params *p, double commit_tx, const double *fee);
 /* The floor fees (min_fee_usd) into fee (n_chains,). */
 void chain_floor_fees(const struct chain_params *p, double *fee);
 
+/* The routing set as one resource, for the day chain_step last recorded:
+ * capacity, target, AI, background and served tx summed over the set; load,
+ * latent_load, utilisation and ai_target_share from those sums; displaced
+ * 1 - sum B(f) / sum Bref; fee_multiple the mean of the set's multiples
+ * weighted by target; fee_usd and delay_s unweighted means. */
+const struct chain_day_out *chain_set_day(const chains *c);
+
+#define CHAIN_SET (-1)                 /* k of the routing set in the four days below */
 double chain_exhaustion_day(const chains *c, int k);        /* see "days" above */
 double chain_latent_exhaustion_day(const chains *c, int k);
 double chain_target_day(const chains *c, int k);

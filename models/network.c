@@ -84,6 +84,8 @@ struct net {
 	struct tok_day_out to;
 	struct chain_day_out co[CHAIN_MAX];
 	double ai_tx[CHAIN_MAX], ai_latent[CHAIN_MAX];
+	double ai_try[CHAIN_MAX];             /* AI tx by chain of the last market evaluation */
+	int in_set[CHAIN_MAX];                /* 1: the chain is in the routing set */
 	struct mkt_out scratch;               /* evaluations while searching */
 	sim_diag *d;
 
@@ -92,13 +94,20 @@ struct net {
 	int s_served_m, s_pdec, s_pcen, s_lat, s_nodes, s_pflops, s_cap_tps, s_used_h;
 	int s_nodes_tot, s_util, s_supply, s_minted, s_burned, s_tprice, s_emis_op;
 	int s_fees, s_sub, s_energy, s_amort, s_cutil, s_cload, s_cfee, s_caitx;
+	int s_set_u, s_set_tgt, s_set_mult, s_set_disp, s_set_lat;
 	int s_bound, s_caish, s_ctgt, s_cmult, s_cdisp, s_clat, s_price_ix, s_pressure, s_evals;
 	int s_ovh_ver, s_tee, s_tee_ovh, s_settle, s_ordered, s_exited, s_retired;
 	int latent[CHAIN_MAX], targeted[CHAIN_MAX];
 	/* "year N" scalars: means over the 365 days ending at day floor(N x 365.25) */
-	double win[3][WIN_N + 4 * CHAIN_MAX];
+	double win[3][WIN_N + 4 * (CHAIN_MAX + 1)];   /* chains, then the routing set */
 	int win_days[3];
 };
+
+/* Chain k's day, or the routing set's for k = nk. */
+static const struct chain_day_out *day_of(const struct net *n, int k)
+{
+	return k < n->nk ? &n->co[k] : chain_set_day(n->ch);
+}
 
 static double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
 
@@ -169,10 +178,41 @@ static double settle_implied(struct net *n, double S, struct mkt_out *o)
 	}
 	n->evals += o->evals;
 	n->z_hint = o->z;
+	const struct chain_settle *cs = &n->p->chain.settle;
 	double tx = o->served_tot * n->tpt, fee[CHAIN_MAX];
+	if (cs->routing_mode == CHAIN_ROUTE_FIXED) {
+		for (int k = 0; k < n->nk; k++) {
+			n->ai_try[k] = tx * n->route[k];
+			fee[k] = chain_fee_eq(n->ch, k, n->ai_try[k]);
+		}
+		return chain_cost_per_mtok(&n->p->chain, n->vo.commit_tx_per_unit, fee);
+	}
+	/* cost routing: the network pays each chain its fee; the mean per tx */
+	if (!isfinite(chain_route_cost(n->ch, tx, n->ai_try, fee)))
+		return INFINITY;
+	double paid = 0, cheapest = INFINITY;
+	for (int k = 0; k < n->nk; k++) {
+		paid += n->ai_try[k] > 0 ? n->ai_try[k] * fee[k] : 0;
+		if (n->in_set[k] && fee[k] < cheapest)
+			cheapest = fee[k];
+	}
+	double per_tx = tx > 0 ? paid / tx : cheapest;
+	return n->tpt * 1e6 * per_tx * cs->tx_weight;
+}
+
+/* The settlement cost at the floor fees: the lowest it can be. */
+static double settle_floor(const struct net *n)
+{
+	const struct chain_params *cp = &n->p->chain;
+	double fee[CHAIN_MAX];
+	chain_floor_fees(cp, fee);
+	if (cp->settle.routing_mode == CHAIN_ROUTE_FIXED)
+		return chain_cost_per_mtok(cp, n->vo.commit_tx_per_unit, fee);
+	double cheapest = INFINITY;
 	for (int k = 0; k < n->nk; k++)
-		fee[k] = chain_fee_eq(n->ch, k, tx * n->route[k]);
-	return chain_cost_per_mtok(&n->p->chain, n->vo.commit_tx_per_unit, fee);
+		if (n->in_set[k] && fee[k] < cheapest)
+			cheapest = fee[k];
+	return n->tpt * 1e6 * cheapest * cp->settle.tx_weight;
 }
 
 struct fixed_ctx {
@@ -284,6 +324,31 @@ static double settle_solve(struct net *n, double s0, double phi0)
 	return exp(x);
 }
 
+/* The day's AI tx by chain, from the last evaluation (the equilibrium's), and
+ * the routing shares they make; the latent (floor-fee) traffic goes where
+ * today's goes, or under cost routing with no traffic where it would. */
+static void route_day(struct net *n)
+{
+	double tx = 0, lat = n->offered_floor * n->tpt;
+	for (int k = 0; k < n->nk; k++)
+		tx += n->ai_tx[k] = n->ai_try[k];
+	if (n->p->chain.settle.routing_mode == CHAIN_ROUTE_COST) {
+		double fee[CHAIN_MAX], probe[CHAIN_MAX], sum = 0;
+		if (tx > 0)
+			for (int k = 0; k < n->nk; k++)
+				n->route[k] = n->ai_tx[k] / tx;
+		else {
+			(void)chain_route_cost(n->ch, 1.0, probe, fee);    /* the first tx's chain */
+			for (int k = 0; k < n->nk; k++)
+				sum += probe[k];
+			for (int k = 0; k < n->nk; k++)
+				n->route[k] = sum > 0 ? probe[k] / sum : 0;
+		}
+	}
+	for (int k = 0; k < n->nk; k++)
+		n->ai_latent[k] = lat * n->route[k];
+}
+
 /* The day's inputs to the market (market.h) from today's exogenous state. */
 static void market_inputs(struct net *n)
 {
@@ -331,9 +396,7 @@ static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
 	n->evals = 0;
 
 	/* The market and the chains' fees, solved together. */
-	double floor_fee[CHAIN_MAX];
-	chain_floor_fees(&p->chain, floor_fee);
-	double s0 = chain_cost_per_mtok(&p->chain, n->vo.commit_tx_per_unit, floor_fee);
+	double s0 = settle_floor(n);
 	double phi0 = settle_implied(n, s0, &n->mo);
 	n->settle_floor = s0;
 	n->offered_floor = n->mo.offered_tot;
@@ -350,10 +413,7 @@ static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
 	n->settle_mtok = S;
 	n->s_prev = S;
 	const struct mkt_out *o = &n->mo;
-	for (int k = 0; k < n->nk; k++) {
-		n->ai_tx[k] = o->served_tot * n->tpt * n->route[k];
-		n->ai_latent[k] = n->offered_floor * n->tpt * n->route[k];
-	}
+	route_day(n);
 
 	/* Fee revenue by class. */
 	n->fees_usd = 0;
@@ -524,12 +584,13 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			w[WIN_PFLOPS] += pflops;
 			w[WIN_TPS] += cap_tps;
 			w[WIN_SUPPLY] += n->to.supply;
-			for (int k = 0; k < n->nk; k++) {
+			for (int k = 0; k <= n->nk; k++) {
+				const struct chain_day_out *o = day_of(n, k);
 				double *c = w + WIN_N + 4 * k;
-				c[WIN_AI_CAP] += n->co[k].ai_tx / n->co[k].capacity;
-				c[WIN_AI_TGT] += n->co[k].ai_target_share;
-				c[WIN_MULT] += n->co[k].fee_multiple;
-				c[WIN_DISP] += n->co[k].displaced;
+				c[WIN_AI_CAP] += o->ai_tx / o->capacity;
+				c[WIN_AI_TGT] += o->ai_target_share;
+				c[WIN_MULT] += o->fee_multiple;
+				c[WIN_DISP] += o->displaced;
 			}
 			n->win_days[i]++;
 		}
@@ -566,6 +627,12 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			rec_set(r, n->s_cdisp, k, n->co[k].displaced);
 			rec_set(r, n->s_clat, k, n->co[k].latent_load);
 		}
+		const struct chain_day_out *set = chain_set_day(n->ch);
+		rec_set(r, n->s_set_u, 0, set->utilisation);
+		rec_set(r, n->s_set_tgt, 0, set->ai_target_share);
+		rec_set(r, n->s_set_mult, 0, set->fee_multiple);
+		rec_set(r, n->s_set_disp, 0, set->displaced);
+		rec_set(r, n->s_set_lat, 0, set->latent_load);
 		rec_set(r, n->s_dem, 0, n->mo.demand_tot);
 		rec_set(r, n->s_trend, 0, n->trend);
 		rec_set(r, n->s_bound, 0, n->bound);
@@ -659,6 +726,11 @@ static void declare_series(struct net *n)
 	n->s_cmult = rec_series(r, "chain_fee_multiple", "factor", n->nk, chn);
 	n->s_cdisp = rec_series(r, "chain_background_displaced", "fraction", n->nk, chn);
 	n->s_clat = rec_series(r, "chain_latent_load", "fraction", n->nk, chn);
+	n->s_set_u = rec_series(r, "routing_set_utilisation", "fraction", 1, NULL);
+	n->s_set_tgt = rec_series(r, "routing_set_ai_target_share", "fraction", 1, NULL);
+	n->s_set_mult = rec_series(r, "routing_set_fee_multiple", "factor", 1, NULL);
+	n->s_set_disp = rec_series(r, "routing_set_background_displaced", "fraction", 1, NULL);
+	n->s_set_lat = rec_series(r, "routing_set_latent_load", "fraction", 1, NULL);
 	n->s_ovh_ver = rec_series(r, "verification_overhead", "factor", 1, NULL);
 	n->s_tee = rec_series(r, "tee_share", "fraction", 1, NULL);
 	n->s_tee_ovh = rec_series(r, "tee_overhead", "factor", 1, NULL);
@@ -682,8 +754,9 @@ static void final_scalars(struct net *n)
 	rec *r = n->r;
 	char name[96];
 	static const char *const yn[3] = { "1", "5", "10" };
-	for (int k = 0; k < n->nk; k++) {
-		const char *c = chain_name(n->ch, k);
+	for (int j = 0; j <= n->nk; j++) {          /* the chains, then the set as "all" */
+		const int k = j < n->nk ? j : CHAIN_SET;
+		const char *c = j < n->nk ? chain_name(n->ch, j) : "all";
 		double dx = chain_exhaustion_day(n->ch, k);
 		snprintf(name, sizeof name, "exhaustion_day_%s", c);
 		rec_scalar(r, name, "day", dx);
@@ -696,7 +769,7 @@ static void final_scalars(struct net *n)
 		snprintf(name, sizeof name, "background_only_fee_target_day_%s", c);
 		rec_scalar(r, name, "day", chain_background_target_day(n->ch, k));
 		for (int i = 0; i < 3; i++) {
-			const int at = WIN_N + 4 * k;
+			const int at = WIN_N + 4 * j;
 			snprintf(name, sizeof name, "ai_target_share_year_%s_%s", yn[i], c);
 			rec_scalar(r, name, "fraction", win_mean(n, i, at + WIN_AI_TGT));
 			snprintf(name, sizeof name, "fee_multiple_year_%s_%s", yn[i], c);
@@ -705,7 +778,7 @@ static void final_scalars(struct net *n)
 			rec_scalar(r, name, "fraction", win_mean(n, i, at + WIN_DISP));
 		}
 		snprintf(name, sizeof name, "ai_capacity_share_year_10_%s", c);
-		rec_scalar(r, name, "fraction", win_mean(n, 2, WIN_N + 4 * k + WIN_AI_CAP));
+		rec_scalar(r, name, "fraction", win_mean(n, 2, WIN_N + 4 * j + WIN_AI_CAP));
 	}
 	for (int i = 0; i < 3; i++) {
 		snprintf(name, sizeof name, "nodes_year_%s", yn[i]);
@@ -791,6 +864,8 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 		    (st = node_pop_add(n->pop[p->init_cls[i]], 0, p->init[i].nodes, 0)) != SIM_OK)
 			goto done;
 	chain_route(&p->chain, 1.0, n->route);
+	for (int i = 0; i < p->chain.settle.n_routes; i++)
+		n->in_set[chain_index(&p->chain, p->chain.settle.routing[i].chain)] = 1;
 	n->ovh_ver = ver_overhead(&p->ver, ver_p_effective(&p->ver));
 	n->vo.commit_tx_per_unit = ver_commit_tx(&p->ver, ver_p_effective(&p->ver));
 	n->d = d;

@@ -319,6 +319,19 @@ Test(chain, bad_parameters_are_rejected_with_their_json_path)
 	cr_assert_eq(chain_check(&p, "s.json", &d), SIM_EINVAL);
 	cr_assert_str_eq(d.msg[0], "s.json: $.settlement.routing: shares must sum to 1, got 0.5");
 	diag_release(&d);
+	/* cost routing ignores the shares but not a chain named twice or a negative friction */
+	chain_params_default(&p);
+	p.settle.routing_mode = CHAIN_ROUTE_COST;
+	p.settle.n_routes = 2;
+	p.settle.routing[0].share = 0;
+	p.settle.routing[1] = p.settle.routing[0];
+	p.settle.routing[1].friction_usd = -1;
+	diag_init(&d);
+	cr_assert_eq(chain_check(&p, "s.json", &d), SIM_EINVAL);
+	cr_assert_eq(d.n, 2);
+	cr_assert_str_eq(d.msg[0], "s.json: $.settlement.routing[1].friction_usd: must be >= 0, got -1");
+	cr_assert_str_eq(d.msg[1], "s.json: $.settlement.routing[1].chain: 'sui' is already in the routing set");
+	diag_release(&d);
 }
 
 #include "sim/scn.h"
@@ -376,4 +389,91 @@ Test(chain, settlement_delay_rises_with_congestion)
 		chain_free(c);
 	}
 	cr_assert(prev > 50);                       /* 1/(1 - 0.99) = 100 s */
+}
+
+/* ------------------------------------------------------------ cost routing */
+
+/* Two chains without floors, elasticity 1, base fee 1: chain k takes
+ * u* C_k - b_k / lambda at marginal cost lambda, so the set takes T when
+ * lambda = (b_1 + b_2) / (u* C_1 + u* C_2 - T), and chain k takes
+ * u* C_k - b_k / lambda. */
+Test(chain, cost_routing_equalises_marginal_cost_in_closed_form)
+{
+	struct chain_params p;
+	one_chain(&p, 100, 20);                 /* target 50 tx/s, background 20 at fee 1 */
+	p.chain[0].base_fee_usd = 1;
+	p.chain[1] = p.chain[0];
+	snprintf(p.chain[1].name, CHAIN_NAME_MAX, "other");
+	p.chain[1].capacity_tps = 300;          /* target 150 */
+	p.chain[1].background_tps = 60;
+	p.n_chains = 2;
+	p.settle.routing_mode = CHAIN_ROUTE_COST;
+	p.settle.n_routes = 2;
+	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "other");
+	chains *c = make(&p);
+	chain_day(c, 0);
+	const double D = 86400;
+	const double T[] = { 10, 60, 150, 199 };
+	for (int i = 0; i < 4; i++) {
+		double ai[CHAIN_MAX], fee[CHAIN_MAX];
+		double lambda = chain_route_cost(c, T[i] * D, ai, fee);
+		double want = (20 + 60) / (50 + 150 - T[i]);
+		cr_assert_float_eq(lambda, want, 1e-9 * want, "T %g", T[i]);
+		cr_assert_float_eq(ai[0], (50 - 20 / want) * D, 1e-6 * D);
+		cr_assert_float_eq(ai[1], (150 - 60 / want) * D, 1e-6 * D);
+		cr_assert_float_eq(ai[0] + ai[1], T[i] * D, 1e-9 * T[i] * D);   /* conserved */
+		cr_assert_float_eq(fee[0], want, 1e-9 * want);                  /* one marginal cost */
+		cr_assert_float_eq(fee[1], want, 1e-9 * want);
+	}
+	/* the set's targets cannot hold 200 tx/s and more */
+	double ai[CHAIN_MAX], fee[CHAIN_MAX];
+	cr_assert(isinf(chain_route_cost(c, 200 * D, ai, fee)));
+	chain_free(c);
+}
+
+/* Floors: a chain whose floor is cheaper fills to its room before a dearer
+ * one takes anything; a chain outside the set takes nothing. */
+Test(chain, cost_routing_fills_the_cheaper_floor_first_and_skips_chains_outside_the_set)
+{
+	struct chain_params p;
+	chain_params_default(&p);
+	p.settle.routing_mode = CHAIN_ROUTE_COST;
+	p.settle.n_routes = 2;
+	snprintf(p.settle.routing[0].chain, CHAIN_NAME_MAX, "sui");       /* floor 0.005 */
+	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "solana");    /* floor 0.00075 */
+	chains *c = make(&p);
+	int sui = chain_index(&p, "sui"), sol = chain_index(&p, "solana");
+	chain_day(c, 0);
+	double ai[CHAIN_MAX], fee[CHAIN_MAX];
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 5);
+	for (int i = 0; i < 500; i++) {
+		double tx = gsl_rng_uniform(r) * 1.2e8;
+		double lambda = chain_route_cost(c, tx, ai, fee);
+		if (!isfinite(lambda))
+			continue;
+		double sum = 0;
+		for (int k = 0; k < p.n_chains; k++) {
+			sum += ai[k];
+			if (k != sui && k != sol)
+				cr_assert_eq(ai[k], 0.0, "chain %d outside the set took %g", k, ai[k]);
+		}
+		cr_assert_float_eq(sum, tx, 1e-9 * tx + 1e-9);
+		if (ai[sui] > 0)                /* Sui is used only at or above its floor cost ... */
+			cr_assert_geq(lambda, 0.005 * (1 - 1e-9));
+		if (ai[sui] > 1e-6 * tx)        /* ... and then Solana is priced at least as high */
+			cr_assert_geq(fee[sol], 0.005 * (1 - 1e-9));
+	}
+	/* little traffic: all of it on the cheaper floor */
+	(void)chain_route_cost(c, 1000, ai, fee);
+	cr_assert_float_eq(ai[sol], 1000, 1e-9);
+	cr_assert_eq(ai[sui], 0.0);
+	/* more of it never takes less from either chain */
+	double a1[CHAIN_MAX], a2[CHAIN_MAX];
+	(void)chain_route_cost(c, 4e7, a1, fee);
+	(void)chain_route_cost(c, 8e7, a2, fee);
+	cr_assert_geq(a2[sui], a1[sui]);
+	cr_assert_geq(a2[sol], a1[sol]);
+	gsl_rng_free(r);
+	chain_free(c);
 }

@@ -339,6 +339,43 @@ Test(net, latency_comes_from_the_serving_models_curve)
 	free(p);
 }
 
+/* Opaque settlement (cost routing over five chains): every day the chains'
+ * AI tx add up to the settlement the served tokens need, Bitcoin (outside the
+ * set) gets none, and the network pays the chains' fees: settlement cost =
+ * 3.01 tx per 1e6 tokens x the mean fee paid per tx. */
+Test(net, cost_routing_conserves_settlement_and_pays_the_fees, .timeout = 60)
+{
+	sim_diag d;
+	diag_init(&d);
+	const char *sets[] = { "network.horizon_years=5" };   /* Solana alone holds it at first */
+	scn *s = scn_load(th_src("scenarios/opaque-settlement.json"), sets, 1, &d);
+	cr_assert_not_null(s, "%s", d.n ? d.msg[0] : "");
+	struct net_params *p = calloc(1, sizeof *p);
+	cr_assert_eq(net_parse(p, s, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	rec *r = run(p, 4);
+	const double *aitx = col(r, "chain_ai_tx"), *fee = col(r, "chain_fee"),
+	             *srv = col(r, "served_tokens"), *settle = col(r, "settlement_cost");
+	int nk = p->chain.n_chains, btc = chain_index(&p->chain, "bitcoin"), used = 0;
+	for (size_t i = 0; i < rec_nsamples(r); i++) {
+		double sum = 0, paid = 0;
+		for (int k = 0; k < nk; k++) {
+			sum += aitx[i * nk + k];
+			paid += aitx[i * nk + k] > 0 ? aitx[i * nk + k] * fee[i * nk + k] : 0;
+			used |= (aitx[i * nk + k] > 0) << k;
+		}
+		double tx = srv[i] * 3.01e-6;
+		cr_assert_float_eq(sum, tx, 1e-9 * tx + 1e-9, "day %zu", i);
+		cr_assert_eq(aitx[i * nk + btc], 0.0);
+		if (tx > 0)
+			cr_assert_float_eq(settle[i], 3.01 * paid / tx, 1e-8 * settle[i], "day %zu", i);
+	}
+	cr_assert_gt(__builtin_popcount(used), 1, "cost routing used one chain only");
+	rec_free(r);
+	free(p);
+	scn_free(s);
+	diag_release(&d);
+}
+
 /* The seven scenarios load and parse; a short override runs end to end. */
 Test(net, scenarios_parse_and_run, .timeout = 120)
 {
