@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "analysis/plot.h"
-#include "models/bitcoin.h"
+#include "models/btc_type.h"
 #include "models/btc_fit.h"
 #include "sim/file.h"
 #include "sim/spawn.h"

@@ -19,7 +19,7 @@
  * docs/models.md, "Bitcoin back-test".
  *
  *     struct btc_params p;
- *     if (btc_params_load(&p, s, &d)) ...               // d has every message
+ *     if (btc_params_load(&p, s, &d)) ...               // btc_type.h; d has every message
  *     struct btc_trace t = { 0 };
  *     struct node_params np = p.nodes;
  *     np.deterministic = 1;
@@ -37,8 +37,6 @@
 #include "nodes.h"
 #include "sim/status.h"
 
-extern const struct model_type bitcoin_model_type;
-
 /* ---- the subsidy schedule, in satoshi (consensus arithmetic) ------------- */
 
 #define BTC_COIN 100000000LL          /* satoshi per BTC */
@@ -55,6 +53,8 @@ int64_t btc_total_supply_sat(void);
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 int32_t btc_days(int y, int m, int d);
+/* The civil date of a day since 1970-01-01. */
+void btc_civil(int32_t day, int *y, int *m, int *d);
 /* The calendar year with its fraction, e.g. 2020.5 in early July (figures). */
 double btc_year_frac(int32_t day);
 /* Parses "YYYY-MM-DD" (or "YYYY-MM", giving day `dflt_day`); -1 on error. */
@@ -138,13 +138,10 @@ struct btc_params {
 	int fit_iters, fit_status;
 };
 
-/* Reads the scenario's $.bitcoin and $.nodes into p, loads the data files,
- * checks the rules that span keys and, when $.bitcoin.fit, fits.  Every
- * problem goes to d ("PATH: $.key: ..."); on error p holds nothing (no
- * release needed).  The model type's parse. */
-sim_status btc_params_load(struct btc_params *p, const scn *s, sim_diag *d) SIM_MUST_CHECK;
-/* Frees what btc_params_load allocated; a released p may be released again. */
-void btc_params_release(struct btc_params *p);
+
+/* The node classes of p's hardware generations (nodes.h), days since p->start:
+ * c (p->data.n_gen,). */
+void btc_node_classes(const struct btc_params *p, struct node_class *c);
 
 /* What one simulation produced, day by day (days start..end). */
 struct btc_trace {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "bitcoin.h"
+#include "btc_type.h"
 #include "network.h"
 #include "queue.h"
 #include "serving.h"

@@ -17,45 +17,6 @@
 extern const struct { const char *name; const char *text; } dais_schema[];
 
 /* ------------------------------------------------------------------------
- * Key schemas */
-
-const char *const scn_ktype_names[] = {
-	"?", "number", "integer", "string", "boolean", "enum", "object", "array"
-};
-
-enum scn_ktype scn_ktype_of(const cJSON *ks)
-{
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(ks, "type");
-	if (!cJSON_IsString(t))
-		return KT_BAD;
-	for (int k = KT_NUMBER; k <= KT_ARRAY; k++)
-		if (!strcmp(t->valuestring, scn_ktype_names[k]))
-			return (enum scn_ktype)k;
-	return KT_BAD;
-}
-
-int scn_enum_has(const cJSON *ks, const char *s)
-{
-	const cJSON *v;
-	cJSON_ArrayForEach(v, scn_kget(ks, "values"))
-		if (cJSON_IsString(v) && !strcmp(v->valuestring, s))
-			return 1;
-	return 0;
-}
-
-/* "'a', 'b', 'c'" */
-void scn_enum_list(scn_sb *b, const cJSON *ks, const char *quote)
-{
-	const cJSON *v;
-	int first = 1;
-	cJSON_ArrayForEach(v, scn_kget(ks, "values")) {
-		if (cJSON_IsString(v))
-			scn_sb_addf(b, "%s%s%s%s", first ? "" : ", ", quote, v->valuestring, quote);
-		first = 0;
-	}
-}
-
-/* ------------------------------------------------------------------------
  * The schema: parse, check, merge into one root object schema */
 
 static struct {

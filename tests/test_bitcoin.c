@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "models/bitcoin.h"
+#include "models/btc_type.h"
 #include "models/btc_fit.h"
 #include "sim/rng.h"
 #include "sim/scn.h"
