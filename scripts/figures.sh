@@ -35,6 +35,10 @@ cp "$W/backtest/fig_btc_backtest.png" "$W/backtest/fig_btc_backtest.pdf" "$OUT/"
 
 gnuplot -e "out='$OUT'" analysis/plots/fig_verification.gp
 
+echo "figures: where per-request settlement lets the network grow (sweep)"
+"$DAIS" sweep scenarios/sweeps/per_request_map.json -o "$W/per_request_map" --quiet
+gnuplot -e "dir='$W/per_request_map'; out='$OUT'" analysis/plots/fig_per_request_map.gp
+
 echo "figures: sensitivity of the Sui fee-target date (tornado)"
 "$DAIS" sensitivity scenarios/sweeps/baseline_tornado.json -o "$W/tornado" > "$W/tornado.txt"
 for f in "$W"/tornado/tornado_*.png "$W"/tornado/tornado_*.pdf; do
