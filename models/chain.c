@@ -23,6 +23,7 @@ struct chains {
 	double latent[CHAIN_MAX];
 	double target[CHAIN_MAX];
 	double bg_target[CHAIN_MAX];
+	double object_day[CHAIN_MAX]; /* first day the latent AI tx reach the object limit */
 	double cap_year[CHAIN_MAX];   /* calendar years of capacity_date, background_date */
 	double bg_year[CHAIN_MAX];
 	struct chain_day_out set;     /* the routing set's day */
@@ -190,6 +191,8 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 		      c->background_date);
 		CHECK(c->finality_s >= 0 && isfinite(c->finality_s),
 		      "$.chains[%d].finality_s: must be >= 0, got %g", k, c->finality_s);
+		CHECK(c->object_limit_tps >= 0 && isfinite(c->object_limit_tps),
+		      "$.chains[%d].object_limit_tps: must be >= 0, got %g", k, c->object_limit_tps);
 	}
 
 	CHECK(s->n_routes >= 1 && s->n_routes <= CHAIN_MAX,
@@ -294,6 +297,7 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		NUM(min_fee_usd, "min_fee_usd");
 		NUM(fee_elasticity, "fee_elasticity");
 		NUM(finality_s, "finality_s");
+		NUM(object_limit_tps, "object_limit_tps");
 #undef NUM
 		snprintf(key, sizeof key, "chains[%d].capacity_date", k);
 		snprintf(c->capacity_date, sizeof c->capacity_date, "%s", scn_str(s, key));
@@ -315,6 +319,7 @@ chains *chain_alloc(const struct chain_params *p, sim_diag *d)
 	c->p = *p;
 	for (int k = 0; k < p->n_chains; k++) {
 		c->exhaust[k] = c->latent[k] = c->target[k] = c->bg_target[k] = NAN;
+		c->object_day[k] = NAN;
 		c->cap_year[k] = date_year(p->chain[k].capacity_date);
 		c->bg_year[k] = date_year(p->chain[k].background_date);
 	}
@@ -340,6 +345,14 @@ double chain_latent_exhaustion_day(const chains *c, int k) { return k == CHAIN_S
 double chain_target_day(const chains *c, int k) { return k == CHAIN_SET ? c->set_days[2] : c->target[k]; }
 double chain_background_target_day(const chains *c, int k) { return k == CHAIN_SET ? c->set_days[3] : c->bg_target[k]; }
 const struct chain_day_out *chain_set_day(const chains *c) { return &c->set; }
+double chain_object_limit_day(const chains *c, int k) { return c->object_day[k]; }
+
+/* AI tx/day a chain's shared object admits; INFINITY without a limit. */
+static double object_cap(const chains *c, int k)
+{
+	double l = c->p.chain[k].object_limit_tps;
+	return l > 0 ? l * 86400.0 : INFINITY;
+}
 
 /* The set's day from its chains' (chain.h, chain_set_day). */
 static void set_day(chains *c, const struct chain_day_out *out)
@@ -410,7 +423,7 @@ double chain_fee_eq(const chains *c, int k, double ai_tx)
 {
 	const struct chain_spec *s = &c->p.chain[k];
 	double room = s->target_utilisation * c->cap[k] - ai_tx;
-	if (!(room > 0))
+	if (!(room > 0) || ai_tx > object_cap(c, k))
 		return INFINITY;
 	/* B0 (f / base)^(-e) = room  =>  f = base (B0 / room)^(1/e) */
 	double f = s->base_fee_usd * pow(c->b0[k] / room, 1.0 / s->fee_elasticity);
@@ -443,6 +456,7 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 		double kept = o->background_ref > 0 ? o->background_tx / o->background_ref : 1;
 		o->displaced = kept < 1 ? 1 - kept : 0;
 		o->ai_target_share = o->ai_tx / o->target;
+		o->object_load = isfinite(object_cap(c, k)) ? o->ai_tx / object_cap(c, k) : 0;
 		double rho = o->utilisation < 0.999 ? o->utilisation : 0.999;
 		o->delay_s = s->finality_s * (1.0 + rho / (1.0 - rho));
 		o->ai_fees_usd = isfinite(fee) ? o->ai_tx * fee * c->p.settle.tx_weight : 0;
@@ -456,6 +470,8 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 			c->target[k] = day;
 		if (isnan(c->bg_target[k]) && o->background_ref > o->target)
 			c->bg_target[k] = day;
+		if (isnan(c->object_day[k]) && o->ai_latent_tx >= object_cap(c, k))
+			c->object_day[k] = day;
 	}
 	set_day(c, out);
 }
@@ -471,6 +487,8 @@ static double take(const chains *c, int k, double lambda)
 		return 0;                       /* below its floor, or free: B unbounded */
 	double b = c->b0[k] > 0 ? c->b0[k] * pow(f / s->base_fee_usd, -s->fee_elasticity) : 0;
 	double t = s->target_utilisation * c->cap[k] - b;
+	if (t > object_cap(c, k))
+		t = object_cap(c, k);
 	return t > 0 ? t : 0;
 }
 
@@ -503,11 +521,13 @@ double chain_route_cost(const chains *c, double tx, double *ai, double *fee)
 		double floor_cost = w * s->min_fee_usd + c->friction[k];
 		if (floor_cost < lo)
 			lo = floor_cost;
-		targets += s->target_utilisation * c->cap[k];
+		double t = s->target_utilisation * c->cap[k];
+		targets += t < object_cap(c, k) ? t : object_cap(c, k);
 	}
 	if (!(tx < targets)) {                  /* no fee holds the set's targets */
 		for (int k = 0; k < nk; k++) {
-			ai[k] = c->in_set[k] ? c->p.chain[k].target_utilisation * c->cap[k] : 0;
+			double t = c->p.chain[k].target_utilisation * c->cap[k];
+			ai[k] = c->in_set[k] ? (t < object_cap(c, k) ? t : object_cap(c, k)) : 0;
 			fee[k] = c->in_set[k] ? INFINITY : chain_fee_eq(c, k, 0);
 		}
 		return INFINITY;

@@ -48,6 +48,12 @@
  *             caller's market then prices AI down, see network.h).
  *   load      (AI + B(f)) / C = utilisation, <= u* once the fee is above its floor;
  *   delay     finality_s (1 + u/(1 - u)) (M/M/1-like growth with use);
+ *   object    a protocol whose calls all write one shared object (Atoma's
+ *             AtomaDb on Sui) meets that object's congestion budget before the
+ *             chain's: at most object_limit_tps of its tx a second are admitted,
+ *             whatever they bid (priority only orders them).  Above it no fee
+ *             clears (chain_fee_eq is INFINITY) and the caller's price must
+ *             ration; object_limit_day: first day the AI tx at floor fees reach it.
  *   scarcity  fee multiple f / f_ref; background displaced 1 - B(f)/Bref;
  *             AI target share AI / (u* C).
  *   days      (NAN while never reached)
@@ -111,6 +117,7 @@ struct chain_spec {
 	double min_fee_usd;           /* fee floor, USD per tx (>= 0) */
 	double fee_elasticity;        /* of background demand to the fee, > 0 */
 	double finality_s;            /* time to finality when idle, s */
+	double object_limit_tps;      /* AI tx/s the protocol's shared object admits; 0: none */
 	char capacity_date[16];       /* "YYYY-MM-DD" of capacity_tps */
 	char background_date[16];     /* "YYYY-MM-DD" of background_tps */
 };
@@ -138,6 +145,7 @@ struct chain_day_out {
 	double fee_multiple;     /* fee / f_ref */
 	double displaced;        /* 1 - B(f)/Bref, clamped to [0, 1] */
 	double ai_target_share;  /* AI / (u* C) */
+	double object_load;      /* AI / the object limit; 0 without one */
 	double delay_s;          /* mean settlement delay, s */
 	double ai_fees_usd;      /* USD/day paid by AI settlement (ai_tx * fee * tx_weight) */
 	double ai_bytes;         /* bytes/day of AI settlement */
@@ -213,6 +221,7 @@ double chain_exhaustion_day(const chains *c, int k);        /* see "days" above 
 double chain_latent_exhaustion_day(const chains *c, int k);
 double chain_target_day(const chains *c, int k);
 double chain_background_target_day(const chains *c, int k);
+double chain_object_limit_day(const chains *c, int k);  /* NAN without a limit */
 int chain_count(const chains *c);
 const char *chain_name(const chains *c, int k);
 

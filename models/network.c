@@ -94,6 +94,7 @@ struct net {
 	int s_served_m, s_pdec, s_pcen, s_lat, s_nodes, s_pflops, s_cap_tps, s_used_h;
 	int s_nodes_tot, s_util, s_supply, s_minted, s_burned, s_tprice, s_emis_op;
 	int s_fees, s_sub, s_energy, s_amort, s_cutil, s_cload, s_cfee, s_caitx;
+	int s_cobj;
 	int s_set_u, s_set_tgt, s_set_mult, s_set_disp, s_set_lat;
 	int s_bound, s_caish, s_ctgt, s_cmult, s_cdisp, s_clat, s_price_ix, s_pressure, s_evals;
 	int s_ovh_ver, s_tee, s_tee_ovh, s_settle, s_ordered, s_exited, s_retired;
@@ -309,9 +310,11 @@ static double settle_solve(struct net *n, double s0, double phi0)
 		for (int it = 0; it < 200 && !n->err; it++) {
 			if (gsl_root_fsolver_iterate(rs) != GSL_SUCCESS)
 				break;
+			/* the upper end: the gap is >= 0 there, Phi(S) <= S, so every fee
+			 * is finite even where a limit makes Phi jump */
 			if (gsl_root_test_interval(gsl_root_fsolver_x_lower(rs),
 			                           gsl_root_fsolver_x_upper(rs), 1e-12, 0) == GSL_SUCCESS) {
-				x = gsl_root_fsolver_root(rs);
+				x = gsl_root_fsolver_x_upper(rs);
 				break;
 			}
 		}
@@ -626,6 +629,7 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			rec_set(r, n->s_cmult, k, n->co[k].fee_multiple);
 			rec_set(r, n->s_cdisp, k, n->co[k].displaced);
 			rec_set(r, n->s_clat, k, n->co[k].latent_load);
+			rec_set(r, n->s_cobj, k, n->co[k].object_load);
 		}
 		const struct chain_day_out *set = chain_set_day(n->ch);
 		rec_set(r, n->s_set_u, 0, set->utilisation);
@@ -726,6 +730,7 @@ static void declare_series(struct net *n)
 	n->s_cmult = rec_series(r, "chain_fee_multiple", "factor", n->nk, chn);
 	n->s_cdisp = rec_series(r, "chain_background_displaced", "fraction", n->nk, chn);
 	n->s_clat = rec_series(r, "chain_latent_load", "fraction", n->nk, chn);
+	n->s_cobj = rec_series(r, "chain_object_load", "fraction", n->nk, chn);
 	n->s_set_u = rec_series(r, "routing_set_utilisation", "fraction", 1, NULL);
 	n->s_set_tgt = rec_series(r, "routing_set_ai_target_share", "fraction", 1, NULL);
 	n->s_set_mult = rec_series(r, "routing_set_fee_multiple", "factor", 1, NULL);
@@ -779,6 +784,10 @@ static void final_scalars(struct net *n)
 		}
 		snprintf(name, sizeof name, "ai_capacity_share_year_10_%s", c);
 		rec_scalar(r, name, "fraction", win_mean(n, 2, WIN_N + 4 * j + WIN_AI_CAP));
+		if (j < n->nk && n->p->chain.chain[j].object_limit_tps > 0) {
+			snprintf(name, sizeof name, "object_limit_day_%s", c);
+			rec_scalar(r, name, "day", chain_object_limit_day(n->ch, j));
+		}
 	}
 	for (int i = 0; i < 3; i++) {
 		snprintf(name, sizeof name, "nodes_year_%s", yn[i]);

@@ -477,3 +477,30 @@ Test(chain, cost_routing_fills_the_cheaper_floor_first_and_skips_chains_outside_
 	gsl_rng_free(r);
 	chain_free(c);
 }
+
+/* A shared-object limit: no fee admits more AI tx than it, and cost routing
+ * sends the rest elsewhere. */
+Test(chain, a_shared_object_limit_caps_the_ai_tx_a_chain_admits)
+{
+	struct chain_params p;
+	chain_params_default(&p);
+	int sui = chain_index(&p, "sui"), sol = chain_index(&p, "solana");
+	p.chain[sui].object_limit_tps = 10;
+	chains *c = make(&p);
+	chain_day(c, 0);
+	cr_assert(isfinite(chain_fee_eq(c, sui, 10 * 86400.0)));
+	cr_assert(isinf(chain_fee_eq(c, sui, 10 * 86400.0 + 1)));
+	chain_free(c);
+	p.settle.routing_mode = CHAIN_ROUTE_COST;
+	p.settle.n_routes = 2;
+	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "solana");
+	c = make(&p);
+	chain_day(c, 0);
+	double ai[CHAIN_MAX], fee[CHAIN_MAX];
+	double lambda = chain_route_cost(c, 5e7, ai, fee);   /* ~580 tx/s */
+	cr_assert(isfinite(lambda));
+	cr_assert_leq(ai[sui], 10 * 86400.0 * (1 + 1e-12));
+	cr_assert_float_eq(ai[sui] + ai[sol], 5e7, 1e-9 * 5e7);
+	cr_assert(isfinite(fee[sui]));
+	chain_free(c);
+}

@@ -376,6 +376,41 @@ Test(net, cost_routing_conserves_settlement_and_pays_the_fees, .timeout = 60)
 	diag_release(&d);
 }
 
+/* Sui's shared-object limit (100 tx/s): the AI tx it admits never pass it,
+ * the network's price rations the rest, and the limit day is the first on
+ * which the recorded AI tx reach it or the floor-fee traffic did. */
+Test(net, the_shared_object_limit_holds_every_day, .timeout = 60)
+{
+	sim_diag d;
+	diag_init(&d);
+	const char *sets[] = { "network.horizon_years=4" };
+	scn *s = scn_load(th_src("scenarios/sui-object-limit.json"), sets, 1, &d);
+	cr_assert_not_null(s, "%s", d.n ? d.msg[0] : "");
+	struct net_params *p = calloc(1, sizeof *p);
+	cr_assert_eq(net_parse(p, s, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	rec *r = run(p, 6);
+	int nk = p->chain.n_chains, sui = chain_index(&p->chain, "sui");
+	const double *aitx = col(r, "chain_ai_tx"), *obj = col(r, "chain_object_load"),
+	             *fee = col(r, "chain_fee");
+	double day = scalar(r, "object_limit_day_sui");
+	cr_assert(!isnan(day), "the limit is never reached in four years");
+	for (size_t i = 0; i < rec_nsamples(r); i++) {
+		cr_assert_leq(aitx[i * nk + sui], 100 * 86400.0 * (1 + 1e-9), "day %zu", i);
+		cr_assert_float_eq(obj[i * nk + sui], aitx[i * nk + sui] / (100 * 86400.0), 1e-12);
+		cr_assert(isfinite(fee[i * nk + sui]), "day %zu", i);
+		if (i < day)
+			cr_assert_lt(obj[i * nk + sui], 1, "day %zu before the limit day %g", i, day);
+	}
+	int held = 0, n = 0;                   /* and binds on most days after it */
+	for (size_t i = (size_t)day; i < rec_nsamples(r); i++, n++)
+		held += obj[i * nk + sui] > 1 - 1e-6;
+	cr_assert_gt(held, 0.8 * n, "held at the limit on %d of %d days", held, n);
+	rec_free(r);
+	free(p);
+	scn_free(s);
+	diag_release(&d);
+}
+
 /* The seven scenarios load and parse; a short override runs end to end. */
 Test(net, scenarios_parse_and_run, .timeout = 120)
 {
