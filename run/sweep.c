@@ -127,7 +127,7 @@ static int is_scalar(const cJSON *v)
 
 /* Reads "values" (a list or {from, to, steps}) of parameter k. */
 static int parse_values(struct sweep_param *p, const cJSON *v, const char *file, int k,
-                        sim_diag *d)
+                        int expand, sim_diag *d)
 {
 	int bad = 0;
 	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
@@ -175,7 +175,9 @@ static int parse_values(struct sweep_param *p, const cJSON *v, const char *file,
 			return 1;
 		}
 		int steps = (int)n;
-		for (int i = 0; i < steps; i++) {
+		/* a parameter already found broken is not expanded: a range of 10^6
+		 * steps takes a second, and the file is refused anyway */
+		for (int i = 0; expand && i < steps; i++) {
 			double x = steps == 1 ? f->valuedouble
 			                      : f->valuedouble + (t->valuedouble - f->valuedouble) * i / (steps - 1);
 			if (i == steps - 1)
@@ -504,7 +506,7 @@ static int parse_param_path(sweep *w, int k, const cJSON *x, const char *name, c
 
 /* Parameter k's "values" (grid) or "low" and "high" (oat). */
 static int parse_param_values(sweep *w, int k, const cJSON *x, const char *name,
-                              const char *at, sim_diag *d)
+                              const char *at, int expand, sim_diag *d)
 {
 	struct sweep_param *p = &w->params[k];
 	const cJSON *vals = cJSON_GetObjectItemCaseSensitive(x, "values");
@@ -521,7 +523,7 @@ static int parse_param_values(sweep *w, int k, const cJSON *x, const char *name,
 			diag_add(d, "%s: %s.values: required key is missing", name, at);
 			bad++;
 		} else {
-			bad += parse_values(p, vals, name, k, d);
+			bad += parse_values(p, vals, name, k, expand, d);
 		}
 		return bad;
 	}
@@ -574,9 +576,9 @@ static int parse_parameters(sweep *w, const cJSON *root, const char *name, sim_d
 			diag_add(d, "%s: %s: expected object, got %s", name, at, json_type(x));
 			bad++;
 		} else {
-			bad += check_keys(x, keys, name, at, d);
-			bad += parse_param_path(w, k, x, name, at, d);
-			bad += parse_param_values(w, k, x, name, at, d);
+			int broken = check_keys(x, keys, name, at, d);
+			broken += parse_param_path(w, k, x, name, at, d);
+			bad += broken + parse_param_values(w, k, x, name, at, !broken, d);
 		}
 		k++;
 	}
