@@ -65,11 +65,9 @@ struct net {
 
 	/* market, today: solved with the chains' fees (solve_day) */
 	double units[HW_MAX_CLASSES];
-	struct mkt_params mp;
 	struct mkt_in in;
 	struct mkt_out mo;                    /* the equilibrium */
 	double settle_mtok;                   /* settlement cost at the equilibrium, USD/Mtok */
-	double settle_floor;                  /* ... at floor fees */
 	double offered_floor;                 /* offered tokens at floor fees */
 	double tpt;                           /* settlement tx per served token */
 	int evals;                            /* market evaluations today */
@@ -173,7 +171,7 @@ static void on_exo(sim *s, void *ctx, const struct evq_ev *ev)
  * market.  NAN after an error (n->err set). */
 static double settle_implied(struct net *n, double S, struct mkt_out *o)
 {
-	if (mkt_solve(&n->mp, &n->in, S, n->z_hint, o, n->d) != SIM_OK) {
+	if (mkt_solve(&n->p->market, &n->in, S, n->z_hint, o, n->d) != SIM_OK) {
 		n->err = SIM_EINVAL;
 		return NAN;
 	}
@@ -401,7 +399,6 @@ static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
 	/* The market and the chains' fees, solved together. */
 	double s0 = settle_floor(n);
 	double phi0 = settle_implied(n, s0, &n->mo);
-	n->settle_floor = s0;
 	n->offered_floor = n->mo.offered_tot;
 	double S = s0;
 	if (!n->err && phi0 > s0 * (1 + 1e-12)) {
@@ -878,7 +875,6 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 	n->ovh_ver = ver_overhead(&p->ver, ver_p_effective(&p->ver));
 	n->vo.commit_tx_per_unit = ver_commit_tx(&p->ver, ver_p_effective(&p->ver));
 	n->d = d;
-	n->mp = p->market;
 	n->z_hint = NAN;
 	n->s_prev = NAN;
 	declare_series(n);
