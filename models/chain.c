@@ -118,13 +118,6 @@ void chain_params_default(struct chain_params *p)
 	p->n_chains = 6;
 }
 
-/* Calendar year of a "YYYY-MM-DD" date, or NAN. */
-static double date_year(const char *s)
-{
-	int y, m, d;
-	return csv_date(s, &y, &m, &d) ? csv_date_to_year(y, m, d) : NAN;
-}
-
 /* ------------------------------------------------------------------ checks */
 
 #define CHECK(cond, fmt, ...) do { if (!(cond)) { \
@@ -183,10 +176,10 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 		CHECK(c->fee_elasticity > 0 && c->fee_elasticity <= 10,
 		      "$.chains[%d].fee_elasticity: must be in (0, 10], got %g", k,
 		      c->fee_elasticity);
-		CHECK(!isnan(date_year(c->capacity_date)),
+		CHECK(!isnan(csv_date_year(c->capacity_date)),
 		      "$.chains[%d].capacity_date: expected a date YYYY-MM-DD, got '%s'", k,
 		      c->capacity_date);
-		CHECK(!isnan(date_year(c->background_date)),
+		CHECK(!isnan(csv_date_year(c->background_date)),
 		      "$.chains[%d].background_date: expected a date YYYY-MM-DD, got '%s'", k,
 		      c->background_date);
 		CHECK(c->finality_s >= 0 && isfinite(c->finality_s),
@@ -320,8 +313,8 @@ chains *chain_alloc(const struct chain_params *p, sim_diag *d)
 	for (int k = 0; k < p->n_chains; k++) {
 		c->exhaust[k] = c->latent[k] = c->target[k] = c->bg_target[k] = NAN;
 		c->object_day[k] = NAN;
-		c->cap_year[k] = date_year(p->chain[k].capacity_date);
-		c->bg_year[k] = date_year(p->chain[k].background_date);
+		c->cap_year[k] = csv_date_year(p->chain[k].capacity_date);
+		c->bg_year[k] = csv_date_year(p->chain[k].background_date);
 	}
 	for (int i = 0; i < 4; i++)
 		c->set_days[i] = NAN;

@@ -37,13 +37,6 @@ static void set_service(struct dem_service *s, const char *name, double share,
 	s->compute_factor = cf;
 }
 
-/* Calendar year of a "YYYY-MM-DD" date, NAN when it is not one. */
-static double installed_year(const char *s)
-{
-	int y, m, d;
-	return csv_date(s, &y, &m, &d) ? csv_date_to_year(y, m, d) : NAN;
-}
-
 void dem_defaults(struct dem_params *p)
 {
 	memset(p, 0, sizeof *p);
@@ -67,7 +60,7 @@ void dem_defaults(struct dem_params *p)
 	p->world_bound = 1;
 	p->installed_h100e = 19.73e6;
 	snprintf(p->installed_date, sizeof p->installed_date, "2025-12-31");
-	p->installed_year = installed_year(p->installed_date);
+	p->installed_year = csv_date_year(p->installed_date);
 	p->installed_growth = 1.0;
 	p->h100e_tokens_per_s = 12500 * (1 + 69.5 / 214.5);
 	p->inference_share = 0.5;
@@ -119,7 +112,7 @@ sim_status dem_check(const struct dem_params *p, const char *where, sim_diag *d)
 	      p->noise_sigma);
 	CHECK(p->noise_autocorr >= 0 && p->noise_autocorr < 1, "noise_autocorr: expected a number in [0, 1), got %g", p->noise_autocorr);
 	CHECK(p->installed_h100e > 0 && isfinite(p->installed_h100e), "installed_h100e: expected a positive number, got %g", p->installed_h100e);
-	CHECK(!isnan(installed_year(p->installed_date)), "installed_date: expected a date YYYY-MM-DD, got '%s'", p->installed_date);
+	CHECK(!isnan(csv_date_year(p->installed_date)), "installed_date: expected a date YYYY-MM-DD, got '%s'", p->installed_date);
 	CHECK(p->installed_growth > -1 && p->installed_growth <= 100, "installed_growth: expected a number in (-1, 100], got %g", p->installed_growth);
 	CHECK(p->h100e_tokens_per_s > 0 && isfinite(p->h100e_tokens_per_s), "h100e_tokens_per_s: expected a positive number, got %g", p->h100e_tokens_per_s);
 	CHECK(p->inference_share > 0 && p->inference_share <= 1, "inference_share: expected a number in (0, 1], got %g", p->inference_share);
@@ -185,7 +178,7 @@ sim_status dem_parse(struct dem_params *p, const scn *s, sim_diag *d)
 	p->world_bound = scn_bool(s, "demand.world_bound");
 	p->installed_h100e = scn_num(s, "demand.installed_h100e");
 	snprintf(p->installed_date, sizeof p->installed_date, "%s", scn_str(s, "demand.installed_date"));
-	p->installed_year = installed_year(p->installed_date);
+	p->installed_year = csv_date_year(p->installed_date);
 	p->installed_growth = scn_num(s, "demand.installed_growth");
 	p->h100e_tokens_per_s = scn_num(s, "demand.h100e_tokens_per_s");
 	p->inference_share = scn_num(s, "demand.inference_share");

@@ -110,20 +110,12 @@ static sim_status load_latency_curve(struct net_params *p, const char *w, sim_di
 	return st;
 }
 
-static int parse_date(const char *s, double *year)
-{
-	int y, m, dd;
-	if (!csv_date(s, &y, &m, &dd))
-		return -1;
-	*year = csv_date_to_year(y, m, dd);
-	return 0;
-}
-
 sim_status net_prepare(struct net_params *p, sim_diag *d)
 {
 	sim_status st = SIM_OK;
 	const char *w = p->src[0] ? p->src : "<params>";
-	if (parse_date(p->start_date, &p->start_year)) {
+	p->start_year = csv_date_year(p->start_date);
+	if (isnan(p->start_year)) {
 		diag_add(d, "%s: $.network.start_date: expected a date YYYY-MM-DD, got \"%s\"", w,
 		         p->start_date);
 		st = SIM_EINVAL;

@@ -298,6 +298,12 @@ double csv_date_to_year(int y, int m, int d)
 	return y + doy / (is_leap(y) ? 366.0 : 365.0);
 }
 
+double csv_date_year(const char *s)
+{
+	int y, m, d;
+	return csv_date(s, &y, &m, &d) ? csv_date_to_year(y, m, d) : NAN;
+}
+
 int csv_date(const char *s, int *y, int *m, int *d)
 {
 	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };

@@ -57,5 +57,7 @@ int csv_date(const char *s, int *y, int *m, int *d);
 
 /* Fractional year of a calendar date (days counted exactly, leap years too). */
 double csv_date_to_year(int y, int m, int d);
+/* The fractional calendar year of a "YYYY-MM-DD" date, NAN when it is not one. */
+double csv_date_year(const char *s);
 
 #endif

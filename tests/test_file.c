@@ -270,3 +270,20 @@ Test(csv, nul_bytes_are_refused_with_their_line, .init = setup, .fini = teardown
 	cr_expect(strstr(d.msg[0], "t.csv:3: NUL byte"), "%s", d.msg[0]);
 	diag_release(&d);
 }
+
+#include <math.h>
+
+#include "sim/csv.h"
+
+/* Dates by hand: day 90 of 2025 (365 days), day 59 of the leap year 2024
+ * (Feb 29 exists), and strings that are not calendar days. */
+Test(file, dates_become_fractional_years_or_nan)
+{
+	cr_assert_float_eq(csv_date_year("2025-04-01"), 2025 + 90 / 365.0, 1e-12);
+	cr_assert_float_eq(csv_date_year("2024-02-29"), 2024 + 59 / 366.0, 1e-12);
+	cr_assert_eq(csv_date_year("2024-01-01"), 2024.0);
+	cr_assert(isnan(csv_date_year("2023-02-29")));
+	cr_assert(isnan(csv_date_year("2024-13-01")));
+	cr_assert(isnan(csv_date_year("2024-1-5")));
+	cr_assert(isnan(csv_date_year("")));
+}
