@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blockrule.h"
+#include "registry.h"
 #include "sim/csv.h"
 
 #include <gsl/gsl_errno.h>
@@ -16,9 +18,14 @@
 struct chains {
 	struct chain_params p;
 	int day, next_day;
-	double cap[CHAIN_MAX];        /* today's C, tx/day */
+	double cap[CHAIN_MAX];        /* today's C / r_bg, background-sized tx/day */
 	double bref[CHAIN_MAX];       /* today's background at the reference fee, tx/day */
 	double b0[CHAIN_MAX];         /* today's background at base_fee_usd, tx/day */
+	double x[CHAIN_MAX];          /* today's token price, USD */
+	double fmin[CHAIN_MAX];       /* today's floor, USD per background tx */
+	double fref[CHAIN_MAX];       /* today's reference fee, USD per background tx */
+	double w[CHAIN_MAX];          /* r_ai / r_bg */
+	double objcap[CHAIN_MAX];     /* AI tx/day the shared object admits, INFINITY */
 	double exhaust[CHAIN_MAX];    /* the four days of chain.h, NAN */
 	double latent[CHAIN_MAX];
 	double target[CHAIN_MAX];
@@ -37,6 +44,14 @@ const char *chain_design_name(enum chain_design d)
 	return d == CHAIN_STACK ? "stack" : d == CHAIN_PER_REQUEST ? "per_request" : "?";
 }
 
+static const char *const mech_names[] = { "eip1559", "sui", "solana", "aptos", "bitcoin" };
+static const char *const price_names[] = { "table", "constant", "trend" };
+
+const char *chain_mech_name(enum chain_mech m)
+{
+	return (unsigned)m < sizeof mech_names / sizeof *mech_names ? mech_names[m] : "?";
+}
+
 /* ------------------------------------------------------------------ settlement */
 
 double chain_units_per_token(const struct chain_settle *s)
@@ -44,10 +59,29 @@ double chain_units_per_token(const struct chain_settle *s)
 	return s->design == CHAIN_STACK ? 1.0 / s->stack_tokens : 1.0 / s->tokens_per_request;
 }
 
+/* Settlement tx per request or stack. */
+static double tx_per_unit(const struct chain_settle *s, double commit_tx)
+{
+	double fixed = s->design == CHAIN_STACK ? s->stack_fixed_tx + 1.0 / s->claims_per_tx
+	                                        : s->request_fixed_tx;
+	return fixed + commit_tx;
+}
+
 double chain_tx_per_token(const struct chain_settle *s, double commit_tx)
 {
-	double fixed = s->design == CHAIN_STACK ? s->stack_fixed_tx : s->request_fixed_tx;
-	return (fixed + commit_tx) * chain_units_per_token(s);
+	return tx_per_unit(s, commit_tx) * chain_units_per_token(s);
+}
+
+double chain_object_tps(const struct chain_params *p, int k, double commit_tx)
+{
+	const struct chain_spec *c = &p->chain[k];
+	const struct chain_settle *s = &p->settle;
+	double n = tx_per_unit(s, commit_tx);
+	double s_rand = s->random_tx_per_unit / n;
+	if (s_rand > s->object_tx_share)
+		s_rand = s->object_tx_share;       /* a random call writes the object too */
+	return blk_object_tps(c->object_budget, c->object_random_budget, c->object_tx_cost,
+	                      s->object_tx_share, s_rand);
 }
 
 int chain_index(const struct chain_params *p, const char *name)
@@ -71,50 +105,78 @@ void chain_route(const struct chain_params *p, double tx_per_day, double *out)
 
 /* ------------------------------------------------------------------ defaults */
 
-static struct chain_spec spec(const char *name, double cap, const char *cap_date, double claim,
-                              double capg, double bg, const char *bg_date, double bgg, double fee,
-                              double minfee, double fin)
+static struct chain_spec spec(const char *name, enum chain_mech m, double cap,
+                              const char *cap_date, double claim, double capg, double bg,
+                              const char *bg_date, double bgg, double fee, double fin)
 {
 	struct chain_spec c = {
-		.capacity_tps = cap, .claimed_tps = claim, .capacity_growth = capg,
-		.background_tps = bg, .background_growth = bgg, .target_utilisation = 0.5,
-		.base_fee_usd = fee, .min_fee_usd = minfee, .fee_elasticity = 0.5, .finality_s = fin,
+		.mechanism = m, .capacity_tps = cap, .claimed_tps = claim, .capacity_growth = capg,
+		.background_tps = bg, .background_growth = bgg,
+		.target_utilisation = m == CHAIN_EIP1559 ? 0.5 : 1.0,
+		.base_fee_usd = fee, .fee_elasticity = 0.5, .finality_s = fin,
+		.price_path = CHAIN_PRICE_TABLE,
 	};
 	snprintf(c.name, sizeof c.name, "%s", name);
 	snprintf(c.capacity_date, sizeof c.capacity_date, "%s", cap_date);
 	snprintf(c.background_date, sizeof c.background_date, "%s", bg_date);
+	snprintf(c.token_date, sizeof c.token_date, "%s", "2024-01-01");
 	return c;
+}
+
+static void fees(struct chain_spec *c, const char *token, double bg_units, double ai_units,
+                 double fixed, double pmin)
+{
+	snprintf(c->token, sizeof c->token, "%s", token);
+	c->bg_tx_units = bg_units;
+	c->settle_tx_units = ai_units;
+	c->tx_fixed = fixed;
+	c->min_unit_price = pmin;
 }
 
 void chain_params_default(struct chain_params *p)
 {
 	memset(p, 0, sizeof *p);
 	p->start_year = 2024.0;
+	snprintf(p->prices_csv, sizeof p->prices_csv, "chains/token_prices.csv");
 	struct chain_settle *s = &p->settle;
 	s->design = CHAIN_STACK;           /* atoma-contracts 2025 (v2) */
 	s->tokens_per_request = 284;       /* LMSYS-Chat-1M 69.5 + 214.5 */
 	s->stack_tokens = 1e6;             /* COMPUTE_UNITS_PER_STACK */
 	s->request_fixed_tx = 1;           /* v1: gate::submit_text2text_prompt */
-	s->stack_fixed_tx = 2;             /* v2: acquire_new_stack_entry + claim_funds */
+	s->stack_fixed_tx = 1;             /* v2: acquire_new_stack_entry */
+	s->claims_per_tx = 1;              /* one claim_funds per stack (estimate) */
+	s->random_tx_per_unit = 2;         /* acquire_new_stack_entry, try_settle_stack take &Random */
+	s->object_tx_share = 0;            /* state sharded: no one object binds (see chains.json) */
 	s->tx_bytes = 500;                 /* estimate */
-	s->tx_gas = 1000;                  /* estimate, Sui computation units */
-	s->tx_weight = 1;                  /* estimate */
 	s->n_routes = 1;
 	snprintf(s->routing[0].chain, CHAIN_NAME_MAX, "sui");
 	s->routing[0].share = 1.0;
-	/* Sources and dates: data/chains/chains_baseline.csv (derived from the reference). */
-	p->chain[0] = spec("sui", 854, "2023-07-15", 297000, 0.2, 172.4, "2025-04-01", 0.3,
-	                   0.005, 0.005, 0.48);
-	p->chain[1] = spec("ethereum_l1", 22.8, "2024-05-15", 119, 0.175, 14.2, "2024-06-15", 0.1,
-	                   0.5, 0, 768);
-	p->chain[2] = spec("solana", 1504, "2024-04-06", 65000, 0.25, 292, "2024-02-15", 0.2,
-	                   0.00075, 0.00075, 12.8);
-	p->chain[3] = spec("base", 293, "2024-06-01", 1429, 0.5, 26.4, "2024-06-01", 0.3,
-	                   0.01, 0, 2);
-	p->chain[4] = spec("bitcoin", 10.7, "2024-04-23", 7, 0, 6.57, "2024-01-01", 0,
-	                   0.87, 0, 3600);
-	p->chain[5] = spec("aptos", 1336, "2024-05-25", 160000, 0.2, 19.3, "2024-05-15", 0.2,
-	                   0.001, 0.001, 0.9);
+	/* Sources and dates: data/chains/chains_baseline.csv and the schema's
+	 * chains.json (derived from the reference). */
+	struct chain_spec *c = p->chain;
+	c[0] = spec("sui", CHAIN_SUI, 854, "2023-07-15", 297000, 0.2, 172.4, "2025-04-01", 0.3,
+	            0.0027, 0.48);
+	fees(&c[0], "sui", 1000, 1000, 9.88e-6, 7.5e-7);
+	c[0].object_budget = 500000;       /* us/s: 50% of each commit's time */
+	c[0].object_random_budget = 100000;
+	c[0].object_tx_cost = 1000;        /* us: the 1 ms default per MoveCall */
+	c[1] = spec("ethereum_l1", CHAIN_EIP1559, 22.8, "2024-05-15", 119, 0.175, 14.2,
+	            "2024-06-15", 0.1, 0.5, 768);
+	fees(&c[1], "eth", 110000, 110000, 0, 0);
+	c[2] = spec("solana", CHAIN_SOLANA, 1504, "2024-04-06", 65000, 0.25, 292, "2024-02-15", 0.2,
+	            0.0015, 12.8);
+	fees(&c[2], "sol", 80000, 80000, 5e-6, 0);
+	c[2].object_budget = 30e6;         /* CU/s: 12M per writable account per 0.4 s block */
+	c[2].object_tx_cost = 80000;
+	c[3] = spec("base", CHAIN_EIP1559, 293, "2024-06-01", 1429, 0.5, 26.4, "2024-06-01", 0.3,
+	            0.01, 2);
+	fees(&c[3], "eth", 100000, 100000, 1e-7, 2e-13);
+	c[4] = spec("bitcoin", CHAIN_BITCOIN, 10.7, "2024-04-23", 7, 0, 6.57, "2024-01-01", 0,
+	            0.87, 3600);
+	fees(&c[4], "btc", 156, 156, 0, 1e-8);
+	c[5] = spec("aptos", CHAIN_APTOS, 1336, "2024-05-25", 160000, 0.2, 19.3, "2024-05-15", 0.2,
+	            0.001, 0.9);
+	fees(&c[5], "apt", 100, 100, 0, 1e-6);
 	p->n_chains = 6;
 }
 
@@ -139,10 +201,13 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 	      s->request_fixed_tx);
 	CHECK(s->stack_fixed_tx >= 0, "$.settlement.stack_fixed_tx: must be >= 0, got %g",
 	      s->stack_fixed_tx);
+	CHECK(s->claims_per_tx >= 1 && s->claims_per_tx <= 1e6,
+	      "$.settlement.claims_per_tx: must be in [1, 1e6], got %g", s->claims_per_tx);
+	CHECK(s->random_tx_per_unit >= 0 && isfinite(s->random_tx_per_unit),
+	      "$.settlement.random_tx_per_unit: must be >= 0, got %g", s->random_tx_per_unit);
+	CHECK(s->object_tx_share >= 0 && s->object_tx_share <= 1,
+	      "$.settlement.object_tx_share: must be in [0, 1], got %g", s->object_tx_share);
 	CHECK(s->tx_bytes >= 0, "$.settlement.tx_bytes: must be >= 0, got %g", s->tx_bytes);
-	CHECK(s->tx_gas >= 0, "$.settlement.tx_gas: must be >= 0, got %g", s->tx_gas);
-	CHECK(s->tx_weight > 0 && isfinite(s->tx_weight),
-	      "$.settlement.tx_weight: must be > 0, got %g", s->tx_weight);
 
 	CHECK(p->n_chains >= 1 && p->n_chains <= CHAIN_MAX,
 	      "$.chains: needs 1 to %d chains, got %d", CHAIN_MAX, p->n_chains);
@@ -164,14 +229,43 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 		CHECK(c->background_growth > -1 && c->background_growth <= 100,
 		      "$.chains[%d].background_growth: must be in (-1, 100], got %g", k,
 		      c->background_growth);
-		CHECK(c->target_utilisation > 0 && c->target_utilisation < 1,
-		      "$.chains[%d].target_utilisation: must be in (0, 1), got %g", k,
+		CHECK(c->mechanism >= CHAIN_EIP1559 && c->mechanism <= CHAIN_BITCOIN,
+		      "$.chains[%d].mechanism: unknown mechanism %d", k, (int)c->mechanism);
+		CHECK(c->target_utilisation > 0 && c->target_utilisation <= 1,
+		      "$.chains[%d].target_utilisation: must be in (0, 1], got %g", k,
 		      c->target_utilisation);
 		CHECK(c->base_fee_usd > 0 && isfinite(c->base_fee_usd),
 		      "$.chains[%d].base_fee_usd: must be > 0, got %g", k, c->base_fee_usd);
-		CHECK(c->min_fee_usd >= 0 && c->min_fee_usd <= c->base_fee_usd,
-		      "$.chains[%d].min_fee_usd: must be in [0, base_fee_usd = %g], got %g", k,
-		      c->base_fee_usd, c->min_fee_usd);
+		CHECK(c->bg_tx_units > 0 && isfinite(c->bg_tx_units),
+		      "$.chains[%d].bg_tx_units: must be > 0, got %g", k, c->bg_tx_units);
+		CHECK(c->settle_tx_units > 0 && isfinite(c->settle_tx_units),
+		      "$.chains[%d].settle_tx_units: must be > 0, got %g", k, c->settle_tx_units);
+		CHECK(c->tx_fixed >= 0 && isfinite(c->tx_fixed),
+		      "$.chains[%d].tx_fixed: must be >= 0, got %g", k, c->tx_fixed);
+		CHECK(c->min_unit_price >= 0 && isfinite(c->min_unit_price),
+		      "$.chains[%d].min_unit_price: must be >= 0, got %g", k, c->min_unit_price);
+		CHECK(c->object_budget >= 0 && isfinite(c->object_budget),
+		      "$.chains[%d].object_budget: must be >= 0, got %g", k, c->object_budget);
+		CHECK(c->object_random_budget >= 0 && isfinite(c->object_random_budget),
+		      "$.chains[%d].object_random_budget: must be >= 0, got %g", k,
+		      c->object_random_budget);
+		CHECK(c->object_tx_cost >= 0 && isfinite(c->object_tx_cost),
+		      "$.chains[%d].object_tx_cost: must be >= 0, got %g", k, c->object_tx_cost);
+		CHECK(c->object_budget == 0 || c->object_tx_cost > 0,
+		      "$.chains[%d].object_tx_cost: must be > 0 with an object_budget, got %g", k,
+		      c->object_tx_cost);
+		CHECK(c->price_path >= CHAIN_PRICE_TABLE && c->price_path <= CHAIN_PRICE_TREND,
+		      "$.chains[%d].price_path: unknown path %d", k, (int)c->price_path);
+		CHECK(c->price_path != CHAIN_PRICE_TABLE || c->n_px > 0,
+		      "$.chains[%d].token: no price table loaded for '%s'", k, c->token);
+		CHECK(c->price_path == CHAIN_PRICE_TABLE || (c->token_usd > 0 && isfinite(c->token_usd)),
+		      "$.chains[%d].token_usd: must be > 0 with price_path constant or trend, got %g",
+		      k, c->token_usd);
+		CHECK(c->token_growth > -1 && c->token_growth <= 100,
+		      "$.chains[%d].token_growth: must be in (-1, 100], got %g", k, c->token_growth);
+		CHECK(c->price_path != CHAIN_PRICE_TREND || !isnan(csv_date_year(c->token_date)),
+		      "$.chains[%d].token_date: expected a date YYYY-MM-DD, got '%s'", k,
+		      c->token_date);
 		/* an inelastic background above the target has no equilibrium fee */
 		CHECK(c->fee_elasticity > 0 && c->fee_elasticity <= 10,
 		      "$.chains[%d].fee_elasticity: must be in (0, 10], got %g", k,
@@ -184,8 +278,6 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 		      c->background_date);
 		CHECK(c->finality_s >= 0 && isfinite(c->finality_s),
 		      "$.chains[%d].finality_s: must be >= 0, got %g", k, c->finality_s);
-		CHECK(c->object_limit_tps >= 0 && isfinite(c->object_limit_tps),
-		      "$.chains[%d].object_limit_tps: must be >= 0, got %g", k, c->object_limit_tps);
 	}
 
 	CHECK(s->n_routes >= 1 && s->n_routes <= CHAIN_MAX,
@@ -243,9 +335,10 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 	st->stack_tokens = scn_num(s, "settlement.stack_tokens");
 	st->request_fixed_tx = scn_num(s, "settlement.request_fixed_tx");
 	st->stack_fixed_tx = scn_num(s, "settlement.stack_fixed_tx");
+	st->claims_per_tx = scn_num(s, "settlement.claims_per_tx");
+	st->random_tx_per_unit = scn_num(s, "settlement.random_tx_per_unit");
+	st->object_tx_share = scn_num(s, "settlement.object_tx_share");
 	st->tx_bytes = scn_num(s, "settlement.tx_bytes");
-	st->tx_gas = scn_num(s, "settlement.tx_gas");
-	st->tx_weight = scn_num(s, "settlement.tx_weight");
 	char key[128];
 	int nr = scn_len(s, "settlement.routing");
 	if (nr > CHAIN_MAX) {
@@ -285,19 +378,119 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		NUM(capacity_growth, "capacity_growth");
 		NUM(background_tps, "background_tps");
 		NUM(background_growth, "background_growth");
-		NUM(target_utilisation, "target_utilisation");
 		NUM(base_fee_usd, "base_fee_usd");
-		NUM(min_fee_usd, "min_fee_usd");
 		NUM(fee_elasticity, "fee_elasticity");
 		NUM(finality_s, "finality_s");
-		NUM(object_limit_tps, "object_limit_tps");
+		NUM(bg_tx_units, "bg_tx_units");
+		NUM(settle_tx_units, "settle_tx_units");
+		NUM(tx_fixed, "tx_fixed");
+		NUM(min_unit_price, "min_unit_price");
+		NUM(object_budget, "object_budget");
+		NUM(object_random_budget, "object_random_budget");
+		NUM(object_tx_cost, "object_tx_cost");
+		NUM(token_usd, "token_usd");
+		NUM(token_growth, "token_growth");
 #undef NUM
-		snprintf(key, sizeof key, "chains[%d].capacity_date", k);
-		snprintf(c->capacity_date, sizeof c->capacity_date, "%s", scn_str(s, key));
-		snprintf(key, sizeof key, "chains[%d].background_date", k);
-		snprintf(c->background_date, sizeof c->background_date, "%s", scn_str(s, key));
+#define STR(field, name) (snprintf(key, sizeof key, "chains[%d]." name, k), \
+                          snprintf(c->field, sizeof c->field, "%s", scn_str(s, key)))
+		STR(capacity_date, "capacity_date");
+		STR(background_date, "background_date");
+		STR(token_date, "token_date");
+		STR(token, "token");
+#undef STR
+		snprintf(key, sizeof key, "chains[%d].mechanism", k);
+		const char *m = scn_str(s, key);
+		c->mechanism = (enum chain_mech)-1;
+		for (unsigned i = 0; i < sizeof mech_names / sizeof *mech_names; i++)
+			if (strcmp(m, mech_names[i]) == 0)
+				c->mechanism = (enum chain_mech)i;
+		/* the family's target unless the scenario gives one */
+		snprintf(key, sizeof key, "chains[%d].target_utilisation", k);
+		double u = scn_num(s, key);
+		c->target_utilisation = u > 0 ? u : c->mechanism == CHAIN_EIP1559 ? 0.5 : 1.0;
+		snprintf(key, sizeof key, "chains[%d].price_path", k);
+		const char *pp = scn_str(s, key);
+		c->price_path = (enum chain_price)-1;
+		for (unsigned i = 0; i < sizeof price_names / sizeof *price_names; i++)
+			if (strcmp(pp, price_names[i]) == 0)
+				c->price_path = (enum chain_price)i;
 	}
+	if (chain_load_prices(p, scn_path(s), d) != SIM_OK)
+		return SIM_EINVAL;
 	return chain_check(p, scn_path(s), d);
+}
+
+sim_status chain_load_prices(struct chain_params *p, const char *src, sim_diag *d)
+{
+	int need = 0;
+	for (int k = 0; k < p->n_chains; k++)
+		need |= p->chain[k].price_path == CHAIN_PRICE_TABLE;
+	if (!need)
+		return SIM_OK;
+	char path[512];
+	model_data_path(path, sizeof path, p->prices_csv);
+	csv *t = csv_read(path, d);
+	if (!t)
+		return SIM_EINVAL;
+	sim_status st = SIM_OK;
+	int cm = csv_require(t, "month", d);
+	if (cm < 0 || csv_nrows(t) > CHAIN_PX_MAX) {
+		if (cm >= 0)
+			diag_add(d, "%s: at most %d months, got %d", path, CHAIN_PX_MAX, csv_nrows(t));
+		csv_free(t);
+		return SIM_EINVAL;
+	}
+	for (int k = 0; k < p->n_chains && st == SIM_OK; k++) {
+		struct chain_spec *c = &p->chain[k];
+		c->n_px = 0;
+		if (c->price_path != CHAIN_PRICE_TABLE)
+			continue;
+		int col = csv_col(t, c->token);
+		if (col < 0 || col == cm) {
+			diag_add(d, "%s: $.chains[%d].token: no column '%s' in %s", src, k, c->token,
+			         path);
+			st = SIM_EINVAL;
+			break;
+		}
+		for (int i = 0; i < csv_nrows(t); i++) {
+			if (!csv_cell(t, i, col)[0])
+				continue;                   /* before the token was listed */
+			double y, v;
+			if (csv_year(t, i, cm, &y, d) != SIM_OK || csv_num(t, i, col, &v, d) != SIM_OK) {
+				st = SIM_EINVAL;
+				break;
+			}
+			if (!(v > 0) || (c->n_px && y <= c->px_year[c->n_px - 1])) {
+				diag_add(d, "%s:%d: column '%s': expected a price > 0 in a later month, "
+				         "got %g", path, csv_line(t, i), c->token, v);
+				st = SIM_EINVAL;
+				break;
+			}
+			c->px_year[c->n_px] = y;
+			c->px_usd[c->n_px++] = v;
+		}
+	}
+	csv_free(t);
+	return st;
+}
+
+double chain_token_usd(const struct chain_spec *s, double y)
+{
+	if (s->price_path == CHAIN_PRICE_CONSTANT)
+		return s->token_usd;
+	if (s->price_path == CHAIN_PRICE_TREND)
+		return s->token_usd * pow(1.0 + s->token_growth, y - csv_date_year(s->token_date));
+	const int n = s->n_px;
+	SIM_ASSERT(n > 0);
+	if (y <= s->px_year[0])
+		return s->px_usd[0];
+	if (y >= s->px_year[n - 1])
+		return s->px_usd[n - 1] * pow(1.0 + s->token_growth, y - s->px_year[n - 1]);
+	int i = 0;
+	while (s->px_year[i + 1] < y)
+		i++;
+	double t = (y - s->px_year[i]) / (s->px_year[i + 1] - s->px_year[i]);
+	return s->px_usd[i] + t * (s->px_usd[i + 1] - s->px_usd[i]);
 }
 
 /* ------------------------------------------------------------------ state */
@@ -323,6 +516,10 @@ chains *chain_alloc(const struct chain_params *p, sim_diag *d)
 		c->in_set[k] = 1;
 		c->friction[k] = p->settle.routing[i].friction_usd;
 	}
+	for (int k = 0; k < p->n_chains; k++) {
+		c->w[k] = p->chain[k].settle_tx_units / p->chain[k].bg_tx_units;
+		c->objcap[k] = INFINITY;
+	}
 	return c;
 }
 
@@ -343,15 +540,20 @@ double chain_object_limit_day(const chains *c, int k) { return c->object_day[k];
 /* AI tx/day a chain's shared object admits; INFINITY without a limit. */
 static double object_cap(const chains *c, int k)
 {
-	double l = c->p.chain[k].object_limit_tps;
-	return l > 0 ? l * 86400.0 : INFINITY;
+	return c->objcap[k];
+}
+
+void chain_set_commit_tx(chains *c, double commit_tx)
+{
+	for (int k = 0; k < c->p.n_chains; k++)
+		c->objcap[k] = chain_object_tps(&c->p, k, commit_tx) * 86400.0;
 }
 
 /* The set's day from its chains' (chain.h, chain_set_day). */
 static void set_day(chains *c, const struct chain_day_out *out)
 {
 	struct chain_day_out *a = &c->set;
-	double mult = 0, n = 0;
+	double mult = 0, n = 0, lat_eq = 0;
 	memset(a, 0, sizeof *a);
 	for (int k = 0; k < c->p.n_chains; k++) {
 		if (!c->in_set[k])
@@ -360,7 +562,9 @@ static void set_day(chains *c, const struct chain_day_out *out)
 		a->capacity += o->capacity;
 		a->target += o->target;
 		a->ai_tx += o->ai_tx;
+		a->ai_equiv += o->ai_equiv;
 		a->ai_latent_tx += o->ai_latent_tx;
+		lat_eq += o->ai_latent_tx * c->w[k];
 		a->background_ref += o->background_ref;
 		a->background_tx += o->background_tx;
 		a->served += o->served;
@@ -374,26 +578,26 @@ static void set_day(chains *c, const struct chain_day_out *out)
 	a->fee_usd /= n;
 	a->delay_s /= n;
 	a->fee_multiple = mult / a->target;
-	a->load = (a->ai_tx + a->background_tx) / a->capacity;
-	a->latent_load = (a->ai_latent_tx + a->background_ref) / a->capacity;
+	a->load = (a->ai_equiv + a->background_tx) / a->capacity;
+	a->latent_load = (lat_eq + a->background_ref) / a->capacity;
 	a->utilisation = a->served / a->capacity;
-	a->ai_target_share = a->ai_tx / a->target;
+	a->ai_target_share = a->ai_equiv / a->target;
 	double kept = a->background_ref > 0 ? a->background_tx / a->background_ref : 1;
 	a->displaced = kept < 1 ? 1 - kept : 0;
 	double *d = c->set_days;
-	if (isnan(d[0]) && a->load >= 1.0)
+	if (isnan(d[0]) && a->load >= 1.0 - 1e-12)
 		d[0] = c->day;
 	if (isnan(d[1]) && a->latent_load >= 1.0)
 		d[1] = c->day;
-	if (isnan(d[2]) && a->ai_tx + a->background_ref > a->target)
+	if (isnan(d[2]) && a->ai_equiv + a->background_ref > a->target)
 		d[2] = c->day;
 	if (isnan(d[3]) && a->background_ref > a->target)
 		d[3] = c->day;
 }
 
-double chain_fee_ref(const struct chain_spec *s)
+double chain_fee_ref(const chains *c, int k)
 {
-	return s->min_fee_usd > 0 ? s->min_fee_usd : s->base_fee_usd;
+	return c->fref[k];
 }
 
 void chain_day(chains *c, int day)
@@ -406,21 +610,56 @@ void chain_day(chains *c, int day)
 		            86400.0;
 		c->b0[k] = s->background_tps *
 		           pow(1.0 + s->background_growth, year - c->bg_year[k]) * 86400.0;
-		c->bref[k] = c->b0[k] * pow(chain_fee_ref(s) / s->base_fee_usd, -s->fee_elasticity);
+		c->x[k] = chain_token_usd(s, year);
+		c->fmin[k] = (s->tx_fixed + s->bg_tx_units * s->min_unit_price) * c->x[k];
+		c->fref[k] = c->fmin[k] > 0 ? c->fmin[k] : s->base_fee_usd;
+		c->bref[k] = c->b0[k] * pow(c->fref[k] / s->base_fee_usd, -s->fee_elasticity);
 	}
 	c->day = day;
 	c->next_day = day + 1;
 }
 
-double chain_fee_eq(const chains *c, int k, double ai_tx)
+/* The background-tx fee (USD) at which chain k's target holds ai_tx AI tx:
+ * the floor when demand at the floor fits, INFINITY when nothing clears. */
+static double bg_fee_eq(const chains *c, int k, double ai_tx)
 {
 	const struct chain_spec *s = &c->p.chain[k];
-	double room = s->target_utilisation * c->cap[k] - ai_tx;
+	double room = s->target_utilisation * c->cap[k] - c->w[k] * ai_tx;
 	if (!(room > 0) || ai_tx > object_cap(c, k))
 		return INFINITY;
 	/* B0 (f / base)^(-e) = room  =>  f = base (B0 / room)^(1/e) */
 	double f = s->base_fee_usd * pow(c->b0[k] / room, 1.0 / s->fee_elasticity);
-	return f > s->min_fee_usd ? f : s->min_fee_usd;
+	return f > c->fmin[k] ? f : c->fmin[k];
+}
+
+/* p: the token per unit of resource a background-tx fee f (USD) means. */
+static double unit_price(const chains *c, int k, double f)
+{
+	const struct chain_spec *s = &c->p.chain[k];
+	double p = (f / c->x[k] - s->tx_fixed) / s->bg_tx_units;
+	return p > s->min_unit_price ? p : s->min_unit_price;
+}
+
+/* The AI tx's fee (USD) at background-tx fee f. */
+static double ai_fee(const chains *c, int k, double f)
+{
+	const struct chain_spec *s = &c->p.chain[k];
+	if (!isfinite(f))
+		return INFINITY;
+	return (s->tx_fixed + s->settle_tx_units * unit_price(c, k, f)) * c->x[k];
+}
+
+/* Its inverse: the background-tx fee at which an AI tx pays g USD. */
+static double bg_fee_of_ai(const chains *c, int k, double g)
+{
+	const struct chain_spec *s = &c->p.chain[k];
+	double p = (g / c->x[k] - s->tx_fixed) / s->settle_tx_units;
+	return (s->tx_fixed + s->bg_tx_units * p) * c->x[k];
+}
+
+double chain_fee_eq(const chains *c, int k, double ai_tx)
+{
+	return ai_fee(c, k, bg_fee_eq(c, k, ai_tx));
 }
 
 void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
@@ -431,35 +670,40 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 		const struct chain_spec *s = &c->p.chain[k];
 		struct chain_day_out *o = &out[k];
 		SIM_ASSERT(ai_tx[k] >= 0 && isfinite(ai_tx[k]) && ai_latent_tx[k] >= 0);
-		double fee = chain_fee_eq(c, k, ai_tx[k]);
+		double f = bg_fee_eq(c, k, ai_tx[k]);
 		o->capacity = c->cap[k];
 		o->target = s->target_utilisation * o->capacity;
 		o->ai_tx = ai_tx[k];
+		o->ai_equiv = c->w[k] * ai_tx[k];
 		o->ai_latent_tx = ai_latent_tx[k];
 		o->background_ref = c->bref[k];
-		o->background_tx = isfinite(fee) && c->b0[k] > 0
-			? c->b0[k] * pow(fee / s->base_fee_usd, -s->fee_elasticity) : 0;
-		double fresh = o->ai_tx + o->background_tx;
+		o->background_tx = isfinite(f) && c->b0[k] > 0
+			? c->b0[k] * pow(f / s->base_fee_usd, -s->fee_elasticity) : 0;
+		double fresh = o->ai_equiv + o->background_tx;
 		o->served = fresh < o->capacity ? fresh : o->capacity;
 		o->load = fresh / o->capacity;
-		o->latent_load = (o->ai_latent_tx + o->background_ref) / o->capacity;
+		o->latent_load = (c->w[k] * o->ai_latent_tx + o->background_ref) / o->capacity;
 		o->utilisation = o->served / o->capacity;
-		o->fee_usd = fee;
-		o->fee_multiple = fee / chain_fee_ref(s);
+		o->bg_fee_usd = f;
+		o->fee_usd = ai_fee(c, k, f);
+		o->token_usd = c->x[k];
+		o->unit_price = isfinite(f) ? unit_price(c, k, f) : INFINITY;
+		o->fee_multiple = f / c->fref[k];
 		double kept = o->background_ref > 0 ? o->background_tx / o->background_ref : 1;
 		o->displaced = kept < 1 ? 1 - kept : 0;
-		o->ai_target_share = o->ai_tx / o->target;
+		o->ai_target_share = o->ai_equiv / o->target;
 		o->object_load = isfinite(object_cap(c, k)) ? o->ai_tx / object_cap(c, k) : 0;
-		double rho = o->utilisation < 0.999 ? o->utilisation : 0.999;
-		o->delay_s = s->finality_s * (1.0 + rho / (1.0 - rho));
-		o->ai_fees_usd = isfinite(fee) ? o->ai_tx * fee * c->p.settle.tx_weight : 0;
+		/* a tx that pays the day's fee is in the next block: the fee, not
+		 * a queue, rations block space */
+		o->delay_s = s->finality_s;
+		o->ai_fees_usd = isfinite(o->fee_usd) ? o->ai_tx * o->fee_usd : 0;
 		o->ai_bytes = o->ai_tx * c->p.settle.tx_bytes;
 
-		if (isnan(c->exhaust[k]) && o->load >= 1.0)
+		if (isnan(c->exhaust[k]) && o->load >= 1.0 - 1e-12)
 			c->exhaust[k] = day;
 		if (isnan(c->latent[k]) && o->latent_load >= 1.0)
 			c->latent[k] = day;
-		if (isnan(c->target[k]) && fee > chain_fee_ref(s) * (1 + 1e-12))
+		if (isnan(c->target[k]) && f > c->fref[k] * (1 + 1e-12))
 			c->target[k] = day;
 		if (isnan(c->bg_target[k]) && o->background_ref > o->target)
 			c->bg_target[k] = day;
@@ -475,14 +719,22 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 static double take(const chains *c, int k, double lambda)
 {
 	const struct chain_spec *s = &c->p.chain[k];
-	double f = (lambda - c->friction[k]) / c->p.settle.tx_weight;
-	if (!(f >= s->min_fee_usd) || !(f > 0))
+	double g = lambda - c->friction[k];
+	if (!(g >= ai_fee(c, k, c->fmin[k])) || !(g > 0))
 		return 0;                       /* below its floor, or free: B unbounded */
+	double f = bg_fee_of_ai(c, k, g);
 	double b = c->b0[k] > 0 ? c->b0[k] * pow(f / s->base_fee_usd, -s->fee_elasticity) : 0;
-	double t = s->target_utilisation * c->cap[k] - b;
+	double t = (s->target_utilisation * c->cap[k] - b) / c->w[k];
 	if (t > object_cap(c, k))
 		t = object_cap(c, k);
 	return t > 0 ? t : 0;
+}
+
+/* The most AI tx chain k can hold: its target, or its object's limit. */
+static double room(const chains *c, int k)
+{
+	double t = c->p.chain[k].target_utilisation * c->cap[k] / c->w[k];
+	return t < object_cap(c, k) ? t : object_cap(c, k);
 }
 
 struct take_ctx {
@@ -504,23 +756,19 @@ static double take_gap(double x, void *arg)
 double chain_route_cost(const chains *c, double tx, double *ai, double *fee)
 {
 	const int nk = c->p.n_chains;
-	const double w = c->p.settle.tx_weight;
 	double lo = INFINITY, targets = 0;
 	for (int k = 0; k < nk; k++) {
 		ai[k] = 0;
 		if (!c->in_set[k])
 			continue;
-		const struct chain_spec *s = &c->p.chain[k];
-		double floor_cost = w * s->min_fee_usd + c->friction[k];
+		double floor_cost = ai_fee(c, k, c->fmin[k]) + c->friction[k];
 		if (floor_cost < lo)
 			lo = floor_cost;
-		double t = s->target_utilisation * c->cap[k];
-		targets += t < object_cap(c, k) ? t : object_cap(c, k);
+		targets += room(c, k);
 	}
 	if (!(tx < targets)) {                  /* no fee holds the set's targets */
 		for (int k = 0; k < nk; k++) {
-			double t = c->p.chain[k].target_utilisation * c->cap[k];
-			ai[k] = c->in_set[k] ? (t < object_cap(c, k) ? t : object_cap(c, k)) : 0;
+			ai[k] = c->in_set[k] ? room(c, k) : 0;
 			fee[k] = c->in_set[k] ? INFINITY : chain_fee_eq(c, k, 0);
 		}
 		return INFINITY;
@@ -586,11 +834,11 @@ double chain_cost_per_mtok(const struct chain_params *p, double commit_tx, const
 		if (s->routing[i].share > 0)
 			f += s->routing[i].share * fee[k];
 	}
-	return per_tok * 1e6 * f * s->tx_weight;
+	return per_tok * 1e6 * f;
 }
 
-void chain_floor_fees(const struct chain_params *p, double *fee)
+void chain_floor_fees(const chains *c, double *fee)
 {
-	for (int k = 0; k < p->n_chains; k++)
-		fee[k] = p->chain[k].min_fee_usd;
+	for (int k = 0; k < c->p.n_chains; k++)
+		fee[k] = ai_fee(c, k, c->fmin[k]);
 }

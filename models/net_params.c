@@ -58,6 +58,8 @@ sim_status net_params_default(struct net_params *p, sim_diag *d)
 	tok_params_default(&p->tok);
 	ver_params_default(&p->ver);
 	chain_params_default(&p->chain);
+	if (chain_load_prices(&p->chain, p->src, d) != SIM_OK)
+		return SIM_EINVAL;
 	char path[512];
 	model_data_path(path, sizeof path, p->hw.classes_csv);
 	if (hw_load(&p->hwt, path, d) != SIM_OK)

@@ -196,7 +196,7 @@ static double settle_implied(struct net *n, double S, struct mkt_out *o)
 			cheapest = fee[k];
 	}
 	double per_tx = tx > 0 ? paid / tx : cheapest;
-	return n->tpt * 1e6 * per_tx * cs->tx_weight;
+	return n->tpt * 1e6 * per_tx;
 }
 
 /* The settlement cost at the floor fees: the lowest it can be. */
@@ -204,14 +204,14 @@ static double settle_floor(const struct net *n)
 {
 	const struct chain_params *cp = &n->p->chain;
 	double fee[CHAIN_MAX];
-	chain_floor_fees(cp, fee);
+	chain_floor_fees(n->ch, fee);
 	if (cp->settle.routing_mode == CHAIN_ROUTE_FIXED)
 		return chain_cost_per_mtok(cp, n->vo.commit_tx_per_unit, fee);
 	double cheapest = INFINITY;
 	for (int k = 0; k < n->nk; k++)
 		if (n->in_set[k] && fee[k] < cheapest)
 			cheapest = fee[k];
-	return n->tpt * 1e6 * cheapest * cp->settle.tx_weight;
+	return n->tpt * 1e6 * cheapest;
 }
 
 struct fixed_ctx {
@@ -385,6 +385,7 @@ static void market_inputs(struct net *n)
 		in->sub[m] = n->sub_mtok[m];
 	}
 	n->tpt = chain_tx_per_token(&p->chain.settle, n->vo.commit_tx_per_unit);
+	chain_set_commit_tx(n->ch, n->vo.commit_tx_per_unit);
 }
 
 static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
@@ -781,7 +782,7 @@ static void final_scalars(struct net *n)
 		}
 		snprintf(name, sizeof name, "ai_capacity_share_year_10_%s", c);
 		rec_scalar(r, name, "fraction", win_mean(n, 2, WIN_N + 4 * j + WIN_AI_CAP));
-		if (j < n->nk && n->p->chain.chain[j].object_limit_tps > 0) {
+		if (j < n->nk && isfinite(chain_object_tps(&n->p->chain, j, n->vo.commit_tx_per_unit))) {
 			snprintf(name, sizeof name, "object_limit_day_%s", c);
 			rec_scalar(r, name, "day", chain_object_limit_day(n->ch, j));
 		}

@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "models/blockrule.h"
 #include "models/chain.h"
 #include "models/verify.h"
 
@@ -21,18 +22,42 @@ static chains *make(const struct chain_params *p)
 	return c;
 }
 
-/* One chain, no growth, elasticity 1, fee floor 0. */
+/* The defaults with their token price tables loaded. */
+static void defaults(struct chain_params *p)
+{
+	sim_diag d;
+	diag_init(&d);
+	chain_params_default(p);
+	cr_assert_eq(chain_load_prices(p, "test", &d), SIM_OK);
+	diag_release(&d);
+}
+
+/* Chain k priced in a token worth usd, with fees in USD per tx of one unit:
+ * a floor of floor_usd per tx. */
+static void priced(struct chain_spec *s, double usd, double floor_usd)
+{
+	s->price_path = CHAIN_PRICE_CONSTANT;
+	s->token_usd = usd;
+	s->bg_tx_units = s->settle_tx_units = 1;
+	s->tx_fixed = 0;
+	s->min_unit_price = floor_usd / usd;
+}
+
+/* One EIP-1559 chain, no growth, elasticity 1, fee floor 0, token at $1. */
 static void one_chain(struct chain_params *p, double cap_tps, double bg_tps)
 {
-	chain_params_default(p);
+	defaults(p);
 	p->n_chains = 1;
 	struct chain_spec *s = &p->chain[0];
+	s->mechanism = CHAIN_EIP1559;
+	s->target_utilisation = 0.5;
 	s->capacity_tps = cap_tps;
 	s->background_tps = bg_tps;
 	s->capacity_growth = 0;
 	s->background_growth = 0;
 	s->fee_elasticity = 1;
-	s->min_fee_usd = 0;
+	s->object_budget = s->object_random_budget = 0;
+	priced(s, 1, 0);
 }
 
 static void step(chains *c, int day, const double *ai, struct chain_day_out *o)
@@ -47,10 +72,11 @@ static void step(chains *c, int day, const double *ai, struct chain_day_out *o)
 Test(chain, background_and_capacity_follow_their_dates)
 {
 	struct chain_params p;
-	chain_params_default(&p);
+	defaults(&p);
 	const double y_bg = 2025 + 90 / 365.0, y_cap = 2023 + 195 / 365.0;  /* 07-15: day 195 */
 	double ai[CHAIN_MAX] = { 0 };
 	struct chain_day_out o[CHAIN_MAX];
+	priced(&p.chain[0], 1, p.chain[0].base_fee_usd);   /* floor = base: Bref = background */
 	for (int i = 0; i < 2; i++) {
 		p.start_year = i ? 2024.0 : y_bg;
 		chains *c = make(&p);
@@ -69,7 +95,7 @@ Test(chain, background_and_capacity_follow_their_dates)
 Test(chain, zero_ai_traffic_prices_the_background_to_its_target)
 {
 	struct chain_params p;
-	chain_params_default(&p);
+	defaults(&p);
 	chains *c = make(&p);
 	double ai[CHAIN_MAX] = { 0 };
 	struct chain_day_out o[CHAIN_MAX];
@@ -78,13 +104,19 @@ Test(chain, zero_ai_traffic_prices_the_background_to_its_target)
 		for (int k = 0; k < p.n_chains; k++) {
 			const struct chain_spec *s = &p.chain[k];
 			double C = o[k].capacity, T = s->target_utilisation * C;
-			double b0 = o[k].background_ref * pow(chain_fee_ref(s) / s->base_fee_usd, s->fee_elasticity);
+			/* the floor in USD: the token floor at today's price */
+			double fmin = (s->tx_fixed + s->bg_tx_units * s->min_unit_price) * o[k].token_usd;
+			double fref = fmin > 0 ? fmin : s->base_fee_usd;
+			cr_assert_float_eq(chain_fee_ref(c, k), fref, 1e-12 * fref);
+			double b0 = o[k].background_ref * pow(fref / s->base_fee_usd, s->fee_elasticity);
 			double f = s->base_fee_usd * pow(b0 / T, 1 / s->fee_elasticity);
-			if (f < s->min_fee_usd)
-				f = s->min_fee_usd;
+			if (f < fmin)
+				f = fmin;
+			cr_assert_float_eq(o[k].bg_fee_usd, f, 1e-9 * f, "chain %d day %d", k, day);
+			/* every default settles with a tx the size of a mean one */
 			cr_assert_float_eq(o[k].fee_usd, f, 1e-9 * f, "chain %d day %d", k, day);
 			cr_assert(o[k].utilisation <= s->target_utilisation * (1 + 1e-9));
-			if (f > s->min_fee_usd)
+			if (f > fmin)
 				cr_assert_float_eq(o[k].utilisation, s->target_utilisation, 1e-9);
 			cr_assert_eq(o[k].ai_tx, 0.0);
 		}
@@ -95,14 +127,15 @@ Test(chain, zero_ai_traffic_prices_the_background_to_its_target)
 Test(chain, utilisation_stays_at_or_below_target_and_the_fee_at_or_above_its_floor)
 {
 	struct chain_params p;
-	chain_params_default(&p);
+	defaults(&p);
 	chains *c = make(&p);
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(r, 3);
-	double ai[CHAIN_MAX];
+	double ai[CHAIN_MAX], fl[CHAIN_MAX];
 	struct chain_day_out o[CHAIN_MAX];
 	for (int day = 0; day < 2000; day++) {
 		chain_day(c, day);
+		chain_floor_fees(c, fl);
 		for (int k = 0; k < p.n_chains; k++) {
 			double u = gsl_rng_uniform(r);
 			ai[k] = u < 0.3 ? 0 : u * u * 3e8;    /* zero, small and over-target days */
@@ -112,9 +145,9 @@ Test(chain, utilisation_stays_at_or_below_target_and_the_fee_at_or_above_its_flo
 			const struct chain_spec *s = &p.chain[k];
 			cr_assert(o[k].utilisation >= 0 && o[k].utilisation <= 1);
 			cr_assert(o[k].served <= o[k].capacity * (1 + 1e-12));
-			cr_assert(o[k].fee_usd >= s->min_fee_usd && o[k].delay_s >= 0);
+			cr_assert(o[k].fee_usd >= fl[k] * (1 - 1e-12) && o[k].delay_s >= 0);
 			cr_assert(o[k].displaced >= 0 && o[k].displaced <= 1);
-			if (ai[k] < o[k].target)          /* the fee clears the target */
+			if (o[k].ai_equiv < o[k].target)  /* the fee clears the target */
 				cr_assert(o[k].load <= s->target_utilisation * (1 + 1e-9));
 			else                              /* no fee can: the background is priced off */
 				cr_assert(isinf(o[k].fee_usd) && o[k].background_tx == 0 && o[k].displaced == 1);
@@ -149,7 +182,7 @@ Test(chain, equilibrium_fee_in_closed_form)
 	chain_day(c, 5);
 	cr_assert(isinf(chain_fee_eq(c, 0, 50 * 86400.0)));
 	/* with a floor above the equilibrium, the floor holds and the chain runs below target */
-	p.chain[0].min_fee_usd = p.chain[0].base_fee_usd = base;
+	p.chain[0].min_unit_price = p.chain[0].base_fee_usd = base;   /* $1 a token, 1 unit a tx */
 	p.chain[0].background_tps = 30;
 	chain_free(c);
 	c = make(&p);
@@ -166,8 +199,9 @@ Test(chain, equilibrium_fee_in_closed_form)
 Test(chain, background_only_target_day_in_closed_form)
 {
 	struct chain_params p;
-	chain_params_default(&p);                /* Sui: floor = base, so Bref = background */
+	defaults(&p);
 	p.n_chains = 1;
+	priced(&p.chain[0], 1, p.chain[0].base_fee_usd);   /* floor = base: Bref = background */
 	p.start_year = 2024.0;
 	chains *c = make(&p);
 	double ai[1] = { 0 };
@@ -196,7 +230,7 @@ Test(chain, per_request_and_stack_settlement_differ_by_three_orders)
 	ver_params_default(&vp);              /* cross-validation, p = 1%, N = 1 */
 	double commit = ver_commit_tx(&vp, vp.p_replicate);
 	struct chain_params p;
-	chain_params_default(&p);
+	defaults(&p);
 	p.settle.design = CHAIN_STACK;
 	double stack = chain_tx_per_token(&p.settle, commit);
 	cr_assert_float_eq(stack * 284, 8.55e-4, 1e-5);        /* 3.01 x 284 / 1e6 */
@@ -269,13 +303,26 @@ Test(chain, latent_exhaustion_day_exact_for_a_linear_ramp)
 Test(chain, settlement_cost_per_million_tokens)
 {
 	struct chain_params p;
-	chain_params_default(&p);
+	defaults(&p);
+	int sui = chain_index(&p, "sui");
+	p.chain[sui].price_path = CHAIN_PRICE_CONSTANT;
+	p.chain[sui].token_usd = 2;
+	chains *c = make(&p);
+	chain_day(c, 0);
 	double fee[CHAIN_MAX];
-	chain_floor_fees(&p, fee);
-	/* Stack: 3.01 tx per 10^6 tokens at Sui's $0.005 per tx. */
-	cr_assert_float_eq(chain_cost_per_mtok(&p, 1.01, fee), 3.01 * 0.005, 1e-12);
+	chain_floor_fees(c, fee);
+	/* Sui at its floor: 1,000 computation units at 750 MIST plus 9,880 MIST of
+	 * storage = 759,880 MIST = 7.5988e-4 SUI, at $2 a SUI */
+	const double f = 7.5988e-4 * 2;
+	cr_assert_float_eq(fee[sui], f, 1e-15);
+	/* Stack: acquire 1 + claim 1 + settle 1 + 0.01 attestations per 10^6 tokens */
+	cr_assert_float_eq(chain_cost_per_mtok(&p, 1.01, fee), 3.01 * f, 1e-12);
+	p.settle.claims_per_tx = 100;          /* a claim per 100 stacks: 2.02 tx */
+	cr_assert_float_eq(chain_cost_per_mtok(&p, 1.01, fee), 2.02 * f, 1e-12);
+	p.settle.claims_per_tx = 1;
 	p.settle.design = CHAIN_PER_REQUEST;
-	cr_assert_float_eq(chain_cost_per_mtok(&p, 1.01, fee), 2.01 / 284 * 1e6 * 0.005, 1e-9);
+	cr_assert_float_eq(chain_cost_per_mtok(&p, 1.01, fee), 2.01 / 284 * 1e6 * f, 1e-9);
+	chain_free(c);
 	/* a chain that receives nothing does not count, even at an infinite fee */
 	fee[chain_index(&p, "bitcoin")] = INFINITY;
 	cr_assert(isfinite(chain_cost_per_mtok(&p, 1.01, fee)));
@@ -284,7 +331,7 @@ Test(chain, settlement_cost_per_million_tokens)
 Test(chain, routing_splits_by_share)
 {
 	struct chain_params p;
-	chain_params_default(&p);
+	defaults(&p);
 	p.settle.n_routes = 2;
 	p.settle.routing[0].share = 0.75;
 	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "solana");
@@ -299,28 +346,28 @@ Test(chain, routing_splits_by_share)
 Test(chain, bad_parameters_are_rejected_with_their_json_path)
 {
 	struct chain_params p;
-	chain_params_default(&p);
+	defaults(&p);
 	p.chain[1].capacity_tps = 0;
-	p.chain[2].target_utilisation = 1.0;
+	p.chain[2].target_utilisation = 1.5;
 	snprintf(p.settle.routing[0].chain, CHAIN_NAME_MAX, "suii");
 	sim_diag d;
 	diag_init(&d);
 	cr_assert_eq(chain_check(&p, "s.json", &d), SIM_EINVAL);
 	cr_assert_eq(d.n, 3);
 	cr_assert_str_eq(d.msg[0], "s.json: $.chains[1].capacity_tps: must be > 0, got 0");
-	cr_assert_str_eq(d.msg[1], "s.json: $.chains[2].target_utilisation: must be in (0, 1), got 1");
+	cr_assert_str_eq(d.msg[1], "s.json: $.chains[2].target_utilisation: must be in (0, 1], got 1.5");
 	cr_assert_str_eq(d.msg[2], "s.json: $.settlement.routing[0].chain: unknown chain 'suii' "
 	                 "(chains: sui, ethereum_l1, solana, base, bitcoin, aptos)");
 	cr_assert_null(chain_alloc(&p, &d));
 	diag_release(&d);
-	chain_params_default(&p);
+	defaults(&p);
 	p.settle.routing[0].share = 0.5;
 	diag_init(&d);
 	cr_assert_eq(chain_check(&p, "s.json", &d), SIM_EINVAL);
 	cr_assert_str_eq(d.msg[0], "s.json: $.settlement.routing: shares must sum to 1, got 0.5");
 	diag_release(&d);
 	/* cost routing ignores the shares but not a chain named twice or a negative friction */
-	chain_params_default(&p);
+	defaults(&p);
 	p.settle.routing_mode = CHAIN_ROUTE_COST;
 	p.settle.n_routes = 2;
 	p.settle.routing[0].share = 0;
@@ -344,11 +391,16 @@ Test(chain, scenario_defaults_equal_the_code_defaults)
 	cr_assert_not_null(s);
 	struct chain_params a, b;
 	cr_assert_eq(chain_parse(&a, s, &d), SIM_OK);
-	chain_params_default(&b);
+	defaults(&b);
 	cr_assert_eq(a.n_chains, b.n_chains);
 	cr_assert(memcmp(&a.settle, &b.settle, sizeof a.settle) == 0);
-	for (int k = 0; k < a.n_chains; k++)
-		cr_assert(memcmp(&a.chain[k], &b.chain[k], sizeof a.chain[k]) == 0, "chain %d", k);
+	for (int k = 0; k < a.n_chains; k++) {
+		const unsigned char *x = (const void *)&a.chain[k], *y = (const void *)&b.chain[k];
+		size_t at = 0;
+		while (at < sizeof a.chain[k] && x[at] == y[at])
+			at++;
+		cr_assert_eq(at, sizeof a.chain[k], "chain %d differs at byte %zu", k, at);
+	}
 	scn_free(s);
 	diag_release(&d);
 }
@@ -371,24 +423,22 @@ Test(chain, scenario_routing_to_an_unknown_chain_is_reported)
 	diag_release(&d);
 }
 
-Test(chain, settlement_delay_rises_with_congestion)
+/* A tx that pays the day's fee is in the next block: the delay is the
+ * chain's finality at any load. */
+Test(chain, settlement_delay_is_finality_at_any_load)
 {
 	struct chain_params p;
 	one_chain(&p, 100, 0);
-	p.chain[0].finality_s = 1.0;
+	p.chain[0].finality_s = 1.5;
 	const double cap = 100 * 86400.0;
-	double prev = 0;
 	for (int i = 0; i <= 10; i++) {
 		chains *c = make(&p);
-		double ai[1] = { 0.099 * i * cap };   /* u = 0 .. 0.99 */
+		double ai[1] = { 0.049 * i * cap };   /* u = 0 .. 0.49 */
 		struct chain_day_out o[1];
 		step(c, 0, ai, o);
-		cr_assert_float_eq(o[0].delay_s, 1.0 / (1.0 - o[0].utilisation), 1e-9);
-		cr_assert(o[0].delay_s >= prev);
-		prev = o[0].delay_s;
+		cr_assert_eq(o[0].delay_s, 1.5);
 		chain_free(c);
 	}
-	cr_assert(prev > 50);                       /* 1/(1 - 0.99) = 100 s */
 }
 
 /* ------------------------------------------------------------ cost routing */
@@ -436,14 +486,21 @@ Test(chain, cost_routing_equalises_marginal_cost_in_closed_form)
 Test(chain, cost_routing_fills_the_cheaper_floor_first_and_skips_chains_outside_the_set)
 {
 	struct chain_params p;
-	chain_params_default(&p);
+	defaults(&p);
 	p.settle.routing_mode = CHAIN_ROUTE_COST;
 	p.settle.n_routes = 2;
-	snprintf(p.settle.routing[0].chain, CHAIN_NAME_MAX, "sui");       /* floor 0.005 */
-	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "solana");    /* floor 0.00075 */
-	chains *c = make(&p);
+	snprintf(p.settle.routing[0].chain, CHAIN_NAME_MAX, "sui");
+	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "solana");
 	int sui = chain_index(&p, "sui"), sol = chain_index(&p, "solana");
+	p.chain[sui].price_path = p.chain[sol].price_path = CHAIN_PRICE_CONSTANT;
+	p.chain[sui].token_usd = 1;            /* floor 7.5988e-4 USD */
+	p.chain[sol].token_usd = 100;          /* floor 5,000 lamports = 5e-4 USD */
+	chains *c = make(&p);
 	chain_day(c, 0);
+	double fl[CHAIN_MAX];
+	chain_floor_fees(c, fl);
+	cr_assert_float_eq(fl[sui], 7.5988e-4, 1e-15);
+	cr_assert_float_eq(fl[sol], 5e-4, 1e-15);
 	double ai[CHAIN_MAX], fee[CHAIN_MAX];
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(r, 5);
@@ -460,9 +517,9 @@ Test(chain, cost_routing_fills_the_cheaper_floor_first_and_skips_chains_outside_
 		}
 		cr_assert_float_eq(sum, tx, 1e-9 * tx + 1e-9);
 		if (ai[sui] > 0)                /* Sui is used only at or above its floor cost ... */
-			cr_assert_geq(lambda, 0.005 * (1 - 1e-9));
+			cr_assert_geq(lambda, fl[sui] * (1 - 1e-9));
 		if (ai[sui] > 1e-6 * tx)        /* ... and then Solana is priced at least as high */
-			cr_assert_geq(fee[sol], 0.005 * (1 - 1e-9));
+			cr_assert_geq(fee[sol], fl[sui] * (1 - 1e-9));
 	}
 	/* little traffic: all of it on the cheaper floor */
 	(void)chain_route_cost(c, 1000, ai, fee);
@@ -479,28 +536,266 @@ Test(chain, cost_routing_fills_the_cheaper_floor_first_and_skips_chains_outside_
 }
 
 /* A shared-object limit: no fee admits more AI tx than it, and cost routing
- * sends the rest elsewhere. */
+ * sends the rest elsewhere.  Sui's defaults: 500,000 us/s for the object,
+ * 100,000 us/s for randomness, 1 ms a call; a stack settles with 3.01 tx of
+ * which 2 use randomness, so the randomness budget binds first:
+ * 100,000 / (1,000 x 2/3.01) = 150.5 AI tx/s (the rest would allow
+ * 500,000 / (1,000 x 1.01/3.01) = 1,490). */
 Test(chain, a_shared_object_limit_caps_the_ai_tx_a_chain_admits)
 {
 	struct chain_params p;
-	chain_params_default(&p);
+	defaults(&p);
 	int sui = chain_index(&p, "sui"), sol = chain_index(&p, "solana");
-	p.chain[sui].object_limit_tps = 10;
+	p.settle.object_tx_share = 1;          /* every call writes AtomaDb */
+	const double lim = 150.5 * 86400.0;
+	cr_assert_float_eq(chain_object_tps(&p, sui, 1.01), 150.5, 1e-9);
+	cr_assert(isinf(chain_object_tps(&p, chain_index(&p, "aptos"), 1.01)));
 	chains *c = make(&p);
+	chain_set_commit_tx(c, 1.01);
 	chain_day(c, 0);
-	cr_assert(isfinite(chain_fee_eq(c, sui, 10 * 86400.0)));
-	cr_assert(isinf(chain_fee_eq(c, sui, 10 * 86400.0 + 1)));
+	cr_assert(isfinite(chain_fee_eq(c, sui, lim * (1 - 1e-12))));
+	cr_assert(isinf(chain_fee_eq(c, sui, lim * (1 + 1e-12))));
 	chain_free(c);
+	/* half the tx on the object, all of them random calls: 100,000 / (1,000 x 0.5) */
+	p.settle.object_tx_share = 0.5;
+	cr_assert_float_eq(chain_object_tps(&p, sui, 1.01), 200, 1e-9);
+	p.settle.object_tx_share = 1;
 	p.settle.routing_mode = CHAIN_ROUTE_COST;
 	p.settle.n_routes = 2;
 	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "solana");
 	c = make(&p);
+	chain_set_commit_tx(c, 1.01);
 	chain_day(c, 0);
 	double ai[CHAIN_MAX], fee[CHAIN_MAX];
-	double lambda = chain_route_cost(c, 5e7, ai, fee);   /* ~580 tx/s */
+	/* Solana's writable account admits 30M CU/s / 80k CU = 375 tx/s */
+	cr_assert_float_eq(chain_object_tps(&p, sol, 1.01), 375, 1e-9);
+	double lambda = chain_route_cost(c, 4e7, ai, fee);   /* ~463 tx/s */
 	cr_assert(isfinite(lambda));
-	cr_assert_leq(ai[sui], 10 * 86400.0 * (1 + 1e-12));
-	cr_assert_float_eq(ai[sui] + ai[sol], 5e7, 1e-9 * 5e7);
+	cr_assert_leq(ai[sui], lim * (1 + 1e-12));
+	cr_assert_leq(ai[sol], 375 * 86400.0 * (1 + 1e-12));
+	cr_assert_float_eq(ai[sui] + ai[sol], 4e7, 1e-9 * 4e7);
 	cr_assert(isfinite(fee[sui]));
+	/* beyond both limits (525 tx/s) no fee places the traffic */
+	cr_assert(isinf(chain_route_cost(c, 530 * 86400.0, ai, fee)));
 	chain_free(c);
+}
+
+/* ------------------------------------------------------------ the families */
+
+/* EIP-1559 by hand: base fee 100 and a gas target of 15M.  A full block (30M)
+ * raises it by 1/8 to 112.5, an empty one lowers it to 87.5, one at the target
+ * keeps it, and 22.5M (1.5 x target) raises it by 1/16 to 106.25. */
+Test(chain, eip1559_step_by_hand)
+{
+	cr_assert_float_eq(blk_eip1559_next(100, 30e6, 15e6), 112.5, 1e-12);
+	cr_assert_float_eq(blk_eip1559_next(100, 0, 15e6), 87.5, 1e-12);
+	cr_assert_float_eq(blk_eip1559_next(100, 15e6, 15e6), 100, 1e-12);
+	cr_assert_float_eq(blk_eip1559_next(100, 22.5e6, 15e6), 106.25, 1e-12);
+}
+
+/* The daily fee is the per-block rule's fixed point: 12-second blocks with a
+ * limit of 100 tx/s x 12 s and the target half of it, background demand
+ * 80 (base/f) tx/s and 10 tx/s of AI.  Block by block, from a base fee 100
+ * times too low, the fee settles where a block uses the target, the daily
+ * closed form f = base 80 / (50 - 10) = 2 base. */
+Test(chain, eip1559_blocks_settle_on_the_daily_equilibrium)
+{
+	struct chain_params p;
+	one_chain(&p, 100, 80);
+	chains *c = make(&p);
+	chain_day(c, 0);
+	const double ai_tps = 10, base = p.chain[0].base_fee_usd;
+	double f = base / 100, limit = 100 * 12.0, target = limit / 2;
+	for (int b = 0; b < 20000; b++) {
+		double want = (80 * base / f + ai_tps) * 12.0;
+		f = blk_eip1559_next(f, want < limit ? want : limit, target);
+	}
+	double daily = chain_fee_eq(c, 0, ai_tps * 86400);
+	cr_assert_float_eq(daily, 2 * base, 1e-12 * base);
+	cr_assert_float_eq(f, daily, 1e-9 * daily, "blocks %g, daily %g", f, daily);
+	chain_free(c);
+}
+
+/* Sui's per-object congestion control by hand: a commit whose budget for the
+ * object is 50 ms, calls of 1 ms, no burst.  A call is scheduled while the
+ * object's cost at its start is within the budget, so 51 run (starts at 0 ..
+ * 50 ms), 1 ms is owed to the next commit, which then runs 50; the
+ * lower-priced calls at the end of the order are the ones deferred.  Over
+ * many commits the rate is the budget over the cost: at 10 commits a second,
+ * 500 calls/s, blk_object_tps's daily limit. */
+Test(chain, sui_object_budget_deferral_by_hand)
+{
+	double cost[200], debt = 0;
+	int admit[200];
+	for (int i = 0; i < 200; i++)
+		cost[i] = 1;
+	cr_assert_eq(blk_object_commit(&debt, 50, 0, cost, 80, admit), 51);
+	cr_assert_float_eq(debt, 1, 1e-12);
+	cr_assert(admit[50] && !admit[51] && !admit[79]);
+	cr_assert_eq(blk_object_commit(&debt, 50, 0, cost, 80, admit), 50);
+	cr_assert_float_eq(debt, 1, 1e-12);
+	/* a burst allowance lets more through once, then they are owed */
+	debt = 0;
+	cr_assert_eq(blk_object_commit(&debt, 50, 10, cost, 80, admit), 61);
+	cr_assert_float_eq(debt, 11, 1e-12);
+	cr_assert_eq(blk_object_commit(&debt, 50, 10, cost, 80, admit), 50);
+	/* the long run: 1,000 commits of 100 calls each */
+	debt = 0;
+	long ran = 0;
+	for (int i = 0; i < 1000; i++)
+		ran += blk_object_commit(&debt, 50, 0, cost, 100, NULL);
+	cr_assert(ran >= 50000 && ran <= 50001, "ran %ld", ran);
+	cr_assert_float_eq(blk_object_tps(500, 0, 1, 1, 0), 500, 1e-12);     /* ms/s over ms */
+}
+
+/* Solana by hand: a 48M-CU block, 12M CU for one writable account, 200k-CU
+ * tx.  100 that write the account and 100 that do not, in that priority
+ * order: 60 writers fit (12M / 200k), then all 100 others (32M < 48M).  At
+ * 400 ms a block that is 150 account writers a second, the daily limit. */
+Test(chain, solana_account_cu_cap_by_hand)
+{
+	double cu[200];
+	int wr[200], admit[200];
+	for (int i = 0; i < 200; i++) {
+		cu[i] = 200e3;
+		wr[i] = i < 100;
+	}
+	cr_assert_eq(blk_account_block(48e6, 12e6, cu, wr, 200, admit), 160);
+	cr_assert(admit[59] && !admit[60] && !admit[99] && admit[100] && admit[199]);
+	/* the block's limit binds when no account is hot: 240 tx of 200k */
+	for (int i = 0; i < 200; i++)
+		wr[i] = 0;
+	cr_assert_eq(blk_account_block(48e6, 12e6, cu, wr, 200, NULL), 200);
+	double more[300];
+	int w3[300];
+	for (int i = 0; i < 300; i++) {
+		more[i] = 200e3;
+		w3[i] = 0;
+	}
+	cr_assert_eq(blk_account_block(48e6, 12e6, more, w3, 300, NULL), 240);
+	cr_assert_float_eq(blk_object_tps(12e6 / 0.4, 0, 200e3, 1, 0), 150, 1e-9);
+}
+
+/* Only a floor in the token ties the USD fee to the token's price: doubling
+ * SUI doubles Sui's fee at its floor; an EIP-1559 chain without a floor
+ * clears at the same USD fee whatever ETH is worth. */
+Test(chain, native_prices_move_a_floor_but_not_a_base_fee)
+{
+	struct chain_params p;
+	defaults(&p);
+	int sui = chain_index(&p, "sui"), eth = chain_index(&p, "ethereum_l1");
+	double f[2][2];
+	for (int i = 0; i < 2; i++) {
+		p.chain[sui].price_path = p.chain[eth].price_path = CHAIN_PRICE_CONSTANT;
+		p.chain[sui].token_usd = i ? 2.0 : 1.0;
+		p.chain[eth].token_usd = i ? 6000.0 : 3000.0;
+		chains *c = make(&p);
+		chain_day(c, 0);
+		f[i][0] = chain_fee_eq(c, sui, 0);
+		f[i][1] = chain_fee_eq(c, eth, 0);
+		chain_free(c);
+	}
+	cr_assert_float_eq(f[1][0], 2 * f[0][0], 1e-15);
+	cr_assert_float_eq(f[0][0], 7.5988e-4, 1e-15);
+	cr_assert_float_eq(f[1][1], f[0][1], 1e-12 * f[0][1]);
+}
+
+/* The price table: the month's mean on its first day, linear between months,
+ * the first month before the table and the last after it (no growth), or
+ * grown at token_growth.  SUI 2024-01 1.137, 2024-02 ... (data/chains/
+ * token_prices.csv); first 2023-05 1.12856, last 2025-12 1.50407. */
+Test(chain, token_price_table_interpolates_and_holds_its_ends)
+{
+	struct chain_params p;
+	defaults(&p);
+	struct chain_spec *s = &p.chain[chain_index(&p, "sui")];
+	cr_assert_float_eq(chain_token_usd(s, 2024.0), 1.137, 1e-12);
+	cr_assert_float_eq(chain_token_usd(s, 2000.0), 1.12856, 1e-12);
+	cr_assert_float_eq(chain_token_usd(s, 2030.0), 1.50407, 1e-12);
+	double y0 = s->px_year[8], y1 = s->px_year[9];           /* 2024-01, 2024-02 */
+	cr_assert_float_eq(chain_token_usd(s, 0.5 * (y0 + y1)),
+	                   0.5 * (s->px_usd[8] + s->px_usd[9]), 1e-12);
+	s->token_growth = 0.1;
+	double last = s->px_year[s->n_px - 1];
+	cr_assert_float_eq(chain_token_usd(s, last + 2), 1.50407 * 1.21, 1e-12);
+	s->price_path = CHAIN_PRICE_TREND;
+	s->token_usd = 2;
+	snprintf(s->token_date, sizeof s->token_date, "2024-01-01");
+	cr_assert_float_eq(chain_token_usd(s, 2027.0), 2 * 1.331, 1e-12);
+}
+
+/* A cheaper chain takes more.  At little traffic the floors decide: Solana's
+ * floor in USD falls with SOL's price (5,000 lamports), and below Sui's
+ * (7.6e-4 USD at $1 a SUI) it takes all.  At much traffic both chains are
+ * above their floors, where the token no longer matters, but a friction on
+ * Solana moves settlement away from it. */
+Test(chain, cost_routing_a_cheaper_chain_takes_more)
+{
+	struct chain_params p;
+	defaults(&p);
+	p.settle.routing_mode = CHAIN_ROUTE_COST;
+	p.settle.n_routes = 2;
+	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "solana");
+	int sui = chain_index(&p, "sui"), sol = chain_index(&p, "solana");
+	p.chain[sui].price_path = p.chain[sol].price_path = CHAIN_PRICE_CONSTANT;
+	p.chain[sui].token_usd = 1;
+	double took[3], ai[CHAIN_MAX], fee[CHAIN_MAX];
+	const double sol_usd[] = { 400, 200, 100 }, fric[] = { 0, 1e-3, 2e-3 };
+	for (int i = 0; i < 3; i++) {
+		p.chain[sol].token_usd = sol_usd[i];
+		chains *c = make(&p);
+		chain_day(c, 0);
+		cr_assert(isfinite(chain_route_cost(c, 1e7, ai, fee)));
+		took[i] = ai[sol];
+		cr_assert_float_eq(ai[sui] + ai[sol], 1e7, 1e-9 * 1e7);
+		chain_free(c);
+	}
+	cr_assert(took[0] <= took[1] && took[1] <= took[2] && took[0] < took[2],
+	          "%g %g %g", took[0], took[1], took[2]);
+	cr_assert_eq(took[0], 0.0);
+	cr_assert_float_eq(took[2], 1e7, 1e-9 * 1e7);
+	for (int i = 0; i < 3; i++) {
+		p.settle.routing[1].friction_usd = fric[i];
+		chains *c = make(&p);
+		chain_day(c, 0);
+		cr_assert(isfinite(chain_route_cost(c, 1.5e8, ai, fee)));
+		took[i] = ai[sol];
+		chain_free(c);
+	}
+	cr_assert(took[0] > took[1] && took[1] > took[2], "%g %g %g", took[0], took[1], took[2]);
+}
+
+#include "sim/csv.h"
+#include "support/helpers.h"
+
+/* data/chains/chains_baseline.csv, where the defaults' sources are written
+ * down, holds the same numbers as the code's defaults. */
+Test(chain, the_sourced_table_matches_the_defaults)
+{
+	sim_diag d;
+	diag_init(&d);
+	csv *t = csv_read(th_src("data/chains/chains_baseline.csv"), &d);
+	cr_assert_not_null(t);
+	struct chain_params p;
+	defaults(&p);
+	static const char *const cols[] = { "capacity_tps", "background_tps", "base_fee_usd",
+	                                    "bg_tx_units", "tx_fixed", "min_unit_price",
+	                                    "finality_s" };
+	cr_assert_eq(csv_nrows(t), p.n_chains);
+	for (int i = 0; i < csv_nrows(t); i++) {
+		int k = chain_index(&p, csv_cell(t, i, csv_col(t, "chain")));
+		cr_assert_geq(k, 0);
+		const struct chain_spec *s = &p.chain[k];
+		const double want[] = { s->capacity_tps, s->background_tps, s->base_fee_usd,
+		                        s->bg_tx_units, s->tx_fixed, s->min_unit_price, s->finality_s };
+		for (int j = 0; j < 7; j++) {
+			double v;
+			cr_assert_eq(csv_num(t, i, csv_require(t, cols[j], &d), &v, &d), SIM_OK);
+			cr_assert_eq(v, want[j], "%s %s: table %g, code %g", s->name, cols[j], v, want[j]);
+		}
+		cr_assert_str_eq(csv_cell(t, i, csv_col(t, "mechanism")), chain_mech_name(s->mechanism));
+		cr_assert_str_eq(csv_cell(t, i, csv_col(t, "token")), s->token);
+	}
+	csv_free(t);
+	diag_release(&d);
 }

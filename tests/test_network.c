@@ -128,15 +128,18 @@ Test(net, daily_invariants_hold, .timeout = 60)
 		double rationed = off[i] > 0 ? uns[i] / off[i] : 0;
 		cr_assert_float_eq(util[i] + rationed, z[i], 1e-8, "day %zu", i);
 		/* Sui's fee in closed form from the day's AI tx and the dated paths:
-		 * AI + B0 (f / base)^(-e) = u* C, f >= floor */
+		 * AI + B0 (f / base)^(-e) = u* C (u* = 1: a posted price, bid up only
+		 * when full), f >= the floor: 759,880 MIST at the day's SUI price */
 		{
 			const struct chain_spec *c = &p->chain.chain[sui];
 			double y = 2024.0 + i / 365.25;
 			double C = 854 * 86400 * pow(1.2, y - (2023 + 195 / 365.0));
 			double B0 = 172.4 * 86400 * pow(1.3, y - (2025 + 90 / 365.0));
-			double f = 0.005 * pow(B0 / (0.5 * C - aitx[i * nk + sui]), 1 / 0.5);
-			f = f > 0.005 ? f : 0.005;
-			cr_assert(c->base_fee_usd == 0.005 && c->fee_elasticity == 0.5);
+			double f = 0.0027 * pow(B0 / (C - aitx[i * nk + sui]), 1 / 0.5);
+			double fmin = 7.5988e-4 * chain_token_usd(c, y);
+			f = f > fmin ? f : fmin;
+			cr_assert(c->base_fee_usd == 0.0027 && c->fee_elasticity == 0.5);
+			cr_assert(c->target_utilisation == 1.0);
 			cr_assert_float_eq(fee[i * nk + sui], f, 1e-9 * f, "day %zu", i);
 		}
 		/* and its settlement cost is what the chain's fee asks (stacks: 3.01 tx per 1e6 tokens) */
@@ -238,8 +241,12 @@ Test(net, per_request_reaches_latent_exhaustion_years_before_stacks, .timeout = 
 	struct net_params *p = params(3 * 365);
 	int sui = chain_index(&p->chain, "sui");
 	cr_assert_geq(sui, 0);
-	p->chain.chain[sui].base_fee_usd = 1e-9;
-	p->chain.chain[sui].min_fee_usd = 1e-9;
+	struct chain_spec *c = &p->chain.chain[sui];
+	c->price_path = CHAIN_PRICE_CONSTANT;     /* $1e-9 a tx: 1,000 units at 1e-12 SUI, $1 */
+	c->token_usd = 1;
+	c->tx_fixed = 0;
+	c->min_unit_price = 1e-12;
+	c->base_fee_usd = 1e-9;
 	sim_diag d;
 	diag_init(&d);
 	cr_assert_eq(net_prepare(p, &d), SIM_OK);
@@ -252,7 +259,8 @@ Test(net, per_request_reaches_latent_exhaustion_years_before_stacks, .timeout = 
 	cr_assert(!isnan(day_req), "per-request never reached sui's capacity at the floor fee");
 	double ds = isnan(day_stack) ? INFINITY : day_stack;
 	cr_assert_lt(day_req + 365, ds, "per request %g, stack %g", day_req, day_stack);
-	cr_assert(isnan(scalar(rq, "exhaustion_day_sui")));
+	/* an auction chain (u* = 1) is full the day its fee leaves the floor */
+	cr_assert_eq(scalar(rq, "exhaustion_day_sui"), scalar(rq, "fee_target_day_sui"));
 	cr_assert_gt(scalar(rq, "fee_multiple_year_1_sui"), 1);
 	diag_release(&d);
 	rec_free(st);
@@ -269,14 +277,18 @@ Test(net, background_only_crossing_matches_its_closed_form, .timeout = 60)
 	struct net_params *p = params(3 * 365);
 	int sui = chain_index(&p->chain, "sui");
 	struct chain_spec *c = &p->chain.chain[sui];
-	c->background_growth = 2.0;
+	c->background_growth = 3.0;
+	c->price_path = CHAIN_PRICE_CONSTANT;     /* the floor at base: Bref = B0 */
+	c->token_usd = 1;
+	c->tx_fixed = 0;
+	c->min_unit_price = c->base_fee_usd / c->bg_tx_units;
 	sim_diag d;
 	diag_init(&d);
 	cr_assert_eq(net_prepare(p, &d), SIM_OK);
 	rec *r = run(p, 3);
 	double C0 = 854 * 86400 * pow(1.2, 2024.0 - (2023 + 195 / 365.0));
-	double B0 = 172.4 * 86400 * pow(3.0, 2024.0 - (2025 + 90 / 365.0));
-	double t = 365.25 * log(0.5 * C0 / B0) / log(3.0 / 1.2);
+	double B0 = 172.4 * 86400 * pow(4.0, 2024.0 - (2025 + 90 / 365.0));
+	double t = 365.25 * log(1.0 * C0 / B0) / log(4.0 / 1.2);   /* Sui's target: u* = 1 */
 	double got = scalar(r, "background_only_fee_target_day_sui");
 	cr_assert(got >= t && got < t + 1, "closed form %g, run %g", t, got);
 	/* the AI run crosses no later than its background alone */
@@ -376,7 +388,8 @@ Test(net, cost_routing_conserves_settlement_and_pays_the_fees, .timeout = 60)
 	diag_release(&d);
 }
 
-/* Sui's shared-object limit (100 tx/s): the AI tx it admits never pass it,
+/* Sui's shared-object limit (150.5 tx/s: the randomness budget, 100,000 us/s,
+ * over 1 ms calls of which 2 in 3.01 use randomness): the AI tx it admits never pass it,
  * the network's price rations the rest, and the limit day is the first on
  * which the recorded AI tx reach it or the floor-fee traffic did. */
 Test(net, the_shared_object_limit_holds_every_day, .timeout = 60)
@@ -390,13 +403,15 @@ Test(net, the_shared_object_limit_holds_every_day, .timeout = 60)
 	cr_assert_eq(net_parse(p, s, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
 	rec *r = run(p, 6);
 	int nk = p->chain.n_chains, sui = chain_index(&p->chain, "sui");
+	const double lim = 100000 / (1000 * 2 / 3.01);
+	cr_assert_float_eq(lim, 150.5, 1e-9);
 	const double *aitx = col(r, "chain_ai_tx"), *obj = col(r, "chain_object_load"),
 	             *fee = col(r, "chain_fee");
 	double day = scalar(r, "object_limit_day_sui");
 	cr_assert(!isnan(day), "the limit is never reached in four years");
 	for (size_t i = 0; i < rec_nsamples(r); i++) {
-		cr_assert_leq(aitx[i * nk + sui], 100 * 86400.0 * (1 + 1e-9), "day %zu", i);
-		cr_assert_float_eq(obj[i * nk + sui], aitx[i * nk + sui] / (100 * 86400.0), 1e-12);
+		cr_assert_leq(aitx[i * nk + sui], lim * 86400.0 * (1 + 1e-9), "day %zu", i);
+		cr_assert_float_eq(obj[i * nk + sui], aitx[i * nk + sui] / (lim * 86400.0), 1e-12);
 		cr_assert(isfinite(fee[i * nk + sui]), "day %zu", i);
 		if (i < day)
 			cr_assert_lt(obj[i * nk + sui], 1, "day %zu before the limit day %g", i, day);
@@ -546,7 +561,8 @@ Test(net, feedback_loops_move_the_right_way, .timeout = 60)
 	struct net_params *q = params(366);
 	int sui = chain_index(&q->chain, "sui");
 	q->chain.chain[sui].base_fee_usd *= 100;
-	q->chain.chain[sui].min_fee_usd *= 100;
+	q->chain.chain[sui].min_unit_price *= 100;
+	q->chain.chain[sui].tx_fixed *= 100;
 	sim_diag d;
 	diag_init(&d);
 	cr_assert_eq(net_prepare(q, &d), SIM_OK);
