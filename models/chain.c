@@ -25,6 +25,9 @@ struct chains {
 	double fmin[CHAIN_MAX];       /* today's floor, USD per background tx */
 	double fref[CHAIN_MAX];       /* today's reference fee, USD per background tx */
 	double w[CHAIN_MAX];          /* r_ai / r_bg */
+	double rai[CHAIN_MAX];        /* r_ai: settle_tx_units, or on a data chain its user's data_bytes */
+	int data[CHAIN_MAX];          /* index of the chain's data chain, -1 */
+	int user[CHAIN_MAX];          /* on a data chain, the chain posting to it, -1 */
 	double objcap[CHAIN_MAX];     /* AI tx/day the shared object admits, INFINITY */
 	double exhaust[CHAIN_MAX];    /* the four days of chain.h, NAN */
 	double latent[CHAIN_MAX];
@@ -44,7 +47,16 @@ const char *chain_design_name(enum chain_design d)
 	return d == CHAIN_STACK ? "stack" : d == CHAIN_PER_REQUEST ? "per_request" : "?";
 }
 
-static const char *const mech_names[] = { "eip1559", "sui", "solana", "aptos", "bitcoin" };
+static const char *const mech_names[] = { "eip1559", "sui", "solana", "aptos", "bitcoin",
+                                          "blob" };
+
+/* The family's target when the scenario gives none: EIP-1559 aims at half the
+ * gas limit, EIP-4844 at 2/3 of the blob maximum; a posted price is bid up
+ * only when blocks are full. */
+static double family_target(enum chain_mech m)
+{
+	return m == CHAIN_EIP1559 ? 0.5 : m == CHAIN_BLOB ? 2.0 / 3.0 : 1.0;
+}
 static const char *const price_names[] = { "table", "constant", "trend" };
 
 const char *chain_mech_name(enum chain_mech m)
@@ -112,7 +124,7 @@ static struct chain_spec spec(const char *name, enum chain_mech m, double cap,
 	struct chain_spec c = {
 		.mechanism = m, .capacity_tps = cap, .claimed_tps = claim, .capacity_growth = capg,
 		.background_tps = bg, .background_growth = bgg,
-		.target_utilisation = m == CHAIN_EIP1559 ? 0.5 : 1.0,
+		.target_utilisation = family_target(m),
 		.base_fee_usd = fee, .fee_elasticity = 0.5, .finality_s = fin,
 		.price_path = CHAIN_PRICE_TABLE,
 	};
@@ -170,14 +182,20 @@ void chain_params_default(struct chain_params *p)
 	c[2].object_tx_cost = 80000;
 	c[3] = spec("base", CHAIN_EIP1559, 293, "2024-06-01", 1429, 0.5, 26.4, "2024-06-01", 0.3,
 	            0.01, 2);
-	fees(&c[3], "eth", 100000, 100000, 1e-7, 2e-13);
+	fees(&c[3], "eth", 100000, 100000, 2e-8, 2e-13);
+	snprintf(c[3].data_chain, CHAIN_NAME_MAX, "ethereum_blobs");
+	c[3].data_bytes = 200;             /* a 500-byte tx compressed by the batcher (estimate) */
 	c[4] = spec("bitcoin", CHAIN_BITCOIN, 10.7, "2024-04-23", 7, 0, 6.57, "2024-01-01", 0,
 	            0.87, 3600);
 	fees(&c[4], "btc", 156, 156, 0, 1e-8);
 	c[5] = spec("aptos", CHAIN_APTOS, 1336, "2024-05-25", 160000, 0.2, 19.3, "2024-05-15", 0.2,
 	            0.001, 0.9);
 	fees(&c[5], "apt", 100, 100, 0, 1e-6);
-	p->n_chains = 6;
+	/* a blob a "tx": BPO2's 21 blobs per 12 s block (EIP-8135) */
+	c[6] = spec("ethereum_blobs", CHAIN_BLOB, 1.75, "2026-01-07", 1.75, 0.99, 0.4, "2025-06-01",
+	            0.5, 0.01, 768);
+	fees(&c[6], "eth", 131072, 131072, 0, 0);
+	p->n_chains = 7;
 }
 
 /* ------------------------------------------------------------------ checks */
@@ -229,7 +247,7 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 		CHECK(c->background_growth > -1 && c->background_growth <= 100,
 		      "$.chains[%d].background_growth: must be in (-1, 100], got %g", k,
 		      c->background_growth);
-		CHECK(c->mechanism >= CHAIN_EIP1559 && c->mechanism <= CHAIN_BITCOIN,
+		CHECK(c->mechanism >= CHAIN_EIP1559 && c->mechanism <= CHAIN_BLOB,
 		      "$.chains[%d].mechanism: unknown mechanism %d", k, (int)c->mechanism);
 		CHECK(c->target_utilisation > 0 && c->target_utilisation <= 1,
 		      "$.chains[%d].target_utilisation: must be in (0, 1], got %g", k,
@@ -254,6 +272,27 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 		CHECK(c->object_budget == 0 || c->object_tx_cost > 0,
 		      "$.chains[%d].object_tx_cost: must be > 0 with an object_budget, got %g", k,
 		      c->object_tx_cost);
+		CHECK(c->data_bytes >= 0 && isfinite(c->data_bytes),
+		      "$.chains[%d].data_bytes: must be >= 0, got %g", k, c->data_bytes);
+		if (c->data_chain[0]) {
+			int dk = chain_index(p, c->data_chain);
+			CHECK(dk >= 0 && dk != k,
+			      "$.chains[%d].data_chain: no other chain named '%s'", k, c->data_chain);
+			CHECK(c->data_bytes > 0,
+			      "$.chains[%d].data_bytes: must be > 0 with a data_chain, got %g", k,
+			      c->data_bytes);
+			for (int j = 0; j < k; j++)
+				CHECK(strcmp(p->chain[j].data_chain, c->data_chain) != 0,
+				      "$.chains[%d].data_chain: '%s' already holds the data of '%s'", k,
+				      c->data_chain, p->chain[j].name);
+			for (int i = 0; dk >= 0 && i < p->settle.n_routes && i < CHAIN_MAX; i++)
+				CHECK(strcmp(p->settle.routing[i].chain, c->data_chain) != 0,
+				      "$.settlement.routing[%d].chain: '%s' is %s's data chain, not a "
+				      "settlement chain", i, c->data_chain, c->name);
+			CHECK(dk < 0 || !p->chain[dk].data_chain[0],
+			      "$.chains[%d].data_chain: '%s' posts its own data elsewhere", k,
+			      c->data_chain);
+		}
 		CHECK(c->price_path >= CHAIN_PRICE_TABLE && c->price_path <= CHAIN_PRICE_TREND,
 		      "$.chains[%d].price_path: unknown path %d", k, (int)c->price_path);
 		CHECK(c->price_path != CHAIN_PRICE_TABLE || c->n_px > 0,
@@ -388,6 +427,7 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		NUM(object_budget, "object_budget");
 		NUM(object_random_budget, "object_random_budget");
 		NUM(object_tx_cost, "object_tx_cost");
+		NUM(data_bytes, "data_bytes");
 		NUM(token_usd, "token_usd");
 		NUM(token_growth, "token_growth");
 #undef NUM
@@ -397,6 +437,7 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		STR(background_date, "background_date");
 		STR(token_date, "token_date");
 		STR(token, "token");
+		STR(data_chain, "data_chain");
 #undef STR
 		snprintf(key, sizeof key, "chains[%d].mechanism", k);
 		const char *m = scn_str(s, key);
@@ -407,7 +448,7 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		/* the family's target unless the scenario gives one */
 		snprintf(key, sizeof key, "chains[%d].target_utilisation", k);
 		double u = scn_num(s, key);
-		c->target_utilisation = u > 0 ? u : c->mechanism == CHAIN_EIP1559 ? 0.5 : 1.0;
+		c->target_utilisation = u > 0 ? u : family_target(c->mechanism);
 		snprintf(key, sizeof key, "chains[%d].price_path", k);
 		const char *pp = scn_str(s, key);
 		c->price_path = (enum chain_price)-1;
@@ -517,9 +558,20 @@ chains *chain_alloc(const struct chain_params *p, sim_diag *d)
 		c->friction[k] = p->settle.routing[i].friction_usd;
 	}
 	for (int k = 0; k < p->n_chains; k++) {
-		c->w[k] = p->chain[k].settle_tx_units / p->chain[k].bg_tx_units;
+		c->data[k] = c->user[k] = -1;
+		c->rai[k] = p->chain[k].settle_tx_units;
 		c->objcap[k] = INFINITY;
 	}
+	for (int k = 0; k < p->n_chains; k++) {
+		int dk = p->chain[k].data_chain[0] ? chain_index(p, p->chain[k].data_chain) : -1;
+		if (dk >= 0) {
+			c->data[k] = dk;
+			c->user[dk] = k;
+			c->rai[dk] = p->chain[k].data_bytes;
+		}
+	}
+	for (int k = 0; k < p->n_chains; k++)
+		c->w[k] = c->rai[k] / p->chain[k].bg_tx_units;
 	return c;
 }
 
@@ -646,20 +698,28 @@ static double ai_fee(const chains *c, int k, double f)
 	const struct chain_spec *s = &c->p.chain[k];
 	if (!isfinite(f))
 		return INFINITY;
-	return (s->tx_fixed + s->settle_tx_units * unit_price(c, k, f)) * c->x[k];
+	return (s->tx_fixed + c->rai[k] * unit_price(c, k, f)) * c->x[k];
 }
 
 /* Its inverse: the background-tx fee at which an AI tx pays g USD. */
 static double bg_fee_of_ai(const chains *c, int k, double g)
 {
 	const struct chain_spec *s = &c->p.chain[k];
-	double p = (g / c->x[k] - s->tx_fixed) / s->settle_tx_units;
+	double p = (g / c->x[k] - s->tx_fixed) / c->rai[k];
 	return (s->tx_fixed + s->bg_tx_units * p) * c->x[k];
+}
+
+/* The fee of chain k alone, without its data chain's. */
+static double own_fee_eq(const chains *c, int k, double ai_tx)
+{
+	return ai_fee(c, k, bg_fee_eq(c, k, ai_tx));
 }
 
 double chain_fee_eq(const chains *c, int k, double ai_tx)
 {
-	return ai_fee(c, k, bg_fee_eq(c, k, ai_tx));
+	double f = own_fee_eq(c, k, ai_tx);
+	int dk = c->data[k];
+	return dk >= 0 ? f + own_fee_eq(c, dk, ai_tx) : f;
 }
 
 void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
@@ -670,12 +730,16 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 		const struct chain_spec *s = &c->p.chain[k];
 		struct chain_day_out *o = &out[k];
 		SIM_ASSERT(ai_tx[k] >= 0 && isfinite(ai_tx[k]) && ai_latent_tx[k] >= 0);
-		double f = bg_fee_eq(c, k, ai_tx[k]);
+		/* a data chain carries the data of its user's AI tx */
+		int u = c->user[k];
+		double ai = ai_tx[k] + (u >= 0 ? ai_tx[u] : 0);
+		double latent = ai_latent_tx[k] + (u >= 0 ? ai_latent_tx[u] : 0);
+		double f = bg_fee_eq(c, k, ai);
 		o->capacity = c->cap[k];
 		o->target = s->target_utilisation * o->capacity;
-		o->ai_tx = ai_tx[k];
-		o->ai_equiv = c->w[k] * ai_tx[k];
-		o->ai_latent_tx = ai_latent_tx[k];
+		o->ai_tx = ai;
+		o->ai_equiv = c->w[k] * ai;
+		o->ai_latent_tx = latent;
 		o->background_ref = c->bref[k];
 		o->background_tx = isfinite(f) && c->b0[k] > 0
 			? c->b0[k] * pow(f / s->base_fee_usd, -s->fee_elasticity) : 0;
@@ -692,12 +756,12 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 		double kept = o->background_ref > 0 ? o->background_tx / o->background_ref : 1;
 		o->displaced = kept < 1 ? 1 - kept : 0;
 		o->ai_target_share = o->ai_equiv / o->target;
-		o->object_load = isfinite(object_cap(c, k)) ? o->ai_tx / object_cap(c, k) : 0;
+		o->object_load = isfinite(object_cap(c, k)) ? ai / object_cap(c, k) : 0;
 		/* a tx that pays the day's fee is in the next block: the fee, not
 		 * a queue, rations block space */
 		o->delay_s = s->finality_s;
 		o->ai_fees_usd = isfinite(o->fee_usd) ? o->ai_tx * o->fee_usd : 0;
-		o->ai_bytes = o->ai_tx * c->p.settle.tx_bytes;
+		o->ai_bytes = ai * (u >= 0 ? c->rai[k] : c->p.settle.tx_bytes);
 
 		if (isnan(c->exhaust[k]) && o->load >= 1.0 - 1e-12)
 			c->exhaust[k] = day;
@@ -707,7 +771,7 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 			c->target[k] = day;
 		if (isnan(c->bg_target[k]) && o->background_ref > o->target)
 			c->bg_target[k] = day;
-		if (isnan(c->object_day[k]) && o->ai_latent_tx >= object_cap(c, k))
+		if (isnan(c->object_day[k]) && latent >= object_cap(c, k))
 			c->object_day[k] = day;
 	}
 	set_day(c, out);
@@ -715,11 +779,39 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 
 /* ------------------------------------------------------------------ cost routing */
 
+/* The most AI tx chain k can hold: its target (and its data chain's), or its
+ * object's limit. */
+static double room(const chains *c, int k)
+{
+	double t = c->p.chain[k].target_utilisation * c->cap[k] / c->w[k];
+	int dk = c->data[k];
+	if (dk >= 0) {
+		double td = c->p.chain[dk].target_utilisation * c->cap[dk] / c->w[dk];
+		t = td < t ? td : t;
+	}
+	return t < object_cap(c, k) ? t : object_cap(c, k);
+}
+
 /* AI tx chain k takes when settlement costs lambda USD per tx at the margin. */
 static double take(const chains *c, int k, double lambda)
 {
 	const struct chain_spec *s = &c->p.chain[k];
 	double g = lambda - c->friction[k];
+	if (c->data[k] >= 0) {
+		/* its own fee and its data chain's both rise with its AI tx: the
+		 * most it takes at cost g, by bisection (no closed form) */
+		if (!(g >= chain_fee_eq(c, k, 0)))
+			return 0;
+		double lo = 0, hi = room(c, k);
+		for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
+			double mid = 0.5 * (lo + hi);
+			if (chain_fee_eq(c, k, mid) <= g)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		return lo;
+	}
 	if (!(g >= ai_fee(c, k, c->fmin[k])) || !(g > 0))
 		return 0;                       /* below its floor, or free: B unbounded */
 	double f = bg_fee_of_ai(c, k, g);
@@ -728,13 +820,6 @@ static double take(const chains *c, int k, double lambda)
 	if (t > object_cap(c, k))
 		t = object_cap(c, k);
 	return t > 0 ? t : 0;
-}
-
-/* The most AI tx chain k can hold: its target, or its object's limit. */
-static double room(const chains *c, int k)
-{
-	double t = c->p.chain[k].target_utilisation * c->cap[k] / c->w[k];
-	return t < object_cap(c, k) ? t : object_cap(c, k);
 }
 
 struct take_ctx {
@@ -762,6 +847,8 @@ double chain_route_cost(const chains *c, double tx, double *ai, double *fee)
 		if (!c->in_set[k])
 			continue;
 		double floor_cost = ai_fee(c, k, c->fmin[k]) + c->friction[k];
+		if (c->data[k] >= 0)
+			floor_cost += ai_fee(c, c->data[k], c->fmin[c->data[k]]);
 		if (floor_cost < lo)
 			lo = floor_cost;
 		targets += room(c, k);
@@ -839,6 +926,8 @@ double chain_cost_per_mtok(const struct chain_params *p, double commit_tx, const
 
 void chain_floor_fees(const chains *c, double *fee)
 {
-	for (int k = 0; k < c->p.n_chains; k++)
-		fee[k] = ai_fee(c, k, c->fmin[k]);
+	for (int k = 0; k < c->p.n_chains; k++) {
+		int dk = c->data[k];
+		fee[k] = ai_fee(c, k, c->fmin[k]) + (dk >= 0 ? ai_fee(c, dk, c->fmin[dk]) : 0);
+	}
 }

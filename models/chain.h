@@ -69,6 +69,14 @@
  *            p_min = 0; a writable account has its own CU limit per block.
  *   aptos    gas at a minimum gas unit price, bid up when blocks are full.
  *   bitcoin  an auction for block weight above the minimum relay fee rate.
+ *   blob     data-availability space counted in bytes: EIP-4844 blobs, whose
+ *            blob base fee moves toward a target of 2/3 of the maximum blobs
+ *            per block (6 of 9 since Pectra).  A chain that names it as its
+ *            data_chain (an OP-stack L2 such as Base, which posts its data
+ *            to Ethereum's blobs) pays, per AI tx, its own fee plus the data
+ *            chain's fee for data_bytes; its AI tx are the data chain's AI
+ *            traffic, each using data_bytes of it.  A data chain serves one
+ *            chain and is not itself in the routing set.
  * Only a floor in the token ties the USD fee to the token's price: with none,
  * the base fee clears the market in USD whatever the token is worth.
  *   load       (r_ai AI + r_bg B(f)) / C, <= u* once the fee is above its floor;
@@ -123,7 +131,8 @@
 
 enum chain_design { CHAIN_PER_REQUEST = 0, CHAIN_STACK };
 enum chain_routing { CHAIN_ROUTE_FIXED = 0, CHAIN_ROUTE_COST };
-enum chain_mech { CHAIN_EIP1559 = 0, CHAIN_SUI, CHAIN_SOLANA, CHAIN_APTOS, CHAIN_BITCOIN };
+enum chain_mech { CHAIN_EIP1559 = 0, CHAIN_SUI, CHAIN_SOLANA, CHAIN_APTOS, CHAIN_BITCOIN,
+                  CHAIN_BLOB };
 enum chain_price { CHAIN_PRICE_TABLE = 0, CHAIN_PRICE_CONSTANT, CHAIN_PRICE_TREND };
 #define CHAIN_PX_MAX 64       /* months of a token's price table */
 
@@ -150,7 +159,7 @@ struct chain_settle {
 /* One element of the array "chains": $.chains[i].<field>. */
 struct chain_spec {
 	char name[CHAIN_NAME_MAX];
-	enum chain_mech mechanism;    /* fee family: eip1559 | sui | solana | aptos | bitcoin */
+	enum chain_mech mechanism;    /* fee family: eip1559 | sui | solana | aptos | bitcoin | blob */
 	double capacity_tps;          /* sustained capacity, tx/s (observed, not claimed) */
 	double claimed_tps;           /* vendor claim, tx/s (reported only) */
 	double capacity_growth;       /* per year, fraction (0.2 = +20%/yr) */
@@ -167,6 +176,8 @@ struct chain_spec {
 	double object_budget;         /* resource/s a shared object admits; 0: no limit */
 	double object_random_budget;  /* resource/s for calls using randomness; 0: none apart */
 	double object_tx_cost;        /* resource of the object one AI tx uses */
+	char data_chain[CHAIN_NAME_MAX]; /* "" or the chain its AI tx post their data to */
+	double data_bytes;            /* bytes each AI tx posts there */
 	char token[CHAIN_NAME_MAX];   /* column of the price table: sui, eth, sol, apt, btc */
 	enum chain_price price_path;  /* table | constant | trend */
 	double token_usd;             /* constant or trend: USD per token at token_date */

@@ -588,7 +588,7 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			for (int k = 0; k <= n->nk; k++) {
 				const struct chain_day_out *o = day_of(n, k);
 				double *c = w + WIN_N + 4 * k;
-				c[WIN_AI_CAP] += o->ai_tx / o->capacity;
+				c[WIN_AI_CAP] += o->ai_equiv / o->capacity;
 				c[WIN_AI_TGT] += o->ai_target_share;
 				c[WIN_MULT] += o->fee_multiple;
 				c[WIN_DISP] += o->displaced;
@@ -622,7 +622,7 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			rec_set(r, n->s_cload, k, n->co[k].load);
 			rec_set(r, n->s_cfee, k, n->co[k].fee_usd);
 			rec_set(r, n->s_caitx, k, n->co[k].ai_tx);
-			rec_set(r, n->s_caish, k, n->co[k].ai_tx / n->co[k].capacity);
+			rec_set(r, n->s_caish, k, n->co[k].ai_equiv / n->co[k].capacity);
 			rec_set(r, n->s_ctgt, k, n->co[k].ai_target_share);
 			rec_set(r, n->s_cmult, k, n->co[k].fee_multiple);
 			rec_set(r, n->s_cdisp, k, n->co[k].displaced);

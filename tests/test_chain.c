@@ -113,8 +113,16 @@ Test(chain, zero_ai_traffic_prices_the_background_to_its_target)
 			if (f < fmin)
 				f = fmin;
 			cr_assert_float_eq(o[k].bg_fee_usd, f, 1e-9 * f, "chain %d day %d", k, day);
-			/* every default settles with a tx the size of a mean one */
-			cr_assert_float_eq(o[k].fee_usd, f, 1e-9 * f, "chain %d day %d", k, day);
+			/* an AI tx pays for its own units at the same unit price: the
+			 * size of a mean tx, or on the blob chain Base's 200 bytes */
+			double r_ai = s->settle_tx_units;
+			for (int j = 0; j < p.n_chains; j++)
+				if (!strcmp(p.chain[j].data_chain, s->name))
+					r_ai = p.chain[j].data_bytes;
+			double pu = (f / o[k].token_usd - s->tx_fixed) / s->bg_tx_units;
+			pu = pu > s->min_unit_price ? pu : s->min_unit_price;
+			double fa = (s->tx_fixed + r_ai * pu) * o[k].token_usd;
+			cr_assert_float_eq(o[k].fee_usd, fa, 1e-9 * fa, "chain %d day %d", k, day);
 			cr_assert(o[k].utilisation <= s->target_utilisation * (1 + 1e-9));
 			if (f > fmin)
 				cr_assert_float_eq(o[k].utilisation, s->target_utilisation, 1e-9);
@@ -357,7 +365,8 @@ Test(chain, bad_parameters_are_rejected_with_their_json_path)
 	cr_assert_str_eq(d.msg[0], "s.json: $.chains[1].capacity_tps: must be > 0, got 0");
 	cr_assert_str_eq(d.msg[1], "s.json: $.chains[2].target_utilisation: must be in (0, 1], got 1.5");
 	cr_assert_str_eq(d.msg[2], "s.json: $.settlement.routing[0].chain: unknown chain 'suii' "
-	                 "(chains: sui, ethereum_l1, solana, base, bitcoin, aptos)");
+	                 "(chains: sui, ethereum_l1, solana, base, bitcoin, aptos, "
+	                 "ethereum_blobs)");
 	cr_assert_null(chain_alloc(&p, &d));
 	diag_release(&d);
 	defaults(&p);
@@ -418,7 +427,8 @@ Test(chain, scenario_routing_to_an_unknown_chain_is_reported)
 	cr_assert_float_eq(p.chain[0].capacity_tps, 900, 0);
 	cr_assert_eq(d.n, 1);
 	cr_assert_str_eq(d.msg[0], "t.json: $.settlement.routing[0].chain: unknown chain 'near' "
-	                 "(chains: sui, ethereum_l1, solana, base, bitcoin, aptos)");
+	                 "(chains: sui, ethereum_l1, solana, base, bitcoin, aptos, "
+	                 "ethereum_blobs)");
 	scn_free(s);
 	diag_release(&d);
 }
@@ -798,4 +808,89 @@ Test(chain, the_sourced_table_matches_the_defaults)
 	}
 	csv_free(t);
 	diag_release(&d);
+}
+
+/* A data chain by hand.  An EIP-1559 L2 (100 tx/s, background 20, fee 1 at
+ * $1 a token, elasticity 1) posts 100 bytes per AI tx to a blob chain of 1 blob
+ * = 1,000 bytes a "tx", 30 blobs/s, target 2/3 (20 blobs/s), background 10
+ * blobs/s at $0.5 a blob, elasticity 1.  With AI tx/s a on the L2:
+ *   L2 fee     f = 1 x 20 / (50 - a)            (per tx, one unit a tx)
+ *   blob fee   per blob 0.5 x 10 / (20 - a/10), per AI tx a tenth of it
+ * so at a = 40: f = 2 and the blob fee per AI tx 0.5 x 10 / 16 / 10 = 0.03125.
+ * The blob chain carries the L2's AI tx (a blob-equivalent load of a/10), and
+ * its target binds the L2 at a = 200 only: the L2's own target (50) first.
+ * With scarce blobs (3 a second, target 2, background 1) the blob target
+ * binds first, at a = 20. */
+Test(chain, a_data_chain_adds_its_fee_and_carries_the_data)
+{
+	struct chain_params p;
+	one_chain(&p, 100, 20);
+	p.chain[0].base_fee_usd = 1;
+	snprintf(p.chain[0].data_chain, CHAIN_NAME_MAX, "blobs");
+	p.chain[0].data_bytes = 100;
+	struct chain_spec *b = &p.chain[1];
+	*b = p.chain[0];
+	snprintf(b->name, CHAIN_NAME_MAX, "blobs");
+	b->data_chain[0] = '\0';
+	b->data_bytes = 0;
+	b->mechanism = CHAIN_BLOB;
+	b->target_utilisation = 2.0 / 3.0;
+	b->capacity_tps = 30;
+	b->background_tps = 10;
+	b->base_fee_usd = 0.5;
+	b->bg_tx_units = b->settle_tx_units = 1000;
+	b->min_unit_price = 0;
+	p.n_chains = 2;
+	chains *c = make(&p);
+	chain_day(c, 0);
+	const double D = 86400;
+	double want = 20.0 / 10 + 0.5 * 10 / 16 / 10;
+	cr_assert_float_eq(chain_fee_eq(c, 0, 40 * D), want, 1e-12 * want);
+	double ai[2] = { 40 * D, 0 };
+	struct chain_day_out o[2];
+	chain_step(c, ai, ai, o);
+	cr_assert_float_eq(o[1].ai_tx, 40 * D, 1e-6);
+	cr_assert_float_eq(o[1].ai_equiv, 4 * D, 1e-6);
+	cr_assert_float_eq(o[1].ai_bytes, 40 * D * 100, 1e-3);
+	cr_assert_float_eq(o[1].bg_fee_usd, 0.5 * 10 / 16, 1e-12);
+	cr_assert_float_eq(o[0].fee_usd, 2, 1e-12);          /* the L2's own fee */
+	chain_free(c);
+	/* scarce blobs: the L2's AI alone fills the blob target at a = 20 */
+	p.chain[1].capacity_tps = 3;
+	p.chain[1].background_tps = 1;
+	p.settle.routing_mode = CHAIN_ROUTE_COST;
+	snprintf(p.settle.routing[0].chain, CHAIN_NAME_MAX, "%s", p.chain[0].name);
+	c = make(&p);
+	chain_day(c, 0);
+	cr_assert(isfinite(chain_fee_eq(c, 0, 19.9 * D)));
+	cr_assert(isinf(chain_fee_eq(c, 0, 20 * D)));
+	double a[2], fee[2];
+	cr_assert(isfinite(chain_route_cost(c, 18 * D, a, fee)));
+	cr_assert_float_eq(a[0], 18 * D, 1e-6);
+	cr_assert_eq(a[1], 0.0);                             /* no settlement on blobs */
+	cr_assert(isinf(chain_route_cost(c, 20 * D, a, fee)));
+	chain_free(c);
+	/* a data chain in the routing set, or serving two chains, is refused */
+	p.settle.n_routes = 2;
+	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "blobs");
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(chain_check(&p, "s.json", &d), SIM_EINVAL);
+	cr_assert_str_eq(d.msg[0], "s.json: $.settlement.routing[1].chain: 'blobs' is "
+	                 "sui's data chain, not a settlement chain");
+	diag_release(&d);
+}
+
+/* The families' targets: half the gas limit, 2/3 of the blobs, full blocks. */
+Test(chain, each_family_has_its_target)
+{
+	struct chain_params p;
+	defaults(&p);
+	const char *names[] = { "sui", "ethereum_l1", "solana", "base", "bitcoin", "aptos",
+	                        "ethereum_blobs" };
+	const double u[] = { 1, 0.5, 1, 0.5, 1, 1, 2.0 / 3.0 };
+	for (int i = 0; i < 7; i++)
+		cr_assert_float_eq(p.chain[chain_index(&p, names[i])].target_utilisation, u[i], 1e-15,
+		                   "%s", names[i]);
+	cr_assert_str_eq(p.chain[chain_index(&p, "base")].data_chain, "ethereum_blobs");
 }

@@ -354,7 +354,8 @@ Test(net, latency_comes_from_the_serving_models_curve)
 /* Opaque settlement (cost routing over five chains): every day the chains'
  * AI tx add up to the settlement the served tokens need, Bitcoin (outside the
  * set) gets none, and the network pays the chains' fees: settlement cost =
- * 3.01 tx per 1e6 tokens x the mean fee paid per tx. */
+ * 3.01 tx per 1e6 tokens x the mean fee paid per tx, Base's tx paying for
+ * their data on Ethereum's blobs too (the blob chain records Base's AI tx). */
 Test(net, cost_routing_conserves_settlement_and_pays_the_fees, .timeout = 60)
 {
 	sim_diag d;
@@ -368,10 +369,13 @@ Test(net, cost_routing_conserves_settlement_and_pays_the_fees, .timeout = 60)
 	const double *aitx = col(r, "chain_ai_tx"), *fee = col(r, "chain_fee"),
 	             *srv = col(r, "served_tokens"), *settle = col(r, "settlement_cost");
 	int nk = p->chain.n_chains, btc = chain_index(&p->chain, "bitcoin"), used = 0;
+	int blobs = chain_index(&p->chain, "ethereum_blobs"), base = chain_index(&p->chain, "base");
+	cr_assert(blobs >= 0 && base >= 0);
 	for (size_t i = 0; i < rec_nsamples(r); i++) {
 		double sum = 0, paid = 0;
+		cr_assert_eq(aitx[i * nk + blobs], aitx[i * nk + base]);
 		for (int k = 0; k < nk; k++) {
-			sum += aitx[i * nk + k];
+			sum += k == blobs ? 0 : aitx[i * nk + k];
 			paid += aitx[i * nk + k] > 0 ? aitx[i * nk + k] * fee[i * nk + k] : 0;
 			used |= (aitx[i * nk + k] > 0) << k;
 		}
