@@ -2,14 +2,16 @@
 # baseline (solid, mean with the 5-95% band across replications), for Sui
 # under high demand and per-request settlement (dashed), and for the routing
 # set of opaque settlement as one resource (dash-dot): utilisation (AI +
-# background, held at the fee target 0.5 once the fee leaves its floor), AI's
-# share of the target throughput, and the fee over its floor (log scale).
+# background, held at the chain's target once the fee leaves its floor: 0.5,
+# the dashed line, for EIP-1559 chains, 1 for posted-price chains such as Sui,
+# 2/3 for blobs), AI's share of the target throughput, and the fee over its
+# floor (log scale).
 # Inputs: DIR/{chain_utilisation,chain_ai_target_share,chain_fee_multiple}.dat
 # for the baseline and under DIR/high-demand/ and DIR/per-request/, and
 # DIR/opaque/routing_set_{utilisation,ai_target_share,fee_multiple}.dat.
 load "analysis/plots/common.gp"
-if (!exists("nchain")) nchain = 6
 chains = system("sed -n 's/^# series columns: //p' ".dir."/chain_utilisation.dat")
+if (!exists("nchain")) nchain = words(chains)
 name(i) = (w = word(chains, i), w[strstrt(w, "=") + 1:])
 # one panel: series S of the baseline per chain, Sui's in two variants, and
 # the opaque routing set's series T
