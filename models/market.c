@@ -165,6 +165,12 @@ sim_status mkt_solve(const struct mkt_params *mp, const struct mkt_in *in, doubl
 			break;
 		w *= 8;
 	}
+	if (fhi == 0 && isfinite(flo)) {    /* the root is the end: D(2) = 2, all rationed */
+		int evals = o->evals;
+		mkt_eval(mp, in, settle, hi, o);
+		o->evals = evals + 1;
+		return SIM_OK;
+	}
 	if (!(fhi < 0) || !isfinite(flo)) {
 		diag_add(d, "market: no equilibrium bracketed: D(0) - 0 = %g, D(2) - 2 = %g", flo, fhi);
 		return SIM_EINVAL;

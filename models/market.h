@@ -19,8 +19,9 @@
  *     D(z) = utilisation + unserved / offered.
  * The day's equilibrium is the z with D(z) = z.  D does not increase with z
  * (a higher price or latency never raises demand), so D(z) - z falls strictly
- * and has exactly one root in [0, 2] (D <= 2 always); GSL's Brent solver finds
- * it to MKT_Z_TOL.  Nothing is carried from yesterday, so no loop through the
+ * and has exactly one root in [0, 2] (D <= 2 always; the root is 2 itself when
+ * nothing can be served, a fleet with no nodes); GSL's Brent solver finds it
+ * to MKT_Z_TOL.  Nothing is carried from yesterday, so no loop through the
  * previous day can oscillate.
  *
  * The latency is the table L(u) when one is given (from the serving model's

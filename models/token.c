@@ -26,6 +26,8 @@ struct tok {
 	int64_t burned_seen;   /* HALVING_ISSUANCE: burns already added back to rem */
 	int next_day;
 	double price;          /* price for the next step, USD/token */
+	double fees[366];      /* fees of the last days, a ring by day (the anchor) */
+	double fees_sum;
 };
 
 /* ------------------------------------------------------------------ names */
@@ -84,6 +86,8 @@ void tok_params_default(struct tok_params *p)
 	p->sell_share = 0.5;                  /* estimate */
 	p->turnover_per_day = 0.05;           /* estimate */
 	p->adjustment = 0.5;                  /* estimate */
+	p->anchor_multiple = 50;              /* estimate: price to yearly fees, see token.json */
+	p->anchor_reversion = 0.01;           /* estimate: about 70 days to halve the gap */
 	p->price_min_usd = 1e-6;
 	p->price_max_usd = 1e6;
 }
@@ -232,6 +236,12 @@ sim_status tok_check(const struct tok_params *p, const char *src, sim_diag *d)
 		      "price.turnover_per_day", "must be > 0, got %g", p->turnover_per_day);
 		CHECK(p->adjustment > 0 && p->adjustment <= 1, "price.adjustment",
 		      "must be in (0, 1], got %g", p->adjustment);
+		CHECK(isfinite(p->anchor_multiple) && p->anchor_multiple >= 0, "price.anchor_multiple",
+		      "must be >= 0, got %g", p->anchor_multiple);
+		CHECK(p->anchor_reversion >= 0 && p->anchor_reversion <= 1 &&
+		      p->adjustment + p->anchor_reversion <= 1, "price.anchor_reversion",
+		      "must be in [0, 1 - adjustment = %g], got %g", 1 - p->adjustment,
+		      p->anchor_reversion);
 		CHECK(p->price_min_usd > 0 && p->price_min_usd <= p->price0_usd &&
 		      p->price0_usd <= p->price_max_usd, "price",
 		      "need 0 < min_usd <= initial_usd <= max_usd, got %g, %g, %g",
@@ -529,11 +539,19 @@ sim_status tok_step(tok *t, int day, const struct tok_day_in *in, struct tok_day
 		double fee_income = fee_tokens - (double)fburn / unit;              /* tokens */
 		double sell = p->sell_share * ((double)op / unit + (fee_income > 0 ? fee_income : 0))
 		            + (double)stake_sell / unit;                            /* tokens */
-		next = P;
+		/* the year's fees, annualised while the run is younger */
+		int slot = day % 365;
+		t->fees_sum += in->fees_usd - (day >= 365 ? t->fees[slot] : 0);
+		t->fees[slot] = in->fees_usd;
+		double fy = t->fees_sum * TOK_DAYS_PER_YEAR / (day >= 365 ? 365 : day + 1);
+		double lnext = log(P);
 		if (liq > 0) {
 			double star = P * (liq + buy) / (liq + sell * P);
-			next = exp(log(P) + p->adjustment * (log(star) - log(P)));
+			lnext += p->adjustment * (log(star) - log(P));
 		}
+		if (p->anchor_multiple > 0 && fy > 0 && supply_tok > 0)
+			lnext += p->anchor_reversion * (log(p->anchor_multiple * fy / supply_tok) - log(P));
+		next = exp(lnext);
 		if (next < p->price_min_usd)
 			next = p->price_min_usd;
 		if (next > p->price_max_usd)
@@ -696,6 +714,8 @@ sim_status tok_parse(struct tok_params *p, const scn *s, sim_diag *d)
 	p->sell_share = scn_num(s, "token.price.sell_share");
 	p->turnover_per_day = scn_num(s, "token.price.turnover_per_day");
 	p->adjustment = scn_num(s, "token.price.adjustment");
+	p->anchor_multiple = scn_num(s, "token.price.anchor_multiple");
+	p->anchor_reversion = scn_num(s, "token.price.anchor_reversion");
 	p->price_min_usd = scn_num(s, "token.price.min_usd");
 	p->price_max_usd = scn_num(s, "token.price.max_usd");
 	if (nerr)

@@ -55,9 +55,18 @@
  * turns over a share turnover_per_day of the market cap on both sides
  * (L = turnover * supply * P, in USD).  The clearing price is
  *     P* = P * (L + B) / (L + S * P)
- * and the price moves part of the way, in logarithms:
- *     ln P' = ln P + adjustment * (ln P* - ln P),
- * then P' is kept in [min_usd, max_usd].  With no protocol flows P* = P.
+ * and the price moves part of the way, in logarithms, while it reverts to a
+ * valuation anchor V:
+ *     ln P' = ln P + adjustment (ln P* - ln P) + anchor_reversion (ln V - ln P),
+ *     V = anchor_multiple x F / supply,
+ * F the fees users paid over the last 365 days (USD, annualised while the run
+ * is younger than a year): holders value the token at a multiple of the
+ * network's fee revenue, as markets value comparable networks.  Without the
+ * anchor a lasting imbalance of buys over sells would raise the price every
+ * day without bound.  No fees yet: no anchor that day.  P' is then kept in
+ * [min_usd, max_usd].  With no protocol flows and no fees P' = P; with
+ * constant fees and no flows ln P - ln V shrinks by (1 - anchor_reversion) a
+ * day (tests/test_token.c).
  * The day's conversions use the price at the start of the day; the market
  * update sets the next day's price.
  *
@@ -150,6 +159,8 @@ struct tok_params {
 	double sell_share;             /* MARKET: share of operator emission sold the same day */
 	double turnover_per_day;       /* MARKET: background volume / market cap, 1/day */
 	double adjustment;             /* MARKET: fraction of the gap to P* closed per day, (0, 1] */
+	double anchor_multiple;        /* MARKET: V = this x trailing-year fees / supply; 0: none */
+	double anchor_reversion;       /* MARKET: fraction of the log gap to V closed per day */
 	double price_min_usd;          /* MARKET: floor, USD/token */
 	double price_max_usd;          /* MARKET: ceiling, USD/token */
 };

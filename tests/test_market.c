@@ -99,6 +99,24 @@ Test(market, a_shortage_shows_as_price)
 	diag_release(&d);
 }
 
+/* A fleet with no nodes: whatever the price, nothing is served, so the
+ * utilisation counts as full and every offered token is rationed: D(z) = 2 for
+ * every z, and the root is the end of the range, z = 2. */
+Test(market, an_empty_fleet_sits_at_the_end_of_the_range)
+{
+	struct one o;
+	one_market(&o, 1e9);
+	o.units[0] = 0;
+	struct mkt_out out;
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(mkt_solve(&o.mp, &o.in, 0, NAN, &out, &d), SIM_OK);
+	cr_assert_eq(out.z, 2.0);
+	cr_assert_eq(out.served_tot, 0.0);
+	cr_assert_gt(out.offered_tot, 0.0);
+	diag_release(&d);
+}
+
 /* A dearer settlement never raises the tokens served. */
 Test(market, served_tokens_fall_with_the_settlement_cost)
 {

@@ -365,6 +365,47 @@ Test(tok, market_price_falls_with_sell_pressure_and_rises_with_buy_and_burn)
 	tok_free(t);
 }
 
+/* The valuation anchor.  No fees: no anchor, and with no flows the price stays.
+ * Constant fees f a day and no protocol flows (nothing paid in the token, no
+ * buy-back, no emission, no collateral): P* = P, so only the anchor
+ * V = m f 365.25 / supply moves the price, and the log gap shrinks by
+ * (1 - r) a day: ln P_n - ln V = (1 - r)^n (ln P_0 - ln V). */
+Test(tok, market_price_converges_to_its_valuation_anchor)
+{
+	struct tok_params p;
+	tok_params_default(&p);
+	p.emission = TOK_EMIT_NONE;
+	p.fees_in_token_share = p.buyback_share = 0;
+	p.collateral_per_node = 0;
+	tok *t = make(&p);
+	struct tok_day_in in = { 0 };
+	struct tok_day_out o;
+	for (int day = 0; day < 30; day++)
+		cr_assert_eq(tok_step(t, day, &in, &o), SIM_OK);
+	cr_assert_eq(o.next_price_usd, 1.0);                     /* no fees, no flows */
+	tok_free(t);
+
+	const double f = 2e5, m = p.anchor_multiple, r = p.anchor_reversion;
+	const double V = m * f * 365.25 / p.genesis_tokens;       /* 3.65 USD */
+	t = make(&p);
+	in.fees_usd = f;
+	for (int day = 0; day < 400; day++) {
+		cr_assert_eq(tok_step(t, day, &in, &o), SIM_OK);
+		double want = exp(log(V) + pow(1 - r, day + 1) * (log(1.0) - log(V)));
+		cr_assert_float_eq(o.next_price_usd, want, 1e-9 * want, "day %d", day);
+	}
+	cr_assert_float_eq(o.next_price_usd, V, 0.05 * V);       /* (0.99)^400 = 1.8% of the gap */
+	tok_free(t);
+
+	/* anchor off: the fees alone do not move it */
+	p.anchor_multiple = 0;
+	t = make(&p);
+	for (int day = 0; day < 50; day++)
+		cr_assert_eq(tok_step(t, day, &in, &o), SIM_OK);
+	cr_assert_eq(o.next_price_usd, 1.0);
+	tok_free(t);
+}
+
 /* ------------------------------------------------------------------ checks */
 
 struct bad_case {
