@@ -58,10 +58,21 @@ static double family_target(enum chain_mech m)
 	return m == CHAIN_EIP1559 ? 0.5 : m == CHAIN_BLOB ? 2.0 / 3.0 : 1.0;
 }
 static const char *const price_names[] = { "table", "constant", "trend" };
+#define NMECH (int)(sizeof mech_names / sizeof *mech_names)
+#define NPRICE (int)(sizeof price_names / sizeof *price_names)
+
+/* The index of s in names, -1 (which the checks refuse) when it is not there. */
+static int name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
 
 const char *chain_mech_name(enum chain_mech m)
 {
-	return (unsigned)m < sizeof mech_names / sizeof *mech_names ? mech_names[m] : "?";
+	return (unsigned)m < (unsigned)NMECH ? mech_names[m] : "?";
 }
 
 /* ------------------------------------------------------------------ settlement */
@@ -440,21 +451,13 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		STR(data_chain, "data_chain");
 #undef STR
 		snprintf(key, sizeof key, "chains[%d].mechanism", k);
-		const char *m = scn_str(s, key);
-		c->mechanism = (enum chain_mech)-1;
-		for (unsigned i = 0; i < sizeof mech_names / sizeof *mech_names; i++)
-			if (strcmp(m, mech_names[i]) == 0)
-				c->mechanism = (enum chain_mech)i;
+		c->mechanism = (enum chain_mech)name_index(mech_names, NMECH, scn_str(s, key));
 		/* the family's target unless the scenario gives one */
 		snprintf(key, sizeof key, "chains[%d].target_utilisation", k);
 		double u = scn_num(s, key);
 		c->target_utilisation = u > 0 ? u : family_target(c->mechanism);
 		snprintf(key, sizeof key, "chains[%d].price_path", k);
-		const char *pp = scn_str(s, key);
-		c->price_path = (enum chain_price)-1;
-		for (unsigned i = 0; i < sizeof price_names / sizeof *price_names; i++)
-			if (strcmp(pp, price_names[i]) == 0)
-				c->price_path = (enum chain_price)i;
+		c->price_path = (enum chain_price)name_index(price_names, NPRICE, scn_str(s, key));
 	}
 	if (chain_load_prices(p, scn_path(s), d) != SIM_OK)
 		return SIM_EINVAL;
