@@ -16,6 +16,8 @@ struct ver {
 	double p_min;      /* of the game; NAN if none */
 	int next_day;
 	int64_t detected, timeouts;
+	double pool;       /* cheating nodes not yet caught (expected) */
+	double nodes_prev; /* yesterday's nodes */
 };
 
 const char *ver_design_name(enum ver_design d)
@@ -318,8 +320,17 @@ void ver_step(ver *v, int day, const struct ver_day_in *in, gsl_rng *rng,
 	}
 	out->tampered_settled = in->requests * out->tamper_settle_prob;
 
-	/* Cheating nodes: a whole number, the fraction drawn as a Bernoulli. */
-	double cheat = r * in->nodes;
+	/* The cheaters: cheat_share of the nodes at the start and of every node
+	 * that joins since; leavers take their share with them, and a caught
+	 * cheater, slashed, stops (it does not cheat and re-stake forever). */
+	if (day == 0)
+		v->pool = r * in->nodes;
+	else if (in->nodes >= v->nodes_prev)
+		v->pool += r * (in->nodes - v->nodes_prev);
+	else
+		v->pool *= in->nodes / v->nodes_prev;
+	v->nodes_prev = in->nodes;
+	double cheat = v->pool;
 	out->cheaters = cheat;
 	double nc = floor(cheat);
 	if (rng && gsl_rng_uniform(rng) < cheat - nc)
@@ -328,6 +339,8 @@ void ver_step(ver *v, int day, const struct ver_day_in *in, gsl_rng *rng,
 	double caught = q > 0 && k > 0 ? -expm1(k * log1p(-q)) : 0;
 	out->expected_detected = cheat * caught;
 	out->detected_nodes = rng ? (int64_t)draw_binom(rng, nc, caught) : 0;
+	double gone = rng ? (double)out->detected_nodes : out->expected_detected;
+	v->pool = v->pool > gone ? v->pool - gone : 0;
 	out->timeouts = rng ? (int64_t)draw_poisson(rng, p->timeout_per_node_day * in->nodes) : 0;
 	out->honest_equilibrium = p->design != VER_CROSS ||
 	                          (!isnan(v->p_min) && v->p_used >= v->p_min);

@@ -30,9 +30,13 @@
  * r = 0.5, R = 1.2C, S = 250C, p_min = 0.00796 (Prop. 2.4).  ver_p_min uses the
  * closed form for N = 1 and GSL's Brent solver on f over [0, 1] otherwise.
  *
- * About cheaters and detection: a share cheat_share of the nodes tamper with
- * every request they serve (exogenous; rational nodes would not cheat when
- * p >= p_min, see ver_day_out.honest_equilibrium).  The cheaters collude, so
+ * About cheaters and detection: a share cheat_share of the nodes at the start,
+ * and of every node that joins later, tamper with every request they serve
+ * (exogenous; rational nodes would not cheat when p >= p_min, see
+ * ver_day_out.honest_equilibrium); nodes that leave take their share of the
+ * cheaters with them, and a caught cheater stops: the pool of cheaters
+ *     C(t+1) = C(t) + cheat_share max(0, dN) - caught(t)   (scaled by N'/N when N falls)
+ * so a fixed population is cleaned out, not re-supplied every day.  The cheaters collude, so
  * in the daily simulation r = cheat_share (game.r is only the attacker share
  * assumed by the equilibrium analysis), and one tampered request is detected
  * with
@@ -40,7 +44,7 @@
  *     CROSS: p (1 - r^N)        (replicated and some verifier is honest)
  * A cheating node serving k requests a day is caught that day with
  * 1 - (1 - q)^k, q the per-request detection; caught nodes lose their
- * collateral (token.h) and leave.  Timeouts are Poisson with
+ * collateral (token.h) and stop cheating.  Timeouts are Poisson with
  * timeout_per_node_day * nodes.
  */
 #ifndef DAIS_VERIFY_H

@@ -147,33 +147,56 @@ Test(ver, monte_carlo_detection_matches_analytic_probability)
 	gsl_rng_free(r);
 }
 
-/* The daily step: detected cheating nodes average their expectation. */
-Test(ver, daily_detections_average_their_expectation)
+/* The daily step.  10,000 nodes, 1% cheating, 20 requests a node a day, each
+ * tampered one caught with 0.01 x 0.99: a cheater is caught on a day with
+ * c = 1 - (1 - 0.0099)^20.  Caught cheaters stop, so with the expected
+ * values (no draws) the pool is 100 (1 - c)^t; with draws every one of the
+ * 100 is caught once and no more (2,000 days), while timeouts stay at 100 a
+ * day. */
+Test(ver, cheaters_are_caught_once_and_the_pool_empties)
 {
 	struct ver_params p;
 	ver_params_default(&p);
 	p.cheat_share = 0.01;
 	ver *v = make(&p);
-	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	gsl_rng_set(r, 99);
 	struct ver_day_in in = { .requests = 2e5, .units = 60, .nodes = 10000 };
 	struct ver_day_out o;
-	double sum = 0, exp_sum = 0, to = 0;
+	const double c = -expm1(20 * log1p(-0.01 * 0.99));
+	for (int day = 0; day < 50; day++) {
+		ver_step(v, day, &in, NULL, &o);
+		double pool = 100 * pow(1 - c, day);
+		cr_assert_float_eq(o.cheaters, pool, 1e-9 * pool, "day %d", day);
+		cr_assert_float_eq(o.expected_detected, pool * c, 1e-9 * pool, "day %d", day);
+	}
+	ver_free(v);
+
+	v = make(&p);
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 99);
+	double sum = 0, to = 0;
 	const int days = 2000;
 	for (int day = 0; day < days; day++) {
 		ver_step(v, day, &in, r, &o);
 		sum += o.detected_nodes;
-		exp_sum += o.expected_detected;
 		to += o.timeouts;
 	}
-	/* 100 cheaters x (1 - (1 - 0.01*0.99)^20) per day. */
-	double e = 100 * -expm1(20 * log1p(-0.01 * 0.99));
-	cr_assert_float_eq(exp_sum / days, e, 1e-9);
-	cr_assert(fabs(sum / days - e) < 4.5 * sqrt(e / days) + 0.01, "%g vs %g", sum / days, e);
+	cr_assert_eq(sum, 100.0);
+	cr_assert_eq(o.cheaters, 0.0);
 	cr_assert(fabs(to / days - 100.0) < 4.5 * sqrt(100.0 / days));
 	cr_assert_float_eq(o.attest_tx, 60 * 1.01, 1e-9);
 	cr_assert(o.honest_equilibrium);     /* 1% > 0.796% */
 	cr_assert_eq(ver_total_detected(v), (int64_t)sum);
+	ver_free(v);
+	/* nodes that join bring cheat_share of cheaters; nodes that leave take theirs */
+	v = make(&p);
+	ver_step(v, 0, &in, NULL, &o);                 /* 100, then 100 (1 - c) */
+	in.nodes = 20000;
+	ver_step(v, 1, &in, NULL, &o);
+	cr_assert_float_eq(o.cheaters, 100 * (1 - c) + 100, 1e-9);
+	in.nodes = 10000;                              /* 10 requests a node on day 1 */
+	ver_step(v, 2, &in, NULL, &o);
+	const double c10 = -expm1(10 * log1p(-0.01 * 0.99));
+	cr_assert_float_eq(o.cheaters, (100 * (1 - c) + 100) * (1 - c10) / 2, 1e-9);
 	ver_free(v);
 	p.p_replicate = 0.005;
 	v = make(&p);
