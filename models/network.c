@@ -21,7 +21,12 @@
 
 #define DAY_S 86400.0
 #define DAYS_PER_YEAR 365.25
-#define SMOOTH_DAYS 7.0     /* memory of the subsidy per token seen by prices */
+/* Memory of the subsidy per token seen by prices.  The subsidy per token is
+ * the emission's value over the value served, learnt from past days; at 7
+ * days, with the subsidy far above fees, that feedback through yesterday's
+ * served value cycled with a two-day period (tests/test_market.c caught it);
+ * a month's memory damps it in every committed scenario. */
+#define SMOOTH_DAYS 30.0
 
 /* Window sums for the "year N" scalars: these, then four per chain. */
 enum { WIN_NODES, WIN_PFLOPS, WIN_TPS, WIN_SUPPLY, WIN_N };
@@ -59,7 +64,7 @@ struct net {
 
 	/* carried from yesterday: the subsidy's moving averages over SMOOTH_DAYS
 	 * (operators learn what a token of work earns in subsidy over days), and
-	 * the per-request settlement delay (bounded, see docs/models.md) */
+	 * the per-request settlement delay (the chain's finality) */
 	double chain_delay_s, sub_ema, value_ema;
 	double sub_mtok[DEM_MAX_MODELS];      /* subsidy per Mtok served, USD */
 

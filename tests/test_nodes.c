@@ -85,6 +85,7 @@ Test(node, no_entry_when_return_below_hurdle)
 	p.deterministic = 1;
 	p.hurdle_rate = 0.2;
 	p.elec_sigma = 0;
+	p.revenue_decline = 0;
 	double d = log1p(0.2) / 365, L = 730;
 	double r1 = 1000 / ((1 - exp(-d * L)) / d);  /* PI = 1 */
 	for (int k = 0; k < 2; k++) {
@@ -318,4 +319,24 @@ Test(node, bad_parameters_rejected_with_clear_messages)
 	struct node_class c = { .name = "x", .unit_capacity = 1, .capex_usd = 1,
 	                        .life_days = 10, .withdrawn_day = 1 };
 	cr_assert_null(node_pop_alloc(&p, &c, 1, NULL));
+}
+
+#include "sim/scn.h"
+#include "support/helpers.h"
+
+/* The network's operators follow the rule as the Bitcoin back-test validated
+ * it: the defaults are the back-test's fitted entry rate and expected
+ * revenue decline (scenarios/bitcoin-backtest.json, written by the fit). */
+Test(nodes, defaults_are_the_bitcoin_fit)
+{
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_load(th_src("scenarios/bitcoin-backtest.json"), NULL, 0, &d);
+	cr_assert_not_null(s, "%s", d.n ? d.msg[0] : "");
+	struct node_params p = NODE_PARAMS_DEFAULT;
+	cr_assert_eq(p.entry_rate, scn_num(s, "nodes.entry_rate"));
+	cr_assert_eq(p.revenue_decline, scn_num(s, "nodes.revenue_decline"));
+	cr_assert_eq(p.hurdle_rate, scn_num(s, "nodes.hurdle_rate"));
+	scn_free(s);
+	diag_release(&d);
 }
