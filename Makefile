@@ -53,7 +53,8 @@ CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterio
 
 CPPFLAGS += -D_GNU_SOURCE -I. -Itests/support -I$(GEN) $(PKG_CFLAGS) \
             -DDAIS_SRCDIR='"$(SRCDIR)"' -MMD -MP
-LDLIBS   += $(PKG_LIBS) -lm -lpthread
+# hdf5_hl: dimension scales (H5DS), which make results files netCDF-4 files
+LDLIBS   += $(PKG_LIBS) -lhdf5_hl -lm -lpthread
 
 # == sources =================================================================
 # The libraries, one per layer group (docs/architecture.md):

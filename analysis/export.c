@@ -14,7 +14,7 @@ sim_status export_scalars(const h5i *f, FILE *out, sim_diag *d)
 {
 	char **names = NULL;
 	size_t n = 0;
-	sim_status st = h5i_list(f, "/summary/scalars", &names, &n, d);
+	sim_status st = h5i_summary_list(f, 1, &names, &n, d);
 	if (st != SIM_OK)
 		return st;
 	fprintf(out, "# name mean ci95_lo ci95_hi n_finite n units\n");
@@ -25,7 +25,7 @@ sim_status export_scalars(const h5i *f, FILE *out, sim_diag *d)
 		for (int k = 0; k < 5 && st == SIM_OK; k++) {
 			char p[512];
 			struct h5i_data x;
-			snprintf(p, sizeof p, "/summary/scalars/%s/%s", names[i], stat[k]);
+			snprintf(p, sizeof p, "/summary/%s_%s", names[i], stat[k]);
 			st = h5i_read(f, p, &x, d);
 			if (st == SIM_OK) {
 				v[k] = x.n ? x.v[0] : NAN;

@@ -178,7 +178,7 @@ static int selected(const struct selection *s, const char *name)
 	return s->n == 0;
 }
 
-/* Names asked for that the file does not have (t is not a series). */
+/* Names asked for that the file does not have. */
 static int report_missing(const struct selection *s, char **names, size_t n, const char *path,
                           sim_diag *d)
 {
@@ -188,8 +188,7 @@ static int report_missing(const struct selection *s, char **names, size_t n, con
 			size_t k = strcspn(p, ",");
 			int found = 0;
 			for (size_t j = 0; j < n && !found; j++)
-				found = strlen(names[j]) == k && !strncmp(names[j], p, k) &&
-				        strcmp(names[j], "t") != 0;
+				found = strlen(names[j]) == k && !strncmp(names[j], p, k);
 			if (!found && k > 0) {
 				diag_add(d, "%s: no summary of series '%.*s'", path, (int)k, p);
 				bad = 1;
@@ -208,11 +207,11 @@ static int plot_all(h5i *f, const char *path, const char *outdir, const struct s
 	char **names = NULL;
 	size_t n = 0;
 	int rc = DAIS_EXIT_OK;
-	if (!h5i_is_group(f, "/summary/timeseries")) {
-		diag_add(d, "%s: no /summary/timeseries to plot", path);
+	if (!h5i_is_group(f, "/summary")) {
+		diag_add(d, "%s: no /summary to plot", path);
 		return DAIS_EXIT_USAGE;
 	}
-	if (h5i_list(f, "/summary/timeseries", &names, &n, d))
+	if (h5i_summary_list(f, 0, &names, &n, d))
 		return DAIS_EXIT_FAIL;
 	if (file_mkdir_p(outdir, d)) {
 		h5i_names_free(names, n);
@@ -220,9 +219,7 @@ static int plot_all(h5i *f, const char *path, const char *outdir, const struct s
 	}
 	int done = 0;
 	for (size_t i = 0; i < n; i++) {
-		char gpath[512];
-		snprintf(gpath, sizeof gpath, "/summary/timeseries/%s", names[i]);
-		if (!h5i_is_group(f, gpath) || !selected(sel, names[i]))
+		if (!selected(sel, names[i]))
 			continue;
 		sim_status st = plot_series(f, names[i], outdir, formats, d);
 		if (st != SIM_OK && rc != DAIS_EXIT_USAGE)

@@ -99,6 +99,25 @@ sim_status h5i_read(const h5i *f, const char *path, struct h5i_data *x,
                     sim_diag *d) SIM_MUST_CHECK;
 void h5i_data_release(struct h5i_data *x);
 
+/* A 1-D dataset of variable-length strings (a coordinate such as chain),
+ * at most H5I_MAX_LINKS of them; free with h5i_names_free. */
+sim_status h5i_read_labels(const h5i *f, const char *path, char ***out, size_t *n,
+                           sim_diag *d) SIM_MUST_CHECK;
+
+/* 1 if the dataset at path is a dimension scale (a netCDF coordinate such as
+ * time or chain), 0 if not. */
+int h5i_is_scale(const h5i *f, const char *path);
+/* The name of the dimension of axis k of the dataset at path (the scale
+ * attached to it), malloc'd into *out; SIM_EINVAL when it has none. */
+sim_status h5i_dim_name(const h5i *f, const char *path, unsigned k, char **out) SIM_MUST_CHECK;
+
+/* The quantities summarised in /summary (layout in analysis/summary.h): the
+ * names X that have a variable X_mean, of rank >= 1 (series) or, with
+ * scalars, of rank 0; sorted; free with h5i_names_free.  None when the file
+ * has no summary. */
+sim_status h5i_summary_list(const h5i *f, int scalars, char ***names, size_t *n,
+                            sim_diag *d) SIM_MUST_CHECK;
+
 /* The shape of a dataset without reading it; rank -1 on error. */
 int h5i_shape(const h5i *f, const char *path, size_t dims[2]);
 
