@@ -11,6 +11,8 @@ SANITIZE ?= 0
 CUDA     ?= auto
 NVCC     ?= nvcc
 V        ?= 0
+# Debian's Python, which has the python3-* packages (not a pyenv or venv one)
+PYTHON   ?= /usr/bin/python3
 # == end of settings =========================================================
 -include config.mk
 
@@ -163,7 +165,7 @@ run: deps $(DAIS)
 
 test: deps $(DAIS) $(TESTS)
 	$(Q)sh scripts/check-layers.sh
-	$(Q)sh scripts/run-tests.sh $(TESTS)
+	$(Q)PYTHON=$(PYTHON) DAIS=$(abspath $(DAIS)) sh scripts/run-tests.sh $(TESTS)
 
 bench: deps $(DAIS) $(BENCHES)
 	$(DAIS) bench des

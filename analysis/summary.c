@@ -136,18 +136,18 @@ static const char *stat_method(const char *stat)
 	return stat;
 }
 
-/* long_name ("nodes by class, p95 across replications") and cell_methods. */
-static sim_status put_stat_attrs(h5o *o, const char *path, const char *name,
-                                 const char *stat, sim_diag *d)
+/* long_name ("nodes by class, p95 across replications") and cell_methods
+ * into v, their text into ln and cm. */
+static void stat_meta(struct h5o_var *v, const char *name, const char *stat, char ln[512],
+                      char cm[256])
 {
-	char ln[512], cm[256];
-	snprintf(ln, sizeof ln, "%s, %s across replications", name, stat);
+	snprintf(ln, 512, "%s, %s across replications", name, stat);
 	for (char *c = ln; *c && *c != ','; c++)
 		if (*c == '_')
 			*c = ' ';
-	snprintf(cm, sizeof cm, "realization: %s", stat_method(stat));
-	sim_status st = h5o_put_attr_str(o, path, "long_name", ln, d);
-	return st ? st : h5o_put_attr_str(o, path, "cell_methods", cm, d);
+	snprintf(cm, 256, "realization: %s", stat_method(stat));
+	v->long_name = ln;
+	v->cell_methods = cm;
 }
 
 /* What one summary_write_from call works with. */
@@ -188,15 +188,12 @@ static sim_status put_series(struct sum *S, const char *name, const struct h5i_d
 	if (x0->rank == 2)
 		st = put_col_coord(S, name, x0, dpath, sizeof dpath, d);
 	for (int s = 0; s < S_NSERIES && !st; s++) {
+		char ln[512], cm[256];
+		struct h5o_var v = { .dims = { S->rowdim, x0->rank == 2 ? dpath : NULL } };
+		stat_meta(&v, name, series_stat[s], ln, cm);
 		spath(p, sizeof p, name, series_stat[s]);
-		st = h5o_put_f64(S->o, p, x0->rank, x0->dims, out[s], x0->units, cols,
-		                 x0->ncolumns, d);
-		if (!st)
-			st = put_stat_attrs(S->o, p, name, series_stat[s], d);
-		if (!st && x0->rank >= 1)
-			st = h5o_attach(S->o, p, 0, S->rowdim, d);
-		if (!st && x0->rank == 2)
-			st = h5o_attach(S->o, p, 1, dpath, d);
+		st = h5o_put_var(S->o, p, x0->rank, x0->dims, out[s], x0->units, cols,
+		                 x0->ncolumns, &v, d);
 	}
 	return st;
 }
@@ -270,20 +267,20 @@ static sim_status put_scalar(struct sum *S, const char *name, const char *u,
 		         h5o_path(S->o), name);
 		return SIM_OK;
 	}
+	char ln[512], cm[256];
+	struct h5o_var v = { 0 };
 	for (size_t k = 0; k < sizeof rows / sizeof rows[0] && !st; k++) {
+		stat_meta(&v, name, rows[k].name, ln, cm);
 		spath(p, sizeof p, name, rows[k].name);
-		st = h5o_put_f64(S->o, p, 0, NULL, &rows[k].v, u, NULL, 0, d);
-		if (!st)
-			st = put_stat_attrs(S->o, p, name, rows[k].name, d);
+		st = h5o_put_var(S->o, p, 0, NULL, &rows[k].v, u, NULL, 0, &v, d);
 	}
 	const struct { const char *name; size_t v; } counts[] = {
 		{ "n", s->n }, { "n_finite", s->n_finite },
 	};
 	for (size_t k = 0; k < 2 && !st; k++) {
+		stat_meta(&v, name, counts[k].name, ln, cm);
 		spath(p, sizeof p, name, counts[k].name);
-		st = h5o_put_i64(S->o, p, (long long)counts[k].v, "replications", d);
-		if (!st)
-			st = put_stat_attrs(S->o, p, name, counts[k].name, d);
+		st = h5o_put_i64(S->o, p, (long long)counts[k].v, "replications", &v, d);
 	}
 	return st;
 }
@@ -375,20 +372,16 @@ static sim_status summarise_t(struct sum *S, sim_diag *d)
 	return st;
 }
 
-/* Summarises every name in the union of the replications' group sub. */
-static sim_status summarise_group(struct sum *S, const char *sub, sim_diag *d)
+/* Summarises every name in names (the union of the replications' group sub). */
+static sim_status summarise_group(struct sum *S, const char *sub, char **names, size_t n,
+                                  sim_diag *d)
 {
-	char **names = NULL;
-	size_t nnames = 0;
 	sim_status st = SIM_OK;
 	int series = !strcmp(sub, "timeseries");
 	if (series)
 		st = summarise_t(S, d);
-	if (!st && (st = union_names(S->f, sub, &names, &nnames, d)))
-		diag_add(d, "%s: /summary: %s", h5o_path(S->o), sim_strerror(st));
-	for (size_t i = 0; i < nnames && !st; i++)
+	for (size_t i = 0; i < n && !st; i++)
 		st = series ? summarise_series(S, names[i], d) : summarise_scalar(S, names[i], d);
-	h5i_names_free(names, nnames);
 	return st;
 }
 
@@ -404,29 +397,60 @@ sim_status summary_write(h5o *o, sim_diag *d)
 	return st;
 }
 
+/* 1 when /summary is there but holds nothing (summary_reserve's). */
+static int summary_empty(const h5i *f)
+{
+	char **names;
+	size_t n;
+	if (h5i_has_attr(f, "/summary", "replications") || h5i_list(f, "/summary", &names, &n, NULL))
+		return 0;
+	h5i_names_free(names, n);
+	return n == 0;
+}
+
+sim_status summary_reserve(h5o *o, sim_diag *d)
+{
+	return h5o_group(o, "/summary", d);
+}
+
+/* /summary (unless reserved) and its attributes, sized for what it will hold. */
+static sim_status summary_group(h5o *o, int reserved, int nr, size_t nlinks, sim_diag *d)
+{
+	sim_status st;
+	if (!(st = reserved ? SIM_OK : h5o_group_sized(o, "/summary", nlinks, d)) &&
+	    !(st = h5o_put_attr_i64(o, "/summary", "replications", nr, d)) &&
+	    !(st = h5o_put_attr_str(o, "/summary", "Conventions", "CF-1.8", d)) &&
+	    !(st = h5o_put_attr_str(o, "/summary", "interval", "Student t interval of the "
+	                            "mean across replications; non-finite values left out", d)))
+		st = h5o_put_attr_str(o, "/summary", "percentiles", "of the replications, linear "
+		                      "interpolation between order statistics (R type 7)", d);
+	return st;
+}
+
 sim_status summary_write_from(h5o *o, const h5i *f, unsigned what, sim_diag *d)
 {
 	struct sum S = { .o = o, .f = f, .dst = h5o_reader(o) };
-	if (!S.dst) {
-		diag_add(d, "%s: /summary: out of memory", h5o_path(o));
-		return SIM_ENOMEM;
-	}
+	char **ser = NULL, **sca = NULL;
+	size_t nser = 0, nsca = 0;
 	sim_status st = SIM_EINVAL;
 	int nr = h5i_nreps(f);
-	if (nr == 0)
+	if (!S.dst)
+		st = SIM_ENOMEM;
+	else if (nr == 0)
 		diag_add(d, "%s: summary: no replications to summarise", h5o_path(o));
-	else if (h5i_exists(S.dst, "/summary"))
+	else if (h5i_exists(S.dst, "/summary") && !summary_empty(S.dst))
 		diag_add(d, "%s: summary written twice", h5o_path(o));
-	else if (!(st = h5o_group(o, "/summary", d)) &&
-	         !(st = h5o_put_attr_i64(o, "/summary", "replications", nr, d)) &&
-	         !(st = h5o_put_attr_str(o, "/summary", "Conventions", "CF-1.8", d)) &&
-	         !(st = h5o_put_attr_str(o, "/summary", "interval", "Student t interval of the "
-	                                 "mean across replications; non-finite values left out", d)) &&
-	         !(st = h5o_put_attr_str(o, "/summary", "percentiles", "of the replications, "
-	                                 "linear interpolation between order statistics "
-	                                 "(R type 7)", d)) &&
-	         !(st = what & SUMMARY_SERIES ? summarise_group(&S, "timeseries", d) : SIM_OK))
-		st = summarise_group(&S, "scalars", d);
+	else if ((st = (what & SUMMARY_SERIES ? union_names(f, "timeseries", &ser, &nser, d)
+	                                      : SIM_OK)) ||
+	         (st = union_names(f, "scalars", &sca, &nsca, d)))
+		diag_add(d, "%s: /summary: %s", h5o_path(o), sim_strerror(st));
+	else if (!(st = summary_group(o, h5i_exists(S.dst, "/summary"), nr,
+	                              9 * nser + 11 * nsca + nser + 1, d)) &&
+	         !(st = what & SUMMARY_SERIES ? summarise_group(&S, "timeseries", ser, nser, d)
+	                                      : SIM_OK))
+		st = summarise_group(&S, "scalars", sca, nsca, d);
+	h5i_names_free(ser, nser);
+	h5i_names_free(sca, nsca);
 	h5i_close(S.dst);
 	return st;
 }

@@ -30,6 +30,7 @@
 #include "h5i.h"
 
 enum { OPEN, COMMITTED, ABORTED };
+#define H5O_NSCALES 8
 
 struct h5o {
 	hid_t file;
@@ -38,6 +39,10 @@ struct h5o {
 	int slot;        /* in the signal table, -1 when not registered */
 	int state;
 	int mem;         /* a scratch file in memory (h5o_create_mem): no path, no commit */
+	/* dimension scales opened by h5o_put_var, kept open: reopening one by
+	 * path searches its group's links one by one (compact storage) */
+	char *scale_path[H5O_NSCALES];
+	hid_t scale_id[H5O_NSCALES];
 	struct timespec t0; /* for wall_time_s */
 };
 
@@ -235,9 +240,19 @@ static sim_status attr_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mt
 	return st;
 }
 
-static hid_t new_group(hid_t parent, const char *name, char *msg)
+/* A group; nlinks, when not 0, is how many links it will hold.  About the
+ * estimate: links stay in the group's object header (ocpl), which HDF5
+ * otherwise regrows and re-scans at every insertion; /summary holds about
+ * 2000, and sizing its header once made a 6-replication baseline run 30%
+ * faster. */
+static hid_t new_group_sized(hid_t parent, const char *name, size_t nlinks, char *msg)
 {
 	hid_t p = ocpl(H5P_GROUP_CREATE);
+	if (p >= 0 && nlinks && H5Pset_est_link_info(p, nlinks > 65535 ? 65535 : (unsigned)nlinks,
+	                                             24) < 0) {
+		H5Pclose(p);
+		p = H5I_INVALID_HID;
+	}
 	hid_t g = p >= 0 ? H5Gcreate2(parent, name, H5P_DEFAULT, p, H5P_DEFAULT)
 	                 : H5I_INVALID_HID;
 	if (p >= 0)
@@ -248,10 +263,33 @@ static hid_t new_group(hid_t parent, const char *name, char *msg)
 	return g;
 }
 
+static hid_t new_group(hid_t parent, const char *name, char *msg)
+{
+	return new_group_sized(parent, name, 0, msg);
+}
+
 /* A float64 dataset of rank 0..2 with units and (for rank 2) columns. */
-static sim_status put_f64(hid_t parent, const char *name, int rank, const size_t *dims,
-                          const double *v, const char *units,
-                          const char *const *columns, size_t ncolumns, char *msg)
+/* The attributes and dimensions of a variable, set while it is open. */
+static sim_status put_meta(hid_t ds, const struct h5o_var *m, const hid_t *scales, int rank,
+                           char *msg)
+{
+	sim_status st = SIM_OK;
+	if (m && m->long_name)
+		st = attr_str(ds, "long_name", m->long_name, msg);
+	if (!st && m && m->cell_methods)
+		st = attr_str(ds, "cell_methods", m->cell_methods, msg);
+	for (int k = 0; k < rank && !st && scales; k++)
+		if (scales[k] >= 0 && H5DSattach_scale(ds, scales[k], (unsigned)k) < 0) {
+			h5err(msg, "cannot attach a dimension");
+			st = SIM_EIO;
+		}
+	return st;
+}
+
+static sim_status put_f64x(hid_t parent, const char *name, int rank, const size_t *dims,
+                           const double *v, const char *units, const char *const *columns,
+                           size_t ncolumns, const struct h5o_var *m, const hid_t *scales,
+                           char *msg)
 {
 	sim_status st = SIM_EIO;
 	hsize_t h[2] = { rank > 0 ? dims[0] : 1, rank > 1 ? dims[1] : 1 };
@@ -270,7 +308,7 @@ static sim_status put_f64(hid_t parent, const char *name, int rank, const size_t
 		goto done;
 	if (columns && (st = attr_strv(ds, "columns", columns, ncolumns, 0, msg)))
 		goto done;
-	st = SIM_OK;
+	st = put_meta(ds, m, scales, rank, msg);
 	goto done;
 fail:
 	h5errf(msg, "cannot write dataset '%s'", name);
@@ -287,8 +325,15 @@ done:
 	return st;
 }
 
+static sim_status put_f64(hid_t parent, const char *name, int rank, const size_t *dims,
+                          const double *v, const char *units,
+                          const char *const *columns, size_t ncolumns, char *msg)
+{
+	return put_f64x(parent, name, rank, dims, v, units, columns, ncolumns, NULL, NULL, msg);
+}
+
 static sim_status put_i64(hid_t parent, const char *name, long long v, const char *units,
-                          char *msg)
+                          const struct h5o_var *m, char *msg)
 {
 	sim_status st = SIM_EIO;
 	hid_t sp = H5Screate(H5S_SCALAR), p = dcpl(0, NULL, 8), ds = H5I_INVALID_HID;
@@ -296,8 +341,8 @@ static sim_status put_i64(hid_t parent, const char *name, long long v, const cha
 		ds = H5Dcreate2(parent, name, H5T_STD_I64LE, sp, H5P_DEFAULT, p, H5P_DEFAULT);
 	if (ds < 0 || H5Dwrite(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
 		h5err(msg, name);
-	else
-		st = attr_str(ds, "units", units, msg);
+	else if (!(st = attr_str(ds, "units", units, msg)))
+		st = put_meta(ds, m, NULL, 0, msg);
 	if (ds >= 0)
 		H5Dclose(ds);
 	if (p >= 0)
@@ -856,11 +901,16 @@ static sim_status put_done(const h5o *o, const char *path, sim_status st, const 
 
 sim_status h5o_group(h5o *o, const char *path, sim_diag *d)
 {
+	return h5o_group_sized(o, path, 0, d);
+}
+
+sim_status h5o_group_sized(h5o *o, const char *path, size_t nlinks, sim_diag *d)
+{
 	SIM_ASSERT(o && o->state == OPEN);
 	char msg[MSG] = "";
 	const char *name;
 	hid_t parent = open_parent(o, path, &name, msg);
-	hid_t g = parent >= 0 ? new_group(parent, name, msg) : H5I_INVALID_HID;
+	hid_t g = parent >= 0 ? new_group_sized(parent, name, nlinks, msg) : H5I_INVALID_HID;
 	sim_status st = g >= 0 ? SIM_OK : SIM_EIO;
 	if (g >= 0 && H5Gclose(g) < 0) {
 		h5errf(msg, "closing group '%s'", path);
@@ -875,19 +925,69 @@ sim_status h5o_put_f64(h5o *o, const char *path, int rank, const size_t *dims,
                        const double *v, const char *units, const char *const *columns,
                        size_t ncolumns, sim_diag *d)
 {
+	return h5o_put_var(o, path, rank, dims, v, units, columns, ncolumns, NULL, d);
+}
+
+/* The scale at path, opened once and kept (closed by h5o_abort). */
+static hid_t scale_open(h5o *o, const char *path, char *msg)
+{
+	int k;
+	for (k = 0; k < H5O_NSCALES && o->scale_path[k]; k++)
+		if (!strcmp(o->scale_path[k], path))
+			return o->scale_id[k];
+	hid_t id = H5Dopen2(o->file, path, H5P_DEFAULT);
+	if (id < 0) {
+		h5errf(msg, "no dimension '%s'", path);
+		return id;
+	}
+	if (k == H5O_NSCALES) { /* full: forget the oldest */
+		H5Dclose(o->scale_id[0]);
+		free(o->scale_path[0]);
+		memmove(o->scale_path, o->scale_path + 1, (H5O_NSCALES - 1) * sizeof *o->scale_path);
+		memmove(o->scale_id, o->scale_id + 1, (H5O_NSCALES - 1) * sizeof *o->scale_id);
+		k = H5O_NSCALES - 1;
+		o->scale_path[k] = NULL;
+	}
+	if (!(o->scale_path[k] = strdup(path))) {
+		H5Dclose(id);
+		msgf(msg, "out of memory");
+		return H5I_INVALID_HID;
+	}
+	o->scale_id[k] = id;
+	return id;
+}
+
+static void scales_close(h5o *o)
+{
+	for (int k = 0; k < H5O_NSCALES && o->scale_path[k]; k++) {
+		H5Dclose(o->scale_id[k]);
+		free(o->scale_path[k]);
+		o->scale_path[k] = NULL;
+	}
+}
+
+sim_status h5o_put_var(h5o *o, const char *path, int rank, const size_t *dims,
+                       const double *v, const char *units, const char *const *columns,
+                       size_t ncolumns, const struct h5o_var *var, sim_diag *d)
+{
 	SIM_ASSERT(o && o->state == OPEN && rank >= 0 && rank <= 2);
 	char msg[MSG] = "";
 	const char *name;
 	sim_status st = SIM_EIO;
+	hid_t scales[2] = { H5I_INVALID_HID, H5I_INVALID_HID };
+	for (int k = 0; k < rank && var; k++)
+		if (var->dims[k] && (scales[k] = scale_open(o, var->dims[k], msg)) < 0)
+			return put_done(o, path, SIM_EIO, msg, d);
 	hid_t parent = open_parent(o, path, &name, msg);
 	if (parent >= 0) {
-		st = put_f64(parent, name, rank, dims, v, units, columns, ncolumns, msg);
+		st = put_f64x(parent, name, rank, dims, v, units, columns, ncolumns, var, scales, msg);
 		H5Oclose(parent);
 	}
 	return put_done(o, path, st, msg, d);
 }
 
-sim_status h5o_put_i64(h5o *o, const char *path, long long v, const char *units, sim_diag *d)
+sim_status h5o_put_i64(h5o *o, const char *path, long long v, const char *units,
+                       const struct h5o_var *var, sim_diag *d)
 {
 	SIM_ASSERT(o && o->state == OPEN);
 	char msg[MSG] = "";
@@ -895,7 +995,7 @@ sim_status h5o_put_i64(h5o *o, const char *path, long long v, const char *units,
 	sim_status st = SIM_EIO;
 	hid_t parent = open_parent(o, path, &name, msg);
 	if (parent >= 0) {
-		st = put_i64(parent, name, v, units, msg);
+		st = put_i64(parent, name, v, units, var, msg);
 		H5Oclose(parent);
 	}
 	return put_done(o, path, st, msg, d);
@@ -998,6 +1098,7 @@ sim_status h5o_commit(h5o *o, sim_diag *d)
 		if (attr_scalar(o->file, "wall_time_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &w, msg))
 			goto fail_msg;
 	}
+	scales_close(o);
 	H5Eclear2(H5E_DEFAULT);
 	if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0) {
 		h5err(msg, "cannot write");
@@ -1058,6 +1159,7 @@ void h5o_abort(h5o *o)
 {
 	if (!o)
 		return;
+	scales_close(o);
 	if (o->file >= 0) {
 		if (o->mem) {
 			H5Fclose(o->file);

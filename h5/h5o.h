@@ -93,11 +93,27 @@ sim_status h5o_write_rep_parts(h5o *o, int rep, const rec *r, unsigned what,
  * h5o_put_f64 writes a float64 dataset of rank 0..2 (dims[k], k < rank) with
  * a units attribute and, when columns is not NULL, a columns attribute. */
 sim_status h5o_group(h5o *o, const char *path, sim_diag *d) SIM_MUST_CHECK;
+/* The same for a group that will hold about nlinks links (a hint that sizes
+ * its header once: much faster for thousands of links). */
+sim_status h5o_group_sized(h5o *o, const char *path, size_t nlinks,
+                           sim_diag *d) SIM_MUST_CHECK;
 sim_status h5o_put_f64(h5o *o, const char *path, int rank, const size_t *dims,
                        const double *v, const char *units, const char *const *columns,
                        size_t ncolumns, sim_diag *d) SIM_MUST_CHECK;
+/* What h5o_put_var adds to a variable while it is open (cheaper than
+ * reopening it by path in a group of thousands of links): CF attributes,
+ * and the dimension scales (paths, opened once and kept) of its axes. */
+struct h5o_var {
+	const char *long_name;     /* or NULL */
+	const char *cell_methods;  /* or NULL */
+	const char *dims[2];       /* scale of axis k, or NULL */
+};
+sim_status h5o_put_var(h5o *o, const char *path, int rank, const size_t *dims,
+                       const double *v, const char *units, const char *const *columns,
+                       size_t ncolumns, const struct h5o_var *var, sim_diag *d) SIM_MUST_CHECK;
+/* A scalar int64 dataset with units (and var's attributes when not NULL). */
 sim_status h5o_put_i64(h5o *o, const char *path, long long v, const char *units,
-                       sim_diag *d) SIM_MUST_CHECK;
+                       const struct h5o_var *var, sim_diag *d) SIM_MUST_CHECK;
 /* A 1-D coordinate at path: n UTF-8 labels (variable length), or the
  * indices 0..n-1 (int64) when labels is NULL. */
 sim_status h5o_put_labels(h5o *o, const char *path, const char *const *labels, size_t n,

@@ -333,6 +333,8 @@ sim_status run_out_open(const scn *s, const char *out, int resume, int threads, 
 	st = write_provenance(w->o, s, (uint64_t)scn_int(s, "seed"), w->nrep, threads);
 	if (st == SIM_OK)
 		st = h5o_attr_str(w->o, "keep", run_keep_name(keep));
+	if (st == SIM_OK)
+		st = summary_reserve(w->o, d);
 	if (st != SIM_OK) {
 		diag_add(d, "%s: cannot write provenance: %s", out, sim_strerror(st));
 		goto fail;
