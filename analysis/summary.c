@@ -408,9 +408,11 @@ static int summary_empty(const h5i *f)
 	return n == 0;
 }
 
-sim_status summary_reserve(h5o *o, sim_diag *d)
+sim_status summary_reserve(h5o *o, const rec *first, sim_diag *d)
 {
-	return h5o_group(o, "/summary", d);
+	/* each series' statistics and its column coordinate, each scalar's, time */
+	size_t n = (size_t)rec_nseries(first) * (S_NSERIES + 1) + (size_t)rec_nscalars(first) * 11 + 2;
+	return h5o_group_sized(o, "/summary", n, d);
 }
 
 /* /summary (unless reserved) and its attributes, sized for what it will hold. */

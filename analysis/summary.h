@@ -41,19 +41,22 @@
 #define DAIS_SUMMARY_H
 
 #include "h5/h5o.h"
+#include "sim/rec.h"
 #include "sim/status.h"
 
 /* Writes /summary into o from the replications already written to it.
  * SIM_EINVAL when there is no replication or /summary exists already. */
 sim_status summary_write(h5o *o, sim_diag *d) SIM_MUST_CHECK;
 
-/* Creates /summary, empty, for summary_write to fill: called before the
+/* Creates /summary, empty, for summary_write to fill, its header sized for
+ * what the replications like first will put there (h5o_group_sized: with
+ * ~2000 links that halves the time of the summary).  Called before the
  * replications are written, it puts /summary first in the root group's
  * native (creation) order.  About why: a netCDF reader that finds a
  * dimension's name through H5Iget_name (h5netcdf does, for every variable)
  * makes libhdf5 search the file in that order; with /summary after 100
  * replications, opening it in xarray took minutes, with it first seconds. */
-sim_status summary_reserve(h5o *o, sim_diag *d) SIM_MUST_CHECK;
+sim_status summary_reserve(h5o *o, const rec *first, sim_diag *d) SIM_MUST_CHECK;
 
 /* The same from the replications in f (another file: the scratch file of a
  * run that keeps only its summary), writing the parts in what. */

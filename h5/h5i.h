@@ -6,13 +6,13 @@
  *     h5i *f = h5i_open("results/baseline.h5", &d);
  *     if (!f) { diag_print(&d, stderr, "dais: "); ... }
  *     struct h5i_data x;
- *     if (h5i_read(f, "/summary/timeseries/demand_tokens/mean", &x, &d) == SIM_OK) {
+ *     if (h5i_read(f, "/summary/demand_tokens_mean", &x, &d) == SIM_OK) {
  *         // x.v: (x.dims[0], x.dims[1]) row-major, x.units, x.columns
  *         h5i_data_release(&x);
  *     }
  *     h5i_close(f); diag_release(&d);
  *
- * Paths are absolute HDF5 paths ("/rep_0000/timeseries/t").  Every error
+ * Paths are absolute HDF5 paths ("/rep_0000/timeseries/time").  Every error
  * appends one message naming the file and the object to d (d may be NULL)
  * and returns SIM_EINVAL (missing object, wrong type), SIM_EIO (unreadable)
  * or SIM_ENOMEM.  Strings returned through char ** are malloc'd and owned

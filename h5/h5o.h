@@ -87,7 +87,7 @@ sim_status h5o_write_rep_parts(h5o *o, int rep, const rec *r, unsigned what,
                                sim_diag *d) SIM_MUST_CHECK;
 
 /* ---- derived results (the summary over replications: analysis/summary.h) ----
- * Groups, datasets and attributes at absolute paths ("/summary/scalars/x"),
+ * Groups, datasets and attributes at absolute paths ("/summary/x_mean"),
  * created with the same properties as the replications'.  The parent must
  * exist.  On failure a message naming the file and the object goes to d.
  * h5o_put_f64 writes a float64 dataset of rank 0..2 (dims[k], k < rank) with

@@ -266,6 +266,8 @@ static void writer_flush(run_out *w, sim_diag *d)
 				return;
 			}
 		}
+		if (w->st == SIM_OK && w->next == 0) /* before any replication: see summary.h */
+			w->st = summary_reserve(w->o, r, d);
 		/* what is not kept goes to the scratch file, for the summary only */
 		if (w->st == SIM_OK && w->scratch)
 			w->st = h5o_write_rep_parts(w->scratch, w->next, r,
@@ -333,8 +335,6 @@ sim_status run_out_open(const scn *s, const char *out, int resume, int threads, 
 	st = write_provenance(w->o, s, (uint64_t)scn_int(s, "seed"), w->nrep, threads);
 	if (st == SIM_OK)
 		st = h5o_attr_str(w->o, "keep", run_keep_name(keep));
-	if (st == SIM_OK)
-		st = summary_reserve(w->o, d);
 	if (st != SIM_OK) {
 		diag_add(d, "%s: cannot write provenance: %s", out, sim_strerror(st));
 		goto fail;

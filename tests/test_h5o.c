@@ -400,6 +400,77 @@ Test(h5o, mismatching_series_are_left_out_with_a_message, .init = setup, .fini =
 	diag_release(&d);
 }
 
+/* ---- netCDF-4 dimensions ------------------------------------------------------ */
+
+static void expect_dim(h5i *f, const char *path, unsigned k, const char *want)
+{
+	char *name = NULL;
+	cr_assert_eq(h5i_dim_name(f, path, k, &name), SIM_OK, "%s axis %u", path, k);
+	cr_expect_str_eq(name, want, "%s axis %u", path, k);
+	free(name);
+}
+
+Test(h5o, axes_carry_dimension_scales, .init = setup, .fini = teardown)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/dims.h5", dir);
+	write_file(path);
+	h5i *f = h5i_open(path, NULL);
+	cr_assert_not_null(f);
+	cr_expect(h5i_is_scale(f, "/rep_0001/timeseries/time"));
+	cr_expect(h5i_is_scale(f, "/summary/time"));
+	cr_expect(!h5i_is_scale(f, "/summary/share_mean"));
+	expect_dim(f, "/rep_0001/timeseries/demand_tokens", 0, "time");
+	expect_dim(f, "/rep_0001/timeseries/nodes_by_class", 1, "nodes_by_class_column");
+	expect_dim(f, "/rep_0001/timeseries/share", 1, "share_column");
+	expect_dim(f, "/summary/nodes_by_class_p95", 0, "time");
+	expect_dim(f, "/summary/nodes_by_class_p95", 1, "nodes_by_class_column");
+	char **v;
+	size_t n;
+	cr_assert_eq(h5i_read_labels(f, "/summary/nodes_by_class_column", &v, &n, NULL), SIM_OK);
+	cr_assert_eq(n, 3);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_str_eq(v[i], cls[i]);
+	h5i_names_free(v, n);
+	struct h5i_data x; /* unnamed columns: their indices */
+	cr_assert_eq(h5i_read(f, "/summary/share_column", &x, NULL), SIM_OK);
+	cr_expect(x.n == 2 && x.v[0] == 0 && x.v[1] == 1);
+	h5i_data_release(&x);
+	cr_assert_eq(h5i_summary_list(f, 0, &v, &n, NULL), SIM_OK);
+	cr_assert_eq(n, 3);
+	cr_expect(!strcmp(v[0], "demand_tokens") && !strcmp(v[1], "nodes_by_class") &&
+	          !strcmp(v[2], "share"));
+	h5i_names_free(v, n);
+	cr_assert_eq(h5i_summary_list(f, 1, &v, &n, NULL), SIM_OK);
+	cr_assert_eq(n, 2);
+	cr_expect(!strcmp(v[0], "exhaustion_day") && !strcmp(v[1], "nodes_at_year_5"));
+	h5i_names_free(v, n);
+	h5i_close(f);
+}
+
+Test(h5o, a_shared_dimension_needs_the_same_labels, .init = setup, .fini = teardown)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/clash.h5", dir);
+	sim_diag d;
+	diag_init(&d);
+	h5o *o = h5o_create(path, &d);
+	cr_assert_not_null(o);
+	rec *r = rec_alloc("day");
+	const char *a[] = { "sui", "solana" }, *b[] = { "sui", "base" };
+	int x = rec_series(r, "fee", "USD", 2, a), y = rec_series(r, "load", "1", 2, b);
+	rec_series_dim(r, x, "chain");
+	rec_series_dim(r, y, "chain");
+	cr_assert_eq(rec_sample(r, 0), SIM_OK);
+	cr_expect_eq(h5o_write_rep(o, 0, r, &d), SIM_EINVAL);
+	cr_assert_eq(d.n, 1);
+	cr_expect(strstr(d.msg[0], "share dimension 'chain' but not its column names"), "%s",
+	          d.msg[0]);
+	rec_free(r);
+	h5o_free(o);
+	diag_release(&d);
+}
+
 /* ---- atomicity and errors -------------------------------------------------- */
 
 Test(h5o, temp_file_until_commit, .init = setup, .fini = teardown)
