@@ -1067,20 +1067,6 @@ sim_status h5o_scale(h5o *o, const char *path, sim_diag *d)
 	return put_done(o, path, st, msg, d);
 }
 
-sim_status h5o_attach(h5o *o, const char *path, unsigned k, const char *scale, sim_diag *d)
-{
-	SIM_ASSERT(o && o->state == OPEN);
-	char msg[MSG] = "";
-	const char *name;
-	sim_status st = SIM_EIO;
-	hid_t parent = open_parent(o, path, &name, msg);
-	if (parent >= 0) {
-		st = attach(parent, name, k, scale, msg);
-		H5Oclose(parent);
-	}
-	return put_done(o, path, st, msg, d);
-}
-
 h5i *h5o_reader(h5o *o)
 {
 	SIM_ASSERT(o && o->state == OPEN);

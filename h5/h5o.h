@@ -119,11 +119,8 @@ sim_status h5o_put_i64(h5o *o, const char *path, long long v, const char *units,
 sim_status h5o_put_labels(h5o *o, const char *path, const char *const *labels, size_t n,
                           sim_diag *d) SIM_MUST_CHECK;
 /* Makes the 1-D dataset at path the dimension scale named by its last path
- * component, then attaches the scale at scale (a path) to axis k of the
- * dataset at path. */
+ * component; h5o_put_var attaches it to the axes of a variable. */
 sim_status h5o_scale(h5o *o, const char *path, sim_diag *d) SIM_MUST_CHECK;
-sim_status h5o_attach(h5o *o, const char *path, unsigned k, const char *scale,
-                      sim_diag *d) SIM_MUST_CHECK;
 /* Attributes of the object at obj ("/" the root); scalar: one string, else a
  * 1-D array of n strings. */
 sim_status h5o_put_attr_str(h5o *o, const char *obj, const char *name, const char *value,
