@@ -11,6 +11,8 @@ SANITIZE ?= 0
 CUDA     ?= auto
 NVCC     ?= nvcc
 V        ?= 0
+# Debian's Python, which has the python3-* packages (not a pyenv or venv one)
+PYTHON   ?= /usr/bin/python3
 # == end of settings =========================================================
 -include config.mk
 
@@ -53,7 +55,8 @@ CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterio
 
 CPPFLAGS += -D_GNU_SOURCE -I. -Itests/support -I$(GEN) $(PKG_CFLAGS) \
             -DDAIS_SRCDIR='"$(SRCDIR)"' -MMD -MP
-LDLIBS   += $(PKG_LIBS) -lm -lpthread
+# hdf5_hl: dimension scales (H5DS), which make results files netCDF-4 files
+LDLIBS   += $(PKG_LIBS) -lhdf5_hl -lm -lpthread
 
 # == sources =================================================================
 # The libraries, one per layer group (docs/architecture.md):
@@ -162,7 +165,7 @@ run: deps $(DAIS)
 
 test: deps $(DAIS) $(TESTS)
 	$(Q)sh scripts/check-layers.sh
-	$(Q)sh scripts/run-tests.sh $(TESTS)
+	$(Q)PYTHON=$(PYTHON) DAIS=$(abspath $(DAIS)) sh scripts/run-tests.sh $(TESTS)
 
 bench: deps $(DAIS) $(BENCHES)
 	$(DAIS) bench des

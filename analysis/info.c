@@ -189,6 +189,29 @@ static void walk(const h5i *f, const char *path, size_t base, struct lines *out)
 	(void)st; /* a damaged part is missing from the tree; dais info says so apart */
 }
 
+/* Keeps the coordinates and the X_mean of each summarised quantity: the
+ * other statistics have the same shape and units, and would fill a screen. */
+static void only_means(struct lines *l)
+{
+	static const char *const other[] = {
+		"_sd", "_ci95_lo", "_ci95_hi", "_ci90_lo", "_ci90_hi", "_p025", "_p05", "_p50",
+		"_p95", "_p975", "_n", "_n_finite",
+	};
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t len = strcspn(l->v[i], "\t"), drop = 0;
+		for (size_t j = 0; j < sizeof other / sizeof *other && !drop; j++) {
+			size_t m = strlen(other[j]);
+			drop = len > m && !strncmp(l->v[i] + len - m, other[j], m);
+		}
+		if (drop)
+			free(l->v[i]);
+		else
+			l->v[k++] = l->v[i];
+	}
+	l->n = k;
+}
+
 static void print_lines(const struct lines *l, const char *prefix)
 {
 	size_t w = 0;
@@ -332,7 +355,7 @@ static double scalar_at(const h5i *f, const char *group, const char *stat)
 	char *p = NULL;
 	double v = NAN;
 	struct h5i_data x;
-	if (asprintf(&p, "%s/%s", group, stat) >= 0 && h5i_read(f, p, &x, NULL) == SIM_OK) {
+	if (asprintf(&p, "%s_%s", group, stat) >= 0 && h5i_read(f, p, &x, NULL) == SIM_OK) {
 		if (x.n >= 1)
 			v = x.v[0];
 		h5i_data_release(&x);
@@ -345,8 +368,7 @@ static void print_summary_scalars(const h5i *f)
 {
 	char **names;
 	size_t n;
-	if (!h5i_is_group(f, "/summary/scalars") ||
-	    h5i_list(f, "/summary/scalars", &names, &n, NULL))
+	if (h5i_summary_list(f, 1, &names, &n, NULL))
 		return;
 	if (n > 0)
 		printf("\nsummary scalars: mean [95%% CI] units (finite/replications)\n");
@@ -355,11 +377,12 @@ static void print_summary_scalars(const h5i *f)
 		if (strlen(names[i]) > w)
 			w = strlen(names[i]);
 	for (size_t i = 0; i < n; i++) {
-		char *g = NULL, *units = NULL;
-		if (asprintf(&g, "/summary/scalars/%s", names[i]) < 0)
+		char *g = NULL, *units = NULL, *mean = NULL;
+		if (asprintf(&g, "/summary/%s", names[i]) < 0)
 			continue;
-		if (h5i_attr_str(f, g, "units", &units, NULL))
+		if (asprintf(&mean, "%s_mean", g) < 0 || h5i_attr_str(f, mean, "units", &units, NULL))
 			units = NULL;
+		free(mean);
 		double m = scalar_at(f, g, "mean");
 		if (isnan(m))
 			printf("  %-*s  no finite value", (int)w, names[i]);
@@ -396,11 +419,13 @@ void info_print(const h5i *f)
 	if (h5i_is_group(f, "/summary")) {
 		struct lines s = { 0 };
 		walk(f, "/summary", strlen("/summary") + 1, &s);
+		only_means(&s);
 		printf("/summary/\n");
 		print_lines(&s, "");
-		printf("  (timeseries/X/ holds mean, sd, ci95_lo, ci95_hi, p025, p05, p50, p95, p975\n"
-		       "   shaped like X; scalars/X/ holds mean, sd, ci95_lo, ci95_hi, ci90_lo, ci90_hi,\n"
-		       "   p05, p50, p95, n, n_finite)\n");
+		printf("  (beside each series X_mean: X_sd, X_ci95_lo, X_ci95_hi, X_p025, X_p05,\n"
+		       "   X_p50, X_p95, X_p975, shaped like it; beside each scalar Y_mean: Y_sd,\n"
+		       "   Y_ci95_lo, Y_ci95_hi, Y_ci90_lo, Y_ci90_hi, Y_p05, Y_p50, Y_p95, Y_n,\n"
+		       "   Y_n_finite)\n");
 		lines_free(&s);
 	}
 	print_summary_scalars(f);

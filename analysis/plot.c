@@ -28,6 +28,7 @@ struct table {
 	struct h5i_data s[NSTAT];
 	struct h5i_data t;     /* the time axis, n == 0 when absent */
 	size_t rows, cols;
+	size_t rows_cols[2];   /* the mean's shape, to check it is a series */
 	char *units;           /* of the series */
 	long replications;
 };
@@ -44,14 +45,14 @@ static sim_status table_load(const h5i *f, const char *series, struct table *tb,
 {
 	memset(tb, 0, sizeof *tb);
 	char path[512];
-	snprintf(path, sizeof path, "/summary/timeseries/%s", series);
-	if (!h5i_is_group(f, path)) {
+	snprintf(path, sizeof path, "/summary/%s_mean", series);
+	if (!h5i_is_dataset(f, path) || h5i_shape(f, path, tb->rows_cols) < 1) {
 		diag_add(d, "%s: no summary of series '%s'", h5i_name(f), series);
 		return SIM_EINVAL;
 	}
 	sim_status st;
 	for (int k = 0; k < NSTAT; k++) {
-		snprintf(path, sizeof path, "/summary/timeseries/%s/%s", series, dat_stat[k]);
+		snprintf(path, sizeof path, "/summary/%s_%s", series, dat_stat[k]);
 		if ((st = h5i_read(f, path, &tb->s[k], d)))
 			goto fail;
 		if (tb->s[k].n != tb->s[0].n) {
@@ -62,8 +63,8 @@ static sim_status table_load(const h5i *f, const char *series, struct table *tb,
 	}
 	tb->rows = tb->s[0].rank >= 1 ? tb->s[0].dims[0] : 1;
 	tb->cols = tb->s[0].rank == 2 ? tb->s[0].dims[1] : 1;
-	if (h5i_is_dataset(f, "/summary/timeseries/t")) {
-		if ((st = h5i_read(f, "/summary/timeseries/t", &tb->t, d)))
+	if (h5i_is_dataset(f, "/summary/time")) {
+		if ((st = h5i_read(f, "/summary/time", &tb->t, d)))
 			goto fail;
 		if (tb->t.n != tb->rows)
 			h5i_data_release(&tb->t); /* not this series' axis: use row numbers */
@@ -133,7 +134,7 @@ static sim_status write_table(const h5i *f, const char *series, const struct tab
 		return st;
 	FILE *fp = a.f;
 	char buf[32];
-	commentf(fp, "dais: summary of /summary/timeseries/%s in %s", series, h5i_name(f));
+	commentf(fp, "dais: summary of /summary/%s_* in %s", series, h5i_name(f));
 	commentf(fp, "x: t (%s)%s; y: %s (%s); replications: %ld",
 	         tb->t.n ? tb->t.units : "sample", tb->t.n ? "" : " row index",
 	         series, tb->units, tb->replications);

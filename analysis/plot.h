@@ -2,7 +2,7 @@
  *
  *     dais plot results/baseline.h5 -o results/figures --series demand_tokens
  *
- * For each series NAME of /summary/timeseries, DIR receives NAME.dat (the
+ * For each series NAME summarised in /summary (NAME_mean, ...), DIR receives NAME.dat (the
  * table), NAME.gp (the gnuplot script) and the figures NAME.png / NAME.svg.
  * The script reads the table by its bare name, so a user can edit it and run
  * `cd DIR && gnuplot NAME.gp` again.  Each figure shows the mean across
@@ -26,7 +26,7 @@
 
 enum { PLOT_PNG = 1, PLOT_SVG = 2 };
 
-/* Writes the summary of /summary/timeseries/<series> as a gnuplot table. */
+/* Writes the summary of a series (/summary/<series>_<stat>) as a gnuplot table. */
 sim_status plot_write_dat(const h5i *f, const char *series, const char *path,
                           sim_diag *d) SIM_MUST_CHECK;
 

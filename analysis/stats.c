@@ -18,11 +18,25 @@ size_t stats_finite(const double *x, size_t n, double *out)
 	return k;
 }
 
+/* About the cache: the summary asks for the same two quantiles (0.975 and
+ * 0.95 at n-1 degrees of freedom) for every cell of every series, and GSL's
+ * inverse takes microseconds: it was a sixth of a baseline run.  Per thread,
+ * so it needs no lock. */
 double stats_t_quantile(double q, double dof)
 {
 	if (!(dof >= 1) || !(q > 0 && q < 1))
 		return NAN;
-	return gsl_cdf_tdist_Pinv(q, dof);
+	static _Thread_local struct { double q, dof, v; } memo[4];
+	static _Thread_local unsigned next;
+	for (unsigned i = 0; i < 4; i++)
+		if (memo[i].q == q && memo[i].dof == dof)
+			return memo[i].v;
+	double v = gsl_cdf_tdist_Pinv(q, dof);
+	memo[next % 4].q = q;
+	memo[next % 4].dof = dof;
+	memo[next % 4].v = v;
+	next++;
+	return v;
 }
 
 void stats_t_interval(size_t n, double mean, double sd, double level,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "h5/h5i.h"
+#include "sim/rec.h"
 #include "stats.h"
 
 /* Sorted union of the link names in group sub of every replication. */
@@ -29,6 +30,10 @@ static sim_status union_names(const h5i *f, const char *sub, char ***out, size_t
 			return SIM_EIO;
 		}
 		for (size_t j = 0; j < k; j++) {
+			char full[640];
+			snprintf(full, sizeof full, "%s/%s", path, names[j]);
+			if (h5i_is_scale(f, full)) /* time and the column coordinates */
+				continue;
 			size_t a = 0;
 			while (a < n && strcmp(all[a], names[j]) != 0)
 				a++;
@@ -104,34 +109,99 @@ static const char *const series_stat[S_NSERIES] = {
 	"mean", "sd", "ci95_lo", "ci95_hi", "p025", "p05", "p50", "p95", "p975"
 };
 
-/* "/summary/<sub>/<name>[/<leaf>]" into buf. */
-static const char *spath(char *buf, size_t n, const char *sub, const char *name,
-                         const char *leaf)
+/* "/summary/<name>_<stat>" into buf. */
+static const char *spath(char *buf, size_t n, const char *name, const char *stat)
 {
-	snprintf(buf, n, "/summary/%s/%s%s%s", sub, name, leaf ? "/" : "", leaf ? leaf : "");
+	snprintf(buf, n, "/summary/%s_%s", name, stat);
 	return buf;
 }
 
-/* The per-cell statistics of a series, written as /summary/timeseries/name/<stat>. */
-static sim_status put_series(h5o *o, const char *name, const struct h5i_data *x0,
+/* What each statistic is, for its long_name and CF cell_methods (the
+ * replications are the "realization" axis that the statistic removed). */
+static const char *stat_method(const char *stat)
+{
+	static const struct { const char *stat, *method; } m[] = {
+		{ "mean", "mean" }, { "sd", "standard_deviation" },
+		{ "ci95_lo", "mean (lower end of the 95% Student t interval)" },
+		{ "ci95_hi", "mean (upper end of the 95% Student t interval)" },
+		{ "ci90_lo", "mean (lower end of the 90% Student t interval)" },
+		{ "ci90_hi", "mean (upper end of the 90% Student t interval)" },
+		{ "p025", "percentile 2.5" }, { "p05", "percentile 5" }, { "p50", "median" },
+		{ "p95", "percentile 95" }, { "p975", "percentile 97.5" },
+		{ "n", "count" }, { "n_finite", "count of finite values" },
+	};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (!strcmp(m[i].stat, stat))
+			return m[i].method;
+	return stat;
+}
+
+/* long_name ("nodes by class, p95 across replications") and cell_methods
+ * into v, their text into ln and cm. */
+static void stat_meta(struct h5o_var *v, const char *name, const char *stat, char ln[512],
+                      char cm[256])
+{
+	snprintf(ln, 512, "%s, %s across replications", name, stat);
+	for (char *c = ln; *c && *c != ','; c++)
+		if (*c == '_')
+			*c = ' ';
+	snprintf(cm, 256, "realization: %s", stat_method(stat));
+	v->long_name = ln;
+	v->cell_methods = cm;
+}
+
+/* What one summary_write_from call works with. */
+struct sum {
+	h5o *o;             /* the file written */
+	const h5i *f;       /* the replications read */
+	h5i *dst;           /* a reader on o, to see what /summary holds already */
+	const char *rowdim; /* "/summary/time", or "/summary/sample" when axes differ */
+};
+
+/* The coordinate of axis 1 of series name, copied from the first replication
+ * into /summary once; its path into dpath. */
+static sim_status put_col_coord(struct sum *S, const char *name, const struct h5i_data *x0,
+                                char *dpath, size_t len, sim_diag *d)
+{
+	char src[512], *dn = NULL;
+	snprintf(src, sizeof src, "/%s/timeseries/%s", h5i_rep_name(S->f, 0), name);
+	if (h5i_dim_name(S->f, src, 1, &dn) != SIM_OK || !rec_valid_name(dn))
+		snprintf(dpath, len, "/summary/%s_column", name);
+	else
+		snprintf(dpath, len, "/summary/%s", dn);
+	free(dn);
+	if (h5i_exists(S->dst, dpath))
+		return SIM_OK; /* an earlier series' (the writer checked the labels agree) */
+	sim_status st = h5o_put_labels(S->o, dpath, (const char *const *)x0->columns,
+	                               x0->columns ? x0->ncolumns : x0->dims[1], d);
+	return st ? st : h5o_scale(S->o, dpath, d);
+}
+
+/* The per-cell statistics of a series, written as /summary/<name>_<stat>
+ * with their dimensions attached. */
+static sim_status put_series(struct sum *S, const char *name, const struct h5i_data *x0,
                              double *const out[S_NSERIES], sim_diag *d)
 {
-	char p[1024];
+	char p[1024], dpath[300] = "";
 	const char *const *cols = (const char *const *)x0->columns;
-	spath(p, sizeof p, "timeseries", name, NULL);
-	sim_status st = h5o_group(o, p, d);
-	if (!st)
-		st = h5o_put_attr_str(o, p, "units", x0->units, d);
-	if (!st && cols)
-		st = h5o_put_attr_strv(o, p, "columns", cols, x0->ncolumns, 0, d);
-	for (int s = 0; s < S_NSERIES && !st; s++)
-		st = h5o_put_f64(o, spath(p, sizeof p, "timeseries", name, series_stat[s]),
-		                 x0->rank, x0->dims, out[s], x0->units, cols, x0->ncolumns, d);
+	sim_status st = SIM_OK;
+	if (x0->rank == 2)
+		st = put_col_coord(S, name, x0, dpath, sizeof dpath, d);
+	for (int s = 0; s < S_NSERIES && !st; s++) {
+		char ln[512], cm[256];
+		struct h5o_var v = { .dims = { S->rowdim, x0->rank == 2 ? dpath : NULL } };
+		stat_meta(&v, name, series_stat[s], ln, cm);
+		spath(p, sizeof p, name, series_stat[s]);
+		st = h5o_put_var(S->o, p, x0->rank, x0->dims, out[s], x0->units, cols,
+		                 x0->ncolumns, &v, d);
+	}
 	return st;
 }
 
-static sim_status summarise_series(h5o *o, const h5i *f, const char *name, sim_diag *d)
+static sim_status summarise_series(struct sum *S, const char *name, sim_diag *d)
 {
+	const h5i *f = S->f;
+	h5o *o = S->o;
 	int nr = h5i_nreps(f);
 	struct h5i_data *x = calloc((size_t)nr, sizeof *x);
 	double *out[S_NSERIES] = { 0 }, *vals = NULL, *work = NULL;
@@ -165,7 +235,7 @@ static sim_status summarise_series(h5o *o, const h5i *f, const char *name, sim_d
 		out[S_P95][c] = s.p95;
 		out[S_P975][c] = s.p975;
 	}
-	st = put_series(o, name, &x[0], out, d);
+	st = put_series(S, name, &x[0], out, d);
 	goto done;
 oom:
 	diag_add(d, "%s: /summary: summary of '%s': out of memory", h5o_path(o), name);
@@ -181,7 +251,7 @@ done:
 	return st;
 }
 
-static sim_status put_scalar(h5o *o, const char *name, const char *u,
+static sim_status put_scalar(struct sum *S, const char *name, const char *u,
                              const struct stats_summary *s, sim_diag *d)
 {
 	const struct { const char *name; double v; } rows[] = {
@@ -190,35 +260,45 @@ static sim_status put_scalar(h5o *o, const char *name, const char *u,
 		{ "p05", s->p05 }, { "p50", s->p50 }, { "p95", s->p95 },
 	};
 	char p[1024];
-	spath(p, sizeof p, "scalars", name, NULL);
-	sim_status st = h5o_group(o, p, d);
-	if (!st)
-		st = h5o_put_attr_str(o, p, "units", u, d);
-	for (size_t k = 0; k < sizeof rows / sizeof rows[0] && !st; k++)
-		st = h5o_put_f64(o, spath(p, sizeof p, "scalars", name, rows[k].name), 0, NULL,
-		                 &rows[k].v, u, NULL, 0, d);
-	if (!st)
-		st = h5o_put_i64(o, spath(p, sizeof p, "scalars", name, "n"), (long long)s->n,
-		                 "replications", d);
-	if (!st)
-		st = h5o_put_i64(o, spath(p, sizeof p, "scalars", name, "n_finite"),
-		                 (long long)s->n_finite, "replications", d);
+	sim_status st = SIM_OK;
+	spath(p, sizeof p, name, "mean");
+	if (h5i_exists(S->dst, p)) {
+		diag_add(d, "%s: summary: scalar '%s' has the name of a series; left out",
+		         h5o_path(S->o), name);
+		return SIM_OK;
+	}
+	char ln[512], cm[256];
+	struct h5o_var v = { 0 };
+	for (size_t k = 0; k < sizeof rows / sizeof rows[0] && !st; k++) {
+		stat_meta(&v, name, rows[k].name, ln, cm);
+		spath(p, sizeof p, name, rows[k].name);
+		st = h5o_put_var(S->o, p, 0, NULL, &rows[k].v, u, NULL, 0, &v, d);
+	}
+	const struct { const char *name; size_t v; } counts[] = {
+		{ "n", s->n }, { "n_finite", s->n_finite },
+	};
+	for (size_t k = 0; k < 2 && !st; k++) {
+		stat_meta(&v, name, counts[k].name, ln, cm);
+		spath(p, sizeof p, name, counts[k].name);
+		st = h5o_put_i64(S->o, p, (long long)counts[k].v, "replications", &v, d);
+	}
 	return st;
 }
 
-static sim_status summarise_scalar(h5o *o, const h5i *f, const char *name, sim_diag *d)
+static sim_status summarise_scalar(struct sum *S, const char *name, sim_diag *d)
 {
+	const h5i *f = S->f;
 	int nr = h5i_nreps(f);
 	struct h5i_data *x = calloc((size_t)nr, sizeof *x);
 	double *vals = malloc((size_t)nr * sizeof *vals);
 	sim_status st = SIM_ENOMEM;
 	if (!x || !vals) {
-		diag_add(d, "%s: /summary: summary of '%s': out of memory", h5o_path(o), name);
+		diag_add(d, "%s: /summary: summary of '%s': out of memory", h5o_path(S->o), name);
 		free(x);
 		free(vals);
 		return st;
 	}
-	if (!read_all(f, "scalars", name, x, h5o_path(o), d)) {
+	if (!read_all(f, "scalars", name, x, h5o_path(S->o), d)) {
 		free(x);
 		free(vals);
 		return SIM_OK;
@@ -227,9 +307,9 @@ static sim_status summarise_scalar(h5o *o, const h5i *f, const char *name, sim_d
 		vals[i] = x[i].n ? x[i].v[0] : NAN;
 	struct stats_summary s;
 	if ((st = stats_summary(vals, (size_t)nr, &s)))
-		diag_add(d, "%s: /summary: summary of '%s': out of memory", h5o_path(o), name);
+		diag_add(d, "%s: /summary: summary of '%s': out of memory", h5o_path(S->o), name);
 	else
-		st = put_scalar(o, name, x[0].units, &s, d);
+		st = put_scalar(S, name, x[0].units, &s, d);
 	for (int i = 0; i < nr; i++)
 		h5i_data_release(&x[i]);
 	free(x);
@@ -237,9 +317,12 @@ static sim_status summarise_scalar(h5o *o, const h5i *f, const char *name, sim_d
 	return st;
 }
 
-/* /summary/timeseries/t, when every replication sampled at the same times. */
-static sim_status summarise_t(h5o *o, const h5i *f, sim_diag *d)
+/* The row coordinate of /summary: time, when every replication sampled at the
+ * same times (with the first one's CF attributes); else sample, the row index. */
+static sim_status summarise_t(struct sum *S, sim_diag *d)
 {
+	const h5i *f = S->f;
+	h5o *o = S->o;
 	int nr = h5i_nreps(f);
 	struct h5i_data *x = calloc((size_t)nr, sizeof *x);
 	if (!x) {
@@ -247,41 +330,58 @@ static sim_status summarise_t(h5o *o, const h5i *f, sim_diag *d)
 		return SIM_ENOMEM;
 	}
 	sim_status st = SIM_OK;
-	if (read_all(f, "timeseries", "t", x, h5o_path(o), d)) {
-		int same = 1;
+	size_t rows = 0;
+	int same = 0;
+	if (read_all(f, "timeseries", "time", x, h5o_path(o), d)) {
+		same = 1;
+		rows = x[0].n;
 		for (int i = 1; i < nr && same; i++)
 			same = !memcmp(x[i].v, x[0].v, x[0].n * sizeof *x[0].v);
-		if (same)
-			st = h5o_put_f64(o, "/summary/timeseries/t", x[0].rank, x[0].dims, x[0].v,
-			                 x[0].units, NULL, 0, d);
-		else
+		if (!same)
 			diag_add(d, "%s: summary: replications sampled at different times; "
-			         "/summary/timeseries/t left out", h5o_path(o));
+			         "/summary/time left out (rows are numbered by /summary/sample)",
+			         h5o_path(o));
+	}
+	if (same) {
+		char src[128], *cal = NULL;
+		snprintf(src, sizeof src, "/%s/timeseries/time", h5i_rep_name(f, 0));
+		S->rowdim = "/summary/time";
+		st = h5o_put_f64(o, S->rowdim, 1, &rows, x[0].v, x[0].units, NULL, 0, d);
+		if (!st)
+			st = h5o_put_attr_str(o, S->rowdim, "long_name", "time", d);
+		if (!st)
+			st = h5o_put_attr_str(o, S->rowdim, "standard_name", "time", d);
+		if (!st && h5i_has_attr(f, src, "calendar") &&
+		    h5i_attr_str(f, src, "calendar", &cal, NULL) == SIM_OK)
+			st = h5o_put_attr_str(o, S->rowdim, "calendar", cal, d);
+		free(cal);
+	} else {
+		size_t dims[2];
+		char src[128];
+		snprintf(src, sizeof src, "/%s/timeseries/time", h5i_rep_name(f, 0));
+		rows = h5i_shape(f, src, dims) == 1 ? dims[0] : 0;
+		S->rowdim = "/summary/sample";
+		st = h5o_put_labels(o, S->rowdim, NULL, rows, d);
+	}
+	if (!st)
+		st = h5o_scale(o, S->rowdim, d);
+	if (same)
 		for (int i = 0; i < nr; i++)
 			h5i_data_release(&x[i]);
-	}
 	free(x);
 	return st;
 }
 
-/* Summarises every name in the union of the replications' group sub. */
-static sim_status summarise_group(h5o *o, const h5i *f, const char *sub, sim_diag *d)
+/* Summarises every name in names (the union of the replications' group sub). */
+static sim_status summarise_group(struct sum *S, const char *sub, char **names, size_t n,
+                                  sim_diag *d)
 {
-	char **names = NULL, p[64];
-	size_t nnames = 0;
-	snprintf(p, sizeof p, "/summary/%s", sub);
-	sim_status st = h5o_group(o, p, d);
-	if (!st && !strcmp(sub, "timeseries"))
-		st = summarise_t(o, f, d);
-	if (!st && (st = union_names(f, sub, &names, &nnames, d)))
-		diag_add(d, "%s: /summary: %s", h5o_path(o), sim_strerror(st));
-	for (size_t i = 0; i < nnames && !st; i++) {
-		if (!strcmp(sub, "scalars"))
-			st = summarise_scalar(o, f, names[i], d);
-		else if (strcmp(names[i], "t") != 0)
-			st = summarise_series(o, f, names[i], d);
-	}
-	h5i_names_free(names, nnames);
+	sim_status st = SIM_OK;
+	int series = !strcmp(sub, "timeseries");
+	if (series)
+		st = summarise_t(S, d);
+	for (size_t i = 0; i < n && !st; i++)
+		st = series ? summarise_series(S, names[i], d) : summarise_scalar(S, names[i], d);
 	return st;
 }
 
@@ -292,21 +392,67 @@ sim_status summary_write(h5o *o, sim_diag *d)
 		diag_add(d, "%s: /summary: out of memory", h5o_path(o));
 		return SIM_ENOMEM;
 	}
+	sim_status st = summary_write_from(o, f, SUMMARY_ALL, d);
+	h5i_close(f);
+	return st;
+}
+
+/* 1 when /summary is there but holds nothing (summary_reserve's). */
+static int summary_empty(const h5i *f)
+{
+	char **names;
+	size_t n;
+	if (h5i_has_attr(f, "/summary", "replications") || h5i_list(f, "/summary", &names, &n, NULL))
+		return 0;
+	h5i_names_free(names, n);
+	return n == 0;
+}
+
+sim_status summary_reserve(h5o *o, const rec *first, sim_diag *d)
+{
+	/* each series' statistics and its column coordinate, each scalar's, time */
+	size_t n = (size_t)rec_nseries(first) * (S_NSERIES + 1) + (size_t)rec_nscalars(first) * 11 + 2;
+	return h5o_group_sized(o, "/summary", n, d);
+}
+
+/* /summary (unless reserved) and its attributes, sized for what it will hold. */
+static sim_status summary_group(h5o *o, int reserved, int nr, size_t nlinks, sim_diag *d)
+{
+	sim_status st;
+	if (!(st = reserved ? SIM_OK : h5o_group_sized(o, "/summary", nlinks, d)) &&
+	    !(st = h5o_put_attr_i64(o, "/summary", "replications", nr, d)) &&
+	    !(st = h5o_put_attr_str(o, "/summary", "Conventions", "CF-1.8", d)) &&
+	    !(st = h5o_put_attr_str(o, "/summary", "interval", "Student t interval of the "
+	                            "mean across replications; non-finite values left out", d)))
+		st = h5o_put_attr_str(o, "/summary", "percentiles", "of the replications, linear "
+		                      "interpolation between order statistics (R type 7)", d);
+	return st;
+}
+
+sim_status summary_write_from(h5o *o, const h5i *f, unsigned what, sim_diag *d)
+{
+	struct sum S = { .o = o, .f = f, .dst = h5o_reader(o) };
+	char **ser = NULL, **sca = NULL;
+	size_t nser = 0, nsca = 0;
 	sim_status st = SIM_EINVAL;
 	int nr = h5i_nreps(f);
-	if (nr == 0)
+	if (!S.dst)
+		st = SIM_ENOMEM;
+	else if (nr == 0)
 		diag_add(d, "%s: summary: no replications to summarise", h5o_path(o));
-	else if (h5i_exists(f, "/summary"))
+	else if (h5i_exists(S.dst, "/summary") && !summary_empty(S.dst))
 		diag_add(d, "%s: summary written twice", h5o_path(o));
-	else if (!(st = h5o_group(o, "/summary", d)) &&
-	         !(st = h5o_put_attr_i64(o, "/summary", "replications", nr, d)) &&
-	         !(st = h5o_put_attr_str(o, "/summary", "interval", "Student t interval of the "
-	                                 "mean across replications; non-finite values left out", d)) &&
-	         !(st = h5o_put_attr_str(o, "/summary", "percentiles", "of the replications, "
-	                                 "linear interpolation between order statistics "
-	                                 "(R type 7)", d)) &&
-	         !(st = summarise_group(o, f, "timeseries", d)))
-		st = summarise_group(o, f, "scalars", d);
-	h5i_close(f);
+	else if ((st = (what & SUMMARY_SERIES ? union_names(f, "timeseries", &ser, &nser, d)
+	                                      : SIM_OK)) ||
+	         (st = union_names(f, "scalars", &sca, &nsca, d)))
+		diag_add(d, "%s: /summary: %s", h5o_path(o), sim_strerror(st));
+	else if (!(st = summary_group(o, h5i_exists(S.dst, "/summary"), nr,
+	                              9 * nser + 11 * nsca + nser + 1, d)) &&
+	         !(st = what & SUMMARY_SERIES ? summarise_group(&S, "timeseries", ser, nser, d)
+	                                      : SIM_OK))
+		st = summarise_group(&S, "scalars", sca, nsca, d);
+	h5i_names_free(ser, nser);
+	h5i_names_free(sca, nsca);
+	h5i_close(S.dst);
 	return st;
 }

@@ -10,6 +10,7 @@
 #include "analysis/plot.h"
 #include "h5/h5i.h"
 #include "sim/file.h"
+#include "sim/rec.h"
 #include "sim/spawn.h"
 
 /* Opens a results file named on the command line; NULL after printing why. */
@@ -67,24 +68,52 @@ int cmd_info(int argc, char **argv)
 /* ---- export ---------------------------------------------------------------------- */
 
 static const char export_usage[] =
-	"usage: dais export RESULTS.h5 SERIES... [-o DIR]\n"
-	"       dais export RESULTS.h5 --scalars\n\n"
-	"Writes DIR/SERIES.dat (default DIR: .) for each named series of\n"
-	"/summary/timeseries: time, then per column mean, p05, p95, ci95_lo,\n"
-	"ci95_hi and p50 across replications.  'dais info RESULTS.h5' lists\n"
-	"the series.  --scalars prints every summary scalar on stdout, one per\n"
-	"line: name, mean, 95% CI of the mean, finite values, replications, units.\n";
+	"usage: dais export RESULTS.h5 SERIES... [-o DIR] [--csv]\n"
+	"       dais export RESULTS.h5 --csv [-o DIR]\n"
+	"       dais export RESULTS.h5 --scalars [--csv] [-o DIR]\n\n"
+	"Writes DIR/SERIES.dat (default DIR: ., created if missing) for each named\n"
+	"series of the summary: time, then per column mean, p05, p95, ci95_lo,\n"
+	"ci95_hi and p50 across replications (gnuplot tables).  'dais info\n"
+	"RESULTS.h5' lists the series.\n\n"
+	"  --csv       tidy CSV instead, one value a line: DIR/SERIES.csv with\n"
+	"              date,series,column,statistic,value,unit (every series when\n"
+	"              none is named); reads as it is with pandas.read_csv\n"
+	"  --scalars   every summary scalar on stdout, one per line: name, mean,\n"
+	"              95% CI of the mean, finite values, replications, units;\n"
+	"              with --csv: name,statistic,value,unit (to DIR/scalars.csv\n"
+	"              when -o is given)\n"
+	"  -o DIR      output folder\n"
+	"  --help      this text\n";
+
+/* The scalars, as text or CSV, to stdout or DIR/scalars.csv. */
+static sim_status export_scalars_to(h5i *f, int csv, const char *dir, sim_diag *d)
+{
+	if (!dir)
+		return csv ? export_scalars_csv(f, stdout, d) : export_scalars(f, stdout, d);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/scalars.%s", dir, csv ? "csv" : "txt");
+	struct file_atomic a;
+	sim_status st = file_atomic_open(&a, path, d);
+	if (st)
+		return st;
+	st = csv ? export_scalars_csv(f, a.f, d) : export_scalars(f, a.f, d);
+	if (st) {
+		file_atomic_abort(&a);
+		return st;
+	}
+	return file_atomic_commit(&a, d);
+}
 
 int cmd_export(int argc, char **argv)
 {
-	const char *file = NULL, *dir = ".", *one = NULL;
+	const char *file = NULL, *dir = NULL, *one = NULL;
 	const char **series = NULL;
-	int ns = 0, scalars = 0;
+	int ns = 0, scalars = 0, csv = 0;
 	struct cli c;
 	cli_begin(&c, argc, argv, export_usage);
 	while (cli_next(&c)) {
 		if (cli_path(&c, "-o", NULL, &dir) || cli_flag(&c, "--scalars", NULL, &scalars) ||
-		    cli_arg(&c, &file))
+		    cli_flag(&c, "--csv", NULL, &csv) || cli_arg(&c, &file))
 			continue;
 		if (!cli_arg(&c, &one)) {
 			cli_unknown(&c);
@@ -94,23 +123,42 @@ int cmd_export(int argc, char **argv)
 		series[ns++] = one;
 		one = NULL;
 	}
-	if (cli_end(&c, file && (ns == 0) != !scalars)) {
+	/* series or --scalars, not both; --csv alone means every series */
+	if (cli_end(&c, file && !(ns && scalars) && (ns || scalars || csv))) {
 		free(series);
 		return c.status;
 	}
 	sim_diag d;
 	diag_init(&d);
+	char **all = NULL;
+	size_t nall = 0;
 	h5i *f = h5i_open(file, &d);
 	sim_status st = f ? SIM_OK : SIM_EINVAL;
-	if (f && scalars)
-		st = export_scalars(f, stdout, &d);
-	for (int i = 0; f && i < ns; i++) {
+	/* the folder first, so that a bad one is refused before anything is read */
+	const char *outdir = dir ? dir : ".";
+	if (!st && (dir || !scalars) && file_mkdir_p(outdir, &d) != SIM_OK)
+		st = SIM_EINVAL; /* a path the user gave that cannot be a folder: bad input */
+	if (!st && csv && !scalars && ns == 0 && !(st = h5i_summary_list(f, 0, &all, &nall, &d))) {
+		series = cli_xrealloc(series, (nall ? nall : 1) * sizeof *series);
+		for (size_t i = 0; i < nall; i++)
+			series[ns++] = all[i];
+	}
+	if (!st && scalars)
+		st = export_scalars_to(f, csv, dir, &d);
+	for (int i = 0; !st && i < ns; i++) {
 		char path[4096];
-		snprintf(path, sizeof path, "%s/%s.dat", dir, series[i]);
-		sim_status s = plot_write_dat(f, series[i], path, &d);
+		if (!rec_valid_name(series[i])) { /* a file name: never '/', never ".." */
+			diag_add(&d, "%s: a series name is not [A-Za-z0-9_]+; not exported", file);
+			st = SIM_EINVAL;
+			break;
+		}
+		snprintf(path, sizeof path, "%s/%s.%s", outdir, series[i], csv ? "csv" : "dat");
+		sim_status s = csv ? export_series_csv_file(f, series[i], path, &d)
+		                   : plot_write_dat(f, series[i], path, &d);
 		if (s != SIM_OK && st == SIM_OK)
 			st = s;
 	}
+	h5i_names_free(all, nall);
 	h5i_close(f);
 	cli_print_diag(&d, "dais export: ");
 	diag_release(&d);
@@ -178,7 +226,7 @@ static int selected(const struct selection *s, const char *name)
 	return s->n == 0;
 }
 
-/* Names asked for that the file does not have (t is not a series). */
+/* Names asked for that the file does not have. */
 static int report_missing(const struct selection *s, char **names, size_t n, const char *path,
                           sim_diag *d)
 {
@@ -188,8 +236,7 @@ static int report_missing(const struct selection *s, char **names, size_t n, con
 			size_t k = strcspn(p, ",");
 			int found = 0;
 			for (size_t j = 0; j < n && !found; j++)
-				found = strlen(names[j]) == k && !strncmp(names[j], p, k) &&
-				        strcmp(names[j], "t") != 0;
+				found = strlen(names[j]) == k && !strncmp(names[j], p, k);
 			if (!found && k > 0) {
 				diag_add(d, "%s: no summary of series '%.*s'", path, (int)k, p);
 				bad = 1;
@@ -208,11 +255,11 @@ static int plot_all(h5i *f, const char *path, const char *outdir, const struct s
 	char **names = NULL;
 	size_t n = 0;
 	int rc = DAIS_EXIT_OK;
-	if (!h5i_is_group(f, "/summary/timeseries")) {
-		diag_add(d, "%s: no /summary/timeseries to plot", path);
+	if (!h5i_is_group(f, "/summary")) {
+		diag_add(d, "%s: no /summary to plot", path);
 		return DAIS_EXIT_USAGE;
 	}
-	if (h5i_list(f, "/summary/timeseries", &names, &n, d))
+	if (h5i_summary_list(f, 0, &names, &n, d))
 		return DAIS_EXIT_FAIL;
 	if (file_mkdir_p(outdir, d)) {
 		h5i_names_free(names, n);
@@ -220,9 +267,7 @@ static int plot_all(h5i *f, const char *path, const char *outdir, const struct s
 	}
 	int done = 0;
 	for (size_t i = 0; i < n; i++) {
-		char gpath[512];
-		snprintf(gpath, sizeof gpath, "/summary/timeseries/%s", names[i]);
-		if (!h5i_is_group(f, gpath) || !selected(sel, names[i]))
+		if (!selected(sel, names[i]))
 			continue;
 		sim_status st = plot_series(f, names[i], outdir, formats, d);
 		if (st != SIM_OK && rc != DAIS_EXIT_USAGE)

@@ -13,7 +13,8 @@
 
 static const char usage[] =
 	"usage: dais run SCENARIO [-o OUT.h5] [--seed N] [--replications R]\n"
-	"                [--threads T] [--set path=value]... [--quiet] [--resume]\n\n"
+	"                [--threads T] [--set path=value]... [--keep WHAT] [--quiet]\n"
+	"                [--resume]\n\n"
 	"Runs a scenario file and writes its results (HDF5).\n\n"
 	"  -o OUT.h5           results file (default results/<scenario name>.h5)\n"
 	"  --seed N            master seed (overrides $.seed)\n"
@@ -21,6 +22,10 @@ static const char usage[] =
 	"  --threads T         OpenMP threads for replications (default: all cores);\n"
 	"                      results do not depend on it\n"
 	"  --set path=value    override one scenario key, e.g. --set queue.servers=4\n"
+	"  --keep WHAT         what the file stores: all (default: every replication's\n"
+	"                      series, scalars and events, and the summary), summary\n"
+	"                      (the summary and each replication's scalars), scalars\n"
+	"                      (scalars only, each replication's and their summary)\n"
 	"  --quiet             no progress bar and no summary\n"
 	"  --resume            keep the replications an interrupted run saved in\n"
 	"                      OUT.h5.parts/ and run only the missing ones\n";
@@ -70,10 +75,14 @@ int cmd_run(int argc, char **argv)
 	long long seed, reps;
 	struct cli_sets sets = { 0 };
 	struct run_opts o = { .models = model_types };
+	const char *keep = NULL;
 	struct cli c;
 	cli_begin(&c, argc, argv, usage);
 	while (cli_next(&c)) {
-		if (cli_int(&c, "--seed", 0, 9007199254740991LL, &seed)) {
+		if (cli_str(&c, "--keep", NULL, &keep)) {
+			if (c.status < 0 && (o.keep = run_keep_parse(keep)) < 0)
+				cli_fail(&c, "--keep: expected all, summary or scalars, got '%s'", keep);
+		} else if (cli_int(&c, "--seed", 0, 9007199254740991LL, &seed)) {
 			if (c.status < 0)
 				cli_sets_addf(&sets, "seed=%lld", seed);
 		} else if (cli_int(&c, "--replications", 1, 1000000, &reps)) {

@@ -18,13 +18,17 @@
 	"                 at once (default: all cores); results do not depend on it\n" \
 	"  --resume       keep the points (and replications) an interrupted sweep\n" \
 	"                 finished; run the rest\n" \
-	"  --quiet        no progress lines\n"
+	"  --quiet        no progress lines\n" \
+	"  --keep WHAT    what each point's file stores: summary (default: the\n" \
+	"                 summary and each replication's scalars), scalars, or all\n" \
+	"                 (every replication's series and events too)\n"
 #define SWEEP_FORMAT \
 	"\nThe sweep file format is described in run/sweep.h and docs/cluster.md;\n" \
 	"examples in scenarios/sweeps/.  Under MPI (make MPI=1):\n"
 
 static const char sweep_usage[] =
-	"usage: dais sweep SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet] [--list]\n\n"
+	"usage: dais sweep SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet] [--list]\n"
+	"                  [--keep WHAT]\n\n"
 	"Runs a scenario at every point of a grid (or a one-at-a-time design,\n"
 	"\"mode\": \"oat\") and writes one results file per point and an index.\n\n"
 	SWEEP_OPTIONS
@@ -33,7 +37,8 @@ static const char sweep_usage[] =
 	"  mpirun -n N build/dais-mpi sweep SWEEP.json\n";
 
 static const char sensitivity_usage[] =
-	"usage: dais sensitivity SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet]\n\n"
+	"usage: dais sensitivity SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet]\n"
+	"                        [--keep WHAT]\n\n"
 	"Runs the baseline, then each parameter at its low and its high value\n"
 	"(one at a time), and writes a tornado table and figure of the outputs.\n\n"
 	SWEEP_OPTIONS
@@ -50,8 +55,15 @@ struct sweep_cmd {
 static int parse(struct sweep_cmd *a, int argc, char **argv)
 {
 	struct cli c;
+	const char *keep = NULL;
+	a->o.keep = RUN_KEEP_SUMMARY;
 	cli_begin(&c, argc, argv, a->oat ? sensitivity_usage : sweep_usage);
 	while (cli_next(&c)) {
+		if (cli_str(&c, "--keep", NULL, &keep)) {
+			if (c.status < 0 && (a->o.keep = run_keep_parse(keep)) < 0)
+				cli_fail(&c, "--keep: expected all, summary or scalars, got '%s'", keep);
+			continue;
+		}
 		if (cli_path(&c, "-o", NULL, &a->dir) ||
 		    cli_intv(&c, "--threads", 1, 4096, &a->o.threads) ||
 		    cli_flag(&c, "--resume", NULL, &a->o.resume) ||

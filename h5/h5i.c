@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <hdf5_hl.h>
+
 struct h5i {
 	hid_t file;
 	int owned;
@@ -566,6 +568,143 @@ static hid_t open_dataset(const h5i *f, const char *path, sim_diag *d)
 		diag_add(d, "%s: cannot open dataset '%s': %s", f->name, path, m);
 	}
 	return ds;
+}
+
+/* ---- netCDF-4 dimensions and the summary's names -------------------------- */
+
+sim_status h5i_read_labels(const h5i *f, const char *path, char ***out, size_t *n,
+                           sim_diag *d)
+{
+	*out = NULL;
+	*n = 0;
+	hid_t ds = open_dataset(f, path, d);
+	if (ds < 0)
+		return SIM_EINVAL;
+	hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds), mt = H5I_INVALID_HID;
+	sim_status st = SIM_EINVAL;
+	hsize_t dim = 0;
+	char **v = NULL;
+	if (t < 0 || sp < 0 || H5Tis_variable_str(t) <= 0 || H5Sget_simple_extent_ndims(sp) != 1 ||
+	    H5Sget_simple_extent_dims(sp, &dim, NULL) < 0 || dim > H5I_MAX_LINKS) {
+		if (d)
+			diag_add(d, "%s: %s: not a 1-D dataset of strings", f->name, path);
+		goto done;
+	}
+	mt = H5Tcopy(H5T_C_S1);
+	v = calloc(dim ? dim : 1, sizeof *v);
+	if (mt < 0 || !v || H5Tset_size(mt, H5T_VARIABLE) < 0 ||
+	    H5Tset_cset(mt, H5Tget_cset(t)) < 0) {
+		st = SIM_ENOMEM;
+		goto done;
+	}
+	if (dim && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+		char m[256];
+		h5i_errmsg(m, sizeof m);
+		if (d)
+			diag_add(d, "%s: cannot read '%s': %s", f->name, path, m);
+		goto done;
+	}
+	/* copies into malloc'd strings of ours: HDF5's are freed by H5free_memory */
+	char **own = calloc(dim ? dim : 1, sizeof *own);
+	st = own ? SIM_OK : SIM_ENOMEM;
+	for (hsize_t i = 0; i < dim && own; i++)
+		if (!(own[i] = strdup(v[i] ? v[i] : "")))
+			st = SIM_ENOMEM;
+	for (hsize_t i = 0; i < dim; i++)
+		H5free_memory(v[i]);
+	if (st)
+		h5i_names_free(own, own ? (size_t)dim : 0);
+	else {
+		*out = own;
+		*n = (size_t)dim;
+	}
+done:
+	free(v);
+	if (mt >= 0)
+		H5Tclose(mt);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (t >= 0)
+		H5Tclose(t);
+	H5Dclose(ds);
+	H5Eclear2(H5E_DEFAULT);
+	return st;
+}
+
+int h5i_is_scale(const h5i *f, const char *path)
+{
+	if (!h5i_is_dataset(f, path))
+		return 0;
+	hid_t ds = H5Dopen2(f->file, path, H5P_DEFAULT);
+	htri_t r = ds >= 0 ? H5DSis_scale(ds) : 0;
+	if (ds >= 0)
+		H5Dclose(ds);
+	H5Eclear2(H5E_DEFAULT);
+	return r > 0;
+}
+
+static herr_t scale_name(hid_t did, unsigned dim, hid_t dsid, void *data)
+{
+	(void)did;
+	(void)dim;
+	char **out = data;
+	ssize_t n = H5DSget_scale_name(dsid, NULL, 0);
+	if (n <= 0 || n > 1024 || !(*out = calloc((size_t)n + 1, 1)))
+		return -1;
+	if (H5DSget_scale_name(dsid, *out, (size_t)n + 1) < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 1; /* the first scale is the dimension's */
+}
+
+sim_status h5i_dim_name(const h5i *f, const char *path, unsigned k, char **out)
+{
+	*out = NULL;
+	hid_t ds = h5i_is_dataset(f, path) ? H5Dopen2(f->file, path, H5P_DEFAULT)
+	                                   : H5I_INVALID_HID;
+	int idx = 0;
+	if (ds >= 0 && H5DSget_num_scales(ds, k) > 0)
+		H5DSiterate_scales(ds, k, &idx, scale_name, out);
+	if (ds >= 0)
+		H5Dclose(ds);
+	H5Eclear2(H5E_DEFAULT);
+	return *out ? SIM_OK : SIM_EINVAL;
+}
+
+sim_status h5i_summary_list(const h5i *f, int scalars, char ***names, size_t *n,
+                            sim_diag *d)
+{
+	*names = NULL;
+	*n = 0;
+	if (!h5i_is_group(f, "/summary"))
+		return SIM_OK;
+	char **all;
+	size_t na, k = 0;
+	sim_status st = h5i_list(f, "/summary", &all, &na, d);
+	if (st)
+		return st;
+	for (size_t i = 0; i < na; i++) {
+		size_t len = strlen(all[i]);
+		char path[1100];
+		size_t dims[2];
+		int keep = len > 5 && !strcmp(all[i] + len - 5, "_mean");
+		if (keep) {
+			snprintf(path, sizeof path, "/summary/%s", all[i]);
+			int rank = h5i_shape(f, path, dims);
+			keep = rank >= 0 && (rank == 0) == (scalars != 0);
+		}
+		if (keep) {
+			all[i][len - 5] = 0;
+			all[k++] = all[i];
+		} else {
+			free(all[i]);
+		}
+	}
+	*names = all;
+	*n = k;
+	return SIM_OK;
 }
 
 int h5i_shape(const h5i *f, const char *path, size_t dims[2])

@@ -6,13 +6,13 @@
  *     h5i *f = h5i_open("results/baseline.h5", &d);
  *     if (!f) { diag_print(&d, stderr, "dais: "); ... }
  *     struct h5i_data x;
- *     if (h5i_read(f, "/summary/timeseries/demand_tokens/mean", &x, &d) == SIM_OK) {
+ *     if (h5i_read(f, "/summary/demand_tokens_mean", &x, &d) == SIM_OK) {
  *         // x.v: (x.dims[0], x.dims[1]) row-major, x.units, x.columns
  *         h5i_data_release(&x);
  *     }
  *     h5i_close(f); diag_release(&d);
  *
- * Paths are absolute HDF5 paths ("/rep_0000/timeseries/t").  Every error
+ * Paths are absolute HDF5 paths ("/rep_0000/timeseries/time").  Every error
  * appends one message naming the file and the object to d (d may be NULL)
  * and returns SIM_EINVAL (missing object, wrong type), SIM_EIO (unreadable)
  * or SIM_ENOMEM.  Strings returned through char ** are malloc'd and owned
@@ -98,6 +98,25 @@ struct h5i_data {
 sim_status h5i_read(const h5i *f, const char *path, struct h5i_data *x,
                     sim_diag *d) SIM_MUST_CHECK;
 void h5i_data_release(struct h5i_data *x);
+
+/* A 1-D dataset of variable-length strings (a coordinate such as chain),
+ * at most H5I_MAX_LINKS of them; free with h5i_names_free. */
+sim_status h5i_read_labels(const h5i *f, const char *path, char ***out, size_t *n,
+                           sim_diag *d) SIM_MUST_CHECK;
+
+/* 1 if the dataset at path is a dimension scale (a netCDF coordinate such as
+ * time or chain), 0 if not. */
+int h5i_is_scale(const h5i *f, const char *path);
+/* The name of the dimension of axis k of the dataset at path (the scale
+ * attached to it), malloc'd into *out; SIM_EINVAL when it has none. */
+sim_status h5i_dim_name(const h5i *f, const char *path, unsigned k, char **out) SIM_MUST_CHECK;
+
+/* The quantities summarised in /summary (layout in analysis/summary.h): the
+ * names X that have a variable X_mean, of rank >= 1 (series) or, with
+ * scalars, of rank 0; sorted; free with h5i_names_free.  None when the file
+ * has no summary. */
+sim_status h5i_summary_list(const h5i *f, int scalars, char ***names, size_t *n,
+                            sim_diag *d) SIM_MUST_CHECK;
 
 /* The shape of a dataset without reading it; rank -1 on error. */
 int h5i_shape(const h5i *f, const char *path, size_t dims[2]);

@@ -6,22 +6,29 @@
  *                                   master_seed, replications, model, compiler, cflags, host,
  *                                   created (UTC ISO 8601), wall_time_s, + any h5o_attr_*
  *   /rep_0000/               attrs: replication, notes from rec_note
- *   /rep_0000/timeseries/t   (n,) float64, attr units
- *   /rep_0000/timeseries/X   (n,) float64 for one unnamed column, else (n, ncols);
- *                            attrs units, and columns (strings) when named
+ *   /rep_0000/timeseries/    a netCDF-4 group (see "About dimensions" below):
+ *     time                   (n,) float64, the time coordinate: attrs units (CF,
+ *                            "days since 2024-01-01" where the model has dates),
+ *                            calendar "standard" when the units have an epoch
+ *     chain, node_class, ...  (k,) the column labels of 2-D series: UTF-8 strings
+ *                            (variable length), or int64 0..k-1 for unnamed
+ *                            columns ("<series>_column")
+ *     X                      (n,) float64 for one unnamed column, else (n, k);
+ *                            attrs units, long_name, columns (the labels again,
+ *                            fixed-length in the checksummed header)
  *   /rep_0000/scalars/X      scalar float64, attr units
  *   /rep_0000/events         compound table (t float64, kind fixed-length string,
  *                            id int64, value float64), attr units (of t); may be empty
- *   /summary/timeseries/t    (n,) float64 (when every replication has the same axis)
- *   /summary/timeseries/X/{mean,sd,ci95_lo,ci95_hi,p05,p95,p025,p975,p50}
- *                            same shape as X: across replications, per cell;
- *                            attrs units (and columns) on the group and on each
- *   /summary/scalars/X/      {mean,sd,ci95_lo,ci95_hi,ci90_lo,ci90_hi,p05,p50,p95,
- *                             n,n_finite} scalars: NaN values are left out and counted
- *                            (n and n_finite int64, units "replications")
+ *   /summary/                written by analysis/summary.h from the replications
  *
- * ci95 is the t-interval of the mean across replications; p05..p95 are
- * percentiles of the replications themselves (where one run may land).
+ * About dimensions: every series' axes carry dimension scales (H5DS), which
+ * is how netCDF-4 stores named dimensions, so xarray.open_dataset(path,
+ * group="rep_0000/timeseries", engine="h5netcdf") opens a replication.  A
+ * coordinate is written once per group and shared by the series that name
+ * the same dimension (rec_series_dim), which must then have the same labels.
+ *
+ * About size: datasets with values are chunked, byte-shuffled and deflated
+ * (zlib level H5O_DEFLATE, deterministic) and carry a Fletcher32 checksum.
  *
  * About atomicity: h5o_create writes to "<path>.tmp.<pid>" in the same
  * directory; h5o_commit closes it, fsyncs and renames it over path;
@@ -62,23 +69,58 @@ const char *h5o_tmp_path(const h5o *o);
 sim_status h5o_attr_str(h5o *o, const char *name, const char *value) SIM_MUST_CHECK;
 sim_status h5o_attr_num(h5o *o, const char *name, double value) SIM_MUST_CHECK;
 sim_status h5o_attr_u64(h5o *o, const char *name, uint64_t value) SIM_MUST_CHECK;
+sim_status h5o_attr_i64(h5o *o, const char *name, long long value) SIM_MUST_CHECK;
+
+/* A scratch file in memory (HDF5's core driver), never written to disk: the
+ * replications of a run that keeps only its summary are written here and
+ * summarised into the real file.  name only labels messages.  h5o_commit is
+ * not allowed; h5o_free discards it. */
+h5o *h5o_create_mem(const char *name, sim_diag *d);
 
 /* Writes replication rep's group from its recorder.  SIM_ENOMEM when the
  * recorder lost data (rec_ok()==0), SIM_EINVAL when rep was written already. */
 sim_status h5o_write_rep(h5o *o, int rep, const rec *r, sim_diag *d) SIM_MUST_CHECK;
+/* The same, storing only the parts in what (the group and its attributes are
+ * always written). */
+enum { H5O_REP_SERIES = 1, H5O_REP_SCALARS = 2, H5O_REP_EVENTS = 4, H5O_REP_ALL = 7 };
+sim_status h5o_write_rep_parts(h5o *o, int rep, const rec *r, unsigned what,
+                               sim_diag *d) SIM_MUST_CHECK;
 
 /* ---- derived results (the summary over replications: analysis/summary.h) ----
- * Groups, datasets and attributes at absolute paths ("/summary/scalars/x"),
+ * Groups, datasets and attributes at absolute paths ("/summary/x_mean"),
  * created with the same properties as the replications'.  The parent must
  * exist.  On failure a message naming the file and the object goes to d.
  * h5o_put_f64 writes a float64 dataset of rank 0..2 (dims[k], k < rank) with
  * a units attribute and, when columns is not NULL, a columns attribute. */
 sim_status h5o_group(h5o *o, const char *path, sim_diag *d) SIM_MUST_CHECK;
+/* The same for a group that will hold about nlinks links (a hint that sizes
+ * its header once: much faster for thousands of links). */
+sim_status h5o_group_sized(h5o *o, const char *path, size_t nlinks,
+                           sim_diag *d) SIM_MUST_CHECK;
 sim_status h5o_put_f64(h5o *o, const char *path, int rank, const size_t *dims,
                        const double *v, const char *units, const char *const *columns,
                        size_t ncolumns, sim_diag *d) SIM_MUST_CHECK;
+/* What h5o_put_var adds to a variable while it is open (cheaper than
+ * reopening it by path in a group of thousands of links): CF attributes,
+ * and the dimension scales (paths, opened once and kept) of its axes. */
+struct h5o_var {
+	const char *long_name;     /* or NULL */
+	const char *cell_methods;  /* or NULL */
+	const char *dims[2];       /* scale of axis k, or NULL */
+};
+sim_status h5o_put_var(h5o *o, const char *path, int rank, const size_t *dims,
+                       const double *v, const char *units, const char *const *columns,
+                       size_t ncolumns, const struct h5o_var *var, sim_diag *d) SIM_MUST_CHECK;
+/* A scalar int64 dataset with units (and var's attributes when not NULL). */
 sim_status h5o_put_i64(h5o *o, const char *path, long long v, const char *units,
-                       sim_diag *d) SIM_MUST_CHECK;
+                       const struct h5o_var *var, sim_diag *d) SIM_MUST_CHECK;
+/* A 1-D coordinate at path: n UTF-8 labels (variable length), or the
+ * indices 0..n-1 (int64) when labels is NULL. */
+sim_status h5o_put_labels(h5o *o, const char *path, const char *const *labels, size_t n,
+                          sim_diag *d) SIM_MUST_CHECK;
+/* Makes the 1-D dataset at path the dimension scale named by its last path
+ * component; h5o_put_var attaches it to the axes of a variable. */
+sim_status h5o_scale(h5o *o, const char *path, sim_diag *d) SIM_MUST_CHECK;
 /* Attributes of the object at obj ("/" the root); scalar: one string, else a
  * 1-D array of n strings. */
 sim_status h5o_put_attr_str(h5o *o, const char *obj, const char *name, const char *value,

@@ -185,7 +185,12 @@ static sim_status btc_run(const void *params, const struct model_ctx *ctx, rec *
 	             rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_BITCOIN, 0);
 	if (!p->nodes.deterministic && !g)
 		return SIM_ENOMEM;
-	rec_set_t_units(r, "day");  /* samples are at days since the start date */
+	/* samples are at days since the start date; CF units, so tools decode dates */
+	int y0, m0, d0;
+	btc_civil(p->start, &y0, &m0, &d0);
+	char tu[64];
+	snprintf(tu, sizeof tu, "days since %04d-%02d-%02d", y0, m0, d0);
+	rec_set_t_units(r, tu);
 	struct btc_trace t = { 0 };
 	sim_status st = btc_simulate(p, &p->nodes, g, &t);
 	gsl_rng_free(g);
@@ -207,6 +212,8 @@ static sim_status btc_run(const void *params, const struct model_ctx *ctx, rec *
 	int s_eff = rec_series(r, "efficiency", "J/TH", 1, NULL);
 	int s_units = rec_series(r, "machines_by_generation", "machines", ng, names);
 	int s_cap = rec_series(r, "hashrate_by_generation", "EH/s", ng, names);
+	rec_series_dim(r, s_units, "generation");
+	rec_series_dim(r, s_cap, "generation");
 	int s_ord = rec_series(r, "machines_ordered", "machines/month", 1, NULL);
 	int s_ex = rec_series(r, "machines_exited", "machines/month", 1, NULL);
 	rec_note(r, "hashrate_obs", "monthly means of Blockchain.com 3-day samples to 2020-03; "

@@ -695,7 +695,11 @@ static void declare_series(struct net *n)
 		mod[m] = p->dem.models[m].name;
 	for (int k = 0; k < n->nk; k++)
 		chn[k] = chain_name(n->ch, k);
-	rec_set_t_units(r, "day");  /* samples are at day numbers since the start date */
+	/* samples are at day numbers since the start date: CF units, so that
+	 * netCDF tools (xarray) decode the axis as dates */
+	char tu[64];
+	snprintf(tu, sizeof tu, "days since %s", p->start_date);
+	rec_set_t_units(r, tu);
 	n->s_dem = rec_series(r, "demand_tokens", "tokens/day", 1, NULL);
 	n->s_trend = rec_series(r, "demand_trend_tokens", "tokens/day", 1, NULL);
 	n->s_bound = rec_series(r, "world_serving_bound_tokens", "tokens/day", 1, NULL);
@@ -734,6 +738,16 @@ static void declare_series(struct net *n)
 	n->s_cdisp = rec_series(r, "chain_background_displaced", "fraction", n->nk, chn);
 	n->s_clat = rec_series(r, "chain_latent_load", "fraction", n->nk, chn);
 	n->s_cobj = rec_series(r, "chain_object_load", "fraction", n->nk, chn);
+	const int by_model[] = { n->s_cap, n->s_share, n->s_served_m, n->s_pdec, n->s_pcen };
+	const int by_class[] = { n->s_nodes, n->s_pflops, n->s_used_h };
+	const int by_chain[] = { n->s_cutil, n->s_cload, n->s_cfee, n->s_caitx, n->s_caish,
+	                         n->s_ctgt, n->s_cmult, n->s_cdisp, n->s_clat, n->s_cobj };
+	for (size_t i = 0; i < sizeof by_model / sizeof *by_model; i++)
+		rec_series_dim(r, by_model[i], "model");
+	for (size_t i = 0; i < sizeof by_class / sizeof *by_class; i++)
+		rec_series_dim(r, by_class[i], "node_class");
+	for (size_t i = 0; i < sizeof by_chain / sizeof *by_chain; i++)
+		rec_series_dim(r, by_chain[i], "chain");
 	n->s_set_u = rec_series(r, "routing_set_utilisation", "fraction", 1, NULL);
 	n->s_set_tgt = rec_series(r, "routing_set_ai_target_share", "fraction", 1, NULL);
 	n->s_set_mult = rec_series(r, "routing_set_fee_multiple", "factor", 1, NULL);

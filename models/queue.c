@@ -180,6 +180,7 @@ static sim_status simulate(const struct queue_params *p, uint64_t seed, int rep,
 	if (r && p->sample_every > 0) {
 		const char *cols[] = { "waiting", "in_service" };
 		m.s_qlen = rec_series(r, "queue_length", "customers", 2, cols);
+		rec_series_dim(r, m.s_qlen, "state");
 		m.h_sample = sim_handler(s, on_sample, &m);
 		sim_schedule(s, 0.0, 1, m.h_sample, 0, 0.0);
 	}

@@ -102,7 +102,7 @@ static sim_status run_one(struct gline *g, int n, const char *scenario, int reps
 			continue;
 		char p[512];
 		struct h5i_data x;
-		snprintf(p, sizeof p, "/summary/scalars/%s/mean", g[i].output);
+		snprintf(p, sizeof p, "/summary/%s_mean", g[i].output);
 		if (h5i_read(f, p, &x, d) != SIM_OK) {
 			g[i].fresh = NAN;
 			st = SIM_EINVAL;

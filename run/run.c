@@ -144,7 +144,7 @@ sim_status run_scenario(const scn *s, const struct run_opts *opt, sim_diag *d)
 		st = SIM_ENOMEM;
 		goto out;
 	}
-	st = run_out_open(s, opt->out, opt->resume, threads, &w, d);
+	st = run_out_open(s, opt->out, opt->resume, threads, opt->keep, &w, d);
 	if (st != SIM_OK)
 		goto out;
 	int resumed = run_out_nsaved(w);

@@ -1,7 +1,7 @@
 /* run.h — running a scenario: replications in parallel, results to HDF5.
  *
  *   dais run SCENARIO [-o OUT.h5] [--seed N] [--replications R] [--threads T]
- *            [--set path=value]... [--quiet] [--resume]
+ *            [--set path=value]... [--keep all|summary|scalars] [--quiet] [--resume]
  *
  * Replications run in parallel on an OpenMP team (--threads, default: all
  * cores).  Each owns its simulator, its streams (derived from the master seed
@@ -32,6 +32,7 @@ struct run_opts {
 	int threads;         /* 0 = OpenMP default */
 	int quiet;           /* no progress bar, no summary on stdout */
 	int resume;          /* keep the replications saved in OUT.parts/ */
+	int keep;            /* RUN_KEEP_* (run_out.h): what the file stores */
 };
 
 /* Runs a loaded scenario; messages go to d.  SIM_EINTR after an interrupt

@@ -27,6 +27,8 @@
  * same whatever the thread or rank count, and memory holds only what waits. */
 struct run_out {
 	h5o *o;
+	h5o *scratch;      /* in memory: the whole replications, when only the summary is kept */
+	int keep;          /* RUN_KEEP_* */
 	const scn *s;
 	char *parts;       /* "<out>.parts" */
 	char *hash;        /* of the resolved scenario */
@@ -223,9 +225,9 @@ static sim_status write_provenance(h5o *o, const scn *s, uint64_t seed, int nrep
 	if (st == SIM_OK)
 		st = h5o_attr_u64(o, "master_seed", seed);
 	if (st == SIM_OK)
-		st = h5o_attr_num(o, "replications", nrep);
+		st = h5o_attr_i64(o, "replications", nrep);
 	if (st == SIM_OK)
-		st = h5o_attr_num(o, "threads", threads);
+		st = h5o_attr_i64(o, "threads", threads);
 	free(json);
 	return st;
 }
@@ -264,8 +266,15 @@ static void writer_flush(run_out *w, sim_diag *d)
 				return;
 			}
 		}
+		if (w->st == SIM_OK && w->next == 0) /* before any replication: see summary.h */
+			w->st = summary_reserve(w->o, r, d);
+		/* what is not kept goes to the scratch file, for the summary only */
+		if (w->st == SIM_OK && w->scratch)
+			w->st = h5o_write_rep_parts(w->scratch, w->next, r,
+			                            H5O_REP_SERIES | H5O_REP_SCALARS, d);
 		if (w->st == SIM_OK)
-			w->st = h5o_write_rep(w->o, w->next, r, d);
+			w->st = h5o_write_rep_parts(w->o, w->next, r, w->keep == RUN_KEEP_ALL
+			                            ? H5O_REP_ALL : H5O_REP_SCALARS, d);
 		keep_scalars(w, w->next, r);
 		rec_free(r);
 		w->done[w->next] = NULL;
@@ -275,7 +284,18 @@ static void writer_flush(run_out *w, sim_diag *d)
 
 /* ------------------------------------------------------- the interface */
 
-sim_status run_out_open(const scn *s, const char *out, int resume, int threads,
+int run_keep_parse(const char *s)
+{
+	return !strcmp(s, "all") ? RUN_KEEP_ALL : !strcmp(s, "summary") ? RUN_KEEP_SUMMARY
+	     : !strcmp(s, "scalars") ? RUN_KEEP_SCALARS : -1;
+}
+
+const char *run_keep_name(int keep)
+{
+	return keep == RUN_KEEP_SUMMARY ? "summary" : keep == RUN_KEEP_SCALARS ? "scalars" : "all";
+}
+
+sim_status run_out_open(const scn *s, const char *out, int resume, int threads, int keep,
                         run_out **wp, sim_diag *d)
 {
 	*wp = NULL;
@@ -289,6 +309,7 @@ sim_status run_out_open(const scn *s, const char *out, int resume, int threads,
 		return SIM_ENOMEM;
 	char *json = scn_to_json(s);
 	w->s = s;
+	w->keep = keep;
 	w->nrep = (int)scn_int(s, "replications");
 	w->done = calloc((size_t)w->nrep, sizeof *w->done);
 	w->saved = calloc((size_t)w->nrep, 1);
@@ -307,7 +328,13 @@ sim_status run_out_open(const scn *s, const char *out, int resume, int threads,
 		st = SIM_EIO;
 		goto fail;
 	}
+	if (keep == RUN_KEEP_SUMMARY && !(w->scratch = h5o_create_mem(out, d))) {
+		st = SIM_ENOMEM;
+		goto fail;
+	}
 	st = write_provenance(w->o, s, (uint64_t)scn_int(s, "seed"), w->nrep, threads);
+	if (st == SIM_OK)
+		st = h5o_attr_str(w->o, "keep", run_keep_name(keep));
 	if (st != SIM_OK) {
 		diag_add(d, "%s: cannot write provenance: %s", out, sim_strerror(st));
 		goto fail;
@@ -381,8 +408,14 @@ sim_status run_out_commit(run_out *w, sim_diag *d)
 		diag_add(d, "%s: replication %d is missing", h5o_path(w->o), w->next);
 		st = SIM_EINTERNAL;
 	}
-	if (st == SIM_OK)
-		st = summary_write(w->o, d);
+	if (st == SIM_OK) {
+		h5i *src = h5o_reader(w->scratch ? w->scratch : w->o);
+		st = src ? summary_write_from(w->o, src, w->keep == RUN_KEEP_SCALARS
+		                              ? SUMMARY_SCALARS : SUMMARY_ALL, d) : SIM_ENOMEM;
+		h5i_close(src);
+		h5o_free(w->scratch); /* its memory, before the commit */
+		w->scratch = NULL;
+	}
 	/* An interrupt during the summary still means "nothing written": the
 	 * last moment to honour it is before the rename. */
 	if (st == SIM_OK && sim_interrupted)
@@ -404,6 +437,7 @@ void run_out_free(run_out *w)
 	for (int i = 0; w->done && i < w->nrep; i++)
 		rec_free(w->done[i]);
 	h5o_free(w->o); /* removes the temporary file unless committed */
+	h5o_free(w->scratch);
 	if (w->parts && w->owns && w->ondisk == 0)
 		parts_clear(w->parts, 1);
 	for (int i = 0; i < w->nscal; i++) {

@@ -63,11 +63,20 @@
 
 typedef struct run_out run_out;
 
+/* What the results file keeps (dais run --keep): everything; the summary and
+ * each replication's scalars (the replications' series and events go to a
+ * scratch file in memory, summarised, and are dropped); or only scalars,
+ * each replication's and their summary.  The root attribute "keep" says which. */
+enum { RUN_KEEP_ALL = 0, RUN_KEEP_SUMMARY, RUN_KEEP_SCALARS };
+/* "all", "summary", "scalars" -> RUN_KEEP_*; -1 for anything else. */
+int run_keep_parse(const char *s);
+const char *run_keep_name(int keep);
+
 /* Creates OUT's temporary file and writes the provenance (the resolved
  * scenario, its seed, replications and threads); prepares the parts directory
  * as the resume rules say.  On error *w is NULL and d has the messages:
  * SIM_EIO (unwritable), SIM_EINVAL (parts of another scenario), SIM_ENOMEM. */
-sim_status run_out_open(const scn *s, const char *out, int resume, int threads,
+sim_status run_out_open(const scn *s, const char *out, int resume, int threads, int keep,
                         run_out **w, sim_diag *d) SIM_MUST_CHECK;
 int run_out_nrep(const run_out *w);
 /* 1 when replication rep is saved already (or was put). */

@@ -81,10 +81,13 @@ sim_status run_rec_pack(const rec *r, unsigned char **out, size_t *len)
 		put_str(&b, rec_series_name(r, i));
 		put_str(&b, rec_series_units(r, i));
 		put_u32(&b, (uint32_t)nc);
-		int named = rec_series_colname(r, i, 0) != NULL;
+		const char *dim = rec_series_dim_name(r, i);
+		int named = rec_series_colname(r, i, 0) != NULL ? (dim ? 2 : 1) : 0;
 		put_u32(&b, (uint32_t)named);
 		for (int c = 0; named && c < nc; c++)
 			put_str(&b, rec_series_colname(r, i, c));
+		if (named == 2)
+			put_str(&b, dim);
 		put(&b, rec_series_data(r, i), ns * (size_t)nc * sizeof(double));
 	}
 	put_u32(&b, (uint32_t)rec_nscalars(r));
@@ -217,8 +220,8 @@ rec *run_rec_unpack(const unsigned char *buf, size_t len)
 	for (uint32_t i = 0; i < nser && !r.bad; i++) {
 		char *name = get_str(&r), *units = get_str(&r);
 		uint32_t nc = get_u32(&r), named = get_u32(&r);
-		char **cols = NULL;
-		if (!r.bad && (nc < 1 || nc > len || named > 1))
+		char **cols = NULL, *dim = NULL;
+		if (!r.bad && (nc < 1 || nc > len || named > 2))
 			r.bad = 1;
 		if (!r.bad && named) {
 			cols = calloc(nc, sizeof *cols);
@@ -227,6 +230,8 @@ rec *run_rec_unpack(const unsigned char *buf, size_t len)
 			for (uint32_t c = 0; c < nc && !r.bad; c++)
 				cols[c] = get_str(&r);
 		}
+		if (!r.bad && named == 2 && (!(dim = get_str(&r)) || !rec_valid_name(dim)))
+			r.bad = 1;
 		ser[i].nc = (int)nc;
 		ser[i].data = r.bad ? NULL : get(&r, ns * nc * sizeof(double) / nc == ns * sizeof(double)
 		                                          ? ns * nc * sizeof(double) : len);
@@ -240,6 +245,9 @@ rec *run_rec_unpack(const unsigned char *buf, size_t len)
 			r.bad = 1;
 		if (ser[i].id < 0)
 			r.bad = 1;
+		if (!r.bad && dim)
+			rec_series_dim(out, ser[i].id, dim);
+		free(dim);
 		for (uint32_t c = 0; cols && c < nc; c++)
 			free(cols[c]);
 		free(cols);

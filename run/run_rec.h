@@ -16,8 +16,10 @@
  *     t[ns]                           f64, the sample times
  *     nseries                         u32, then for each series:
  *         name, units                 str, str
- *         ncols, named                u32, u32 (1 when the columns have names)
+ *         ncols, named                u32, u32 (1 when the columns have names,
+ *                                     2 when their dimension is named too)
  *         colname[ncols]              str, only when named
+ *         dim                         str, only when named is 2
  *         data[ns][ncols]             f64, sample by sample
  *     nscalars                        u32, then for each: name str, units str, value f64
  *     nevents                         u64, then for each: t f64, kind str, id u64, value f64

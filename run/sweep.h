@@ -138,6 +138,9 @@ struct sweep_opts {
 	                    * points (enough for two tasks per thread); 0 = all */
 	int resume;
 	int quiet;
+	int keep;          /* RUN_KEEP_* (run_out.h) of each point's file; 0 (all)
+	                    * when zeroed, so drivers set RUN_KEEP_SUMMARY, the
+	                    * command's default */
 	char **argv;       /* the command line, for the resume hint; may be NULL */
 	int argc;
 };

@@ -352,7 +352,8 @@ static int open_point(struct coord *c, int p)
 		pt->s = NULL;
 		return 0;
 	}
-	sim_status st = run_out_open(pt->s, path, c->o->resume, c->size, &pt->out, c->d);
+	sim_status st = run_out_open(pt->s, path, c->o->resume, c->size, c->o->keep, &pt->out,
+	                             c->d);
 	if (st != SIM_OK) {
 		if (c->st == SIM_OK)
 			c->st = st;

@@ -56,7 +56,7 @@ static const char *point_value(const sweep *w, int i, int k)
 	return v >= 0 ? p->values[v] : p->base ? p->base : "null";
 }
 
-/* Reads /summary/scalars/NAME/{mean,ci95_lo,ci95_hi,n_finite}. */
+/* Reads /summary/NAME_{mean,ci95_lo,ci95_hi,n_finite}. */
 static void read_ostat(const h5i *f, const char *name, struct sweep_ostat *o)
 {
 	const char *what[4] = { "mean", "ci95_lo", "ci95_hi", "n_finite" };
@@ -65,7 +65,7 @@ static void read_ostat(const h5i *f, const char *name, struct sweep_ostat *o)
 		char p[512];
 		struct h5i_data x;
 		*dst[i] = NAN;
-		snprintf(p, sizeof p, "/summary/scalars/%s/%s", name, what[i]);
+		snprintf(p, sizeof p, "/summary/%s_%s", name, what[i]);
 		if (f && h5i_exists(f, p) && h5i_read(f, p, &x, NULL) == SIM_OK) {
 			if (x.n >= 1)
 				*dst[i] = x.v[0];
@@ -92,7 +92,7 @@ static int list_outputs(const sweep *w, const char *dir, const int *status, char
 		h5i *f = h5i_open(p, NULL);
 		if (!f)
 			continue;
-		if (h5i_list(f, "/summary/scalars", own, nown, NULL) != SIM_OK) {
+		if (h5i_summary_list(f, 1, own, nown, NULL) != SIM_OK) {
 			*own = NULL;
 			*nown = 0;
 		}
@@ -270,7 +270,7 @@ static sim_status check_outputs(const sweep *w, const char *dir, const int *stat
 	h5i *f = h5i_open(p, NULL);
 	char **names = NULL;
 	size_t n = 0;
-	if (!f || h5i_list(f, "/summary/scalars", &names, &n, NULL)) {
+	if (!f || h5i_summary_list(f, 1, &names, &n, NULL)) {
 		h5i_close(f);
 		return SIM_OK; /* the point's own error says why */
 	}

@@ -112,7 +112,8 @@ static sim_status open_point(struct runner *r, int i)
 	}
 	if (p->st == SIM_OK) {
 		p->seed = (uint64_t)scn_int(p->s, "seed");
-		sim_status os = run_out_open(p->s, path, o->resume, r->threads, &p->out, &p->d);
+		sim_status os = run_out_open(p->s, path, o->resume, r->threads, o->keep, &p->out,
+		                               &p->d);
 		if (os != SIM_OK) {
 			for (int m = 0; m < p->d.n; m++)
 				diag_add(r->d, "%s", p->d.msg[m]);

@@ -15,6 +15,7 @@ struct series {
 	char *units;
 	int ncols;
 	char **colnames; /* (ncols,) or NULL */
+	char *dim;       /* the columns' dimension name, or NULL */
 	double *data;    /* (nsamples, ncols) row-major, capacity cap_samples rows */
 	double *pending; /* (ncols,) the row being filled, NaN when unset */
 };
@@ -133,6 +134,7 @@ static void series_release(struct series *s)
 		for (int c = 0; c < s->ncols; c++)
 			free(s->colnames[c]);
 	free(s->colnames);
+	free(s->dim);
 	free(s->data);
 	free(s->pending);
 }
@@ -204,6 +206,21 @@ fail_series:
 fail:
 	r->ok = 0;
 	return -1;
+}
+
+void rec_series_dim(rec *r, int id, const char *dim)
+{
+	SIM_ASSERT(r && rec_valid_name(dim));
+	if (id < 0)
+		return; /* the declaration failed; rec_ok() says so */
+	SIM_ASSERT(id < r->nseries);
+	char *c = strdup(dim);
+	if (!c) {
+		r->ok = 0;
+		return;
+	}
+	free(r->series[id].dim);
+	r->series[id].dim = c;
 }
 
 void rec_set(rec *r, int id, int col, double v)
@@ -358,6 +375,12 @@ int rec_series_ncols(const rec *r, int id)
 {
 	SIM_ASSERT(id >= 0 && id < r->nseries);
 	return r->series[id].ncols;
+}
+
+const char *rec_series_dim_name(const rec *r, int id)
+{
+	SIM_ASSERT(id >= 0 && id < r->nseries);
+	return r->series[id].dim;
 }
 
 const char *rec_series_colname(const rec *r, int id, int col)

@@ -51,6 +51,12 @@ void rec_set_t_units(rec *r, const char *t_units);
 int rec_series(rec *r, const char *name, const char *units, int ncols,
                const char *const *colnames);
 
+/* Names the dimension of a series' named columns ("chain", "node_class"):
+ * series that share a dimension share its column names, and the results file
+ * stores them once, as a coordinate of that name (h5o.h).  Without a name
+ * the dimension is "<series>_column".  dim is copied; a valid name. */
+void rec_series_dim(rec *r, int id, const char *dim);
+
 void rec_set(rec *r, int id, int col, double v);
 void rec_setv(rec *r, int id, const double *v); /* all ncols columns */
 sim_status rec_sample(rec *r, double t);
@@ -75,6 +81,7 @@ const char *rec_series_name(const rec *r, int id);
 const char *rec_series_units(const rec *r, int id);
 int         rec_series_ncols(const rec *r, int id);
 const char *rec_series_colname(const rec *r, int id, int col); /* NULL if unnamed */
+const char *rec_series_dim_name(const rec *r, int id); /* NULL if not named */
 const double *rec_series_data(const rec *r, int id); /* (nsamples, ncols) row-major */
 int         rec_nscalars(const rec *r);
 const char *rec_scalar_name(const rec *r, int i);

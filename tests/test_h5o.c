@@ -176,7 +176,7 @@ Test(h5o, round_trip_every_value, .init = setup, .fini = teardown)
 		cr_expect_str_eq(s, "h100_fp16");
 		free(s);
 
-		snprintf(p, sizeof p, "/rep_%04d/timeseries/t", k);
+		snprintf(p, sizeof p, "/rep_%04d/timeseries/time", k);
 		expect_data(f, p, 1, NS, 1, "day", &x);
 		for (int i = 0; i < NS; i++)
 			cr_expect_float_eq(x.v[i], 0.5 * i, 0);
@@ -274,9 +274,9 @@ Test(h5o, summary_matches_direct_computation, .init = setup, .fini = teardown)
 	const double t975_2 = 4.302653; /* t_{0.975,2}, tables */
 
 	struct h5i_data x;
-	expect_data(f, "/summary/timeseries/t", 1, NS, 1, "day", &x);
+	expect_data(f, "/summary/time", 1, NS, 1, "day", &x);
 	h5i_data_release(&x);
-	expect_data(f, "/summary/timeseries/nodes_by_class/p95", 2, NS, 3, "nodes", &x);
+	expect_data(f, "/summary/nodes_by_class_p95", 2, NS, 3, "nodes", &x);
 	cr_assert_eq(x.ncolumns, 3);
 	cr_expect_str_eq(x.columns[2], "h100");
 	h5i_data_release(&x);
@@ -289,7 +289,7 @@ Test(h5o, summary_matches_direct_computation, .init = setup, .fini = teardown)
 		for (int k = 0; k < 3; k++)
 			ss += (v[k] - m) * (v[k] - m);
 		double sd = sqrt(ss / 2), h = t975_2 * sd / sqrt(3);
-		const char *b = "/summary/timeseries/demand_tokens/";
+		const char *b = "/summary/demand_tokens_";
 		char p[128];
 #define AT(stat) (snprintf(p, sizeof p, "%s%s", b, stat), read1(f, p, (size_t)i))
 		cr_expect_float_eq(AT("mean"), m, 1e-9);
@@ -303,7 +303,7 @@ Test(h5o, summary_matches_direct_computation, .init = setup, .fini = teardown)
 		cr_expect_float_eq(AT("p50"), pct3(v[0], v[1], v[2], 0.5), 1e-9);
 #undef AT
 		/* share column 1: NaN at even rows in every rep stays NaN */
-		double s1 = read1(f, "/summary/timeseries/share/mean", (size_t)(2 * i + 1));
+		double s1 = read1(f, "/summary/share_mean", (size_t)(2 * i + 1));
 		if (i % 2 == 0)
 			cr_expect(isnan(s1));
 		else
@@ -311,7 +311,7 @@ Test(h5o, summary_matches_direct_computation, .init = setup, .fini = teardown)
 	}
 
 	/* exhaustion_day: 500, 507, NaN -> two finite values. */
-	const char *g = "/summary/scalars/exhaustion_day/";
+	const char *g = "/summary/exhaustion_day_";
 	char p[128];
 #define AT(stat) (snprintf(p, sizeof p, "%s%s", g, stat), read1(f, p, 0))
 	double sd = sqrt(2 * 3.5 * 3.5); /* deviations ±3.5, n-1 = 1 */
@@ -325,9 +325,9 @@ Test(h5o, summary_matches_direct_computation, .init = setup, .fini = teardown)
 	cr_expect_float_eq(AT("n"), 3, 0);
 	cr_expect_float_eq(AT("n_finite"), 2, 0);
 #undef AT
-	expect_data(f, "/summary/scalars/exhaustion_day/mean", 0, 1, 1, "day", &x);
+	expect_data(f, "/summary/exhaustion_day_mean", 0, 1, 1, "day", &x);
 	h5i_data_release(&x);
-	expect_data(f, "/summary/scalars/exhaustion_day/n", 0, 1, 1, "replications", &x);
+	expect_data(f, "/summary/exhaustion_day_n", 0, 1, 1, "replications", &x);
 	h5i_data_release(&x);
 	h5i_close(f);
 }
@@ -345,11 +345,11 @@ Test(h5o, one_replication_has_nan_spread, .init = setup, .fini = teardown)
 	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
 	h5o_free(o);
 	h5i *f = h5i_open(path, NULL);
-	cr_expect_float_eq(read1(f, "/summary/timeseries/demand_tokens/mean", 3), demand(1, 3), 0);
-	cr_expect_float_eq(read1(f, "/summary/timeseries/demand_tokens/p95", 3), demand(1, 3), 0);
-	cr_expect(isnan(read1(f, "/summary/timeseries/demand_tokens/sd", 3)));
-	cr_expect(isnan(read1(f, "/summary/timeseries/demand_tokens/ci95_lo", 3)));
-	cr_expect(isnan(read1(f, "/summary/scalars/nodes_at_year_5/ci90_hi", 0)));
+	cr_expect_float_eq(read1(f, "/summary/demand_tokens_mean", 3), demand(1, 3), 0);
+	cr_expect_float_eq(read1(f, "/summary/demand_tokens_p95", 3), demand(1, 3), 0);
+	cr_expect(isnan(read1(f, "/summary/demand_tokens_sd", 3)));
+	cr_expect(isnan(read1(f, "/summary/demand_tokens_ci95_lo", 3)));
+	cr_expect(isnan(read1(f, "/summary/nodes_at_year_5_ci90_hi", 0)));
 	h5i_close(f);
 }
 
@@ -384,18 +384,90 @@ Test(h5o, mismatching_series_are_left_out_with_a_message, .init = setup, .fini =
 	for (int i = 0; i < d.n; i++) {
 		missing += strstr(d.msg[i], "only_in_first is missing in rep_0001") != NULL;
 		shape += strstr(d.msg[i], "has shape") != NULL;
-		axis += strstr(d.msg[i], "different times") != NULL || strstr(d.msg[i], "timeseries/t has shape") != NULL;
+		axis += strstr(d.msg[i], "different times") != NULL || strstr(d.msg[i], "timeseries/time has shape") != NULL;
 		cr_expect(strstr(d.msg[i], path) == d.msg[i], "%s", d.msg[i]);
 	}
 	cr_expect_eq(missing, 1);
 	cr_expect_geq(shape, 2);
 	cr_expect_geq(axis, 1);
 	h5i *f = h5i_open(path, NULL);
-	cr_expect(!h5i_exists(f, "/summary/timeseries/only_in_first"));
-	cr_expect(!h5i_exists(f, "/summary/timeseries/c"));
-	cr_expect(!h5i_exists(f, "/summary/timeseries/t"));
-	cr_expect(h5i_is_group(f, "/summary/scalars"));
+	cr_expect(!h5i_exists(f, "/summary/only_in_first_mean"));
+	cr_expect(!h5i_exists(f, "/summary/c_mean"));
+	cr_expect(!h5i_exists(f, "/summary/time"));
+	cr_expect(h5i_is_scale(f, "/summary/sample")); /* rows numbered instead */
+	cr_expect(h5i_is_dataset(f, "/summary/a_mean") == 0);
 	h5i_close(f);
+	diag_release(&d);
+}
+
+/* ---- netCDF-4 dimensions ------------------------------------------------------ */
+
+static void expect_dim(h5i *f, const char *path, unsigned k, const char *want)
+{
+	char *name = NULL;
+	cr_assert_eq(h5i_dim_name(f, path, k, &name), SIM_OK, "%s axis %u", path, k);
+	cr_expect_str_eq(name, want, "%s axis %u", path, k);
+	free(name);
+}
+
+Test(h5o, axes_carry_dimension_scales, .init = setup, .fini = teardown)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/dims.h5", dir);
+	write_file(path);
+	h5i *f = h5i_open(path, NULL);
+	cr_assert_not_null(f);
+	cr_expect(h5i_is_scale(f, "/rep_0001/timeseries/time"));
+	cr_expect(h5i_is_scale(f, "/summary/time"));
+	cr_expect(!h5i_is_scale(f, "/summary/share_mean"));
+	expect_dim(f, "/rep_0001/timeseries/demand_tokens", 0, "time");
+	expect_dim(f, "/rep_0001/timeseries/nodes_by_class", 1, "nodes_by_class_column");
+	expect_dim(f, "/rep_0001/timeseries/share", 1, "share_column");
+	expect_dim(f, "/summary/nodes_by_class_p95", 0, "time");
+	expect_dim(f, "/summary/nodes_by_class_p95", 1, "nodes_by_class_column");
+	char **v;
+	size_t n;
+	cr_assert_eq(h5i_read_labels(f, "/summary/nodes_by_class_column", &v, &n, NULL), SIM_OK);
+	cr_assert_eq(n, 3);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_str_eq(v[i], cls[i]);
+	h5i_names_free(v, n);
+	struct h5i_data x; /* unnamed columns: their indices */
+	cr_assert_eq(h5i_read(f, "/summary/share_column", &x, NULL), SIM_OK);
+	cr_expect(x.n == 2 && x.v[0] == 0 && x.v[1] == 1);
+	h5i_data_release(&x);
+	cr_assert_eq(h5i_summary_list(f, 0, &v, &n, NULL), SIM_OK);
+	cr_assert_eq(n, 3);
+	cr_expect(!strcmp(v[0], "demand_tokens") && !strcmp(v[1], "nodes_by_class") &&
+	          !strcmp(v[2], "share"));
+	h5i_names_free(v, n);
+	cr_assert_eq(h5i_summary_list(f, 1, &v, &n, NULL), SIM_OK);
+	cr_assert_eq(n, 2);
+	cr_expect(!strcmp(v[0], "exhaustion_day") && !strcmp(v[1], "nodes_at_year_5"));
+	h5i_names_free(v, n);
+	h5i_close(f);
+}
+
+Test(h5o, a_shared_dimension_needs_the_same_labels, .init = setup, .fini = teardown)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/clash.h5", dir);
+	sim_diag d;
+	diag_init(&d);
+	h5o *o = h5o_create(path, &d);
+	cr_assert_not_null(o);
+	rec *r = rec_alloc("day");
+	const char *a[] = { "sui", "solana" }, *b[] = { "sui", "base" };
+	int x = rec_series(r, "fee", "USD", 2, a), y = rec_series(r, "load", "1", 2, b);
+	rec_series_dim(r, x, "chain");
+	rec_series_dim(r, y, "chain");
+	cr_assert_eq(rec_sample(r, 0), SIM_OK);
+	cr_expect_eq(h5o_write_rep(o, 0, r, &d), SIM_EINVAL);
+	cr_assert_eq(d.n, 1);
+	cr_expect(strstr(d.msg[0], "share dimension 'chain' but not its column names"), "%s",
+	          d.msg[0]);
+	rec_free(r);
+	h5o_free(o);
 	diag_release(&d);
 }
 
@@ -582,9 +654,10 @@ Test(h5i, clear_errors_for_bad_files, .init = setup, .fini = teardown)
 	char **names;
 	size_t n;
 	cr_assert_eq(h5i_list(f, "/rep_0001/timeseries", &names, &n, &d), SIM_OK);
-	cr_assert_eq(n, 4);
+	cr_assert_eq(n, 6); /* the 3 series, their 2 column coordinates and time */
 	cr_expect_str_eq(names[0], "demand_tokens");
-	cr_expect_str_eq(names[3], "t");
+	cr_expect_str_eq(names[2], "nodes_by_class_column");
+	cr_expect_str_eq(names[5], "time");
 	h5i_names_free(names, n);
 	h5i_close(f);
 	diag_release(&d);

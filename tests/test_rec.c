@@ -1,10 +1,11 @@
 /* test_rec.c — the in-memory recorder: rows, NaN for unset cells, scalars,
- * events and notes. */
+ * events and notes; dimension names through the packed form (run/run_rec.h). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
 
+#include "run/run_rec.h"
 #include "sim/rec.h"
 
 Test(rec, rows_share_one_time_axis)
@@ -164,4 +165,33 @@ Test(rec, bad_name_is_a_bug, .signal = SIGABRT)
 {
 	rec *r = rec_alloc("day");
 	rec_series(r, "has space", "1", 1, NULL);
+}
+
+Test(rec, dimension_names_survive_packing)
+{
+	rec *r = rec_alloc("days since 2024-01-01");
+	const char *ch[] = { "sui", "solana" };
+	int a = rec_series(r, "chain_fee", "USD", 2, ch);
+	int b = rec_series(r, "plain", "1", 2, ch); /* named columns, no dimension name */
+	rec_series_dim(r, a, "chain");
+	double v[2] = { 1, 2 };
+	rec_setv(r, a, v);
+	rec_setv(r, b, v);
+	cr_assert_eq(rec_sample(r, 0), SIM_OK);
+	cr_expect_str_eq(rec_series_dim_name(r, a), "chain");
+	cr_expect_null(rec_series_dim_name(r, b));
+	unsigned char *buf, *again;
+	size_t n, n2;
+	cr_assert_eq(run_rec_pack(r, &buf, &n), SIM_OK);
+	rec *u = run_rec_unpack(buf, n);
+	cr_assert_not_null(u);
+	cr_expect_str_eq(rec_series_dim_name(u, 0), "chain");
+	cr_expect_null(rec_series_dim_name(u, 1));
+	cr_expect_str_eq(rec_t_units(u), "days since 2024-01-01");
+	cr_assert_eq(run_rec_pack(u, &again, &n2), SIM_OK);
+	cr_expect(n == n2 && !memcmp(buf, again, n)); /* pack(unpack(b)) == b */
+	free(buf);
+	free(again);
+	rec_free(u);
+	rec_free(r);
 }

@@ -115,7 +115,7 @@ Test(run, interrupt_after_the_last_replication_still_writes_nothing)
 	scn *s = scn_load(th_src("scenarios/mm1.json"), small, 4, &d);
 	cr_assert(s);
 	run_out *w;
-	cr_assert_eq(run_out_open(s, a, 0, 1, &w, &d), SIM_OK);
+	cr_assert_eq(run_out_open(s, a, 0, 1, RUN_KEEP_ALL, &w, &d), SIM_OK);
 	for (int rep = 0; rep < run_out_nrep(w); rep++) {
 		rec *r = rec_alloc("s");
 		int x = rec_series(r, "x", "1", 1, NULL);

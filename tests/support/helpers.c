@@ -85,6 +85,25 @@ int th_count_entries(const char *dir)
 	return n;
 }
 
+/* For string coordinates: 0 same labels, 1 different, -1 not string labels. */
+static int label_diff(h5i *a, h5i *b, const char *p)
+{
+	char **la, **lb;
+	size_t na, nb;
+	if (h5i_read_labels(a, p, &la, &na, NULL) != SIM_OK)
+		return -1;
+	if (h5i_read_labels(b, p, &lb, &nb, NULL) != SIM_OK) {
+		h5i_names_free(la, na);
+		return 1;
+	}
+	int diff = na != nb;
+	for (size_t i = 0; !diff && i < na; i++)
+		diff = strcmp(la[i], lb[i]) != 0;
+	h5i_names_free(la, na);
+	h5i_names_free(lb, nb);
+	return diff;
+}
+
 static int walk(h5i *a, h5i *b, const char *group, int skip_summary, int *shown)
 {
 	char **na = NULL, **nb = NULL;
@@ -127,6 +146,11 @@ static int walk(h5i *a, h5i *b, const char *group, int skip_summary, int *shown)
 			}
 			h5i_events_release(&ea);
 			h5i_events_release(&eb);
+		} else if (h5i_is_scale(a, p) && label_diff(a, b, p) >= 0) {
+			int ld = label_diff(a, b, p);
+			if (ld && (*shown)++ < 5)
+				fprintf(stderr, "compare: %s differs\n", p);
+			diff += ld;
 		} else {
 			struct h5i_data xa, xb;
 			if (h5i_read(a, p, &xa, NULL) != SIM_OK || h5i_read(b, p, &xb, NULL) != SIM_OK) {

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """make.py: builds the hostile and damaged results files of the bad-input corpus
-from good.h5 (a small results file written by DAIS: two replications, a series,
-a two-column series, a scalar and an event).  Needs h5py; run it here by hand
-when good.h5 changes, and commit what it writes."""
+from good.h5 (a small results file written by DAIS through make_good.c: two
+replications, a series, a two-column series, a scalar and an event).  Needs
+h5py; run it here by hand when good.h5 changes, and commit what it writes."""
 import shutil
 import h5py
 
@@ -18,29 +18,30 @@ def flip(name, offset):
 # groups that form a cycle: a replication holds a link to its parent
 with copy("cycle.h5") as f:
     f["rep_0000/timeseries/loop"] = f["rep_0000"]
-    f["summary/timeseries/up"] = f["summary"]
+    f["summary/up"] = f["summary"]
 
 # text read from the file that a gnuplot script would run, if it were quoted
 # the wrong way: backticks and $( ) in units, a quote and a newline in columns
 with copy("evil_text.h5") as f:
-    g = f["summary/timeseries/demand"]
+    s = f["summary"]
     evil = "tokens `touch pwned_units` $(touch pwned_dollar) it's"
-    g.attrs["units"] = evil
-    for ds in g.values():
-        ds.attrs["units"] = evil
-    c = f["summary/timeseries/chain_utilisation"]
     cols = ["sui'`touch pwned_col`", "solana\nset output 'pwned_newline'"]
-    for ds in c.values():
-        ds.attrs["columns"] = cols
+    for name, ds in s.items():
+        if name.startswith("demand_"):
+            ds.attrs["units"] = evil
+        if name.startswith("chain_utilisation_"):
+            ds.attrs["columns"] = cols
 
 # a series whose name would make a file outside the output folder
 with copy("evil_name.h5") as f:
-    f.move("summary/timeseries/demand", "summary/timeseries/..%2fescape`touch pwned_name`")
+    for name in [n for n in f["summary"] if n.startswith("demand_")]:
+        stat = name[len("demand_"):]
+        f.move("summary/" + name, "summary/..%2fescape`touch pwned_name`_" + stat)
 
 # one flipped byte in a data chunk of a summary series
 shutil.copy("good.h5", "damaged_chunk.h5")
 with h5py.File("good.h5", "r") as f:
-    off = f["summary/timeseries/demand/mean"].id.get_chunk_info(0).byte_offset
+    off = f["summary/demand_mean"].id.get_chunk_info(0).byte_offset
 flip("damaged_chunk.h5", off + 3)
 
 # one flipped byte in an object header (replication 0's group)
