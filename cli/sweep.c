@@ -63,23 +63,6 @@ static int parse(struct sweep_cmd *a, int argc, char **argv)
 	return cli_end(&c, a->file != NULL) ? c.status : -1;
 }
 
-/* A plain dais started by mpirun with several ranks would run every point on
- * every rank: refuse, and say which binary to use. */
-static int refuse_plain_mpirun(const char *verb)
-{
-	const char *ws = getenv("OMPI_COMM_WORLD_SIZE");
-	if (!ws)
-		ws = getenv("PMI_SIZE");
-	if (!ws || atoi(ws) <= 1)
-		return 0;
-	const char *rank = getenv("OMPI_COMM_WORLD_RANK");
-	if (atoi(rank ? rank : "0") == 0)
-		fprintf(stderr, "dais %s: started by mpirun with %s ranks, but this dais was built "
-		                "without MPI; build it with 'make MPI=1' and run build/dais-mpi\n",
-		        verb, ws);
-	return 1;
-}
-
 static void list_points(const sweep *w, const char *dir)
 {
 	for (int i = 0; i < sweep_npoints(w); i++) {
@@ -154,7 +137,7 @@ static int sweep_main(int argc, char **argv, int oat)
 	char **argv0 = argv;
 	sweep_mpi_init(&argc, &argv, &rank, &size);
 	run_install_signals(); /* loading checks every point: a Ctrl-C then is a clean stop */
-	if (size == 1 && !sweep_mpi_built() && refuse_plain_mpirun(a.verb))
+	if (size == 1 && !sweep_mpi_built() && cli_refuse_plain_mpirun(a.verb))
 		return DAIS_EXIT_USAGE;
 	sim_diag d;
 	diag_init(&d);
