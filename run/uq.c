@@ -314,8 +314,8 @@ void uq_assignment(const struct uq_param *p, double v, char *buf, size_t n)
 {
 	if (p->integer)
 		snprintf(buf, n, "%s=%.0f", p->path, nearbyint(v));
-	else
-		snprintf(buf, n, "%s=%.17g", p->path, v);
+	else if (snprintf(buf, n, "%s=%.15g", p->path, v), strtod(strchr(buf, '=') + 1, NULL) != v)
+		snprintf(buf, n, "%s=%.17g", p->path, v); /* the shortest text that reads back */
 }
 
 scn *uq_point(const uq *q, const double *x, const char *extra, void **params, sim_diag *d)
@@ -352,8 +352,24 @@ void uq_point_release(const uq *q, scn *s, void *params)
 	scn_free(s);
 }
 
+/* The model's checks of the base scenario with one assignment; messages to d. */
+static void check_one(const uq *q, const char *set, sim_diag *d)
+{
+	scn *s = scn_parse(q->base_json, q->scenario, &set, 1, d);
+	if (!s)
+		return;
+	void *p = calloc(1, q->mt->params_size ? q->mt->params_size : 1);
+	if (p)
+		(void)q->mt->parse(p, s, d);
+	if (p && q->mt->release)
+		q->mt->release(p);
+	free(p);
+	scn_free(s);
+}
+
 /* Loads the base scenario and checks each parameter alone at both ends of
- * its range (the others at their median) against the schema and the model. */
+ * its range (the others at their base values) against the schema and the
+ * model's own rules. */
 static int check_scenario(uq *q, const struct model_type *const *models, sim_diag *d)
 {
 	sim_diag sub;
@@ -375,20 +391,15 @@ static int check_scenario(uq *q, const struct model_type *const *models, sim_dia
 		return 1;
 	}
 	int bad = 0;
-	double x[UQ_MAX_PARAMS];
-	for (int i = 0; i < q->k; i++)
-		x[i] = gsa_dist_quantile(&q->params[i].dist, 0.5);
 	for (int i = 0; i < q->k; i++) {
 		for (int end = 0; end < 2; end++) {
-			double keep = x[i];
-			x[i] = gsa_dist_quantile(&q->params[i].dist, end);
-			void *params;
-			scn *s = uq_point(q, x, NULL, &params, &sub);
-			uq_point_release(q, s, params);
-			x[i] = keep;
+			char set[UQ_SET_MAX];
+			uq_assignment(&q->params[i], gsa_dist_quantile(&q->params[i].dist, end), set,
+			              sizeof set);
+			check_one(q, set, &sub);
 			if (sub.n == 0)
 				continue;
-			diag_add(d, "%s: $.parameters[%d] (%s) at its %s: %s", q->name, i,
+			diag_add(d, "%s: $.parameters[%d] ('%s' at its %s): %s", q->name, i,
 			         q->params[i].path, end ? "upper end" : "lower end", sub.msg[0]);
 			for (int m = 1; m < sub.n; m++)
 				diag_add(d, "  %s", sub.msg[m]);
