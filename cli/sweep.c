@@ -10,6 +10,7 @@
 #include "run/sweep.h"
 #include "run/run.h"
 #include "run/sweep_mpi.h"
+#include "run/uq.h"
 
 #define SWEEP_OPTIONS \
 	"  -o DIR         output directory (default: the file's \"output\", else\n" \
@@ -33,9 +34,12 @@ static const char sweep_usage[] =
 	"  mpirun -n N build/dais-mpi sweep SWEEP.json\n";
 
 static const char sensitivity_usage[] =
-	"usage: dais sensitivity SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet]\n\n"
+	"usage: dais sensitivity SWEEP.json|PROBLEM.json [-o DIR] [--threads T] [--resume] [--quiet]\n\n"
 	"Runs the baseline, then each parameter at its low and its high value\n"
-	"(one at a time), and writes a tornado table and figure of the outputs.\n\n"
+	"(one at a time), and writes a tornado table and figure of the outputs.\n"
+	"A problem file of `dais uncertainty` gives the ranges of its distributions\n"
+	"(output: <its output>/tornado).  A parameter whose low and high runs are\n"
+	"identical is named in a warning: it has no effect under the scenario.\n\n"
 	SWEEP_OPTIONS
 	SWEEP_FORMAT
 	"  mpirun -n N build/dais-mpi sensitivity SWEEP.json\n";
@@ -107,6 +111,8 @@ static int run_points(struct sweep_cmd *a, sweep *w, int rank, int size, int arg
 			sim_status s2 = sweep_write_index(w, a->o.dir, status, d);
 			if (s2 == SIM_OK && st == SIM_OK)
 				s2 = sweep_write_tornado(w, a->o.dir, status, a->o.quiet, d);
+			if (s2 == SIM_OK && st == SIM_OK)
+				sweep_warn_no_effect(w, a->o.dir, status, stderr);
 			if (st == SIM_OK)
 				st = s2;
 		}
@@ -126,6 +132,26 @@ static int run_points(struct sweep_cmd *a, sweep *w, int rank, int size, int arg
 	return code;
 }
 
+/* The tornado of a problem file of `dais uncertainty`: its ranges, its
+ * outputs, in <its output>/tornado by default. */
+static sweep *load_problem(const char *file, sim_diag *d)
+{
+	uq *q = uq_load(file, model_types, d);
+	if (!q)
+		return NULL;
+	size_t n = strlen(uq_default_dir(q)) + 16;
+	char *dir = malloc(n), *text = NULL;
+	if (dir) {
+		snprintf(dir, n, "%s/tornado", uq_default_dir(q));
+		text = uq_sweep_json(q, dir);
+	}
+	sweep *w = text ? sweep_load_text(text, file, model_types, d) : NULL;
+	free(text);
+	free(dir);
+	uq_free(q);
+	return w;
+}
+
 static int sweep_main(int argc, char **argv, int oat)
 {
 	struct sweep_cmd a = { .verb = argv[0], .oat = oat,
@@ -141,7 +167,8 @@ static int sweep_main(int argc, char **argv, int oat)
 		return DAIS_EXIT_USAGE;
 	sim_diag d;
 	diag_init(&d);
-	sweep *w = sweep_load(a.file, model_types, &d);
+	sweep *w = oat && uq_is_problem(a.file) ? load_problem(a.file, &d)
+	                                         : sweep_load(a.file, model_types, &d);
 	if (!w) {
 		if (rank == 0)
 			cli_print_diag(&d, "");

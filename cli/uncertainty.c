@@ -111,6 +111,7 @@ static int run_problem(struct uq_cmd *a, const uq *q, int rank, int size, int ar
 			fprintf(stderr, "dais uncertainty: %s\n", sim_strerror(st));
 		code = sim_exit_code(st);
 	} else if (rank == 0 && !a->o.quiet) {
+		uq_warn_no_effect(q, &res, stderr);
 		uq_print(q, &res, stdout);
 		printf("\n%zu points (%zu run now) in %.1f s -> %s/uncertainty.h5\n", res.rows, res.ran,
 		       res.wall_s, a->o.dir);

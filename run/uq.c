@@ -4,6 +4,7 @@
  * uq_out.c's. */
 #include "uq_int.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,4 +483,57 @@ int uq_method_of(const char *name)
 		if (!strcmp(name, method_names[i]))
 			return i;
 	return -1;
+}
+
+int uq_is_problem(const char *path)
+{
+	char *text = NULL;
+	size_t len;
+	sim_diag d;
+	diag_init(&d);
+	int yes = 0;
+	if (file_read(path, FILE_MAX_TEXT, &text, &len, &d) == SIM_OK) {
+		cJSON *root = cJSON_Parse(text);
+		const cJSON *ps = cJSON_IsObject(root) ? item(root, "parameters") : NULL, *p;
+		cJSON_ArrayForEach(p, ps)
+			yes |= cJSON_IsObject(p) && (item(p, "source") || item(p, "bounds") ||
+			                            item(p, "distribution"));
+		cJSON_Delete(root);
+	}
+	free(text);
+	diag_release(&d);
+	return yes;
+}
+
+char *uq_sweep_json(const uq *q, const char *dir)
+{
+	char scen[PATH_MAX];
+	if (!realpath(q->scenario, scen))
+		snprintf(scen, sizeof scen, "%s", q->scenario);
+	cJSON *root = cJSON_CreateObject(), *ps = cJSON_CreateArray(), *os = cJSON_CreateArray();
+	cJSON *set = cJSON_CreateArray();
+	cJSON_AddStringToObject(root, "description", q->desc);
+	cJSON_AddStringToObject(root, "scenario", scen);
+	for (int i = 0; i < q->nsets; i++)
+		cJSON_AddItemToArray(set, cJSON_CreateString(q->sets[i]));
+	cJSON_AddItemToObject(root, "set", set);
+	cJSON_AddStringToObject(root, "mode", "oat");
+	for (int i = 0; i < q->k; i++) {
+		const struct uq_param *p = &q->params[i];
+		double lo = gsa_dist_quantile(&p->dist, 0), hi = gsa_dist_quantile(&p->dist, 1);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "path", p->path);
+		cJSON_AddStringToObject(o, "label", p->label);
+		cJSON_AddNumberToObject(o, "low", p->integer ? nearbyint(lo) : lo);
+		cJSON_AddNumberToObject(o, "high", p->integer ? nearbyint(hi) : hi);
+		cJSON_AddItemToArray(ps, o);
+	}
+	cJSON_AddItemToObject(root, "parameters", ps);
+	for (int i = 0; i < q->nout; i++)
+		cJSON_AddItemToArray(os, cJSON_CreateString(q->outputs[i].name));
+	cJSON_AddItemToObject(root, "outputs", os);
+	cJSON_AddStringToObject(root, "output", dir);
+	char *text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return text;
 }

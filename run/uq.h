@@ -162,6 +162,24 @@ sim_status uq_write(const uq *q, const struct uq_opts *o, const struct uq_result
 /* The table of quantiles and indices, as text, to f. */
 void uq_print(const uq *q, const struct uq_result *res, FILE *f);
 
+/* Warns (to f) about each parameter whose moves alone change no output at
+ * all (ST or mu* exactly 0 for every output); returns how many.  None for
+ * lhs. */
+int uq_warn_no_effect(const uq *q, const struct uq_result *res, FILE *f);
+
+/* ---- the tornado of a problem file ----------------------------------------------
+ * `dais sensitivity PROBLEM.json` runs the one-at-a-time design of the same
+ * ranges: each parameter at the ends of its distribution (the bounds; for a
+ * normal its 0.1% and 99.9% quantiles), the others at the scenario's values. */
+
+/* 1 when path holds a problem file (its parameters have a "source",
+ * "bounds" or "distribution"), not a sweep file. */
+int uq_is_problem(const char *path);
+/* The sweep file (mode oat, output dir) of those ranges, as JSON text for
+ * sweep_load_text (run/sweep.h); the caller frees it.  NULL when out of
+ * memory. */
+char *uq_sweep_json(const uq *q, const char *dir);
+
 /* ---- MPI (run/uq_mpi.c: stubs without MPI, like sweep_mpi.c) ---------------- */
 
 /* Rank 0 receives every other rank's rows [r0, r1) of y (nout values each),

@@ -349,3 +349,25 @@ void uq_print(const uq *q, const struct uq_result *res, FILE *f)
 		}
 	}
 }
+
+int uq_warn_no_effect(const uq *q, const struct uq_result *res, FILE *f)
+{
+	if (res->method == UQ_LHS)
+		return 0;
+	size_t k = (size_t)q->k;
+	int n = 0;
+	for (int i = 0; i < q->k; i++) {
+		int none = 1;
+		for (int o = 0; o < q->nout && none; o++)
+			none = res->method == UQ_SOBOL ? res->sobol[o * k + i].st == 0
+			                               : res->morris[o * k + i].mu_star == 0;
+		if (!none)
+			continue;
+		fprintf(f, "dais uncertainty: warning: %s changes none of the outputs (every run that "
+		           "moves it alone gives identical values): it may have no effect under the "
+		           "scenario's designs; `dais sensitivity %s` names the design\n",
+		        q->params[i].path, q->name);
+		n++;
+	}
+	return n;
+}

@@ -12,6 +12,7 @@
 #include "h5/h5i.h"
 #include "helpers.h"
 #include "models/registry.h"
+#include "run/sweep.h"
 #include "run/uq.h"
 #include "sim/file.h"
 
@@ -185,4 +186,71 @@ Test(uq, shipped_baseline_problem_loads_with_sources, .timeout = 120)
 		cr_expect(strlen(uq_param(q, i)->source) > 0);
 	uq_free(q);
 	diag_release(&d);
+}
+
+Test(uq, sensitivity_takes_its_ranges_from_a_problem_file)
+{
+	char *dir = th_mkdtemp();
+	const char *p = write_problem(dir);
+	cr_expect(uq_is_problem(p));
+	cr_expect(!uq_is_problem(th_src("scenarios/sweeps/baseline_tornado.json")));
+	sim_diag d;
+	diag_init(&d);
+	uq *q = uq_load(p, model_types, &d);
+	cr_assert_not_null(q);
+	char *text = uq_sweep_json(q, "out/tornado");
+	cr_assert_not_null(text);
+	sweep *w = sweep_load_text(text, p, model_types, &d);
+	diag_print(&d, stderr, "");
+	cr_assert_not_null(w);
+	cr_expect_eq(sweep_mode(w), SWEEP_OAT);
+	cr_expect_eq(sweep_npoints(w), 5);
+	cr_expect_str_eq(sweep_param(w, 0)->values[0], "0.3");
+	cr_expect_str_eq(sweep_param(w, 0)->values[1], "0.7");
+	cr_expect_str_eq(sweep_param(w, 1)->values[0], "1");
+	cr_expect_str_eq(sweep_param(w, 1)->values[1], "2");
+	cr_expect_str_eq(sweep_default_dir(w), "out/tornado");
+	sweep_free(w);
+	free(text);
+	uq_free(q);
+	diag_release(&d);
+	th_rmtree(dir);
+	free(dir);
+}
+
+Test(uq, tornado_names_a_parameter_without_effect_and_its_design, .timeout = 120)
+{
+	char *dir = th_mkdtemp(), sw[1100], out[1100], log[1100];
+	snprintf(sw, sizeof sw, "%s/t.json", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(log, sizeof log, "%s/warnings", dir);
+	FILE *f = fopen(sw, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "{ \"scenario\": \"%s\", \"mode\": \"oat\",\n"
+	           "  \"set\": [\"replications=1\", \"network.horizon_years=0.1\"],\n"
+	           "  \"parameters\": [\n"
+	           "    { \"path\": \"token.emission.inflation_per_year\", \"low\": 0.01, \"high\": 0.1 },\n"
+	           "    { \"path\": \"demand.start_tokens_per_day\", \"low\": 1e12, \"high\": 3e12 } ],\n"
+	           "  \"outputs\": [\"nodes_year_1\"] }\n", th_src("scenarios/baseline.json"));
+	fclose(f);
+	sim_diag d;
+	diag_init(&d);
+	sweep *w = sweep_load(sw, model_types, &d);
+	cr_assert_not_null(w);
+	int status[5];
+	struct sweep_opts o = { .dir = out, .threads = 2, .quiet = 1 };
+	cr_assert_eq(sweep_run(w, &o, status, &d), SIM_OK);
+	f = fopen(log, "w+");
+	cr_expect_eq(sweep_warn_no_effect(w, out, status, f), 1);
+	rewind(f);
+	char line[1024] = "";
+	cr_expect_not_null(fgets(line, sizeof line, f));
+	fclose(f);
+	cr_expect(strstr(line, "token.emission.inflation_per_year has no effect with "
+	                       "token.emission.design 'decay'") != NULL, "%s", line);
+	cr_expect(strstr(line, "demand") == NULL);
+	sweep_free(w);
+	diag_release(&d);
+	th_rmtree(dir);
+	free(dir);
 }
