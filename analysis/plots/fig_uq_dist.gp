@@ -19,7 +19,6 @@ if (!exists("p95")) p95 = 'NaN'
 
 stats datafile using 1 nooutput
 w = (STATS_records > 1 ? (STATS_max - STATS_min) / (STATS_records - 1) : 1)
-set title figtitle.' under parameter uncertainty' noenhanced
 set xlabel figtitle noenhanced
 set ylabel 'density'
 set grid ytics
@@ -31,7 +30,7 @@ q95 = real(p95)
 if (q05 == q05) set arrow 1 from q05, graph 0 to q05, graph 1 nohead dashtype 2 lc rgb '#333333'
 if (q50 == q50) set arrow 2 from q50, graph 0 to q50, graph 1 nohead lw 2 lc rgb '#333333'
 if (q95 == q95) set arrow 3 from q95, graph 0 to q95, graph 1 nohead dashtype 2 lc rgb '#333333'
-set label 1 sprintf('p05 %.4g   p50 %.4g   p95 %.4g', q05, q50, q95) at graph 0.02, graph 0.95 noenhanced
+set title figtitle.' under parameter uncertainty'."\n".sprintf('p05 %.4g   p50 %.4g   p95 %.4g (lines)', q05, q50, q95) noenhanced
 
 draw = "plot datafile using 1:3:(w) with boxes lc rgb '#4477aa' notitle"
 
