@@ -48,8 +48,8 @@
  * gnuplot is on PATH, and a table on stdout.  The files do not depend on the
  * thread count or the rank count.
  *
- * About resuming: after every chunk of points the scalars so far go to
- * DIR/uncertainty.partial (atomically); with --resume the points it holds
+ * About resuming: after a chunk of points, at most every 10 s and after the
+ * last, the scalars so far go to DIR/uncertainty.partial (atomically); with --resume the points it holds
  * are kept if it belongs to the same problem, design and scenario (its key),
  * and it is an error if it belongs to another.  SIGINT/SIGTERM stop after the
  * points in flight, keeping the checkpoint.

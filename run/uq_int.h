@@ -16,6 +16,8 @@
 #define UQ_MAX_PARAMS 64
 #define UQ_MAX_OUTPUTS 64
 #define UQ_SET_MAX 512     /* one "path=value" */
+#define UQ_MAX_POINTS 10000000 /* a design's points: its arrays stay in memory */
+#define UQ_CKPT_EVERY_S 10.0  /* seconds between checkpoints (and progress lines) */
 
 struct uq {
 	char *name;        /* the file, as given */

@@ -46,6 +46,11 @@ sim_status uq_design(const uq *q, const struct uq_opts *o, struct uq_result *res
 	res->rows = o->method == UQ_SOBOL    ? gsa_saltelli_rows(q->k, n)
 	            : o->method == UQ_MORRIS ? gsa_morris_rows(q->k, n)
 	                                     : n;
+	if (res->rows > UQ_MAX_POINTS) {
+		diag_add(d, "%s: --samples %zu makes %zu points with %s, more than the %d a design may "
+		            "have", q->name, n, res->rows, uq_method_name(o->method), UQ_MAX_POINTS);
+		return SIM_ERANGE;
+	}
 	res->u = malloc(res->rows * k * sizeof *res->u);
 	res->x = malloc(res->rows * k * sizeof *res->x);
 	res->order = malloc((n ? n : 1) * k * sizeof *res->order);
@@ -378,7 +383,7 @@ sim_status uq_run(const uq *q, const struct uq_opts *o, struct uq_result *res, s
 		return st == SIM_OK ? SIM_EINVAL : st;
 	}
 	size_t chunk = (size_t)(16 * threads * size);
-	double t0 = wall();
+	double t0 = wall(), t_saved = t0;
 	for (size_t r0 = 0; r0 < rows && st == SIM_OK; r0 += chunk) {
 		size_t r1 = r0 + chunk < rows ? r0 + chunk : rows, pending = 0;
 		for (size_t r = r0; r < r1; r++)
@@ -390,7 +395,13 @@ sim_status uq_run(const uq *q, const struct uq_opts *o, struct uq_result *res, s
 		uq_mpi_merge(res->y, done, rows, r0, r1, nout);
 		uq_mpi_and(&flag);
 		res->ran += pending;
-		if (rank == 0) {
+		/* the checkpoint and the progress line at most every few seconds: a
+		 * fast model's chunks take milliseconds, and the checkpoint holds
+		 * every point */
+		double now = wall();
+		int last = r1 == rows || !flag, save = last || now - t_saved >= UQ_CKPT_EVERY_S;
+		if (rank == 0 && save) {
+			t_saved = now;
 			sim_status cs = ckpt_write(&c, done, res->y, rows, nout, d);
 			if (cs != SIM_OK && st == SIM_OK)
 				st = cs;
