@@ -254,3 +254,29 @@ Test(uq, tornado_names_a_parameter_without_effect_and_its_design, .timeout = 120
 	th_rmtree(dir);
 	free(dir);
 }
+
+Test(uq, command_line_statuses)
+{
+	char *help[] = { "uncertainty", "--help", NULL }, *none[] = { "uncertainty", NULL },
+	     *few[] = { "uncertainty", "p.json", "--samples", "1", NULL },
+	     *nan[] = { "uncertainty", "p.json", "--samples", "12x", NULL },
+	     *missing[] = { "uncertainty", "/nonexistent/p.json", NULL };
+	FILE *so = stdout, *se = stderr;
+	stdout = fopen("/dev/null", "w");
+	stderr = tmpfile();
+	cr_assert(stderr);
+	cr_expect_eq(cmd_uncertainty(2, help), 0);
+	cr_expect_eq(cmd_uncertainty(1, none), 2);
+	cr_expect_eq(cmd_uncertainty(4, few), 2);
+	cr_expect_eq(cmd_uncertainty(4, nan), 2);
+	cr_expect_eq(cmd_uncertainty(2, missing), 2);
+	char msgs[8192];
+	rewind(stderr);
+	msgs[fread(msgs, 1, sizeof msgs - 1, stderr)] = 0;
+	fclose(stdout);
+	fclose(stderr);
+	stdout = so;
+	stderr = se;
+	cr_expect_neq(strstr(msgs, "--samples"), NULL, "%s", msgs);
+	cr_expect_neq(strstr(msgs, "/nonexistent/p.json"), NULL, "%s", msgs);
+}
