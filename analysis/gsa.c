@@ -35,8 +35,8 @@ double gsa_dist_quantile(const struct gsa_dist *d, double u)
 	switch (d->kind) {
 	case GSA_UNIFORM:
 		return d->a + u * (d->b - d->a);
-	case GSA_LOGUNIFORM:
-		return exp(log(d->a) + u * (log(d->b) - log(d->a)));
+	case GSA_LOGUNIFORM: /* the bounds exactly at the ends, not exp(log(a)) */
+		return u == 0 ? d->a : u == 1 ? d->b : exp(log(d->a) + u * (log(d->b) - log(d->a)));
 	case GSA_NORMAL:
 		u = u < GSA_U_EPS ? GSA_U_EPS : u > 1 - GSA_U_EPS ? 1 - GSA_U_EPS : u;
 		return d->a + d->b * gsl_cdf_ugaussian_Pinv(u);

@@ -161,6 +161,8 @@ Test(gsa, distribution_quantiles)
 	cr_expect_float_eq(gsa_dist_quantile(&un, 0.25), 3, 1e-12);
 	struct gsa_dist lu = { GSA_LOGUNIFORM, 1e5, 1e7, 0, 1e5, 1e7 };
 	cr_expect_float_eq(gsa_dist_quantile(&lu, 0.5), 1e6, 1e-6);
+	cr_expect_eq(gsa_dist_quantile(&lu, 0), 1e5, "the bounds exactly");
+	cr_expect_eq(gsa_dist_quantile(&lu, 1), 1e7);
 	struct gsa_dist nm = { GSA_NORMAL, 10, 2, 0, -INFINITY, INFINITY };
 	cr_expect_float_eq(gsa_dist_quantile(&nm, 0.5), 10, 1e-12);
 	cr_expect(isfinite(gsa_dist_quantile(&nm, 0)), "normal corners are clipped");
