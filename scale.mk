@@ -1,6 +1,7 @@
 # scale.mk — scale-out and hardening parts of the build (included by the Makefile):
-#   MPI=1            also builds $(BUILD)/dais-mpi, the dais whose `sweep` and
-#                    `sensitivity` spread over MPI ranks (run/sweep_mpi.c, mpicc);
+#   MPI=1            also builds $(BUILD)/dais-mpi, the dais whose `sweep`,
+#                    `sensitivity` and `uncertainty` spread over MPI ranks
+#                    (run/sweep_mpi.c, run/uq_mpi.c, mpicc);
 #                    `make test` builds it anyway when mpicc and mpirun are found,
 #                    and tests/test_mpi.c runs it (skipped without them)
 #   SANITIZE=1       AddressSanitizer + UBSan (flags in the Makefile); objects are
@@ -30,7 +31,13 @@ $(BUILD)/mpi/sweep_mpi.o: run/sweep_mpi.c
 	$(if $(Q),@echo "  MPICC   $<")
 	$(Q)OMPI_CC="$(CC)" $(MPICC) $(CPPFLAGS) -DDAIS_MPI $(CFLAGS) -c $< -o $@
 
-$(DAIS_MPI_BIN): $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(CLI_LIB) $(LIB) $(ENG_PROFILE_LIB) $(ENG_LIB)
+# run/uq_mpi.c (the ranks' exchange of `dais uncertainty`) is built the same way.
+$(BUILD)/mpi/uq_mpi.o: run/uq_mpi.c
+	$(Q)mkdir -p $(@D)
+	$(if $(Q),@echo "  MPICC   $<")
+	$(Q)OMPI_CC="$(CC)" $(MPICC) $(CPPFLAGS) -DDAIS_MPI $(CFLAGS) -c $< -o $@
+
+$(DAIS_MPI_BIN): $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(BUILD)/mpi/uq_mpi.o $(CLI_LIB) $(LIB) $(ENG_PROFILE_LIB) $(ENG_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)OMPI_CC="$(CC)" $(MPICC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(EXTRA_LIBS)
 
@@ -60,7 +67,7 @@ $(FLAGS_STAMP): FORCE
 	$(Q)echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
 
-$(LIB_OBJ) $(ENG_OBJ) $(CLI_OBJ) $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(TEST_SUP_OBJ) \
+$(LIB_OBJ) $(ENG_OBJ) $(CLI_OBJ) $(BUILD)/cli/main.o $(BUILD)/mpi/sweep_mpi.o $(BUILD)/mpi/uq_mpi.o $(TEST_SUP_OBJ) \
 $(TESTS:%=%.o) $(BUILD)/tests/eng_ref.o $(BENCH_SRC:%.c=$(BUILD)/%.o): $(FLAGS_STAMP)
 
 # ---- fuzzing (clang, libFuzzer) ---------------------------------------------

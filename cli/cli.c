@@ -276,3 +276,20 @@ scn *cli_load(const char *path, const struct cli_sets *s)
 	diag_release(&d);
 	return sc;
 }
+
+/* A plain dais started by mpirun with several ranks would run every point on
+ * every rank: refuse, and say which binary to use. */
+int cli_refuse_plain_mpirun(const char *verb)
+{
+	const char *ws = getenv("OMPI_COMM_WORLD_SIZE");
+	if (!ws)
+		ws = getenv("PMI_SIZE");
+	if (!ws || atoi(ws) <= 1)
+		return 0;
+	const char *rank = getenv("OMPI_COMM_WORLD_RANK");
+	if (atoi(rank ? rank : "0") == 0)
+		fprintf(stderr, "dais %s: started by mpirun with %s ranks, but this dais was built "
+		                "without MPI; build it with 'make MPI=1' and run build/dais-mpi\n",
+		        verb, ws);
+	return 1;
+}

@@ -45,6 +45,7 @@ int cmd_export(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);             /* sweep.c */
 int cmd_sensitivity(int argc, char **argv);
+int cmd_uncertainty(int argc, char **argv);       /* uncertainty.c */
 int cmd_backtest(int argc, char **argv);          /* backtest.c */
 int cmd_capacity(int argc, char **argv);          /* serving.c */
 int cmd_validate_serving(int argc, char **argv);
@@ -135,6 +136,11 @@ scn *cli_load(const char *path, const struct cli_sets *s);
 
 /* Prints the messages of d to stderr with prefix ("dais VERB: " or ""). */
 void cli_print_diag(const sim_diag *d, const char *prefix);
+
+/* A plain dais (built without MPI) started by mpirun with several ranks
+ * would do all the work on every rank: 1 after saying so (rank 0) and which
+ * binary to use, else 0. */
+int cli_refuse_plain_mpirun(const char *verb);
 
 /* Allocation that cannot fail: on failure the command prints "dais: out of
  * memory" and exits 1 (as Git's xmalloc dies).  Only in cli/. */

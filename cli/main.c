@@ -26,6 +26,7 @@ static const struct cmd cmds[] = {
 	{ "export",           cmd_export,            "write summary time series as text tables for figures" },
 	{ "sweep",            cmd_sweep,             "run a scenario over a grid of parameter values (one file per point)" },
 	{ "sensitivity",      cmd_sensitivity,       "one-at-a-time sensitivity of the outputs (tornado)" },
+	{ "uncertainty",      cmd_uncertainty,       "parameter uncertainty: Sobol indices, Morris screening, Latin hypercube" },
 	{ "backtest",         cmd_backtest,          "fit the node-growth model to Bitcoin's hash rate and report held-out errors" },
 	{ "capacity",         cmd_capacity,          "compute the capacity table (throughput at a latency objective)" },
 	{ "validate-serving", cmd_validate_serving,  "compare the serving model's model timing with driven timing" },

@@ -10,6 +10,7 @@
 #include "run/sweep.h"
 #include "run/run.h"
 #include "run/sweep_mpi.h"
+#include "run/uq.h"
 
 #define SWEEP_OPTIONS \
 	"  -o DIR         output directory (default: the file's \"output\", else\n" \
@@ -37,10 +38,13 @@ static const char sweep_usage[] =
 	"  mpirun -n N build/dais-mpi sweep SWEEP.json\n";
 
 static const char sensitivity_usage[] =
-	"usage: dais sensitivity SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet]\n"
-	"                        [--keep WHAT]\n\n"
+	"usage: dais sensitivity SWEEP.json|PROBLEM.json [-o DIR] [--threads T] [--resume]\n"
+	"                        [--quiet] [--keep WHAT]\n\n"
 	"Runs the baseline, then each parameter at its low and its high value\n"
-	"(one at a time), and writes a tornado table and figure of the outputs.\n\n"
+	"(one at a time), and writes a tornado table and figure of the outputs.\n"
+	"A problem file of `dais uncertainty` gives the ranges of its distributions\n"
+	"(output: <its output>/tornado).  A parameter whose low and high runs are\n"
+	"identical is named in a warning: it has no effect under the scenario.\n\n"
 	SWEEP_OPTIONS
 	SWEEP_FORMAT
 	"  mpirun -n N build/dais-mpi sensitivity SWEEP.json\n";
@@ -73,23 +77,6 @@ static int parse(struct sweep_cmd *a, int argc, char **argv)
 		cli_one_arg(&c, &a->file, "sweep file");
 	}
 	return cli_end(&c, a->file != NULL) ? c.status : -1;
-}
-
-/* A plain dais started by mpirun with several ranks would run every point on
- * every rank: refuse, and say which binary to use. */
-static int refuse_plain_mpirun(const char *verb)
-{
-	const char *ws = getenv("OMPI_COMM_WORLD_SIZE");
-	if (!ws)
-		ws = getenv("PMI_SIZE");
-	if (!ws || atoi(ws) <= 1)
-		return 0;
-	const char *rank = getenv("OMPI_COMM_WORLD_RANK");
-	if (atoi(rank ? rank : "0") == 0)
-		fprintf(stderr, "dais %s: started by mpirun with %s ranks, but this dais was built "
-		                "without MPI; build it with 'make MPI=1' and run build/dais-mpi\n",
-		        verb, ws);
-	return 1;
 }
 
 static void list_points(const sweep *w, const char *dir)
@@ -136,6 +123,8 @@ static int run_points(struct sweep_cmd *a, sweep *w, int rank, int size, int arg
 			sim_status s2 = sweep_write_index(w, a->o.dir, status, d);
 			if (s2 == SIM_OK && st == SIM_OK)
 				s2 = sweep_write_tornado(w, a->o.dir, status, a->o.quiet, d);
+			if (s2 == SIM_OK && st == SIM_OK)
+				sweep_warn_no_effect(w, a->o.dir, status, stderr);
 			if (st == SIM_OK)
 				st = s2;
 		}
@@ -155,6 +144,26 @@ static int run_points(struct sweep_cmd *a, sweep *w, int rank, int size, int arg
 	return code;
 }
 
+/* The tornado of a problem file of `dais uncertainty`: its ranges, its
+ * outputs, in <its output>/tornado by default. */
+static sweep *load_problem(const char *file, sim_diag *d)
+{
+	uq *q = uq_load(file, model_types, d);
+	if (!q)
+		return NULL;
+	size_t n = strlen(uq_default_dir(q)) + 16;
+	char *dir = malloc(n), *text = NULL;
+	if (dir) {
+		snprintf(dir, n, "%s/tornado", uq_default_dir(q));
+		text = uq_sweep_json(q, dir);
+	}
+	sweep *w = text ? sweep_load_text(text, file, model_types, d) : NULL;
+	free(text);
+	free(dir);
+	uq_free(q);
+	return w;
+}
+
 static int sweep_main(int argc, char **argv, int oat)
 {
 	struct sweep_cmd a = { .verb = argv[0], .oat = oat,
@@ -166,11 +175,12 @@ static int sweep_main(int argc, char **argv, int oat)
 	char **argv0 = argv;
 	sweep_mpi_init(&argc, &argv, &rank, &size);
 	run_install_signals(); /* loading checks every point: a Ctrl-C then is a clean stop */
-	if (size == 1 && !sweep_mpi_built() && refuse_plain_mpirun(a.verb))
+	if (size == 1 && !sweep_mpi_built() && cli_refuse_plain_mpirun(a.verb))
 		return DAIS_EXIT_USAGE;
 	sim_diag d;
 	diag_init(&d);
-	sweep *w = sweep_load(a.file, model_types, &d);
+	sweep *w = oat && uq_is_problem(a.file) ? load_problem(a.file, &d)
+	                                         : sweep_load(a.file, model_types, &d);
 	if (!w) {
 		if (rank == 0)
 			cli_print_diag(&d, "");

@@ -835,8 +835,15 @@ sweep *sweep_load(const char *path, const struct model_type *const *models, sim_
 	size_t len;
 	if (file_read(path, FILE_MAX_TEXT, &text, &len, d) != SIM_OK)
 		return NULL;
-	sweep *w = sweep_parse(text, path, d);
+	sweep *w = sweep_load_text(text, path, models, d);
 	free(text);
+	return w;
+}
+
+sweep *sweep_load_text(const char *text, const char *name,
+                       const struct model_type *const *models, sim_diag *d)
+{
+	sweep *w = sweep_parse(text, name, d);
 	if (w)
 		w->models = models;
 	if (w && check_points(w, d)) {

@@ -65,6 +65,8 @@
 #ifndef DAIS_SWEEP_H
 #define DAIS_SWEEP_H
 
+#include <stdio.h>
+
 #include "sim/model.h"
 #include "sim/scn.h"
 #include "sim/status.h"
@@ -98,6 +100,12 @@ sweep *sweep_parse(const char *text, const char *name, sim_diag *d);
  * NULL-terminated table, models/registry.h), which the sweep keeps for
  * running.  NULL and messages on error. */
 sweep *sweep_load(const char *path, const struct model_type *const *models, sim_diag *d);
+
+/* sweep_load of a sweep held in memory (name stands for the file: messages,
+ * relative paths); how `dais sensitivity` runs a problem file of `dais
+ * uncertainty` (uq_sweep_json, run/uq.h). */
+sweep *sweep_load_text(const char *text, const char *name,
+                       const struct model_type *const *models, sim_diag *d);
 
 void sweep_free(sweep *w);
 
@@ -160,6 +168,17 @@ sim_status sweep_write_index(const sweep *w, const char *dir, const int *status,
  * figures when gnuplot is on PATH (oat only). */
 sim_status sweep_write_tornado(const sweep *w, const char *dir, const int *status,
                                int quiet, sim_diag *d) SIM_MUST_CHECK;
+
+/* About parameters without effect: a parameter whose low and high runs give
+ * bit-identical scalars (every one the model records, not only the listed
+ * outputs) changes nothing under the scenario's designs, as the token
+ * inflation does under the decay emission.  sweep_warn_no_effect prints one
+ * warning per such parameter to f, naming it and the nearest "design" (or
+ * "mode", "growth") key above its path, e.g.
+ *     dais: warning: token.emission.inflation_per_year has no effect with
+ *     token.emission.design 'decay': ...
+ * and returns how many (oat only; 0 for a grid). */
+int sweep_warn_no_effect(const sweep *w, const char *dir, const int *status, FILE *f);
 
 /* "param=value, ..." of point i (the baseline of an oat sweep says so) into buf. */
 void sweep_describe_point(const sweep *w, int i, char *buf, size_t n);

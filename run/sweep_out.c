@@ -502,3 +502,92 @@ sim_status sweep_write_tornado(const sweep *w, const char *dir, const int *statu
 	h5i_names_free(own, nown);
 	return st != SIM_OK ? st : st2;
 }
+
+/* ---------------------------------------------------- parameters without effect */
+
+/* The scalar means of a point file ((n,) into *v, the names into *names);
+ * 0 when the file cannot be read. */
+static int point_scalars(const char *dir, int i, char ***names, size_t *n, double **v)
+{
+	char p[PATH_MAX], fn[32];
+	sweep_point_file(i, fn, sizeof fn);
+	snprintf(p, sizeof p, "%s/%s", dir, fn);
+	*names = NULL;
+	*n = 0;
+	*v = NULL;
+	h5i *f = h5i_open(p, NULL);
+	if (!f)
+		return 0;
+	int ok = h5i_list(f, "/summary/scalars", names, n, NULL) == SIM_OK &&
+	         (*v = malloc((*n ? *n : 1) * sizeof **v)) != NULL;
+	for (size_t j = 0; ok && j < *n; j++) {
+		char q[512];
+		struct h5i_data x;
+		snprintf(q, sizeof q, "/summary/scalars/%s/mean", (*names)[j]);
+		ok = h5i_read(f, q, &x, NULL) == SIM_OK && x.n == 1;
+		if (ok)
+			(*v)[j] = x.v[0];
+		h5i_data_release(&x);
+	}
+	h5i_close(f);
+	return ok;
+}
+
+/* ", with token.emission.design 'decay'": the nearest "design" or "mode" key
+ * on the way up the path, whose choice is the likely reason; "" if none. */
+static void design_hint(const scn *s, const char *path, char *buf, size_t n)
+{
+	char pre[512];
+	snprintf(pre, sizeof pre, "%s", path);
+	buf[0] = '\0';
+	for (char *dot = strrchr(pre, '.'); dot; dot = strrchr(pre, '.')) {
+		*dot = '\0';
+		static const char *const keys[] = { "design", "mode", "growth" };
+		for (int k = 0; k < 3; k++) {
+			char key[600];
+			snprintf(key, sizeof key, "%s.%s", pre, keys[k]);
+			const cJSON *v = scn_get(s, key);
+			if (cJSON_IsString(v)) {
+				snprintf(buf, n, " with %s '%s'", key, v->valuestring);
+				return;
+			}
+		}
+	}
+}
+
+int sweep_warn_no_effect(const sweep *w, const char *dir, const int *status, FILE *f)
+{
+	if (w->mode != SWEEP_OAT)
+		return 0;
+	h5i_quiet();
+	sim_diag sub;
+	diag_init(&sub);
+	scn *s = sweep_point_scn(w, 0, &sub);
+	diag_release(&sub);
+	int nwarn = 0;
+	for (int k = 0; k < w->nparams; k++) {
+		int lo = 1 + 2 * k, hi = 2 + 2 * k;
+		if (status[lo] != SWEEP_DONE || status[hi] != SWEEP_DONE)
+			continue;
+		char **na = NULL, **nb = NULL;
+		size_t ka = 0, kb = 0;
+		double *va = NULL, *vb = NULL;
+		int same = point_scalars(dir, lo, &na, &ka, &va) && point_scalars(dir, hi, &nb, &kb, &vb) &&
+		           ka == kb && ka > 0 && memcmp(va, vb, ka * sizeof *va) == 0;
+		if (same) {
+			char hint[700] = "";
+			if (s)
+				design_hint(s, w->params[k].path, hint, sizeof hint);
+			fprintf(f, "dais: warning: %s has no effect%s: every output of its low and high "
+			           "runs is identical; its range tells nothing here\n",
+			        w->params[k].path, hint);
+			nwarn++;
+		}
+		h5i_names_free(na, ka);
+		h5i_names_free(nb, kb);
+		free(va);
+		free(vb);
+	}
+	scn_free(s);
+	return nwarn;
+}

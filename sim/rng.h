@@ -35,7 +35,10 @@ enum rng_model {
 	RNG_MODEL_BITCOIN  = 8,
 	RNG_MODEL_SERVING  = 9,
 	RNG_MODEL_PRIVACY  = 10,
-	RNG_MODEL_PRICE    = 11
+	RNG_MODEL_PRICE    = 11,
+	/* not a model: the random designs and the bootstrap of `dais uncertainty`
+	 * (run/uq.h); far from the models' ids so that new models never meet it */
+	RNG_MODEL_UQ       = 100
 };
 
 /* The 64-bit key of a stream. */

@@ -1,6 +1,7 @@
 /* test_mpi.c — distributed sweeps: the point files of `mpirun -n N dais-mpi
  * sweep` equal those of `dais sweep` for N = 1, 2 and 4, and a job killed
- * mid-way resumes on another number of ranks to the same files.
+ * mid-way resumes on another number of ranks to the same files; the same
+ * datasets from `dais uncertainty` on 1 and 3 ranks.
  *
  * Skipped unless mpirun is on PATH and <build>/dais-mpi exists (`make test`
  * builds it when mpicc is found; `make MPI=1` always).  $MPIRUN overrides the
@@ -250,6 +251,36 @@ Test(mpi, serial_binary_refuses_to_run_under_mpirun, .timeout = 60)
 	int code = run(m, err, NULL);
 	cr_assert_neq(code, 0);
 	cr_assert(strstr(slurp(err), "built without MPI") != NULL, "%s", slurp(err));
+	th_rmtree(dir);
+	free(dir);
+}
+
+Test(mpi, uncertainty_datasets_equal_serial_on_3_ranks, .timeout = 180)
+{
+	need_mpi();
+	char *dir = th_mkdtemp(), pj[1200], ser[1200], out[1200], err[1200], fa[1300], fb[1300];
+	snprintf(pj, sizeof pj, "%s/p.json", dir);
+	FILE *f = fopen(pj, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "{ \"scenario\": \"%s\", \"set\": [\"queue.customers=3000\", \"replications=1\","
+	           "  \"queue.warmup=100\"], \"parameters\": ["
+	           "  { \"path\": \"queue.arrival_rate\", \"bounds\": [0.3, 0.7], \"source\": \"estimate\" },"
+	           "  { \"path\": \"queue.service_rate\", \"bounds\": [1, 2], \"source\": \"estimate\" } ],"
+	           "  \"outputs\": [\"mean_wait\"] }", th_src("scenarios/mm1.json"));
+	fclose(f);
+	snprintf(ser, sizeof ser, "%s/serial", dir);
+	snprintf(out, sizeof out, "%s/mpi", dir);
+	snprintf(err, sizeof err, "%s/log", dir);
+	const char *a[] = { bin("dais"), "uncertainty", pj, "-o", ser, "--samples", "16",
+	                    "--bootstrap", "50", "--quiet", NULL };
+	cr_assert_eq(run(a, err, NULL), 0, "%s", slurp(err));
+	const char *m[] = { mpirun(), "--oversubscribe", "--allow-run-as-root", "-n", "3",
+	                    bin("dais-mpi"), "uncertainty", pj, "-o", out, "--samples", "16",
+	                    "--bootstrap", "50", "--quiet", NULL };
+	cr_assert_eq(run(m, err, NULL), 0, "%s", slurp(err));
+	snprintf(fa, sizeof fa, "%s/uncertainty.h5", ser);
+	snprintf(fb, sizeof fb, "%s/uncertainty.h5", out);
+	cr_assert_eq(th_compare_datasets(fa, fb, 0), 0, "%s differs from %s", fb, fa);
 	th_rmtree(dir);
 	free(dir);
 }
