@@ -518,12 +518,12 @@ static int point_scalars(const char *dir, int i, char ***names, size_t *n, doubl
 	h5i *f = h5i_open(p, NULL);
 	if (!f)
 		return 0;
-	int ok = h5i_list(f, "/summary/scalars", names, n, NULL) == SIM_OK &&
+	int ok = h5i_summary_list(f, 1, names, n, NULL) == SIM_OK &&
 	         (*v = malloc((*n ? *n : 1) * sizeof **v)) != NULL;
 	for (size_t j = 0; ok && j < *n; j++) {
 		char q[512];
 		struct h5i_data x;
-		snprintf(q, sizeof q, "/summary/scalars/%s/mean", (*names)[j]);
+		snprintf(q, sizeof q, "/summary/%s_mean", (*names)[j]);
 		ok = h5i_read(f, q, &x, NULL) == SIM_OK && x.n == 1;
 		if (ok)
 			(*v)[j] = x.v[0];

@@ -110,7 +110,7 @@ static sim_status put_stats(h5o *f, const uq *q, const struct uq_result *res, si
 			st = h5o_put_f64(f, x, 0, NULL, res->q + 3 * o + j, "output units", NULL, 0, d);
 		}
 		snprintf(x, sizeof x, "%s/n_finite", p);
-		if (!st) st = h5o_put_i64(f, x, (long long)res->n_finite[o], "points", d);
+		if (!st) st = h5o_put_i64(f, x, (long long)res->n_finite[o], "points", NULL, d);
 		if (!grp || st)
 			continue;
 		snprintf(p, sizeof p, "%s/%s", grp, nm);

@@ -43,7 +43,7 @@ static void tables(const h5i *f, sim_diag *d)
 {
 	char **names;
 	size_t n;
-	if (h5i_list(f, "/summary/timeseries", &names, &n, d))
+	if (h5i_summary_list(f, 0, &names, &n, d))
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (plot_write_dat(f, names[i], dat, d) == SIM_OK)
