@@ -54,8 +54,7 @@ static const char *const scalar_stats[] = {
 	"n_finite"
 };
 
-/* A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-static void csv_field(FILE *f, const char *s)
+void export_csv_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\n\r")) {
 		fputs(s, f);
@@ -169,13 +168,13 @@ sim_status export_series_csv(const h5i *f, const char *series, FILE *out, int he
 				for (int k = 0; k < EXPORT_NSERIES_STATS; k++) {
 					csv_time(out, dated, epoch, t.v[r]);
 					fputc(',', out);
-					csv_field(out, series);
+					export_csv_field(out, series);
 					fputc(',', out);
-					csv_field(out, x[0].columns && c < x[0].ncolumns ? x[0].columns[c] : "");
+					export_csv_field(out, x[0].columns && c < x[0].ncolumns ? x[0].columns[c] : "");
 					fprintf(out, ",%s,", export_series_stats[k]);
 					csv_num(out, x[k].v[r * nc + c]);
 					fputc(',', out);
-					csv_field(out, x[0].units);
+					export_csv_field(out, x[0].units);
 					fputc('\n', out);
 				}
 		if (rows)
@@ -204,11 +203,11 @@ sim_status export_scalars_csv(const h5i *f, FILE *out, sim_diag *d)
 				continue; /* a file from before a statistic was added */
 			if ((st = h5i_read(f, p, &x, d)))
 				break;
-			csv_field(out, names[i]);
+			export_csv_field(out, names[i]);
 			fprintf(out, ",%s,", scalar_stats[k]);
 			csv_num(out, x.n ? x.v[0] : NAN);
 			fputc(',', out);
-			csv_field(out, x.units);
+			export_csv_field(out, x.units);
 			fputc('\n', out);
 			h5i_data_release(&x);
 		}

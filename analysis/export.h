@@ -46,4 +46,8 @@ sim_status export_series_csv_file(const h5i *f, const char *series, const char *
 /* The tidy CSV of every summary scalar. */
 sim_status export_scalars_csv(const h5i *f, FILE *out, sim_diag *d) SIM_MUST_CHECK;
 
+/* Writes s as one CSV field (RFC 4180): quoted when it holds a comma, a quote
+ * or a line break, a quote doubled. */
+void export_csv_field(FILE *f, const char *s);
+
 #endif

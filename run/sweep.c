@@ -19,25 +19,6 @@
 
 /* ------------------------------------------------------------- parsing */
 
-static const char *json_type(const cJSON *v)
-{
-	if (!v)
-		return "nothing";
-	if (cJSON_IsNumber(v))
-		return "number";
-	if (cJSON_IsString(v))
-		return "string";
-	if (cJSON_IsBool(v))
-		return "boolean";
-	if (cJSON_IsNull(v))
-		return "null";
-	if (cJSON_IsArray(v))
-		return cJSON_GetArraySize(v) ? "array" : "empty array";
-	if (cJSON_IsObject(v))
-		return "object";
-	return "invalid value";
-}
-
 static int lev(const char *a, const char *b)
 {
 	size_t n = strlen(a), m = strlen(b);
@@ -137,7 +118,7 @@ static int parse_values(struct sweep_param *p, const cJSON *v, const char *file,
 		{
 			if (!is_scalar(x)) {
 				diag_add(d, "%s: $.parameters[%d].values[%d]: expected number, string or "
-				            "boolean, got %s", file, k, j, json_type(x));
+				            "boolean, got %s", file, k, j, scn_json_type(x));
 				bad++;
 			} else if (cJSON_IsNumber(x) && !isfinite(x->valuedouble)) {
 				diag_add(d, "%s: $.parameters[%d].values[%d]: expected a finite number", file, k, j);
@@ -163,7 +144,7 @@ static int parse_values(struct sweep_param *p, const cJSON *v, const char *file,
 		for (int i = 0; i < 3; i++)
 			if (!cJSON_IsNumber(vv[i]) || !isfinite(vv[i]->valuedouble)) {
 				diag_add(d, "%s: %s.%s: expected number, got %s", file, at, nm[i],
-				         vv[i] ? json_type(vv[i]) : "nothing (required key is missing)");
+				         vv[i] ? scn_json_type(vv[i]) : "nothing (required key is missing)");
 				bad++;
 			}
 		if (bad)
@@ -193,7 +174,7 @@ static int parse_values(struct sweep_param *p, const cJSON *v, const char *file,
 		return 0;
 	}
 	diag_add(d, "%s: $.parameters[%d].values: expected non-empty array or {from, to, steps}, "
-	            "got %s", file, k, json_type(v));
+	            "got %s", file, k, cJSON_IsArray(v) ? "empty array" : scn_json_type(v));
 	return 1;
 }
 
@@ -332,7 +313,7 @@ static int parse_description(sweep *w, const cJSON *root, const char *name, sim_
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "description");
 	int bad = 0;
 	if (v && !cJSON_IsString(v)) {
-		diag_add(d, "%s: $.description: expected string, got %s", name, json_type(v));
+		diag_add(d, "%s: $.description: expected string, got %s", name, scn_json_type(v));
 		bad++;
 	}
 	w->desc = strdup(cJSON_IsString(v) ? v->valuestring : "");
@@ -349,7 +330,7 @@ static int parse_scenario(sweep *w, const cJSON *root, const char *name, sim_dia
 	}
 	if (!cJSON_IsString(v) || !*v->valuestring) {
 		diag_add(d, "%s: $.scenario: expected string (a scenario file), got %s", name,
-		         json_type(v));
+		         scn_json_type(v));
 		return 1;
 	}
 	char *dir = dir_of(name);
@@ -373,7 +354,7 @@ static int parse_mode(sweep *w, const cJSON *root, const char *name, sim_diag *d
 			diag_add(d, "%s: $.mode: expected one of grid, oat, got '%s'", name,
 			         diag_cut(cut, v->valuestring));
 		else
-			diag_add(d, "%s: $.mode: expected string (grid or oat), got %s", name, json_type(v));
+			diag_add(d, "%s: $.mode: expected string (grid or oat), got %s", name, scn_json_type(v));
 		bad++;
 	}
 	w->mode = v && cJSON_IsString(v) && !strcmp(v->valuestring, "oat") ? SWEEP_OAT : SWEEP_GRID;
@@ -389,7 +370,7 @@ static int parse_set(sweep *w, const cJSON *root, const char *name, sim_diag *d)
 		return 0;
 	if (!cJSON_IsArray(v)) {
 		diag_add(d, "%s: $.set: expected array of \"path=value\" strings, got %s", name,
-		         json_type(v));
+		         scn_json_type(v));
 		return 1;
 	}
 	int n = cJSON_GetArraySize(v), j = 0, bad = 0;
@@ -403,7 +384,7 @@ static int parse_set(sweep *w, const cJSON *root, const char *name, sim_diag *d)
 				         diag_cut(cut, x->valuestring));
 			else
 				diag_add(d, "%s: $.set[%d]: expected string (\"path=value\"), got %s", name,
-				         j, json_type(x));
+				         j, scn_json_type(x));
 			bad++;
 		} else if (w->sets) {
 			w->sets[w->nsets++] = strdup(x->valuestring);
@@ -419,7 +400,7 @@ static int parse_output(sweep *w, const cJSON *root, const char *name, sim_diag 
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "output");
 	int bad = 0;
 	if (v && (!cJSON_IsString(v) || !*v->valuestring)) {
-		diag_add(d, "%s: $.output: expected string (a directory), got %s", name, json_type(v));
+		diag_add(d, "%s: $.output: expected string (a directory), got %s", name, scn_json_type(v));
 		bad++;
 	}
 	if (v && cJSON_IsString(v) && *v->valuestring) {
@@ -445,7 +426,7 @@ static int parse_outputs(sweep *w, const cJSON *root, const char *name, sim_diag
 	if (!v)
 		return 0;
 	if (!cJSON_IsArray(v)) {
-		diag_add(d, "%s: $.outputs: expected array of scalar names, got %s", name, json_type(v));
+		diag_add(d, "%s: $.outputs: expected array of scalar names, got %s", name, scn_json_type(v));
 		return 1;
 	}
 	int n = cJSON_GetArraySize(v), j = 0, bad = 0;
@@ -454,7 +435,7 @@ static int parse_outputs(sweep *w, const cJSON *root, const char *name, sim_diag
 	cJSON_ArrayForEach(x, v)
 	{
 		if (!cJSON_IsString(x)) {
-			diag_add(d, "%s: $.outputs[%d]: expected string, got %s", name, j, json_type(x));
+			diag_add(d, "%s: $.outputs[%d]: expected string, got %s", name, j, scn_json_type(x));
 			bad++;
 		} else if (!rec_valid_name(x->valuestring)) {
 			diag_add(d, "%s: $.outputs[%d]: expected a scalar name ([A-Za-z0-9_]+), got '%s'",
@@ -482,7 +463,7 @@ static int parse_param_path(sweep *w, int k, const cJSON *x, const char *name, c
 	} else if (!cJSON_IsString(path) || !*path->valuestring || strchr(path->valuestring, '=')) {
 		diag_add(d, "%s: %s.path: expected string (a scenario key such as "
 		            "queue.servers), got %s", name, at,
-		         cJSON_IsString(path) ? "a string with '=' or empty" : json_type(path));
+		         cJSON_IsString(path) ? "a string with '=' or empty" : scn_json_type(path));
 		bad++;
 	} else {
 		p->path = strdup(path->valuestring);
@@ -495,7 +476,7 @@ static int parse_param_path(sweep *w, int k, const cJSON *x, const char *name, c
 	}
 	const cJSON *label = cJSON_GetObjectItemCaseSensitive(x, "label");
 	if (label && (!cJSON_IsString(label) || !*label->valuestring)) {
-		diag_add(d, "%s: %s.label: expected string, got %s", name, at, json_type(label));
+		diag_add(d, "%s: %s.label: expected string, got %s", name, at, scn_json_type(label));
 		bad++;
 	}
 	p->label = strdup(label && cJSON_IsString(label) && *label->valuestring
@@ -540,7 +521,7 @@ static int parse_param_values(sweep *w, int k, const cJSON *x, const char *name,
 		} else if (!is_scalar(lh[i]) ||
 		           (cJSON_IsNumber(lh[i]) && !isfinite(lh[i]->valuedouble))) {
 			diag_add(d, "%s: %s.%s: expected number, string or boolean, got %s", name, at,
-			         nm[i], json_type(lh[i]));
+			         nm[i], scn_json_type(lh[i]));
 			bad++;
 		} else if (!add_value(p, value_text(lh[i]))) {
 			bad++;
@@ -558,7 +539,8 @@ static int parse_parameters(sweep *w, const cJSON *root, const char *name, sim_d
 		return 1;
 	}
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
-		diag_add(d, "%s: $.parameters: expected non-empty array, got %s", name, json_type(v));
+		diag_add(d, "%s: $.parameters: expected non-empty array, got %s", name,
+		         cJSON_IsArray(v) ? "empty array" : scn_json_type(v));
 		return 1;
 	}
 	w->params = calloc((size_t)cJSON_GetArraySize(v), sizeof *w->params);
@@ -573,7 +555,7 @@ static int parse_parameters(sweep *w, const cJSON *root, const char *name, sim_d
 		char at[48];
 		snprintf(at, sizeof at, "$.parameters[%d]", k);
 		if (!cJSON_IsObject(x)) {
-			diag_add(d, "%s: %s: expected object, got %s", name, at, json_type(x));
+			diag_add(d, "%s: %s: expected object, got %s", name, at, scn_json_type(x));
 			bad++;
 		} else {
 			int broken = check_keys(x, keys, name, at, d);
@@ -599,7 +581,7 @@ sweep *sweep_parse(const char *text, const char *name, sim_diag *d)
 	w->cache = calloc(1, sizeof *w->cache);
 	int bad = 0;
 	if (!cJSON_IsObject(root)) {
-		diag_add(d, "%s: $: expected object, got %s", name, json_type(root));
+		diag_add(d, "%s: $: expected object, got %s", name, scn_json_type(root));
 		bad++;
 	} else {
 		static const char *const top[] = { "description", "scenario", "set", "mode",

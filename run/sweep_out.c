@@ -14,28 +14,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "analysis/export.h"
 #include "analysis/plot.h"
 #include "h5/h5i.h"
 #include "sim/file.h"
 #include "sim/spawn.h"
 
 /* ------------------------------------------------------------ the index */
-
-/* A CSV field: quoted when it holds a comma, a quote or a newline. */
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 /* A value's JSON text as a table cell: strings without their quotes. */
 static void cell_text(const char *json, char *buf, size_t n)
@@ -191,7 +176,7 @@ static void index_csv_head(FILE *f, const sweep *w, const char *const *outs, int
 	fputs("point", f);
 	for (int k = 0; k < w->nparams; k++) {
 		fputc(',', f);
-		csv_field(f, w->params[k].label);
+		export_csv_field(f, w->params[k].label);
 	}
 	fputs(",file,status", f);
 	for (int i = 0; i < nout; i++)
@@ -213,7 +198,7 @@ static cJSON *index_point(FILE *f, const sweep *w, int i, const int *status,
 		const char *v = point_value(w, i, k);
 		cell_text(v, cell, sizeof cell);
 		fputc(',', f);
-		csv_field(f, cell);
+		export_csv_field(f, cell);
 		cJSON_AddItemToObject(vals, w->params[k].path, cJSON_Parse(v));
 	}
 	cJSON_AddItemToObject(pt, "values", vals);
@@ -408,15 +393,15 @@ static sim_status tornado_write(const sweep *w, FILE *csv, const char *dpath, co
 		cell_text(p->values[0], lo, sizeof lo);
 		cell_text(p->values[1], hi, sizeof hi);
 		cell_text(p->base ? p->base : "null", b, sizeof b);
-		csv_field(csv, out);
+		export_csv_field(csv, out);
 		fputc(',', csv);
-		csv_field(csv, p->label);
+		export_csv_field(csv, p->label);
 		fputc(',', csv);
-		csv_field(csv, lo);
+		export_csv_field(csv, lo);
 		fputc(',', csv);
-		csv_field(csv, hi);
+		export_csv_field(csv, hi);
 		fputc(',', csv);
-		csv_field(csv, b);
+		export_csv_field(csv, b);
 		fprintf(csv, ",%.17g,%.17g,%.17g,%.17g\n", y0, rows[r].lo, rows[r].hi, rows[r].swing);
 		/* rank counts from the bottom, so the widest bar is drawn on top */
 		char lab[600];

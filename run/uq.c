@@ -15,25 +15,6 @@
 #include "sim/file.h"
 #include "sim/scn.h"
 
-static const char *json_type(const cJSON *v)
-{
-	if (!v)
-		return "nothing";
-	if (cJSON_IsNumber(v))
-		return "number";
-	if (cJSON_IsString(v))
-		return "string";
-	if (cJSON_IsBool(v))
-		return "boolean";
-	if (cJSON_IsNull(v))
-		return "null";
-	if (cJSON_IsArray(v))
-		return "array";
-	if (cJSON_IsObject(v))
-		return "object";
-	return "invalid value";
-}
-
 /* Reports the keys of obj that are not in allowed (NULL-terminated). */
 static int check_keys(const cJSON *obj, const char *const *allowed, const char *file,
                       const char *at, sim_diag *d)
@@ -65,7 +46,7 @@ static int need_num(const cJSON *o, const char *key, const char *file, const cha
 {
 	const cJSON *x = item(o, key);
 	if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
-		diag_add(d, "%s: %s.%s: expected a number, got %s", file, at, key, json_type(x));
+		diag_add(d, "%s: %s.%s: expected a number, got %s", file, at, key, scn_json_type(x));
 		return 1;
 	}
 	*v = x->valuedouble;
@@ -80,7 +61,7 @@ static int need_bounds(const cJSON *o, const char *file, const char *at, double 
 	if (!cJSON_IsArray(b) || cJSON_GetArraySize(b) != 2 ||
 	    !cJSON_IsNumber(cJSON_GetArrayItem(b, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(b, 1))) {
 		diag_add(d, "%s: %s.bounds: expected [lower, upper] (two numbers), got %s", file, at,
-		         json_type(b));
+		         scn_json_type(b));
 		return 1;
 	}
 	*lo = cJSON_GetArrayItem(b, 0)->valuedouble;
@@ -103,7 +84,7 @@ static int parse_dist(struct uq_param *p, const cJSON *o, const char *file, cons
 	if (kind < 0) {
 		char cut[DIAG_CUT + 4];
 		diag_add(d, "%s: %s.distribution: expected uniform, loguniform, normal, truncnormal "
-		            "or triangular, got %s%s%s", file, at, kn ? "'" : json_type(k),
+		            "or triangular, got %s%s%s", file, at, kn ? "'" : scn_json_type(k),
 		         kn ? diag_cut(cut, kn) : "", kn ? "'" : "");
 		return 1;
 	}
@@ -162,7 +143,7 @@ static int parse_param(uq *q, int i, const cJSON *o, sim_diag *d)
 	snprintf(at, sizeof at, "$.parameters[%d]", i);
 	struct uq_param *p = &q->params[i];
 	if (!cJSON_IsObject(o)) {
-		diag_add(d, "%s: %s: expected object, got %s", q->name, at, json_type(o));
+		diag_add(d, "%s: %s: expected object, got %s", q->name, at, scn_json_type(o));
 		return 1;
 	}
 	int bad = check_keys(o, keys, q->name, at, d);
@@ -170,20 +151,20 @@ static int parse_param(uq *q, int i, const cJSON *o, sim_diag *d)
 	const cJSON *in = item(o, "integer");
 	if (!cJSON_IsString(path) || !*path->valuestring || strchr(path->valuestring, '=')) {
 		diag_add(d, "%s: %s.path: expected a scenario path (as --set takes it), got %s", q->name,
-		         at, json_type(path));
+		         at, scn_json_type(path));
 		bad++;
 	}
 	if (!cJSON_IsString(src) || !*src->valuestring) {
 		diag_add(d, "%s: %s.source: expected a reference or \"estimate\", got %s", q->name, at,
-		         json_type(src));
+		         scn_json_type(src));
 		bad++;
 	}
 	if (lab && !cJSON_IsString(lab)) {
-		diag_add(d, "%s: %s.label: expected string, got %s", q->name, at, json_type(lab));
+		diag_add(d, "%s: %s.label: expected string, got %s", q->name, at, scn_json_type(lab));
 		bad++;
 	}
 	if (in && !cJSON_IsBool(in)) {
-		diag_add(d, "%s: %s.integer: expected true or false, got %s", q->name, at, json_type(in));
+		diag_add(d, "%s: %s.integer: expected true or false, got %s", q->name, at, scn_json_type(in));
 		bad++;
 	}
 	p->integer = cJSON_IsTrue(in);
@@ -209,14 +190,14 @@ static int parse_output(uq *q, int i, const cJSON *o, sim_diag *d)
 	int bad = cJSON_IsObject(o) ? check_keys(o, keys, q->name, at, d) : 0;
 	if (!cJSON_IsString(name) || !rec_valid_name(name->valuestring)) {
 		diag_add(d, "%s: %s%s: expected the name of a scalar ([A-Za-z0-9_]+), got %s", q->name,
-		         at, cJSON_IsObject(o) ? ".name" : "", json_type(name));
+		         at, cJSON_IsObject(o) ? ".name" : "", scn_json_type(name));
 		bad++;
 	}
 	u->name = str_or(name, "");
 	const cJSON *m = cJSON_IsObject(o) ? item(o, "missing") : NULL;
 	if (m) {
 		if (!cJSON_IsNumber(m) || !isfinite(m->valuedouble)) {
-			diag_add(d, "%s: %s.missing: expected a number, got %s", q->name, at, json_type(m));
+			diag_add(d, "%s: %s.missing: expected a number, got %s", q->name, at, scn_json_type(m));
 			bad++;
 		}
 		u->has_missing = 1;
@@ -238,7 +219,7 @@ static const cJSON *need_array(const cJSON *root, const char *key, const char *f
 	*n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
 	if (*n < 1 || *n > max) {
 		diag_add(d, "%s: $.%s: expected an array of 1 to %d entries, got %s%s", file, key, max,
-		         json_type(a), cJSON_IsArray(a) ? (*n ? " (too long)" : " (empty)") : "");
+		         scn_json_type(a), cJSON_IsArray(a) ? (*n ? " (too long)" : " (empty)") : "");
 		*n = 0;
 		return NULL;
 	}
@@ -252,19 +233,19 @@ static int parse_root(uq *q, const cJSON *root, sim_diag *d)
 	                                    "outputs", "output", NULL };
 	const char *f = q->name;
 	if (!cJSON_IsObject(root)) {
-		diag_add(d, "%s: $: expected object, got %s", f, json_type(root));
+		diag_add(d, "%s: $: expected object, got %s", f, scn_json_type(root));
 		return 1;
 	}
 	int bad = check_keys(root, keys, f, "$", d);
 	const cJSON *desc = item(root, "description"), *sc = item(root, "scenario");
 	const cJSON *set = item(root, "set"), *out = item(root, "output");
 	if (desc && !cJSON_IsString(desc))
-		bad++, diag_add(d, "%s: $.description: expected string, got %s", f, json_type(desc));
+		bad++, diag_add(d, "%s: $.description: expected string, got %s", f, scn_json_type(desc));
 	if (out && (!cJSON_IsString(out) || !*out->valuestring))
-		bad++, diag_add(d, "%s: $.output: expected a folder name, got %s", f, json_type(out));
+		bad++, diag_add(d, "%s: $.output: expected a folder name, got %s", f, scn_json_type(out));
 	if (!cJSON_IsString(sc) || !*sc->valuestring)
 		bad++, diag_add(d, "%s: $.scenario: expected string (a scenario file), got %s", f,
-		                json_type(sc));
+		                scn_json_type(sc));
 	q->desc = str_or(desc, "");
 	if (cJSON_IsString(sc) && *sc->valuestring) {
 		const char *slash = strrchr(f, '/');
@@ -287,14 +268,14 @@ static int parse_root(uq *q, const cJSON *root, sim_diag *d)
 	}
 	if (set && !cJSON_IsArray(set))
 		bad++, diag_add(d, "%s: $.set: expected an array of \"path=value\", got %s", f,
-		                json_type(set));
+		                scn_json_type(set));
 	q->nsets = cJSON_IsArray(set) ? cJSON_GetArraySize(set) : 0;
 	q->sets = calloc((size_t)q->nsets + 1, sizeof *q->sets);
 	for (int i = 0; q->sets && i < q->nsets; i++) {
 		const cJSON *s = cJSON_GetArrayItem(set, i);
 		if (!cJSON_IsString(s) || !strchr(s->valuestring, '='))
 			bad++, diag_add(d, "%s: $.set[%d]: expected \"path=value\", got %s", f, i,
-			                json_type(s));
+			                scn_json_type(s));
 		q->sets[i] = str_or(s, "");
 	}
 	const cJSON *ps = need_array(root, "parameters", f, UQ_MAX_PARAMS, &q->k, d);

@@ -119,4 +119,9 @@ sim_status scn_schema_check(const char *const *names, const char *const *texts, 
 sim_status scn_schema_load(const char *const *names, const char *const *texts, int n,
                            sim_diag *d) SIM_MUST_CHECK;
 
+/* The JSON type of a value for messages: "string", "number", "boolean",
+ * "null", "array", "object"; "nothing" for NULL (a missing key). */
+struct cJSON;
+const char *scn_json_type(const struct cJSON *v);
+
 #endif

@@ -57,8 +57,6 @@ char *scn_sb_take(scn_sb *b);                 /* hands the string over; NULL on 
 
 /* Shortest text that reads back as x ("1e12", "2.5e-5", "nan", "infinity"). */
 void scn_fmt_num(char *buf, size_t n, double x);
-/* "string", "number", "boolean", "null", "array", "object". */
-const char *scn_json_type(const cJSON *v);
 /* [A-Za-z_][A-Za-z0-9_]* */
 int scn_is_ident(const char *s);
 /* Append ".key" (["key"] when not an identifier) or "[i]" to a JSON path;

@@ -157,6 +157,7 @@ void scn_fmt_num(char *buf, size_t n, double x)
 
 const char *scn_json_type(const cJSON *v)
 {
+	if (!v)                return "nothing";
 	if (cJSON_IsString(v)) return "string";
 	if (cJSON_IsNumber(v)) return "number";
 	if (cJSON_IsBool(v))   return "boolean";
