@@ -40,6 +40,8 @@ struct chains {
 	double set_days[4];           /* its exhaustion, latent, target, background-only days */
 	int in_set[CHAIN_MAX];        /* 1 when a routing row names the chain */
 	double friction[CHAIN_MAX];   /* its friction_usd */
+	double sw[CHAIN_MAX];         /* its switch_usd */
+	double prev[CHAIN_MAX];       /* yesterday's AI tx (routing inertia) */
 };
 
 const char *chain_design_name(enum chain_design d)
@@ -354,6 +356,9 @@ sim_status chain_check(const struct chain_params *p, const char *src, sim_diag *
 		CHECK(s->routing[i].friction_usd >= 0 && isfinite(s->routing[i].friction_usd),
 		      "$.settlement.routing[%d].friction_usd: must be >= 0, got %g", i,
 		      s->routing[i].friction_usd);
+		CHECK(s->routing[i].switch_usd >= 0 && isfinite(s->routing[i].switch_usd),
+		      "$.settlement.routing[%d].switch_usd: must be >= 0, got %g", i,
+		      s->routing[i].switch_usd);
 		for (int j = 0; j < i; j++)
 			CHECK(strcmp(s->routing[i].chain, s->routing[j].chain) != 0,
 			      "$.settlement.routing[%d].chain: '%s' is already in the routing set", i,
@@ -404,6 +409,8 @@ sim_status chain_parse(struct chain_params *p, const scn *s, sim_diag *d)
 		st->routing[i].share = scn_num(s, key);
 		snprintf(key, sizeof key, "settlement.routing[%d].friction_usd", i);
 		st->routing[i].friction_usd = scn_num(s, key);
+		snprintf(key, sizeof key, "settlement.routing[%d].switch_usd", i);
+		st->routing[i].switch_usd = scn_num(s, key);
 	}
 	int n = scn_len(s, "chains");
 	if (n > CHAIN_MAX) {
@@ -559,6 +566,7 @@ chains *chain_alloc(const struct chain_params *p, sim_diag *d)
 		int k = chain_index(p, p->settle.routing[i].chain);
 		c->in_set[k] = 1;
 		c->friction[k] = p->settle.routing[i].friction_usd;
+		c->sw[k] = p->settle.routing[i].switch_usd;
 	}
 	for (int k = 0; k < p->n_chains; k++) {
 		c->data[k] = c->user[k] = -1;
@@ -765,6 +773,7 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
 		o->delay_s = s->finality_s;
 		o->ai_fees_usd = isfinite(o->fee_usd) ? o->ai_tx * o->fee_usd : 0;
 		o->ai_bytes = ai * (u >= 0 ? c->rai[k] : c->p.settle.tx_bytes);
+		c->prev[k] = ai_tx[k];
 
 		if (isnan(c->exhaust[k]) && o->load >= 1.0 - 1e-12)
 			c->exhaust[k] = day;
@@ -795,8 +804,8 @@ static double room(const chains *c, int k)
 	return t < object_cap(c, k) ? t : object_cap(c, k);
 }
 
-/* AI tx chain k takes when settlement costs lambda USD per tx at the margin. */
-static double take(const chains *c, int k, double lambda)
+/* AI tx chain k takes at marginal cost lambda, before inertia. */
+static double take_fee(const chains *c, int k, double lambda)
 {
 	const struct chain_spec *s = &c->p.chain[k];
 	double g = lambda - c->friction[k];
@@ -823,6 +832,20 @@ static double take(const chains *c, int k, double lambda)
 	if (t > object_cap(c, k))
 		t = object_cap(c, k);
 	return t > 0 ? t : 0;
+}
+
+/* With inertia: what chain k carried yesterday costs its fee, each tx above
+ * that its fee plus switch_usd.  The most it takes at lambda is then
+ *     max(min(T(lambda), prev), T(lambda - switch_usd)),
+ * T the take without inertia: still non-decreasing in lambda. */
+static double take(const chains *c, int k, double lambda)
+{
+	double t = take_fee(c, k, lambda);
+	if (!(c->sw[k] > 0))
+		return t;
+	double kept = t < c->prev[k] ? t : c->prev[k];
+	double moved = take_fee(c, k, lambda - c->sw[k]);
+	return moved > kept ? moved : kept;
 }
 
 struct take_ctx {

@@ -153,6 +153,7 @@ struct chain_settle {
 		char chain[CHAIN_NAME_MAX]; /* name of a chain in chains[] */
 		double share;               /* fixed: share of settlement tx sent to it; sum = 1 */
 		double friction_usd;        /* cost: USD per tx added when comparing chains */
+		double switch_usd;          /* cost: USD per tx above yesterday's, the same way */
 	} routing[CHAIN_MAX];
 };
 
@@ -276,7 +277,10 @@ void chain_step(chains *c, const double *ai_tx, const double *ai_latent_tx,
  * and every chain that takes none is dearer at its floor (a Wardrop
  * equilibrium).  A chain at marginal cost lambda takes the AI tx whose
  * equilibrium fee is lambda - friction (the closed form of chain_fee_eq
- * inverted, capped by its object limit), nothing below its floor cost; the set's total rises with lambda, so lambda
+ * inverted, capped by its object limit), nothing below its floor cost; with
+ * inertia (switch_usd), the tx beyond what it carried on the last day
+ * chain_step recorded cost switch_usd more, so shares move only when another
+ * chain is cheaper by more than that; the set's total rises with lambda, so lambda
  * is found by Brent's method, and where it falls on a floor the chains at that
  * floor share the rest.  ai and fee (n_chains,): the allocation (summing to
  * tx_per_day; 0 off the set) and each chain's equilibrium fee.  Returns lambda

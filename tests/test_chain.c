@@ -894,3 +894,72 @@ Test(chain, each_family_has_its_target)
 		                   "%s", names[i]);
 	cr_assert_str_eq(p.chain[chain_index(&p, "base")].data_chain, "ethereum_blobs");
 }
+
+/* Inertia by hand.  The two chains of the closed-form test above (takes
+ * 50 - 20/lambda and 150 - 60/lambda tx/s at marginal cost lambda).  The
+ * last day recorded put all T = 60 tx/s on the first chain; with a switching
+ * cost s on the second, the first keeps what it carried at its fee and the
+ * second takes 150 - 60/(lambda - s): lambda solves
+ *     min(50 - 20/lambda, 60) + 150 - 60/(lambda - s) = 60,
+ * found here by bisection.  s -> 0 gives the plain split; a huge s keeps all
+ * of it where it was, as long as the first chain can hold it. */
+static double inertia_lambda(double s, double T)
+{
+	double lo = 0.4, hi = s + 1e6;
+	for (int i = 0; i < 400; i++) {
+		double m = 0.5 * (lo + hi), a0 = 50 - 20 / m;
+		double a1 = m > s ? 150 - 60 / (m - s) : 0;
+		a0 = a0 < 0 ? 0 : a0 > 60 ? 60 : a0;
+		a1 = a1 < 0 ? 0 : a1;
+		if (a0 + a1 < T)
+			lo = m;
+		else
+			hi = m;
+	}
+	return 0.5 * (lo + hi);
+}
+
+Test(chain, routing_inertia_holds_shares_until_a_chain_is_cheaper_by_the_switch_cost)
+{
+	struct chain_params p;
+	one_chain(&p, 100, 20);
+	p.chain[0].base_fee_usd = 1;
+	p.chain[1] = p.chain[0];
+	snprintf(p.chain[1].name, CHAIN_NAME_MAX, "other");
+	p.chain[1].capacity_tps = 300;
+	p.chain[1].background_tps = 60;
+	p.n_chains = 2;
+	p.settle.routing_mode = CHAIN_ROUTE_COST;
+	p.settle.n_routes = 2;
+	snprintf(p.settle.routing[1].chain, CHAIN_NAME_MAX, "other");
+	const double D = 86400, T = 45;
+	const double s_[] = { 0.05, 0.5, 1e6 };
+	for (int i = 0; i < 3; i++) {
+		p.settle.routing[1].switch_usd = s_[i];
+		chains *c = make(&p);
+		struct chain_day_out o[2];
+		double was[2] = { T * D, 0 };                /* yesterday: all on the first */
+		chain_day(c, 0);
+		chain_step(c, was, was, o);
+		chain_day(c, 1);
+		double ai[2], fee[2];
+		double lambda = chain_route_cost(c, T * D, ai, fee);
+		cr_assert_float_eq(ai[0] + ai[1], T * D, 1e-9 * T * D);   /* conserved */
+		double want = inertia_lambda(s_[i], T);
+		double a1 = want > s_[i] ? 150 - 60 / (want - s_[i]) : 0;
+		a1 = a1 > 0 ? a1 : 0;
+		cr_assert_float_eq(ai[1], a1 * D, 1e-6 * D, "s %g: %g against %g", s_[i], ai[1] / D, a1);
+		cr_assert_float_eq(lambda, want, 1e-6 * want, "s %g", s_[i]);
+		if (i == 2)
+			cr_assert_eq(ai[1], 0.0);                /* nothing moves */
+		chain_free(c);
+	}
+	/* and without the switching cost the same day splits as the closed form */
+	p.settle.routing[1].switch_usd = 0;
+	chains *c = make(&p);
+	chain_day(c, 0);
+	double ai[2], fee[2];
+	double lambda = chain_route_cost(c, T * D, ai, fee);
+	cr_assert_float_eq(lambda, 80.0 / (200 - T), 1e-9);
+	chain_free(c);
+}
