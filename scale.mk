@@ -101,7 +101,7 @@ $(FUZZ_DIR)/libengine.a: $(FUZZ_ENGOBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libdais.a $(FUZZ_DIR)/libengine.a
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(PKG_LIBS) -lm -lpthread
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(PKG_LIBS) -lhdf5_hl -lm -lpthread
 
 .SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.o)
 .PHONY: fuzz-build fuzz-replay
