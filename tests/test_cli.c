@@ -20,10 +20,7 @@ Test(cli, engine_commands_exit_statuses)
 	     *missing[] = { "engine", "/nonexistent/model.gguf", NULL },
 	     *cal_bad[] = { "calibrate", "--bogus", NULL }, *cal_help[] = { "calibrate", "-h", NULL },
 	     *cal_shape[] = { "calibrate", "--shape", "noconfig", NULL };
-	FILE *so = stdout, *se = stderr;
-	stdout = fopen("/dev/null", "w");
-	stderr = tmpfile();
-	cr_assert(stderr);
+	th_capture_begin();
 	cr_expect_eq(cmd_engine(2, help), 0);
 	cr_expect_eq(cmd_calibrate(2, cal_help), 0);
 	cr_expect_eq(cmd_engine(1, none), 2);
@@ -33,12 +30,7 @@ Test(cli, engine_commands_exit_statuses)
 	cr_expect_eq(cmd_calibrate(2, cal_bad), 2);
 	cr_expect_eq(cmd_calibrate(3, cal_shape), 2);
 	char msgs[8192];
-	rewind(stderr);
-	msgs[fread(msgs, 1, sizeof msgs - 1, stderr)] = 0;
-	fclose(stdout);
-	fclose(stderr);
-	stdout = so;
-	stderr = se;
+	th_capture_end(msgs, sizeof msgs);
 	cr_expect_neq(strstr(msgs, "dais engine: /nonexistent/model.gguf: cannot open"), NULL, "%s", msgs);
 }
 

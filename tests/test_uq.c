@@ -261,22 +261,14 @@ Test(uq, command_line_statuses)
 	     *few[] = { "uncertainty", "p.json", "--samples", "1", NULL },
 	     *nan[] = { "uncertainty", "p.json", "--samples", "12x", NULL },
 	     *missing[] = { "uncertainty", "/nonexistent/p.json", NULL };
-	FILE *so = stdout, *se = stderr;
-	stdout = fopen("/dev/null", "w");
-	stderr = tmpfile();
-	cr_assert(stderr);
+	th_capture_begin();
 	cr_expect_eq(cmd_uncertainty(2, help), 0);
 	cr_expect_eq(cmd_uncertainty(1, none), 2);
 	cr_expect_eq(cmd_uncertainty(4, few), 2);
 	cr_expect_eq(cmd_uncertainty(4, nan), 2);
 	cr_expect_eq(cmd_uncertainty(2, missing), 2);
 	char msgs[8192];
-	rewind(stderr);
-	msgs[fread(msgs, 1, sizeof msgs - 1, stderr)] = 0;
-	fclose(stdout);
-	fclose(stderr);
-	stdout = so;
-	stderr = se;
+	th_capture_end(msgs, sizeof msgs);
 	cr_expect_neq(strstr(msgs, "--samples"), NULL, "%s", msgs);
 	cr_expect_neq(strstr(msgs, "/nonexistent/p.json"), NULL, "%s", msgs);
 }

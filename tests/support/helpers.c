@@ -182,3 +182,25 @@ int th_compare_datasets(const char *pa, const char *pb, int skip_summary)
 	h5i_close(b);
 	return diff;
 }
+
+static FILE *saved_out, *saved_err;
+
+void th_capture_begin(void)
+{
+	saved_out = stdout;
+	saved_err = stderr;
+	stdout = fopen("/dev/null", "w");
+	stderr = tmpfile();
+	if (!stdout || !stderr)
+		abort();
+}
+
+void th_capture_end(char *buf, size_t n)
+{
+	rewind(stderr);
+	buf[fread(buf, 1, n - 1, stderr)] = 0;
+	fclose(stdout);
+	fclose(stderr);
+	stdout = saved_out;
+	stderr = saved_err;
+}

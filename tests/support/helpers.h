@@ -26,4 +26,10 @@ int th_count_entries(const char *dir);
  * compared (they hold timestamps and wall times). */
 int th_compare_datasets(const char *a, const char *b, int skip_summary);
 
+/* Runs commands in between with stdout discarded and stderr captured:
+ * th_capture_begin(); ...; th_capture_end(buf, n) restores both and leaves
+ * what was written to stderr, NUL-terminated, in buf. */
+void th_capture_begin(void);
+void th_capture_end(char *buf, size_t n);
+
 #endif
