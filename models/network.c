@@ -51,6 +51,7 @@ struct net {
 	gsl_rng *rng_nodes[HW_MAX_CLASSES], *rng_dem, *rng_ver;
 	tok *tk;
 	ver *vr;
+	struct ver_params verp;   /* p->ver with the requests one draw covers */
 	chains *ch;
 	char cls_names[HW_MAX_CLASSES][HW_NAME_LEN];
 
@@ -814,6 +815,16 @@ static void final_scalars(struct net *n)
 		snprintf(name, sizeof name, "capacity_small_tps_year_%s", yn[i]);
 		rec_scalar(r, name, "tokens/s", win_mean(n, i, WIN_TPS));
 	}
+	/* the honesty game of one sampling draw (a stack or a request) */
+	const struct ver_params *vp = &n->verp;
+	const double kq = ver_draw_requests(vp), pu = ver_p_effective(vp);
+	const struct ver_game ug = ver_unit_game(&vp->game, kq);
+	rec_scalar(r, "verification_requests_per_draw", "requests", kq);
+	if (vp->design == VER_CROSS) {
+		rec_scalar(r, "verification_p_min", "probability", ver_p_min(&ug));
+		rec_scalar(r, "verification_collateral_min", "C", ver_collateral_min(&ug, pu));
+		rec_scalar(r, "verification_honesty_margin", "C", ver_honesty_margin(&ug, pu));
+	}
 	struct tok_ledger L;
 	tok_get_ledger(n->tk, &L);
 	rec_scalar(r, "token_supply_year_10", "tokens", win_mean(n, 2, WIN_SUPPLY));
@@ -842,7 +853,15 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 	n->rng_dem = rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_DEMAND, 0);
 	n->rng_ver = rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_VERIFY, 0);
 	n->tk = tok_alloc(&p->tok, d);
-	n->vr = ver_alloc(&p->ver, d);
+	/* one verification draw per stack covers the stack's requests */
+	n->verp = p->ver;
+	{
+		const struct chain_settle *cs = &p->chain.settle;
+		double k = cs->design == CHAIN_STACK && cs->tokens_per_request > 0
+		         ? cs->stack_tokens / cs->tokens_per_request : 1.0;
+		n->verp.unit_requests = k >= 1 && isfinite(k) ? k : 1.0;
+	}
+	n->vr = ver_alloc(&n->verp, d);
 	n->ch = chain_alloc(&p->chain, d);
 	if (!n->s || !n->rng_dem || !n->rng_ver || !n->tk || !n->vr || !n->ch) {
 		st = (n->tk && n->vr && n->ch) ? SIM_ENOMEM : SIM_EINVAL;
@@ -892,8 +911,8 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 	chain_route(&p->chain, 1.0, n->route);
 	for (int i = 0; i < p->chain.settle.n_routes; i++)
 		n->in_set[chain_index(&p->chain, p->chain.settle.routing[i].chain)] = 1;
-	n->ovh_ver = ver_overhead(&p->ver, ver_p_effective(&p->ver));
-	n->vo.commit_tx_per_unit = ver_commit_tx(&p->ver, ver_p_effective(&p->ver));
+	n->ovh_ver = ver_overhead(&n->verp, ver_p_effective(&n->verp));
+	n->vo.commit_tx_per_unit = ver_commit_tx(&n->verp, ver_p_effective(&n->verp));
 	n->d = d;
 	n->z_hint = NAN;
 	n->s_prev = NAN;

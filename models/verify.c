@@ -96,6 +96,31 @@ double ver_p_min(const struct ver_game *g)
 	return ver_p_min_root(g);
 }
 
+double ver_draw_requests(const struct ver_params *p)
+{
+	return p->sampling == VER_PER_STACK && p->unit_requests > 1 ? p->unit_requests : 1.0;
+}
+
+struct ver_game ver_unit_game(const struct ver_game *g, double k)
+{
+	struct ver_game u = *g;
+	u.R *= k;
+	u.C *= k;
+	u.W1 *= k;
+	u.W2 *= k;
+	return u;
+}
+
+double ver_collateral_min(const struct ver_game *g, double p)
+{
+	struct ver_game z = *g;
+	z.S = 0;
+	double f0 = ver_honesty_margin(&z, p), slope = p * (1.0 - pow(g->r, g->N));
+	if (f0 >= 0)
+		return 0.0;
+	return slope > 0 ? -f0 / slope : INFINITY;
+}
+
 double ver_detect_prob(const struct ver_params *p, double p_rep, double r)
 {
 	switch (p->design) {
@@ -137,7 +162,8 @@ double ver_p_effective(const struct ver_params *p)
 		return 0.0;
 	if (!p->auto_p)
 		return p->p_replicate;
-	double pm = ver_p_min(&p->game);
+	struct ver_game g = ver_unit_game(&p->game, ver_draw_requests(p));
+	double pm = ver_p_min(&g);
 	if (isnan(pm))
 		return 1.0;
 	pm *= p->p_margin;
@@ -174,6 +200,8 @@ void ver_params_default(struct ver_params *p)
 	                             .W1 = 1.2, .W2 = 2.4, .N = 1 };  /* Prop. 2.4 */
 	p->cheat_share = 0.001;           /* estimate */
 	p->timeout_per_node_day = 0.01;   /* estimate */
+	p->sampling = VER_PER_STACK;      /* contracts 2025: one attestation draw per stack */
+	p->unit_requests = 1;             /* the network sets the requests in a stack */
 }
 
 #define CHECK(cond, path, fmt, ...) do { if (!(cond)) { \
@@ -202,6 +230,10 @@ sim_status ver_check(const struct ver_params *p, const char *src, sim_diag *d)
 	CHECK(g->N >= 1 && g->N <= 256, "game.extra_nodes", "must be in [1, 256], got %d", g->N);
 	CHECK(p->cheat_share >= 0 && p->cheat_share <= 1, "cheat_share",
 	      "must be in [0, 1], got %g", p->cheat_share);
+	CHECK(p->sampling == VER_PER_STACK || p->sampling == VER_PER_REQUEST, "sampling",
+	      "unknown sampling %d", (int)p->sampling);
+	CHECK(p->unit_requests >= 1 && isfinite(p->unit_requests), "sampling",
+	      "requests per sampled unit must be >= 1, got %g", p->unit_requests);
 	CHECK(p->timeout_per_node_day >= 0 && p->timeout_per_node_day <= 1e3,
 	      "timeout_per_node_day", "must be in [0, 1000], got %g", p->timeout_per_node_day);
 	return nerr ? SIM_EINVAL : SIM_OK;
@@ -236,6 +268,15 @@ sim_status ver_parse(struct ver_params *p, const scn *s, sim_diag *d)
 	p->game.N = (int)scn_int(s, "verification.game.extra_nodes");
 	p->cheat_share = scn_num(s, "verification.cheat_share");
 	p->timeout_per_node_day = scn_num(s, "verification.timeout_per_node_day");
+	const char *sa = scn_str(s, "verification.sampling");
+	if (strcmp(sa, "stack") == 0)
+		p->sampling = VER_PER_STACK;
+	else if (strcmp(sa, "request") == 0)
+		p->sampling = VER_PER_REQUEST;
+	else {
+		diag_add(d, "%s: $.verification.sampling: unknown sampling '%s'", scn_path(s), sa);
+		return SIM_EINVAL;
+	}
 	return ver_check(p, scn_path(s), d);
 }
 
@@ -250,7 +291,8 @@ ver *ver_alloc(const struct ver_params *p, sim_diag *d)
 		return NULL;
 	v->p = *p;
 	v->p_used = ver_p_effective(p);
-	v->p_min = ver_p_min(&p->game);
+	struct ver_game g = ver_unit_game(&p->game, ver_draw_requests(p));
+	v->p_min = ver_p_min(&g);
 	return v;
 }
 
@@ -335,7 +377,10 @@ void ver_step(ver *v, int day, const struct ver_day_in *in, gsl_rng *rng,
 	double nc = floor(cheat);
 	if (rng && gsl_rng_uniform(rng) < cheat - nc)
 		nc += 1;
-	double k = in->nodes > 0 ? in->requests / in->nodes : 0;   /* requests per node */
+	/* sampled units per node: a cheater tampers with whole stacks and is
+	 * caught per stack when the draw is per stack */
+	double drawn = p->sampling == VER_PER_STACK ? in->units : in->requests;
+	double k = in->nodes > 0 ? drawn / in->nodes : 0;
 	double caught = q > 0 && k > 0 ? -expm1(k * log1p(-q)) : 0;
 	out->expected_detected = cheat * caught;
 	out->detected_nodes = rng ? (int64_t)draw_binom(rng, nc, caught) : 0;

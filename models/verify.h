@@ -30,6 +30,18 @@
  * r = 0.5, R = 1.2C, S = 250C, p_min = 0.00796 (Prop. 2.4).  ver_p_min uses the
  * closed form for N = 1 and GSL's Brent solver on f over [0, 1] otherwise.
  *
+ * About the sampled unit: the 2025 contracts draw the attestation once per
+ * stack (try_settle_stack commits one proof for the whole stack, and with
+ * probability p one attestation node checks it), the 2024 contracts and the
+ * whitepaper once per request.  With VER_PER_STACK a draw covers k requests
+ * (unit_requests, set by the network from the settlement design: the
+ * requests in a stack, or 1 when settlement is per request), so the reward,
+ * the cost and the cheater's payoffs of one draw are k times a request's
+ * while the collateral S is not: ver_unit_game scales the game, and p_min,
+ * auto_p and the honesty flag use the scaled game.  With Prop. 2.4's payoffs
+ * and k = 3,500 no p <= 1 makes honesty pay; ver_collateral_min gives the
+ * collateral that would (S >= kC / (p (1-r)) - kR for N = 1).
+ *
  * About cheaters and detection: a share cheat_share of the nodes at the start,
  * and of every node that joins later, tamper with every request they serve
  * (exogenous; rational nodes would not cheat when p >= p_min, see
@@ -42,8 +54,8 @@
  * with
  *     FULL:  1 - r^(n-1)        (some co-sampled node is honest)
  *     CROSS: p (1 - r^N)        (replicated and some verifier is honest)
- * A cheating node serving k requests a day is caught that day with
- * 1 - (1 - q)^k, q the per-request detection; caught nodes lose their
+ * A cheating node serving k sampled units a day (requests, or stacks) is
+ * caught that day with 1 - (1 - q)^k, q the per-unit detection; caught nodes lose their
  * collateral (token.h) and stop cheating.  Timeouts are Poisson with
  * timeout_per_node_day * nodes.
  */
@@ -57,6 +69,7 @@
 #include "sim/status.h"
 
 enum ver_design { VER_NONE = 0, VER_FULL, VER_CROSS };
+enum ver_sampling { VER_PER_STACK = 0, VER_PER_REQUEST };
 
 /* The cross-validation game, payoffs in units of the native cost C. */
 struct ver_game {
@@ -78,6 +91,9 @@ struct ver_params {
 	struct ver_game game;       /* verification.game.*; game.N is N for CROSS */
 	double cheat_share;         /* share of nodes that tamper, [0, 1] */
 	double timeout_per_node_day;/* timeout events per node per day */
+	enum ver_sampling sampling; /* verification.sampling */
+	double unit_requests;       /* requests one draw covers under VER_PER_STACK,
+	                               >= 1; set by the caller (default 1) */
 };
 
 /* Inputs of one day. */
@@ -93,7 +109,7 @@ struct ver_day_out {
 	double p_used;             /* replication rate in force (CROSS), else 0 */
 	double commit_tx_per_unit; /* commitment + attestation tx per settlement unit */
 	double attest_tx;          /* commit_tx_per_unit * units, tx/day */
-	double detect_per_request; /* P(a tampered request is detected) */
+	double detect_per_request; /* P(a tampered unit (request or stack) is detected) */
 	double tamper_settle_prob; /* P(a tampered request settles undetected) */
 	double cheaters;           /* cheating nodes at the start of the day (expected) */
 	int64_t detected_nodes;    /* cheating nodes caught today (drawn) */
@@ -125,6 +141,20 @@ double ver_p_min(const struct ver_game *g);
  * when f(1) < 0, 0 when f(0) >= 0. */
 double ver_p_min_root(const struct ver_game *g);
 
+/* The requests one sampling draw covers: unit_requests under VER_PER_STACK,
+ * else 1. */
+double ver_draw_requests(const struct ver_params *p);
+
+/* The game of one sampling draw that covers k requests: R, C, W1 and W2
+ * times k, the collateral S and the shares as they are. */
+struct ver_game ver_unit_game(const struct ver_game *g, double k);
+
+/* The smallest collateral S (units of C) that makes honesty an equilibrium
+ * at replication rate p: f is affine in S with slope p (1 - r^N), so
+ *     S_min = -f(p; S = 0) / (p (1 - r^N));
+ * 0 when f(p; 0) >= 0, INFINITY when p (1 - r^N) = 0 and f(p; 0) < 0. */
+double ver_collateral_min(const struct ver_game *g, double p);
+
 /* Probability that one tampered request (served by a cheater) is detected,
  * when a share r of the nodes collude: FULL 1 - r^(n-1), CROSS p (1 - r^N),
  * NONE 0; p_rep is the replication rate (CROSS). */
@@ -144,7 +174,8 @@ double ver_expected_slash(const struct ver_game *g, double p_rep);
 double ver_commit_tx(const struct ver_params *p, double p_rep);
 
 /* The replication rate in force: p_replicate, or p_margin * p_min if auto_p
- * (clamped to [0, 1]; 1 when no p works). */
+ * (p_min of the game of one draw, ver_unit_game; clamped to [0, 1]; 1 when
+ * no p works). */
 double ver_p_effective(const struct ver_params *p);
 
 /* Figure data: n_pts rows of (detection probability, overhead) for FULL with

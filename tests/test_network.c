@@ -262,6 +262,11 @@ Test(net, per_request_reaches_latent_exhaustion_years_before_stacks, .timeout = 
 	/* an auction chain (u* = 1) is full the day its fee leaves the floor */
 	cr_assert_eq(scalar(rq, "exhaustion_day_sui"), scalar(rq, "fee_target_day_sui"));
 	cr_assert_gt(scalar(rq, "fee_multiple_year_1_sui"), 1);
+	/* a verification draw covers a stack's requests, or one request */
+	const struct chain_settle *cs = &p->chain.settle;
+	cr_assert_float_eq(scalar(st, "verification_requests_per_draw"),
+	                   cs->stack_tokens / cs->tokens_per_request, 1e-9);
+	cr_assert_eq(scalar(rq, "verification_requests_per_draw"), 1.0);
 	diag_release(&d);
 	rec_free(st);
 	rec_free(rq);

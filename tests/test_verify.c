@@ -158,6 +158,7 @@ Test(ver, cheaters_are_caught_once_and_the_pool_empties)
 	struct ver_params p;
 	ver_params_default(&p);
 	p.cheat_share = 0.01;
+	p.sampling = VER_PER_REQUEST;
 	ver *v = make(&p);
 	struct ver_day_in in = { .requests = 2e5, .units = 60, .nodes = 10000 };
 	struct ver_day_out o;
@@ -204,6 +205,84 @@ Test(ver, cheaters_are_caught_once_and_the_pool_empties)
 	cr_assert(!o.honest_equilibrium);
 	ver_free(v);
 	gsl_rng_free(r);
+}
+
+/* The collateral that makes honesty pay at rate p.  For N = 1, W1 = R,
+ * W2 = 2R the margin is p (1-r)(R+S) - C, so S_min = C/(p(1-r)) - R: with
+ * Prop. 2.4's payoffs at p = 1%, 1/(0.01 x 0.5) - 1.2 = 198.8 C.  For a game
+ * without the closed form (N = 3, W2 = 3R) the margin at S_min is zero and
+ * grows with S. */
+Test(ver, collateral_min_zeroes_the_margin)
+{
+	struct ver_game g = { .r = 0.5, .R = 1.2, .S = 250, .C = 1, .W1 = 1.2, .W2 = 2.4, .N = 1 };
+	cr_assert_float_eq(ver_collateral_min(&g, 0.01), 198.8, 1e-12);
+	cr_assert_eq(ver_collateral_min(&g, 0.0), INFINITY);   /* never replicated: no S helps */
+	g.R = g.W1 = 2.0;                   /* p (1-r) R = 1.5 > C at p = 1: honesty pays unaided */
+	g.W2 = 4.0;
+	cr_assert_eq(ver_collateral_min(&g, 1.0), 0.0);
+	struct ver_game h = { .r = 0.3, .R = 1.1, .S = 0, .C = 1, .W1 = 1.5, .W2 = 3.3, .N = 3 };
+	double s = ver_collateral_min(&h, 0.02);
+	cr_assert(s > 0 && isfinite(s));
+	h.S = s;
+	cr_assert(fabs(ver_honesty_margin(&h, 0.02)) < 1e-9, "f = %g", ver_honesty_margin(&h, 0.02));
+	h.S = s + 1;
+	cr_assert_float_eq(ver_honesty_margin(&h, 0.02), 0.02 * (1 - pow(0.3, 3)), 1e-9);
+}
+
+/* A draw per stack covers k requests: reward and cost scale by k, the
+ * collateral does not.  With k = 3,500 and S = 250C no p <= 1 makes honesty
+ * pay ((1-r)(kR + S) = 2,225 < kC = 3,500); with S = 10^6 C the threshold is
+ * kC / ((1-r)(kR + S)) = 3500 / (0.5 x 1,004,200). */
+Test(ver, per_stack_game_scales_reward_not_collateral)
+{
+	struct ver_params p;
+	ver_params_default(&p);
+	cr_assert_eq(p.sampling, VER_PER_STACK);
+	p.unit_requests = 3500;
+	cr_assert_float_eq(ver_draw_requests(&p), 3500.0, 0);
+	struct ver_game u = ver_unit_game(&p.game, 3500);
+	cr_assert_float_eq(u.R, 4200.0, 1e-9);
+	cr_assert_float_eq(u.C, 3500.0, 1e-9);
+	cr_assert_float_eq(u.W2, 8400.0, 1e-9);
+	cr_assert_eq(u.S, 250.0);
+	cr_assert(isnan(ver_p_min(&u)));
+	p.auto_p = 1;
+	cr_assert_eq(ver_p_effective(&p), 1.0);              /* no p works: replicate all */
+	cr_assert_float_eq(ver_collateral_min(&u, 0.01), 3500 * 198.8, 1e-6);
+	u.S = 1e6;
+	cr_assert_float_eq(ver_p_min(&u), 3500.0 / (0.5 * 1004200.0), 1e-15);
+	p.game.S = 1e6;
+	cr_assert_float_eq(ver_p_effective(&p), 1.25 * 3500.0 / (0.5 * 1004200.0), 1e-15);
+	p.sampling = VER_PER_REQUEST;                        /* the request game, as before */
+	cr_assert_float_eq(ver_draw_requests(&p), 1.0, 0);
+	cr_assert_float_eq(ver_p_effective(&p), 1.25 / (0.5 * 1000001.2), 1e-15);
+}
+
+/* Per stack a cheater is caught per stack it serves, not per request:
+ * 1,000 nodes, 10 cheaters, 10^6 requests in 10^6/3,500 stacks a day, each
+ * tampered stack caught with q = 0.01 (1 - 0.01): caught on a day with
+ * 1 - (1-q)^(285.7/1000) per stack against 1 - (1-q)^1000 per request. */
+Test(ver, per_stack_detection_counts_stacks)
+{
+	struct ver_params p;
+	ver_params_default(&p);
+	p.cheat_share = 0.01;
+	p.unit_requests = 3500;
+	struct ver_day_in in = { .requests = 1e6, .units = 1e6 / 3500, .nodes = 1000 };
+	struct ver_day_out o;
+	const double q = 0.01 * 0.99;
+	ver *v = make(&p);
+	ver_step(v, 0, &in, NULL, &o);
+	cr_assert_float_eq(o.detect_per_request, q, 1e-15);
+	cr_assert_float_eq(o.expected_detected, 10 * (1 - pow(1 - q, 1e6 / 3500 / 1000)), 1e-12);
+	cr_assert(!o.honest_equilibrium);
+	ver_free(v);
+	p.sampling = VER_PER_REQUEST;
+	v = make(&p);
+	ver_step(v, 0, &in, NULL, &o);
+	cr_assert_float_eq(o.expected_detected, 10 * (1 - pow(1 - q, 1000)), 1e-12);
+	cr_assert(o.honest_equilibrium);
+	ver_free(v);
 }
 
 Test(ver, same_seed_same_draws)
@@ -269,6 +348,13 @@ Test(ver, scenario_defaults_equal_the_code_defaults)
 	cr_assert_eq(a.design, VER_FULL);
 	cr_assert_eq(a.n_full, 5);
 	cr_assert_eq(a.auto_p, 1);
+	cr_assert_eq(a.sampling, VER_PER_STACK);
+	scn_free(s);
+	s = scn_parse("{\"model\": \"network\", \"verification\": {\"sampling\": \"request\"}}",
+	              "t.json", NULL, 0, &d);
+	cr_assert_not_null(s);
+	cr_assert_eq(ver_parse(&a, s, &d), SIM_OK);
+	cr_assert_eq(a.sampling, VER_PER_REQUEST);
 	scn_free(s);
 	diag_release(&d);
 }
