@@ -106,6 +106,7 @@ struct net {
 	/* "year N" scalars: means over the 365 days ending at day floor(N x 365.25) */
 	double win[3][WIN_N + 4 * (CHAIN_MAX + 1)];   /* chains, then the routing set */
 	int win_days[3];
+	double win_cls[3][HW_MAX_CLASSES][2];   /* per class: nodes, revenue / all-in cost */
 };
 
 /* Chain k's day, or the routing set's for k = nk. */
@@ -599,6 +600,10 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 				c[WIN_MULT] += o->fee_multiple;
 				c[WIN_DISP] += o->displaced;
 			}
+			for (int h = 0; h < n->nh; h++) {
+				n->win_cls[i][h][0] += n->units[h];
+				n->win_cls[i][h][1] += n->node_cost[h] > 0 ? n->revenue_node[h] / n->node_cost[h] : 0;
+			}
 			n->win_days[i]++;
 		}
 	}
@@ -814,6 +819,19 @@ static void final_scalars(struct net *n)
 		rec_scalar(r, name, "PFLOP/s", win_mean(n, i, WIN_PFLOPS));
 		snprintf(name, sizeof name, "capacity_small_tps_year_%s", yn[i]);
 		rec_scalar(r, name, "tokens/s", win_mean(n, i, WIN_TPS));
+	}
+	/* which hardware classes stay: a class is ordered while a node's revenue
+	 * beats its all-in cost (amortisation + energy), and leaves by exits on
+	 * operating loss and by retirement once it does not */
+	for (int h = 0; h < n->nh; h++) {
+		const char *c = n->p->hwt.cls[h].name;
+		for (int i = 0; i < 3; i++) {
+			double nd = n->win_days[i] == 365 ? 365.0 : NAN;
+			snprintf(name, sizeof name, "nodes_year_%s_%s", yn[i], c);
+			rec_scalar(r, name, "nodes", n->win_cls[i][h][0] / nd);
+			snprintf(name, sizeof name, "cost_cover_year_%s_%s", yn[i], c);
+			rec_scalar(r, name, "factor", n->win_cls[i][h][1] / nd);
+		}
 	}
 	/* the honesty game of one sampling draw (a stack or a request) */
 	const struct ver_params *vp = &n->verp;

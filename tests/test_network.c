@@ -165,6 +165,19 @@ Test(net, token_supply_identity_holds, .timeout = 60)
 	cr_assert_float_eq(s[0], g + mi[0] - bu[0], 1e-9 * g);
 	for (size_t i = 1; i < rec_nsamples(r); i++)
 		cr_assert_float_eq(s[i] - s[i - 1], mi[i] - bu[i], 1e-6 * g, "day %zu", i);
+	/* the year-1 windows of the classes add up to the network's; cost cover
+	 * is revenue (>= 0) over a positive cost */
+	double sum = 0;
+	char name[96];
+	for (int h = 0; h < p->hwt.n; h++) {
+		snprintf(name, sizeof name, "nodes_year_1_%s", p->hwt.cls[h].name);
+		sum += scalar(r, name);
+		snprintf(name, sizeof name, "cost_cover_year_1_%s", p->hwt.cls[h].name);
+		cr_assert(scalar(r, name) >= 0, "%s", name);
+	}
+	cr_assert_float_eq(sum, scalar(r, "nodes_year_1"), 1e-9 * sum);
+	cr_assert_gt(sum, 0);
+	cr_assert(isnan(scalar(r, "nodes_year_5")));       /* the run ends before year 5 */
 	rec_free(r);
 	free(p);
 }
