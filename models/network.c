@@ -29,7 +29,7 @@
 #define SMOOTH_DAYS 30.0
 
 /* Window sums for the "year N" scalars: these, then four per chain. */
-enum { WIN_NODES, WIN_PFLOPS, WIN_TPS, WIN_SUPPLY, WIN_N };
+enum { WIN_NODES, WIN_PFLOPS, WIN_TPS, WIN_SUPPLY, WIN_TREND, WIN_SERVED, WIN_FEES, WIN_SUB, WIN_N };
 enum { WIN_AI_CAP, WIN_AI_TGT, WIN_MULT, WIN_DISP };
 static const double win_years[3] = { 1, 5, 10 };
 
@@ -592,6 +592,10 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			w[WIN_PFLOPS] += pflops;
 			w[WIN_TPS] += cap_tps;
 			w[WIN_SUPPLY] += n->to.supply;
+			w[WIN_TREND] += n->trend;
+			w[WIN_SERVED] += n->mo.served_tot;
+			w[WIN_FEES] += n->fees_usd;
+			w[WIN_SUB] += n->sub_usd;
 			for (int k = 0; k <= n->nk; k++) {
 				const struct chain_day_out *o = day_of(n, k);
 				double *c = w + WIN_N + 4 * k;
@@ -819,6 +823,14 @@ static void final_scalars(struct net *n)
 		rec_scalar(r, name, "PFLOP/s", win_mean(n, i, WIN_PFLOPS));
 		snprintf(name, sizeof name, "capacity_small_tps_year_%s", yn[i]);
 		rec_scalar(r, name, "tokens/s", win_mean(n, i, WIN_TPS));
+		snprintf(name, sizeof name, "world_demand_year_%s", yn[i]);
+		rec_scalar(r, name, "tokens/day", win_mean(n, i, WIN_TREND));
+		snprintf(name, sizeof name, "served_tokens_year_%s", yn[i]);
+		rec_scalar(r, name, "tokens/day", win_mean(n, i, WIN_SERVED));
+		/* the operators' revenue from fees, against fees plus subsidy */
+		double fe = win_mean(n, i, WIN_FEES), su = win_mean(n, i, WIN_SUB);
+		snprintf(name, sizeof name, "fee_share_year_%s", yn[i]);
+		rec_scalar(r, name, "fraction", fe + su > 0 ? fe / (fe + su) : NAN);
 	}
 	/* which hardware classes stay: a class is ordered while a node's revenue
 	 * beats its all-in cost (amortisation + energy), and leaves by exits on

@@ -178,6 +178,20 @@ Test(net, token_supply_identity_holds, .timeout = 60)
 	cr_assert_float_eq(sum, scalar(r, "nodes_year_1"), 1e-9 * sum);
 	cr_assert_gt(sum, 0);
 	cr_assert(isnan(scalar(r, "nodes_year_5")));       /* the run ends before year 5 */
+	/* year-1 means recomputed from the daily series: days 1 to 365 */
+	cr_assert_eq(p->sample_every, 1);
+	const double *tr = col(r, "demand_trend_tokens"), *sv = col(r, "served_tokens"),
+	             *fe = col(r, "operator_fees"), *su = col(r, "operator_subsidy");
+	double st = 0, ss = 0, sf = 0, sb = 0;
+	for (int i = 1; i <= 365; i++) {
+		st += tr[i];
+		ss += sv[i];
+		sf += fe[i];
+		sb += su[i];
+	}
+	cr_assert_float_eq(scalar(r, "world_demand_year_1"), st / 365, 1e-9 * st / 365);
+	cr_assert_float_eq(scalar(r, "served_tokens_year_1"), ss / 365, 1e-9 * ss / 365);
+	cr_assert_float_eq(scalar(r, "fee_share_year_1"), sf / (sf + sb), 1e-9);
 	rec_free(r);
 	free(p);
 }
