@@ -133,6 +133,7 @@ struct uq_result {
 	size_t n_missing_used;  /* NaN outputs replaced by their "missing" value */
 	double *q;              /* (nout, 3) p05, p50, p95 of each output */
 	size_t *n_finite;       /* (nout,) */
+	size_t *n_censored;     /* (nout,) of the prior draws, NaN counted as "missing" */
 	struct gsa_sobol *sobol;   /* (nout, k) sobol */
 	struct gsa_morris *morris; /* (nout, k) morris */
 	double wall_s;          /* time running points (this invocation) */

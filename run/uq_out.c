@@ -111,6 +111,8 @@ static sim_status put_stats(h5o *f, const uq *q, const struct uq_result *res, si
 		}
 		snprintf(x, sizeof x, "%s/n_finite", p);
 		if (!st) st = h5o_put_i64(f, x, (long long)res->n_finite[o], "points", NULL, d);
+		snprintf(x, sizeof x, "%s/n_censored", p);
+		if (!st) st = h5o_put_i64(f, x, (long long)res->n_censored[o], "points", NULL, d);
 		if (!grp || st)
 			continue;
 		snprintf(p, sizeof p, "%s/%s", grp, nm);
@@ -244,8 +246,8 @@ static sim_status write_dist(const uq *q, const struct uq_result *res, int o, co
 	double w = hi > lo ? (hi - lo) / UQ_BINS : 1;
 	fprintf(a.f, "# %s: distribution of %s under the parameter priors (%zu finite values)\n",
 	        q->name, q->outputs[o].name, n);
-	fprintf(a.f, "# p05 %.6g p50 %.6g p95 %.6g\n# centre count density\n", res->q[3 * o],
-	        res->q[3 * o + 1], res->q[3 * o + 2]);
+	fprintf(a.f, "# p05 %.6g p50 %.6g p95 %.6g censored %zu\n# centre count density\n",
+	        res->q[3 * o], res->q[3 * o + 1], res->q[3 * o + 2], res->n_censored[o]);
 	for (int b = 0; b < UQ_BINS && n; b++)
 		fprintf(a.f, "%.6g %zu %.6g\n", lo + (b + 0.5) * w, cnt[b], cnt[b] / (n * w));
 	return file_atomic_commit(&a, d);
@@ -324,9 +326,12 @@ void uq_print(const uq *q, const struct uq_result *res, FILE *f)
 	fprintf(f, "%s: %s, N = %zu, %zu points, seed %llu\n", q->name, uq_method_name(res->method),
 	        res->samples, res->rows, (unsigned long long)res->seed);
 	for (int o = 0; o < q->nout; o++) {
-		fprintf(f, "\n%s: p05 %.4g  p50 %.4g  p95 %.4g  (%zu finite%s)\n", q->outputs[o].name,
-		        res->q[3 * o], res->q[3 * o + 1], res->q[3 * o + 2], res->n_finite[o],
-		        q->outputs[o].has_missing ? ", never reached counts as \"missing\"" : "");
+		fprintf(f, "\n%s: p05 %.4g  p50 %.4g  p95 %.4g  (%zu finite", q->outputs[o].name,
+		        res->q[3 * o], res->q[3 * o + 1], res->q[3 * o + 2], res->n_finite[o]);
+		if (q->outputs[o].has_missing)
+			fprintf(f, "; %zu never reached, counted as %g", res->n_censored[o],
+			        q->outputs[o].missing);
+		fprintf(f, ")\n");
 		if (res->method == UQ_LHS)
 			continue;
 		int idx[UQ_MAX_PARAMS];

@@ -83,6 +83,7 @@ void uq_result_release(struct uq_result *res)
 	free(res->y);
 	free(res->q);
 	free(res->n_finite);
+	free(res->n_censored);
 	free(res->sobol);
 	free(res->morris);
 	memset(res, 0, sizeof *res);
@@ -296,12 +297,21 @@ static sim_status statistics(const uq *q, struct uq_result *res)
 {
 	size_t rows = res->rows, k = (size_t)q->k;
 	int nout = q->nout;
-	for (size_t r = 0; r < rows; r++)
+	res->n_censored = calloc((size_t)nout, sizeof *res->n_censored);
+	if (!res->n_censored)
+		return SIM_ENOMEM;
+	for (size_t r = 0; r < rows; r++) {
+		/* Saltelli: the prior draws are the A and B rows, 2N independent
+		 * points; the AB rows repeat their coordinates */
+		size_t in = r % (k + 2);
+		int prior = res->method != UQ_SOBOL || in == 0 || in == k + 1;
 		for (int o = 0; o < nout; o++)
 			if (q->outputs[o].has_missing && isnan(res->y[r * nout + o])) {
 				res->y[r * nout + o] = q->outputs[o].missing;
 				res->n_missing_used++;
+				res->n_censored[o] += (size_t)prior;
 			}
+	}
 	res->q = malloc((size_t)nout * 3 * sizeof *res->q);
 	res->n_finite = calloc((size_t)nout, sizeof *res->n_finite);
 	res->sobol = calloc((size_t)nout * k, sizeof *res->sobol);
@@ -316,9 +326,7 @@ static sim_status statistics(const uq *q, struct uq_result *res)
 	for (int o = 0; o < nout && st == SIM_OK; o++) {
 		size_t m = 0;
 		for (size_t r = 0; r < rows; r++) {
-			/* Saltelli: the distribution is that of the A and B rows, 2N
-			 * independent draws; the AB rows repeat their coordinates */
-			size_t in = r % (k + 2);
+			size_t in = r % (k + 2);    /* the prior draws, as above */
 			if (res->method == UQ_SOBOL && in != 0 && in != k + 1)
 				continue;
 			col[m++] = res->y[r * nout + o];

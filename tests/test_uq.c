@@ -177,15 +177,63 @@ Test(uq, shipped_baseline_problem_loads_with_sources, .timeout = 120)
 {
 	sim_diag d;
 	diag_init(&d);
-	uq *q = uq_load(th_src("scenarios/uncertainty/baseline.json"), model_types, &d);
-	diag_print(&d, stderr, "");
-	cr_assert_not_null(q);
-	cr_expect(uq_nparams(q) >= 10 && uq_nparams(q) <= 15, "%d parameters", uq_nparams(q));
-	cr_expect(uq_nparams(q) <= GSA_SOBOL_MAX_K);
-	for (int i = 0; i < uq_nparams(q); i++)
-		cr_expect(strlen(uq_param(q, i)->source) > 0);
-	uq_free(q);
+	static const char *const files[] = { "scenarios/uncertainty/baseline.json",
+	                                     "scenarios/uncertainty/opaque.json" };
+	for (int j = 0; j < 2; j++) {
+		uq *q = uq_load(th_src(files[j]), model_types, &d);
+		diag_print(&d, stderr, "");
+		cr_assert_not_null(q, "%s", files[j]);
+		cr_expect(uq_nparams(q) >= 10 && uq_nparams(q) <= 15, "%d parameters", uq_nparams(q));
+		cr_expect(uq_nparams(q) <= GSA_SOBOL_MAX_K);
+		for (int i = 0; i < uq_nparams(q); i++)
+			cr_expect(strlen(uq_param(q, i)->source) > 0);
+		uq_free(q);
+	}
 	diag_release(&d);
+}
+
+/* A date never reached counts as its "missing" value and is counted as
+ * censored: in one year Sui's fee never leaves its floor, so each of the 4
+ * draws is censored at the horizon. */
+Test(uq, censored_dates_are_counted, .timeout = 120)
+{
+	char *dir = th_mkdtemp(), path[1100], out[1100], dat[1300];
+	snprintf(path, sizeof path, "%s/p.json", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "{ \"scenario\": \"%s\",\n"
+	           "  \"set\": [\"replications=1\", \"network.horizon_years=1\"],\n"
+	           "  \"parameters\": [\n"
+	           "    { \"path\": \"demand.elasticity\", \"bounds\": [0.4, 0.6], \"source\": \"estimate\" } ],\n"
+	           "  \"outputs\": [ { \"name\": \"fee_target_day_sui\", \"missing\": 365 },\n"
+	           "               \"nodes_year_1\" ] }\n", th_src("scenarios/baseline.json"));
+	fclose(f);
+	snprintf(out, sizeof out, "%s/out", dir);
+	char *argv[] = { "uncertainty", path, "-o", out, "--samples", "4", "--method", "lhs",
+	                 "--quiet", NULL };
+	cr_assert_eq(cmd_uncertainty(9, argv), 0);
+	snprintf(dat, sizeof dat, "%s/uncertainty.h5", out);
+	h5i *h = h5i_open(dat, NULL);
+	cr_assert_not_null(h);
+	struct h5i_data c, p50, cn;
+	cr_assert_eq(h5i_read(h, "/quantiles/fee_target_day_sui/n_censored", &c, NULL), SIM_OK);
+	cr_expect_eq(c.v[0], 4.0);
+	cr_assert_eq(h5i_read(h, "/quantiles/fee_target_day_sui/p50", &p50, NULL), SIM_OK);
+	cr_expect_eq(p50.v[0], 365.0);
+	cr_assert_eq(h5i_read(h, "/quantiles/nodes_year_1/n_censored", &cn, NULL), SIM_OK);
+	cr_expect_eq(cn.v[0], 0.0);
+	h5i_data_release(&c);
+	h5i_data_release(&p50);
+	h5i_data_release(&cn);
+	h5i_close(h);
+	snprintf(dat, sizeof dat, "%s/dist_fee_target_day_sui.dat", out);
+	char *text = NULL;
+	size_t n = 0;
+	cr_assert_eq(file_read(dat, 1 << 20, &text, &n, NULL), SIM_OK);
+	cr_expect(strstr(text, "censored 4\n") != NULL, "%s", text);
+	free(text);
+	th_rmtree(dir);
+	free(dir);
 }
 
 Test(uq, sensitivity_takes_its_ranges_from_a_problem_file)
