@@ -125,3 +125,5 @@ for f in "$OUT"/*.pdf; do
 	sed -i 's|/CreationDate (D:[0-9]\{14\}Z)|/CreationDate (D:20240101000000Z)|' "$f"
 done
 ls "$OUT"
+sh scripts/check-numbers.sh paper/dais-note.tex "$OUT/numbers.tex" ||
+	{ echo "figures: the note uses numbers that numbers.tex does not define" >&2; exit 1; }
