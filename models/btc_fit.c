@@ -389,11 +389,9 @@ sim_status btc_naive(const struct btc_params *p, double *ths, struct btc_naive *
 		sum += log10(bd->hr_month.v[i] / x);
 		m++;
 	}
-	if (!m) {
-		diag_add(d, "bitcoin: naive benchmark: no observation in the fit window");
-		return SIM_EINVAL;
-	}
-	nv->scale = pow(10, sum / m);
+	/* no observation to scale by: NaN throughout, as btc_errors reports an
+	 * empty window */
+	nv->scale = m ? pow(10, sum / m) : NAN;
 	for (int i = 0; i < n; i++)
 		ths[i] *= nv->scale;
 	btc_errors(p, &t, &nv->e);

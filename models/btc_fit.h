@@ -97,8 +97,8 @@ struct btc_naive {
 };
 
 /* Fills ths (p->end - p->start + 1 days) with the benchmark's hash rate, TH/s,
- * and nv with its scale and errors.  SIM_EINVAL with a message when the fit
- * window holds no observation. */
+ * and nv with its scale and errors; all NaN when the fit window holds no
+ * observation.  SIM_ENOMEM (with a message) is the only failure. */
 sim_status btc_naive(const struct btc_params *p, double *ths, struct btc_naive *nv,
                      sim_diag *d) SIM_MUST_CHECK;
 

@@ -468,6 +468,12 @@ Test(btc, naive_benchmark_recovers_a_known_scale, .timeout = 30)
 	cr_assert_float_eq(nv.e.rmse_in, sqrt(m - 1.0) / m, 1e-12, "in sample %.15g", nv.e.rmse_in);
 	cr_assert_float_eq(nv.e.rmse_out, 1.0 / m, 1e-12, "held out %.15g", nv.e.rmse_out);
 	cr_assert_float_eq(nv.e.bias_out, 1.0 / m, 1e-12);
+	/* a fit window without monthly means (they end in 2020-03): NaN, no failure */
+	p.fit_from = btc_days(2021, 1, 1);
+	p.fit_to = btc_days(2021, 12, 1);
+	cr_assert_eq(btc_naive(&p, h, &nv, &d), SIM_OK);
+	cr_assert(isnan(nv.scale) && isnan(nv.e.rmse_in) && isnan(nv.e.rmse_out));
+	cr_assert_eq(nv.e.n_in, 0);
 	free(h);
 	free(x);
 	diag_release(&d);
