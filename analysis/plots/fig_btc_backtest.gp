@@ -44,7 +44,7 @@ do for [fmt in "png pdf"] {
     unset xlabel
     set title "Bitcoin hash rate: node-growth model fitted on 2010-2019 (deterministic mode)"
     plot dat index 0 using 1:2 with lines lw 2 lc rgb "#d62728" title "simulated (daily)", \
-         dat index 0 using 1:5 with lines lw 1.5 dt 2 lc rgb "#ff7f0e" title "naive benchmark: c x revenue / frontier cost of a TH/s-day (6-month means)", \
+         dat index 0 using 1:5 with lines lw 1.5 dt 2 lc rgb "#ff7f0e" title "naive benchmark: c x revenue / frontier cost of a TH/s-day (6-month means; c fitted 2010-2019)", \
          dat index 1 using 1:($4 == 0 || $4 == 3 ? $2 : 1/0) with points pt 7 ps 0.5 lc rgb "#1f77b4" title "observed, monthly mean (Blockchain.com), fit window", \
          dat index 1 using 1:($4 == 1 ? $2 : 1/0) with points pt 7 ps 0.6 lc rgb "#2ca02c" title "observed, monthly mean, held out", \
          dat index 1 using 1:($4 == 2 ? $2 : 1/0) with points pt 5 ps 0.8 lc rgb "#000000" title "observed, point estimates 2020-2025 (7dma/raw as reported), held out"
@@ -59,7 +59,7 @@ do for [fmt in "png pdf"] {
     set bmargin 4
     unset logscale y
     set format y "%.1f"
-    set yrange [-1.2:1.2]
+    set yrange [-1.4:1.4]
     set ytics 0.5
     set mytics 5
     set format x "%g"
