@@ -17,14 +17,17 @@ static const char usage[] =
 	"usage: dais backtest [SCENARIO] [-o DIR] [--set path=value]... [--no-fit] [--quiet]\n\n"
 	"Fits the node-growth model to Bitcoin's hash rate on the fit window of a\n"
 	"bitcoin scenario (default scenarios/bitcoin-backtest.json) with GSL nonlinear\n"
-	"least squares, prints the in-sample and held-out errors, and writes to DIR\n"
+	"least squares, prints the in-sample and held-out errors beside those of a\n"
+	"naive benchmark (revenue / frontier hardware cost, one scale fitted on the\n"
+	"same window) with the model's skill over it, and writes to DIR\n"
 	"(default results/backtest): bitcoin-fit.json (the scenario with the fitted\n"
 	"parameters, rerunnable with dais run), fig_btc_backtest.dat and, when gnuplot\n"
 	"is installed, fig_btc_backtest.png and .pdf.\n";
 
 static void print_errors(const char *path, const struct btc_params *p, int fit,
-                         const struct btc_err *e)
+                         const struct btc_err *e, const struct btc_naive *nv)
 {
+	static const char *const col[] = { "low", "central", "high" };
 	printf("bitcoin back-test (%s, deterministic mode)\n", path);
 	printf("  parameters: entry_rate %.6g /day, hurdle_rate %.6g /yr, revenue_decline %.6g /yr, "
 	       "patience_days %g, elec_sigma %g, lag_days %g\n", p->nodes.entry_rate,
@@ -45,6 +48,14 @@ static void print_errors(const char *path, const struct btc_params *p, int fit,
 	for (int k = 0; k < BTC_YEAR_STARTS; k++)
 		printf("  %d start:  observed %8.4g EH/s, simulated %8.4g EH/s, log10 error %+.3f\n",
 		       2020 + k, e->year_obs[k], e->year_sim[k], e->year_start[k]);
+	printf("  naive benchmark: c x revenue / frontier cost of a TH/s-day, both %d-day trailing means "
+	       "(usd_per_th_%s), c = %.4g fitted on the fit window\n", BTC_NAIVE_WINDOW,
+	       col[p->capex_level], nv->scale);
+	printf("  naive, fit window: RMSE log10 = %.4f; skill of the model 1 - (model/naive)^2 = %+.3f\n",
+	       nv->e.rmse_in, btc_skill(e->rmse_in, nv->e.rmse_in));
+	printf("  naive, held out:   RMSE log10 = %.4f, MAPE = %.1f%%, bias log10 = %+.4f; skill = %+.3f\n",
+	       nv->e.rmse_out, 100 * nv->e.mape_out, nv->e.bias_out,
+	       btc_skill(e->rmse_out, nv->e.rmse_out));
 }
 
 static int set_num(scn *s, const char *key, double v, sim_diag *d)
@@ -83,9 +94,9 @@ static sim_status write_fitted(scn *s, const struct btc_params *p, const char *o
 
 /* DIR/fig_btc_backtest.dat: block 0 the simulated days, block 1 the
  * observations beside the simulated values over the same days, atomically
- * (a failure leaves nothing). */
+ * (a failure leaves nothing); the naive benchmark (TH/s, naive) beside both. */
 static sim_status write_table(const struct btc_params *p, const struct btc_trace *t,
-                              const char *out, sim_diag *d)
+                              const double *naive, const char *out, sim_diag *d)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/fig_btc_backtest.dat", out);
@@ -101,28 +112,33 @@ static sim_status write_table(const struct btc_params *p, const struct btc_trace
 	        p->nodes.entry_rate, p->nodes.hurdle_rate, p->nodes.revenue_decline,
 	        p->nodes.patience_days, p->nodes.elec_sigma, p->lag_days, btc_year_frac(p->fit_from),
 	        btc_year_frac(p->fit_to), btc_year_frac(p->hold_from));
-	fprintf(fp, "# block 0: simulated, daily\n# year hashrate_sim_ehs hashprice_usd_per_th_day efficiency_j_per_th\n");
+	fprintf(fp, "# block 0: simulated, daily\n# year hashrate_sim_ehs hashprice_usd_per_th_day "
+	            "efficiency_j_per_th hashrate_naive_ehs\n");
 	for (int i = 0; i < t->n_days; i++) {
 		double ths = t->ths[i];
-		fprintf(fp, "%.5f %.6g %.6g %.6g\n", btc_year_frac(p->start + i), ths / 1e6,
-		        ths > 0 ? t->revenue[i] / ths : NAN, ths > 0 ? t->watts[i] / ths : NAN);
+		fprintf(fp, "%.5f %.6g %.6g %.6g %.6g\n", btc_year_frac(p->start + i), ths / 1e6,
+		        ths > 0 ? t->revenue[i] / ths : NAN, ths > 0 ? t->watts[i] / ths : NAN,
+		        naive[i] / 1e6);
 	}
+	struct btc_trace nt = { .n_days = t->n_days, .ths = (double *)naive };
 	fprintf(fp, "\n\n# block 1: observed (kind 0 monthly mean in the fit window, 1 monthly mean held out,"
 	            " 2 point estimate held out, 3 monthly mean outside both)\n"
-	            "# year hashrate_obs_ehs hashrate_sim_ehs kind\n");
+	            "# year hashrate_obs_ehs hashrate_sim_ehs kind hashrate_naive_ehs\n");
 	for (int i = 0; i < bd->hr_month.n; i++) {
 		double hs = btc_sim_month(p, t, i);
 		if (isnan(hs))
 			continue;
 		int32_t day = bd->hr_month.day[i];
 		int kind = day >= p->fit_from && day <= p->fit_to ? 0 : day >= p->hold_from ? 1 : 3;
-		fprintf(fp, "%.5f %.6g %.6g %d\n", btc_year_frac(day + 14), bd->hr_month.v[i], hs, kind);
+		fprintf(fp, "%.5f %.6g %.6g %d %.6g\n", btc_year_frac(day + 14), bd->hr_month.v[i], hs,
+		        kind, btc_sim_month(p, &nt, i));
 	}
 	for (int i = 0; i < bd->hr_point.n; i++) {
 		double hs = btc_sim_point(p, t, i);
 		if (isnan(hs))
 			continue;
-		fprintf(fp, "%.5f %.6g %.6g 2\n", btc_year_frac(bd->hr_point.day[i]), bd->hr_point.v[i], hs);
+		fprintf(fp, "%.5f %.6g %.6g 2 %.6g\n", btc_year_frac(bd->hr_point.day[i]),
+		        bd->hr_point.v[i], hs, btc_sim_point(p, &nt, i));
 	}
 	return file_atomic_commit(&a, d);
 }
@@ -153,6 +169,7 @@ static int backtest(scn *s, const char *path, const char *out, int fit, int quie
 {
 	struct btc_params p;
 	struct btc_trace t = { 0 };
+	double *naive = NULL;      /* the naive benchmark, TH/s by day */
 	int rc = DAIS_EXIT_FAIL;
 	sim_status st = btc_params_load(&p, s, d);
 	if (st != SIM_OK)
@@ -173,14 +190,24 @@ static int backtest(scn *s, const char *path, const char *out, int fit, int quie
 	}
 	struct btc_err e;
 	btc_errors(&p, &t, &e);
-	print_errors(path, &p, fit, &e);
-	if (file_mkdir_p(out, d) || write_table(&p, &t, out, d) != SIM_OK ||
+	struct btc_naive nv;
+	if (!(naive = calloc((size_t)t.n_days, sizeof *naive))) {
+		diag_add(d, "bitcoin: out of memory");
+		goto done;
+	}
+	if ((st = btc_naive(&p, naive, &nv, d)) != SIM_OK) {
+		rc = sim_exit_code(st);
+		goto done;
+	}
+	print_errors(path, &p, fit, &e, &nv);
+	if (file_mkdir_p(out, d) || write_table(&p, &t, naive, out, d) != SIM_OK ||
 	    write_fitted(s, &p, out, d) != SIM_OK)
 		goto done;
 	printf("  wrote %s/bitcoin-fit.json and %s/fig_btc_backtest.dat\n", out, out);
 	draw(out);
 	rc = DAIS_EXIT_OK;
 done:
+	free(naive);
 	btc_trace_release(&t);
 	btc_params_release(&p);
 	return rc;

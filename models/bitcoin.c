@@ -368,6 +368,11 @@ double btc_price(const struct btc_data *bd, int32_t day) { return interp(&bd->pr
 double btc_elec(const struct btc_data *bd, int32_t day) { return interp(&bd->elec, day, 0); }
 double btc_subsidy(const struct btc_data *bd, int32_t day) { return step_value(&bd->subsidy, day); }
 
+double btc_revenue(const struct btc_data *bd, int32_t day)
+{
+	return BLOCKS_PER_DAY * (btc_subsidy(bd, day) + btc_fees(bd, day)) * btc_price(bd, day);
+}
+
 double btc_fees(const struct btc_data *bd, int32_t day)
 {
 	const struct btc_series *s = &bd->fees;
@@ -461,8 +466,7 @@ static void on_day(sim *s, void *ctx, const struct evq_ev *ev)
 	int32_t day = p->start + i;
 	node_pop_advance(m->pop, i);
 	double ths = node_pop_capacity(m->pop);
-	double R = BLOCKS_PER_DAY * (btc_subsidy(&p->data, day) + btc_fees(&p->data, day)) *
-	           btc_price(&p->data, day);
+	double R = btc_revenue(&p->data, day);
 	/* an empty network would earn everything: a floor of 1 MH/s keeps the
 	 * hashprice finite */
 	double r = R / fmax(ths, 1e-6);

@@ -111,6 +111,8 @@ double btc_price(const struct btc_data *bd, int32_t day);       /* USD, log-line
 double btc_subsidy(const struct btc_data *bd, int32_t day);     /* BTC per block */
 double btc_fees(const struct btc_data *bd, int32_t day);        /* BTC per block */
 double btc_elec(const struct btc_data *bd, int32_t day);        /* USD/kWh, linear */
+/* Miners' revenue, 144 (subsidy + fees) price: USD/day. */
+double btc_revenue(const struct btc_data *bd, int32_t day);
 
 /* ---- parameters and results ------------------------------------------------ */
 

@@ -324,3 +324,83 @@ const char *btc_fit_name(int k)
 {
 	return k >= 0 && k < (int)(sizeof fit_names / sizeof *fit_names) ? fit_names[k] : NULL;
 }
+
+/* ---------------------------------------------------------------------------
+ * The naive benchmark
+ * ------------------------------------------------------------------------- */
+
+void btc_trailing_mean(const double *x, int n, int w, double *out)
+{
+	/* summed afresh at each i (n w is a million at most): the values span ten
+	 * decades, where a running sum would carry the early ones' rounding */
+	for (int i = n - 1; i >= 0; i--) {
+		int a = i - w + 1 > 0 ? i - w + 1 : 0;
+		double sum = 0;
+		for (int k = a; k <= i; k++)
+			sum += x[k];
+		out[i] = sum / (i - a + 1);
+	}
+}
+
+double btc_frontier_cost(const struct btc_params *p, int32_t day)
+{
+	const struct btc_data *bd = &p->data;
+	int g = 0;
+	while (g + 1 < bd->n_gen && bd->gen[g + 1].avail <= day)
+		g++;
+	const struct btc_gen *G = &bd->gen[g];
+	return G->usd_per_th[p->capex_level] / G->life_days +
+	       G->j_per_th * 24 / 1000 * btc_elec(bd, day);
+}
+
+sim_status btc_naive(const struct btc_params *p, double *ths, struct btc_naive *nv,
+                     sim_diag *d)
+{
+	const struct btc_data *bd = &p->data;
+	int n = p->end - p->start + 1;
+	double *rev = calloc((size_t)n, sizeof *rev), *cost = calloc((size_t)n, sizeof *cost);
+	if (!rev || !cost) {
+		free(rev);
+		free(cost);
+		diag_add(d, "bitcoin: naive benchmark: out of memory");
+		return SIM_ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		rev[i] = btc_revenue(bd, p->start + i);
+		cost[i] = btc_frontier_cost(p, p->start + i);
+	}
+	/* descending order inside btc_trailing_mean makes in place safe */
+	btc_trailing_mean(rev, n, BTC_NAIVE_WINDOW, rev);
+	btc_trailing_mean(cost, n, BTC_NAIVE_WINDOW, cost);
+	for (int i = 0; i < n; i++)
+		ths[i] = rev[i] / cost[i];
+	free(rev);
+	free(cost);
+	/* c = 10^mean(log10 obs - log10 x) over the fit window: the least-squares
+	 * scale in log10, since a month's mean of c x is c times the mean of x */
+	struct btc_trace t = { .n_days = n, .ths = ths };
+	double sum = 0;
+	int m = 0;
+	for (int i = 0; i < bd->hr_month.n; i++) {
+		int32_t day = bd->hr_month.day[i];
+		double x = btc_sim_month(p, &t, i);
+		if (isnan(x) || day < p->fit_from || day > p->fit_to)
+			continue;
+		sum += log10(bd->hr_month.v[i] / x);
+		m++;
+	}
+	/* no observation to scale by: NaN throughout, as btc_errors reports an
+	 * empty window */
+	nv->scale = m ? pow(10, sum / m) : NAN;
+	for (int i = 0; i < n; i++)
+		ths[i] *= nv->scale;
+	btc_errors(p, &t, &nv->e);
+	return SIM_OK;
+}
+
+double btc_skill(double rmse_model, double rmse_naive)
+{
+	if (!(rmse_naive > 0))
+		return NAN;
+	return 1 - rmse_model * rmse_model / (rmse_naive * rmse_naive);
+}

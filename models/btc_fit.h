@@ -25,6 +25,20 @@
  * lag, a whole number of days that finite differences cannot see, is
  * profiled instead: a fit at each lag of a grid, the smallest in-sample RMSE
  * wins.
+ *
+ * The naive benchmark (btc_naive) is what the model must beat: hash rate in
+ * proportion to revenue over the cost of frontier hardware,
+ *     H_naive(t) = c R6(t) / C6(t)                                   TH/s
+ * with R the miners' revenue (btc_revenue, USD/day, the model's own), C the
+ * all-in cost of one TH/s-day of the generation on sale (btc_frontier_cost,
+ * USD) and R6, C6 their trailing means over BTC_NAIVE_WINDOW days.  The one scale
+ * c is fitted in log10 on the fit window in closed form, and the benchmark's
+ * errors are taken at the model's observations (btc_errors on its path).
+ *
+ *     double *ths = calloc(p.end - p.start + 1, sizeof *ths);
+ *     struct btc_naive nv;
+ *     if (btc_naive(&p, ths, &nv, &d)) ...     // nv.scale, nv.e.rmse_out
+ *     btc_skill(e.rmse_out, nv.e.rmse_out)     // 1 - (model / naive)^2
  */
 #ifndef DAIS_BTC_FIT_H
 #define DAIS_BTC_FIT_H
@@ -62,5 +76,34 @@ sim_status btc_fit(struct btc_params *p, int verbose, sim_diag *d) SIM_MUST_CHEC
 /* The name of fit parameter k (bit k of fit_mask): "entry_rate", "hurdle_rate",
  * "revenue_decline", "patience_days", "elec_sigma", "lag_days"; NULL otherwise. */
 const char *btc_fit_name(int k);
+
+/* ---- the naive benchmark ---------------------------------------------------- */
+
+#define BTC_NAIVE_WINDOW 182       /* days in the trailing means (6 months) */
+
+/* out[i] = mean of x[max(0, i - w + 1) .. i], i < n: a trailing mean over w
+ * values, over fewer at the start.  out may be x (it is filled from the end). */
+void btc_trailing_mean(const double *x, int n, int w, double *out);
+
+/* The all-in cost of one TH/s-day on a day, USD: the new-hardware price per
+ * TH/s of the frontier generation (the last one available by then; column
+ * p->capex_level) over its life in days (straight line, no residual, no
+ * discounting), plus the energy of its j_per_th W for 24 h at btc_elec. */
+double btc_frontier_cost(const struct btc_params *p, int32_t day);
+
+struct btc_naive {
+	double scale;              /* c, fitted on the fit window (dimensionless) */
+	struct btc_err e;          /* its errors, as btc_errors reports the model's */
+};
+
+/* Fills ths (p->end - p->start + 1 days) with the benchmark's hash rate, TH/s,
+ * and nv with its scale and errors; all NaN when the fit window holds no
+ * observation.  SIM_ENOMEM (with a message) is the only failure. */
+sim_status btc_naive(const struct btc_params *p, double *ths, struct btc_naive *nv,
+                     sim_diag *d) SIM_MUST_CHECK;
+
+/* Skill of a model over a benchmark by their RMSEs: 1 - (model / naive)^2
+ * (1 perfect, 0 no better, negative worse); NaN when naive is 0 or NaN. */
+double btc_skill(double rmse_model, double rmse_naive);
 
 #endif

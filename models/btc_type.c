@@ -151,9 +151,10 @@ static double obs_in(const struct btc_data *bd, int32_t a, int32_t b)
 	return n ? s / n : NAN;
 }
 
-/* The parameters, the errors against the observations and the final hash
- * rate, as the replication's scalars. */
-static void record_scalars(rec *r, const struct btc_params *p, const struct btc_trace *t)
+/* The parameters, the errors against the observations (the model's and the
+ * naive benchmark's, nv) and the final hash rate, as the replication's scalars. */
+static void record_scalars(rec *r, const struct btc_params *p, const struct btc_trace *t,
+                           const struct btc_naive *nv)
 {
 	struct btc_err e;
 	btc_errors(p, t, &e);
@@ -169,6 +170,12 @@ static void record_scalars(rec *r, const struct btc_params *p, const struct btc_
 	rec_scalar(r, "bias_log10_holdout", "log10", e.bias_out);
 	rec_scalar(r, "n_obs_fit", "", e.n_in);
 	rec_scalar(r, "n_obs_holdout", "", e.n_out);
+	rec_scalar(r, "naive_scale", "", nv->scale);
+	rec_scalar(r, "rmse_log10_naive_fit", "log10", nv->e.rmse_in);
+	rec_scalar(r, "rmse_log10_naive_holdout", "log10", nv->e.rmse_out);
+	rec_scalar(r, "bias_log10_naive_holdout", "log10", nv->e.bias_out);
+	rec_scalar(r, "skill_fit", "", btc_skill(e.rmse_in, nv->e.rmse_in));
+	rec_scalar(r, "skill_holdout", "", btc_skill(e.rmse_out, nv->e.rmse_out));
 	for (int k = 0; k < BTC_YEAR_STARTS; k++) {
 		char name[40];
 		snprintf(name, sizeof name, "err_log10_%d_start", 2020 + k);
@@ -278,7 +285,13 @@ static sim_status btc_run(const void *params, const struct model_ctx *ctx, rec *
 		if (bd->subsidy.day[i] >= p->start && bd->subsidy.day[i] <= p->end)
 			rec_event(r, bd->subsidy.day[i] - p->start, "halving",
 			          (long long)i * BTC_HALVING_INTERVAL, bd->subsidy.v[i]);
-	record_scalars(r, p, &t);
+	struct btc_naive nv;
+	double *naive = calloc((size_t)t.n_days, sizeof *naive);
+	if (!naive)
+		st = SIM_ENOMEM;
+	else if (st == SIM_OK && (st = btc_naive(p, naive, &nv, d)) == SIM_OK)
+		record_scalars(r, p, &t, &nv);
+	free(naive);
 	btc_trace_release(&t);
 	if (!rec_ok(r))
 		return SIM_ENOMEM;

@@ -1,6 +1,7 @@
 /* btc_type.h — the Bitcoin back-test as a model type (model "bitcoin"):
  * parameters from a scenario, and one run recorded (hash rate against the
- * observed, errors of the fit and hold-out windows).  The simulation is
+ * observed, errors of the fit and hold-out windows, the naive benchmark's
+ * errors and the model's skill over it).  The simulation is
  * bitcoin.h's, the fit btc_fit.h's.
  *
  *     struct btc_params p;

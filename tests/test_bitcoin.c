@@ -244,6 +244,8 @@ Test(btc, simulation_invariants_and_reproducibility, .timeout = 60)
 			sum += u * p.data.gen[g].machine_ths;
 		}
 		cr_assert_float_eq(sum, a.ths[i], 1e-9 * (1 + a.ths[i]), "day %d", i);
+		/* the revenue is btc_revenue's (the naive benchmark's input too) */
+		cr_assert_eq(a.revenue[i], btc_revenue(&p.data, p.start + i), "day %d", i);
 		cr_assert_gt(a.ths[i], 0.0);
 		/* a generation operates only after it went on sale (plus its lag) */
 		for (int g = 1; g < a.n_gen; g++)
@@ -326,6 +328,164 @@ Test(btc, committed_backtest_matches_documented_errors, .timeout = 60)
 	cr_assert_float_eq(e.rmse_in, 0.1388, 0.0005, "in-sample %.4f", e.rmse_in);
 	cr_assert_float_eq(e.rmse_out, 0.1086, 0.0005, "held out %.4f", e.rmse_out);
 	cr_assert_float_eq(e.mape_out, 0.198, 0.001, "MAPE %.4f", e.mape_out);
+	/* and the naive benchmark's, with the model's skill over it */
+	struct btc_naive nv;
+	double *h = calloc((size_t)t.n_days, sizeof *h);
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(btc_naive(&p, h, &nv, &d), SIM_OK);
+	cr_assert_float_eq(nv.e.rmse_in, 0.266, 0.0005, "naive in-sample %.4f", nv.e.rmse_in);
+	cr_assert_float_eq(nv.e.rmse_out, 0.1448, 0.0005, "naive held out %.4f", nv.e.rmse_out);
+	cr_assert_float_eq(btc_skill(e.rmse_out, nv.e.rmse_out), 0.438, 0.005);
+	free(h);
+	diag_release(&d);
 	btc_trace_release(&t);
 	btc_params_release(&p);
+}
+
+/* ---- the naive benchmark ------------------------------------------------------ */
+
+Test(btc, trailing_mean_by_hand)
+{
+	/* w = 3: 1, (1+2)/2, (1+2+3)/3, (2+3+4)/3, (3+4+5)/3 */
+	const double x[] = { 1, 2, 3, 4, 5 }, want[] = { 1, 1.5, 2, 3, 4 };
+	double out[5], y[5];
+	btc_trailing_mean(x, 5, 3, out);
+	memcpy(y, x, sizeof y);
+	btc_trailing_mean(y, 5, 3, y); /* in place */
+	for (int i = 0; i < 5; i++) {
+		cr_assert_float_eq(out[i], want[i], 1e-15, "i %d: %g", i, out[i]);
+		cr_assert_float_eq(y[i], want[i], 1e-15, "in place, i %d: %g", i, y[i]);
+	}
+	/* a window of 1 is the series, one longer than it the running mean */
+	btc_trailing_mean(x, 5, 1, out);
+	cr_assert_arr_eq(out, x, sizeof x);
+	btc_trailing_mean(x, 5, 6, out);
+	cr_assert_float_eq(out[4], 3.0, 1e-15);
+}
+
+Test(btc, frontier_cost_of_a_th_day_by_hand)
+{
+	/* 2021-06-01: asic_2021 is on sale (from 2021-01-01): 32 J/TH, $/TH
+	 * 30 / 80 / 119, life 3 years (hardware_life.csv row from 2020-01-01);
+	 * electricity linear from 0.05 (2020-03-01) to 0.045 (2022-07-01). */
+	struct btc_params p;
+	sim_diag d;
+	diag_init(&d);
+	scn *s = scn_load(SCENARIO, NULL, 0, &d);
+	cr_assert_not_null(s);
+	cr_assert_eq(btc_params_load(&p, s, &d), SIM_OK, "%s", d.n ? d.msg[0] : "");
+	int32_t day = btc_days(2021, 6, 1);
+	double w = (double)(day - btc_days(2020, 3, 1)) / (btc_days(2022, 7, 1) - btc_days(2020, 3, 1));
+	double elec = 0.05 + w * (0.045 - 0.05);
+	const double usd[3] = { 30, 80, 119 };
+	for (int k = 0; k < 3; k++) {
+		p.capex_level = k;
+		double want = usd[k] / (3.0 * 365.25) + 32 * 24 / 1000.0 * elec;
+		cr_assert_float_eq(btc_frontier_cost(&p, day), want, 1e-12 * want, "column %d", k);
+	}
+	/* the day before, 2020's generation: 22 $/TH central, 34 J/TH */
+	p.capex_level = 1;
+	day = btc_days(2020, 12, 31);
+	w = (double)(day - btc_days(2020, 3, 1)) / (btc_days(2022, 7, 1) - btc_days(2020, 3, 1));
+	double want = 22 / (3.0 * 365.25) + 34 * 24 / 1000.0 * (0.05 - 0.005 * w);
+	cr_assert_float_eq(btc_frontier_cost(&p, day), want, 1e-12 * want);
+	/* revenue: 144 blocks x (6.25 subsidy + 0.776 fees) x price */
+	cr_assert_float_eq(btc_revenue(&p.data, day),
+	                   144 * (6.25 + 0.776) * btc_price(&p.data, day), 1e-6);
+	btc_params_release(&p);
+	scn_free(s);
+	diag_release(&d);
+}
+
+/* The benchmark's path before scaling (R6 / C6, TH/s), from btc_naive's. */
+static double *naive_unscaled(const struct btc_params *p, struct btc_naive *nv)
+{
+	int n = p->end - p->start + 1;
+	double *x = calloc((size_t)n, sizeof *x);
+	cr_assert_not_null(x);
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(btc_naive(p, x, nv, &d), SIM_OK);
+	for (int i = 0; i < n; i++)
+		x[i] /= nv->scale;
+	diag_release(&d);
+	return x;
+}
+
+/* Mean of x (TH/s by day since p->start) over days a..b, in EH/s. */
+static double mean_ehs(const struct btc_params *p, const double *x, int32_t a, int32_t b)
+{
+	double s = 0;
+	for (int32_t day = a; day <= b; day++)
+		s += x[day - p->start];
+	return s / (b - a + 1) / 1e6;
+}
+
+Test(btc, naive_benchmark_recovers_a_known_scale, .timeout = 30)
+{
+	/* Observations made exactly k R6/C6 (over each observation's own days:
+	 * the month, or the 7 days ending on a point): the fitted scale is k and
+	 * both RMSEs are 0.  Then one fit-window month 10x too high: with m
+	 * fit-window months, log10 c moves by 1/m, so every other residual is
+	 * 1/m and the spoiled one 1/m - 1: RMSE sqrt(m - 1)/m in sample, 1/m
+	 * held out. */
+	struct btc_params p;
+	load_backtest(&p, NULL, 0);
+	struct btc_naive nv;
+	double *x = naive_unscaled(&p, &nv);
+	const double k = 0.37;
+	struct btc_series *hm = &p.data.hr_month, *hp = &p.data.hr_point;
+	int m = 0, spoil = -1;
+	for (int i = 0; i < hm->n; i++)
+		if (hm->day[i] >= p.start && hm->day2[i] <= p.end) {
+			hm->v[i] = k * mean_ehs(&p, x, hm->day[i], hm->day2[i]);
+			if (hm->day[i] >= p.fit_from && hm->day[i] <= p.fit_to) {
+				m++;
+				if (spoil < 0 && hm->day[i] >= btc_days(2015, 1, 1))
+					spoil = i;
+			}
+		}
+	for (int i = 0; i < hp->n; i++)
+		hp->v[i] = k * mean_ehs(&p, x, hp->day[i] - 6, hp->day[i]);
+	int n = p.end - p.start + 1;
+	double *h = calloc((size_t)n, sizeof *h);
+	sim_diag d;
+	diag_init(&d);
+	cr_assert_eq(btc_naive(&p, h, &nv, &d), SIM_OK);
+	cr_assert_float_eq(nv.scale, k, 1e-12 * k, "scale %.15g", nv.scale);
+	cr_assert_lt(nv.e.rmse_in, 1e-12, "in sample %g", nv.e.rmse_in);
+	cr_assert_lt(nv.e.rmse_out, 1e-12, "held out %g", nv.e.rmse_out);
+	cr_assert_eq(nv.e.n_in, 113);
+	cr_assert_eq(nv.e.n_out, 24);
+	for (int i = 0; i < n; i++)
+		cr_assert_float_eq(h[i], k * x[i], 1e-12 * k * x[i], "day %d", i);
+
+	cr_assert_geq(spoil, 0);
+	hm->v[spoil] *= 10;
+	cr_assert_eq(btc_naive(&p, h, &nv, &d), SIM_OK);
+	cr_assert_float_eq(nv.scale, k * pow(10, 1.0 / m), 1e-9 * k);
+	cr_assert_float_eq(nv.e.rmse_in, sqrt(m - 1.0) / m, 1e-12, "in sample %.15g", nv.e.rmse_in);
+	cr_assert_float_eq(nv.e.rmse_out, 1.0 / m, 1e-12, "held out %.15g", nv.e.rmse_out);
+	cr_assert_float_eq(nv.e.bias_out, 1.0 / m, 1e-12);
+	/* a fit window without monthly means (they end in 2020-03): NaN, no failure */
+	p.fit_from = btc_days(2021, 1, 1);
+	p.fit_to = btc_days(2021, 12, 1);
+	cr_assert_eq(btc_naive(&p, h, &nv, &d), SIM_OK);
+	cr_assert(isnan(nv.scale) && isnan(nv.e.rmse_in) && isnan(nv.e.rmse_out));
+	cr_assert_eq(nv.e.n_in, 0);
+	free(h);
+	free(x);
+	diag_release(&d);
+	btc_params_release(&p);
+}
+
+Test(btc, skill_score_formula)
+{
+	cr_assert_float_eq(btc_skill(0.1, 0.2), 0.75, 1e-15);
+	cr_assert_float_eq(btc_skill(0.2, 0.2), 0.0, 1e-15);
+	cr_assert_float_eq(btc_skill(0.3, 0.15), -3.0, 1e-15);
+	cr_assert_float_eq(btc_skill(0.0, 0.5), 1.0, 1e-15);
+	cr_assert(isnan(btc_skill(0.1, 0.0)));
+	cr_assert(isnan(btc_skill(0.1, NAN)));
 }

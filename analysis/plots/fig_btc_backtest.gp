@@ -1,8 +1,11 @@
 # fig_btc_backtest.gp — Bitcoin hash rate, observed vs the fitted node-growth model.
 # Input: the table written by `dais backtest -o DIR` (DIR/fig_btc_backtest.dat):
-#   block 0: year, simulated EH/s (daily), hashprice, J/TH
+#   block 0: year, simulated EH/s (daily), hashprice, J/TH, naive benchmark EH/s
 #   block 1: year, observed EH/s, simulated EH/s, kind (0 fit window monthly,
-#            1 held-out monthly, 2 held-out point estimate, 3 outside both)
+#            1 held-out monthly, 2 held-out point estimate, 3 outside both),
+#            naive benchmark EH/s over the observation's days
+# The naive benchmark is c x revenue / frontier cost of a TH/s-day (6-month
+# trailing means, c fitted on 2010-2019; docs/models.md, "Bitcoin back-test").
 # Usage: gnuplot -e "dat='DIR/fig_btc_backtest.dat'; out='DIR/fig_btc_backtest'" fig_btc_backtest.gp
 # Writes out.png (pngcairo) and out.pdf (pdfcairo).
 if (!exists("dat")) dat = 'results/backtest/fig_btc_backtest.dat'
@@ -41,6 +44,7 @@ do for [fmt in "png pdf"] {
     unset xlabel
     set title "Bitcoin hash rate: node-growth model fitted on 2010-2019 (deterministic mode)"
     plot dat index 0 using 1:2 with lines lw 2 lc rgb "#d62728" title "simulated (daily)", \
+         dat index 0 using 1:5 with lines lw 1.5 dt 2 lc rgb "#ff7f0e" title "naive benchmark: c x revenue / frontier cost of a TH/s-day (6-month means; c fitted 2010-2019)", \
          dat index 1 using 1:($4 == 0 || $4 == 3 ? $2 : 1/0) with points pt 7 ps 0.5 lc rgb "#1f77b4" title "observed, monthly mean (Blockchain.com), fit window", \
          dat index 1 using 1:($4 == 1 ? $2 : 1/0) with points pt 7 ps 0.6 lc rgb "#2ca02c" title "observed, monthly mean, held out", \
          dat index 1 using 1:($4 == 2 ? $2 : 1/0) with points pt 5 ps 0.8 lc rgb "#000000" title "observed, point estimates 2020-2025 (7dma/raw as reported), held out"
@@ -55,14 +59,15 @@ do for [fmt in "png pdf"] {
     set bmargin 4
     unset logscale y
     set format y "%.1f"
-    set yrange [-1.2:1.2]
+    set yrange [-1.4:1.4]
     set ytics 0.5
     set mytics 5
     set format x "%g"
     set xlabel "year"
-    set ylabel "log_{10}(sim/obs)"
+    set ylabel "log_{10}(sim/obs)\n(open: naive)"
     unset key
     plot 0 with lines lc rgb "#888888" notitle, \
+         dat index 1 using 1:(log10($5/$2)) with points pt 6 ps 0.4 lc rgb "#ff7f0e" notitle, \
          dat index 1 using 1:(log10($3/$2)) with points pt 7 ps 0.5 lc rgb "#1f77b4" notitle
     unset multiplot
     unset object 2

@@ -135,7 +135,8 @@ write("asic_generations.csv",
       ["generation", "name", "available", "j_per_th", "usd_per_th_low", "usd_per_th_central", "usd_per_th_high", "machine_ths", "quality", "basis"],
       gens,
       ["a generation is the frontier purchase from its available date until the next row's; j_per_th is nameplate (flagship) efficiency; usd_per_th is the new-hardware price in that period",
-       "machine_ths: hash rate of one machine of the generation (TH/s; the GPU row is one card, estimate)"])
+       "machine_ths: hash rate of one machine of the generation (TH/s; the GPU row is one card, estimate)",
+       "which column a run uses is $.bitcoin.capex, in every year: central (default), the reference's judgement across each period's frontier price points, made from prices alone, not from hash rate or back-test error; low/high are the range of those points, for sensitivity runs only (docs/models.md, 'Bitcoin back-test')"])
 
 # -- electricity (USD/kWh paid by the marginal miner; knots, linear in between) --
 write("electricity.csv",
