@@ -269,12 +269,15 @@ static int plot_all(h5i *f, const char *path, const char *outdir, const struct s
 	for (size_t i = 0; i < n; i++) {
 		if (!selected(sel, names[i]))
 			continue;
-		sim_status st = plot_series(f, names[i], outdir, formats, d);
+		char *note = NULL;
+		sim_status st = plot_series(f, names[i], outdir, formats, &note, d);
 		if (st != SIM_OK && rc != DAIS_EXIT_USAGE)
 			rc = sim_exit_code(st); /* 2: a name or table the file should not hold */
 		else if (st == SIM_OK)
-			printf("%s/%s: %s%sdat gp\n", outdir, names[i],
-			       formats & PLOT_PNG ? "png " : "", formats & PLOT_SVG ? "svg " : "");
+			printf("%s/%s: %s%sdat gp%s%s\n", outdir, names[i],
+			       formats & PLOT_PNG ? "png " : "", formats & PLOT_SVG ? "svg " : "",
+			       note ? "; " : "", note ? note : "");
+		free(note);
 		done++;
 	}
 	if (report_missing(sel, names, n, path, d))
