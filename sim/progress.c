@@ -87,6 +87,11 @@ void progress_begin(struct progress *p, const char *what, long total, int quiet)
 	progress_begin_to(p, what, total, on ? stderr : NULL, NULL);
 }
 
+void progress_set_total(struct progress *p, long total)
+{
+	p->total = total;
+}
+
 /* Redraws when the last drawing is PROGRESS_EVERY_S old (or was erased). */
 static void update(struct progress *p)
 {

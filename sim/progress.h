@@ -55,6 +55,9 @@ void progress_begin(struct progress *p, const char *what, long total, int quiet)
 void progress_begin_to(struct progress *p, const char *what, long total, FILE *out,
                        double (*clock)(void));
 
+/* The total, when counting it costs: after begin, once p->out says it shows. */
+void progress_set_total(struct progress *p, long total);
+
 void progress_add(struct progress *p, long n);   /* n units done */
 void progress_skip(struct progress *p, long n);  /* n units that need no work */
 void progress_clear(struct progress *p);         /* erase the line for a while */
