@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/progress.h"
 #include "helpers.h"
+#include "models/registry.h"
+#include "run/sweep.h"
+#include "sim/progress.h"
 
 Test(progress, eta_is_elapsed_times_left_over_done)
 {
@@ -165,4 +167,37 @@ Test(progress, threads_count_every_unit)
 	cr_expect_eq(p.done, 4000);
 	progress_end(&p);
 	fclose(f);
+}
+
+/* A sweep not told to be quiet, its stderr a file: its point lines as
+ * before, and no progress line (no \r, no "sweep: n/N"). */
+Test(progress, a_sweep_into_a_log_file_prints_no_progress, .timeout = 60)
+{
+	char *dir = th_mkdtemp(), path[1200], out[1200];
+	snprintf(path, sizeof path, "%s/g.json", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "{ \"scenario\": \"%s\", \"set\": [\"queue.customers=2000\", "
+	           "\"queue.warmup=100\", \"replications=2\"], \"parameters\": ["
+	           "{ \"path\": \"queue.arrival_rate\", \"values\": [0.5, 0.8] } ], "
+	           "\"outputs\": [\"mean_wait\"] }", th_src("scenarios/mm1.json"));
+	fclose(f);
+	sim_diag d;
+	diag_init(&d);
+	sweep *w = sweep_load(path, model_types, &d);
+	cr_assert_not_null(w);
+	int status[2];
+	struct sweep_opts o = { .dir = out, .threads = 2, .quiet = 0 };
+	char got[4096];
+	th_capture_begin();
+	sim_status st = sweep_run(w, &o, status, &d);
+	th_capture_end(got, sizeof got);
+	cr_expect_eq(st, SIM_OK);
+	cr_expect(strstr(got, "[1/2] point_0000.h5") && strstr(got, "[2/2] point_0001.h5"), "%s", got);
+	cr_expect(!strchr(got, '\r') && !strstr(got, "sweep: "), "%s", got);
+	sweep_free(w);
+	diag_release(&d);
+	th_rmtree(dir);
+	free(dir);
 }
