@@ -340,18 +340,24 @@ static char *omitted_note(const struct table *tb, const unsigned char *state)
 			continue;
 		fprintf(m, "%s%zu of %zu %s, not drawn:", any ? "; " : "", n, tb->cols, what[w]);
 		any = 1;
+		/* names while the title line stays readable (about 100 characters) */
 		size_t shown = 0;
 		for (size_t c = 0; c < tb->cols; c++)
-			if (state[c] == w && shown++ < 8)
-				fprintf(m, "%s%s", shown > 1 ? ", " : " ", colname(tb, c, buf, sizeof buf));
-		if (shown > 8)
-			fprintf(m, " and %zu more", shown - 8);
+			if (state[c] == w && (shown == 0 || ftell(m) < 90)) {
+				fprintf(m, "%s%s", shown ? ", " : " ", colname(tb, c, buf, sizeof buf));
+				shown++;
+			}
+		if (shown < n)
+			fprintf(m, " and %zu more", n - shown);
 	}
 	fclose(m);
 	if (!any) {
 		free(out);
 		return NULL;
 	}
+	for (char *c = out; *c; c++) /* a label's control characters: one printed line */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	return out;
 }
 

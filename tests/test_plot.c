@@ -402,3 +402,68 @@ Test(plot, long_names_and_units_in_labels, .init = setup_dated, .fini = teardown
 	snprintf(p, sizeof p, "%s/f/pwned", dir);
 	cr_expect_neq(access(p, F_OK), 0, "gnuplot ran code from a results file");
 }
+
+/* A zero column whose label holds a line break and a quote: the note stays
+ * one line, and one quoted string in the script. */
+Test(plot, hostile_label_of_a_zero_column)
+{
+	strcpy(dir, "/tmp/dais_test_plot_XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(res, sizeof res, "%s/run.h5", dir);
+	h5o *o = h5o_create(res, NULL);
+	const char *cols[] = { "ok", "z'\nset output '/tmp/x" };
+	rec *r = rec_alloc("day");
+	int a = rec_series(r, "load_by_chain", "tx", 2, cols);
+	for (int i = 0; i < 3; i++) {
+		rec_set(r, a, 0, i + 1);
+		rec_set(r, a, 1, 0);
+		cr_assert_eq(rec_sample(r, i), SIM_OK);
+	}
+	cr_assert_eq(h5o_write_rep(o, 0, r, NULL), SIM_OK);
+	rec_free(r);
+	cr_assert_eq(summary_write(o, NULL), SIM_OK);
+	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
+	h5o_free(o);
+	char *note = note_of("load_by_chain");
+	cr_assert_not_null(note);
+	cr_expect_str_eq(note, "1 of 2 zero throughout, not drawn: z' set output '/tmp/x");
+	free(note);
+	cr_expect(strstr(fig("load_by_chain.gp"),
+	                 ".'1 of 2 zero throughout, not drawn: z'' set output ''/tmp/x' noenhanced\n"),
+	          "%s", fig("load_by_chain.gp"));
+	teardown();
+}
+
+/* Many zero columns: some named, the rest counted, the note one short line. */
+Test(plot, many_zero_columns_are_counted)
+{
+	strcpy(dir, "/tmp/dais_test_plot_XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(res, sizeof res, "%s/run.h5", dir);
+	h5o *o = h5o_create(res, NULL);
+	char names[20][32];
+	const char *cols[20];
+	for (int j = 0; j < 20; j++) {
+		snprintf(names[j], sizeof names[j], "class_number_%02d", j);
+		cols[j] = names[j];
+	}
+	rec *r = rec_alloc("day");
+	int a = rec_series(r, "nodes_by_class", "nodes", 20, cols);
+	for (int i = 0; i < 3; i++) {
+		for (int j = 0; j < 20; j++)
+			rec_set(r, a, j, j == 0 ? i + 1 : 0);
+		cr_assert_eq(rec_sample(r, i), SIM_OK);
+	}
+	cr_assert_eq(h5o_write_rep(o, 0, r, NULL), SIM_OK);
+	rec_free(r);
+	cr_assert_eq(summary_write(o, NULL), SIM_OK);
+	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
+	h5o_free(o);
+	char *note = note_of("nodes_by_class");
+	cr_assert_not_null(note);
+	/* 35 characters, then 17 for each name with its comma, while under 90 */
+	cr_expect_str_eq(note, "19 of 20 zero throughout, not drawn: class_number_01, class_number_02, "
+	                       "class_number_03, class_number_04 and 15 more");
+	free(note);
+	teardown();
+}
