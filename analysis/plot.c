@@ -30,6 +30,9 @@ struct table {
 	size_t rows, cols;
 	size_t rows_cols[2];   /* the mean's shape, to check it is a series */
 	char *units;           /* of the series */
+	char *long_name;       /* of the series, for titles */
+	int years;             /* time is dated: x = year0 + t / 365.25 */
+	double year0;
 	long replications;
 };
 
@@ -39,6 +42,69 @@ static void table_release(struct table *tb)
 		h5i_data_release(&tb->s[k]);
 	h5i_data_release(&tb->t);
 	free(tb->units);
+	free(tb->long_name);
+}
+
+/* Day of the year (0 for 1 January) of a proleptic Gregorian date. */
+static int day_of_year(int y, int m, int d)
+{
+	static const int before[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return before[m - 1] + (m > 2 && leap) + d - 1;
+}
+
+/* The decimal year of day 0 of CF units "days since YYYY-MM-DD[...]"; 0 when
+ * the units name no date.  Years count 365.25 days from 1 January of the
+ * start year, as the paper figures do (analysis/plots/common.gp: a run
+ * starting 2024-01-01 reaches 2025.0 at day 365.25). */
+static int year_origin(const char *units, double *year0)
+{
+	int y, m, d;
+	if (sscanf(units, "days since %d-%d-%d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 ||
+	    d > 31)
+		return 0;
+	*year0 = y + day_of_year(y, m, d) / 365.25;
+	return 1;
+}
+
+/* The x value of row r: the decimal year when dated, the time, or the row. */
+static double x_of(const struct table *tb, size_t r)
+{
+	if (!tb->t.n)
+		return (double)r;
+	return tb->years ? tb->year0 + tb->t.v[r] / 365.25 : tb->t.v[r];
+}
+
+/* The series' long_name: the replications' ("nodes by class"), else the
+ * summary's less its ", mean across replications", else the name with
+ * spaces for underscores. */
+static char *long_name(const h5i *f, const char *series)
+{
+	char path[512], *s = NULL;
+	if (h5i_nreps(f) > 0) {
+		snprintf(path, sizeof path, "/%s/timeseries/%s", h5i_rep_name(f, 0), series);
+		if (h5i_has_attr(f, path, "long_name") &&
+		    h5i_attr_str(f, path, "long_name", &s, NULL) == SIM_OK && *s)
+			return s;
+		free(s);
+		s = NULL;
+	}
+	snprintf(path, sizeof path, "/summary/%s_mean", series);
+	if (h5i_has_attr(f, path, "long_name") &&
+	    h5i_attr_str(f, path, "long_name", &s, NULL) == SIM_OK && *s) {
+		char *cut = strstr(s, ", mean across replications");
+		if (cut && cut > s) {
+			*cut = 0;
+			return s;
+		}
+	}
+	free(s);
+	if (!(s = strdup(series)))
+		return NULL;
+	for (char *c = s; *c; c++)
+		if (*c == '_')
+			*c = ' ';
+	return s;
 }
 
 static sim_status table_load(const h5i *f, const char *series, struct table *tb, sim_diag *d)
@@ -69,7 +135,9 @@ static sim_status table_load(const h5i *f, const char *series, struct table *tb,
 		if (tb->t.n != tb->rows)
 			h5i_data_release(&tb->t); /* not this series' axis: use row numbers */
 	}
-	if (!(tb->units = strdup(tb->s[0].units))) {
+	tb->years = tb->t.n && year_origin(tb->t.units, &tb->year0);
+	if (!(tb->units = strdup(tb->s[0].units)) || !(tb->long_name = long_name(f, series))) {
+		diag_add(d, "out of memory");
 		st = SIM_ENOMEM;
 		goto fail;
 	}
@@ -125,8 +193,11 @@ static void SIM_PRINTF(2, 3) commentf(FILE *fp, const char *fmt, ...)
 	free(s);
 }
 
+/* years: column 1 is the decimal year where time is dated (the figures'
+ * tables); else the time as stored (dais export's, which the paper figures
+ * convert themselves). */
 static sim_status write_table(const h5i *f, const char *series, const struct table *tb,
-                              const char *path, sim_diag *d)
+                              int years, const char *path, sim_diag *d)
 {
 	struct file_atomic a;
 	sim_status st = file_atomic_open(&a, path, d);
@@ -134,12 +205,17 @@ static sim_status write_table(const h5i *f, const char *series, const struct tab
 		return st;
 	FILE *fp = a.f;
 	char buf[32];
+	years = years && tb->years;
 	commentf(fp, "dais: summary of /summary/%s_* in %s", series, h5i_name(f));
-	commentf(fp, "x: t (%s)%s; y: %s (%s); replications: %ld",
-	         tb->t.n ? tb->t.units : "sample", tb->t.n ? "" : " row index",
-	         series, tb->units, tb->replications);
-	fprintf(fp, "# columns: 1 t, then at 2+6c for series column c: "
-	            "mean p05 p95 ci95_lo ci95_hi p50\n");
+	if (years)
+		commentf(fp, "x: year (decimal, 365.25 days a year, from t in %s); y: %s (%s); "
+		         "replications: %ld", tb->t.units, series, tb->units, tb->replications);
+	else
+		commentf(fp, "x: t (%s)%s; y: %s (%s); replications: %ld",
+		         tb->t.n ? tb->t.units : "sample", tb->t.n ? "" : " row index",
+		         series, tb->units, tb->replications);
+	fprintf(fp, "# columns: 1 %s, then at 2+6c for series column c: "
+	            "mean p05 p95 ci95_lo ci95_hi p50\n", years ? "year" : "t");
 	if (tb->s[0].columns) {
 		fprintf(fp, "# series columns:");
 		for (size_t c = 0; c < tb->cols; c++) {
@@ -148,13 +224,13 @@ static sim_status write_table(const h5i *f, const char *series, const struct tab
 		}
 		fputc('\n', fp);
 	}
-	fprintf(fp, "# t");
+	fprintf(fp, "# %s", years ? "year" : "t");
 	for (size_t c = 0; c < tb->cols; c++)
 		for (int k = 0; k < NSTAT; k++)
 			fprintf(fp, " %s_%zu", dat_stat[k], c);
 	fputc('\n', fp);
 	for (size_t r = 0; r < tb->rows; r++) {
-		put_num(fp, tb->t.n ? tb->t.v[r] : (double)r);
+		put_num(fp, years ? x_of(tb, r) : tb->t.n ? tb->t.v[r] : (double)r);
 		for (size_t c = 0; c < tb->cols; c++)
 			for (int k = 0; k < NSTAT; k++)
 				put_num(fp, tb->s[k].v[r * tb->cols + c]);
@@ -169,24 +245,51 @@ sim_status plot_write_dat(const h5i *f, const char *series, const char *path, si
 	sim_status st = table_load(f, series, &tb, d);
 	if (st)
 		return st;
-	st = write_table(f, series, &tb, path, d);
+	st = write_table(f, series, &tb, 0, path, d);
 	table_release(&tb);
 	return st;
 }
 
-/* The range of the finite values (lo > hi when there are none). */
-static void value_range(const struct table *tb, double *lo, double *hi)
+/* Why a column of a 2-D series is left out of its figure. */
+enum { COL_DRAWN, COL_ZERO, COL_EMPTY };
+
+/* COL_ZERO when every finite value of column c (all statistics) is 0,
+ * COL_EMPTY when it has none. */
+static int col_state(const struct table *tb, size_t c)
+{
+	int any = 0;
+	for (int k = 0; k < NSTAT; k++)
+		for (size_t r = 0; r < tb->rows; r++) {
+			double v = tb->s[k].v[r * tb->cols + c];
+			if (isnan(v))
+				continue;
+			if (v != 0)
+				return COL_DRAWN;
+			any = 1;
+		}
+	return any ? COL_ZERO : COL_EMPTY;
+}
+
+/* The range of the finite values of the drawn columns (lo > hi when there
+ * are none); data: of the replications' values only (mean and percentiles),
+ * not the confidence interval of the mean, which a t interval can carry
+ * below zero for a count. */
+static void value_range(const struct table *tb, const unsigned char *drawn, int data,
+                        double *lo, double *hi)
 {
 	*lo = INFINITY;
 	*hi = -INFINITY;
-	for (int k = 0; k < NSTAT; k++)
+	for (int k = 0; k < NSTAT; k++) {
+		if (data && (k == 3 || k == 4)) /* ci95_lo, ci95_hi */
+			continue;
 		for (size_t i = 0; i < tb->s[k].n; i++) {
 			double v = tb->s[k].v[i];
-			if (!isfinite(v))
+			if (!isfinite(v) || !drawn[i % tb->cols])
 				continue;
 			*lo = v < *lo ? v : *lo;
 			*hi = v > *hi ? v : *hi;
 		}
+	}
 }
 
 /* Log scale when every finite value is positive and they span > 3 decades. */
@@ -204,13 +307,88 @@ static void put_quoted(FILE *fp, const char *s)
 	free(q);
 }
 
-static sim_status write_script(const h5i *f, const char *series, const struct table *tb,
-                               const char *path, unsigned formats, sim_diag *d)
+/* Six colours that colour-blind readers tell apart (Okabe & Ito 2008: blue,
+ * vermillion, bluish green, reddish purple, orange, sky blue), solid and then
+ * dashed: twelve series, eleven hardware classes among them, never share a
+ * style.  Past twelve the dashes go on (30 styles), then repeat. */
+static const char *const palette[PLOT_NCOLOURS] = { "#0072B2", "#D55E00", "#009E73",
+                                                    "#CC79A7", "#E69F00", "#56B4E9" };
+
+void plot_style(size_t i, const char **colour, int *dash)
 {
+	*colour = palette[i % PLOT_NCOLOURS];
+	*dash = (int)(i / PLOT_NCOLOURS % 5) + 1;
+}
+
+/* "2 of 11 zero throughout, not drawn: a, b" (and the columns without
+ * values), malloc'd; NULL when nothing is left out. */
+static char *omitted_note(const struct table *tb, const unsigned char *state)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+	if (!m)
+		return NULL;
+	char buf[32];
+	static const char *const what[] = { NULL, "zero throughout", "without values" };
+	int any = 0;
+	for (int w = COL_ZERO; w <= COL_EMPTY; w++) {
+		size_t n = 0;
+		for (size_t c = 0; c < tb->cols; c++)
+			n += state[c] == w;
+		if (!n)
+			continue;
+		fprintf(m, "%s%zu of %zu %s, not drawn:", any ? "; " : "", n, tb->cols, what[w]);
+		any = 1;
+		/* names while the title line stays readable (about 100 characters) */
+		size_t shown = 0;
+		for (size_t c = 0; c < tb->cols; c++)
+			if (state[c] == w && (shown == 0 || ftell(m) < 90)) {
+				fprintf(m, "%s%s", shown ? ", " : " ", colname(tb, c, buf, sizeof buf));
+				shown++;
+			}
+		if (shown < n)
+			fprintf(m, " and %zu more", n - shown);
+	}
+	fclose(m);
+	if (!any) {
+		free(out);
+		return NULL;
+	}
+	for (char *c = out; *c; c++) /* a label's control characters: one printed line */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	return out;
+}
+
+static sim_status write_script(const h5i *f, const char *series, const struct table *tb,
+                               const char *path, unsigned formats, char **note, sim_diag *d)
+{
+	/* Columns zero (or empty) throughout are left out of a 2-D series, unless
+	 * that leaves nothing to draw. */
+	unsigned char *state = calloc(tb->cols, 1), *drawn = calloc(tb->cols, 1);
+	if (!state || !drawn) {
+		free(state);
+		free(drawn);
+		diag_add(d, "out of memory");
+		return SIM_ENOMEM;
+	}
+	size_t ndrawn = 0;
+	for (size_t c = 0; c < tb->cols && tb->cols > 1; c++)
+		ndrawn += (state[c] = (unsigned char)col_state(tb, c)) == COL_DRAWN;
+	if (ndrawn == 0)
+		memset(state, COL_DRAWN, tb->cols);
+	for (size_t c = 0; c < tb->cols; c++)
+		drawn[c] = state[c] == COL_DRAWN;
+	*note = omitted_note(tb, state);
+	free(state);
+
 	struct file_atomic a;
 	sim_status st = file_atomic_open(&a, path, d);
-	if (st)
+	if (st) {
+		free(drawn);
 		return st;
+	}
 	FILE *fp = a.f;
 	int bands = tb->replications != 1;
 	char lbl[600], buf[32];
@@ -219,31 +397,52 @@ static sim_status write_script(const h5i *f, const char *series, const struct ta
 	fprintf(fp, "\n# edit and re-run in this directory: gnuplot %s.gp\n", series);
 	fprintf(fp, "set datafile missing 'NaN'\nset grid\nset key top left noenhanced\n"
 	            "set autoscale xfix\n");
+	fprintf(fp, "# line styles: 6 colour-blind-safe colours (Okabe-Ito), solid then dashed\n");
+	for (size_t i = 0; i < (tb->cols > 12 ? tb->cols : 12); i++) {
+		const char *colour;
+		int dash;
+		plot_style(i, &colour, &dash);
+		fprintf(fp, "set linetype %zu lc rgb '%s' lw 2 dt %d\n", i + 1, colour, dash);
+	}
+	/* the title: the long name, what the bands are, what was left out */
+	snprintf(lbl, sizeof lbl, "%s", tb->long_name);
+	if (*lbl >= 'a' && *lbl <= 'z')
+		*lbl = (char)(*lbl - 'a' + 'A');
 	fprintf(fp, "set title ");
-	put_quoted(fp, series);
+	put_quoted(fp, lbl);
 	if (bands && tb->cols > 1)
 		fprintf(fp, ".\"\\n\".'bands: 5-95%% of replications (light), "
 		            "95%% CI of the mean (dark)'");
+	if (*note) {
+		fprintf(fp, ".\"\\n\".");
+		put_quoted(fp, *note);
+	}
 	fprintf(fp, " noenhanced\n");
 	fprintf(fp, "set xlabel ");
-	snprintf(lbl, sizeof lbl, "t (%s)", tb->t.n ? tb->t.units : "sample");
+	if (tb->years)
+		snprintf(lbl, sizeof lbl, "year");
+	else
+		snprintf(lbl, sizeof lbl, "t (%s)", tb->t.n ? tb->t.units : "sample");
 	put_quoted(fp, lbl);
 	fprintf(fp, " noenhanced\nset ylabel ");
 	if (*tb->units)
-		snprintf(lbl, sizeof lbl, "%s (%s)", series, tb->units);
+		snprintf(lbl, sizeof lbl, "%s (%s)", tb->long_name, tb->units);
 	else
-		snprintf(lbl, sizeof lbl, "%s", series);
+		snprintf(lbl, sizeof lbl, "%s", tb->long_name);
 	put_quoted(fp, lbl);
 	fprintf(fp, " noenhanced\n");
-	if (tb->cols > 4) /* a long legend goes beside the plot, not over it */
+	if (ndrawn > 4) /* a long legend goes beside the plot, not over it */
 		fprintf(fp, "set key outside right top\n");
-	double lo, hi;
-	value_range(tb, &lo, &hi);
+	double lo, hi, dlo, dhi;
+	value_range(tb, drawn, 0, &lo, &hi);
+	value_range(tb, drawn, 1, &dlo, &dhi);
 	if (want_log(lo, hi))
 		fprintf(fp, "set logscale y\n");
-	else if (lo == hi)   /* a constant series: a range around it, not gnuplot's warning */
-		fprintf(fp, "set yrange [%.10g:%.10g]\n", lo - (lo ? 0.05 * fabs(lo) : 1),
-		        hi + (hi ? 0.05 * fabs(hi) : 1));
+	else if (lo == hi) { /* a constant series: a range around it, not gnuplot's warning */
+		double l = lo - (lo ? 0.05 * fabs(lo) : 1), h = hi + (hi ? 0.05 * fabs(hi) : 1);
+		fprintf(fp, "set yrange [%.10g:%.10g]\n", lo >= 0 && l < 0 ? 0 : l, h);
+	} else if (dlo >= 0 && dlo <= dhi) /* counts, shares, prices: the axis starts at 0 */
+		fprintf(fp, "set yrange [0:*]\n");
 	snprintf(lbl, sizeof lbl, "%s.dat", series);
 	fprintf(fp, "dat = ");
 	put_quoted(fp, lbl);
@@ -262,6 +461,8 @@ static sim_status write_script(const h5i *f, const char *series, const struct ta
 	const char *sep = "";
 	for (int layer = bands ? 0 : 2; layer < 3; layer++)
 		for (size_t c = 0; c < tb->cols; c++) {
+			if (!drawn[c])
+				continue;
 			size_t b = 2 + 6 * c; /* mean; p05 p95 ci_lo ci_hi p50 follow */
 			int one = tb->cols == 1;
 			fprintf(fp, "%s", sep);
@@ -273,13 +474,13 @@ static sim_status write_script(const h5i *f, const char *series, const struct ta
 				fprintf(fp, "  dat using 1:%zu:%zu with filledcurves lc %zu "
 				            "fs transparent solid 0.35 noborder title ", b + 3, b + 4, c + 1);
 			else
-				fprintf(fp, "  dat using 1:%zu with lines lw 2 lc %zu dt %zu title ", b, c + 1,
-				        c / 8 + 1); /* 8 colours, then dashes */
+				fprintf(fp, "  dat using 1:%zu with lines lt %zu title ", b, c + 1);
 			put_quoted(fp, layer == 2 ? (one ? "mean" : colname(tb, c, buf, sizeof buf))
 			               : !one ? ""
 			               : layer == 0 ? "5-95% of replications" : "95% CI of the mean");
 		}
 	fprintf(fp, "\n");
+	free(drawn);
 	if (first == 0 && (formats & PLOT_SVG))
 	{
 		snprintf(lbl, sizeof lbl, "%s.%s", series, ext[1]);
@@ -366,8 +567,9 @@ sim_status plot_gnuplot(const char *script, const char *cwd, const struct plot_v
 }
 
 sim_status plot_series(const h5i *f, const char *series, const char *dir,
-                       unsigned formats, sim_diag *d)
+                       unsigned formats, char **note, sim_diag *d)
 {
+	*note = NULL;
 	if (!rec_valid_name(series)) { /* it names files in dir */
 		diag_add(d, "%s: a series name is not [A-Za-z0-9_]+; not drawn", h5i_name(f));
 		return SIM_EINVAL;
@@ -386,8 +588,8 @@ sim_status plot_series(const h5i *f, const char *series, const char *dir,
 	if (!dat || !gp || !gpname) {
 		diag_add(d, "out of memory");
 		st = SIM_ENOMEM;
-	} else if (!(st = write_table(f, series, &tb, dat, d)) &&
-	           !(st = write_script(f, series, &tb, gp, formats, d))) {
+	} else if (!(st = write_table(f, series, &tb, 1, dat, d)) &&
+	           !(st = write_script(f, series, &tb, gp, formats, note, d))) {
 		st = plot_gnuplot(gpname, dir, NULL, 0, 0, d);
 		if (st)
 			diag_add(d, "%s/%s: the figure was not drawn", dir, gpname);

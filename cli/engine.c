@@ -13,6 +13,7 @@
 #include "engine/eng_probe.h"
 #include "engine/eng_profile.h"
 #include "engine/engine.h"
+#include "sim/progress.h"
 
 static const char engine_usage[] =
 	"usage: dais engine [MODEL.gguf | MODEL.bin | --synthetic CONFIG] [options]\n"
@@ -361,7 +362,7 @@ int cmd_engine(int argc, char **argv)
 /* ---------------------------------------------------------------- calibrate */
 
 static const char calibrate_usage[] =
-	"usage: dais calibrate [-o PROFILE.json] [--quick] [--threads N] [--shape NAME:CONFIG]...\n"
+	"usage: dais calibrate [-o PROFILE.json] [--quick] [--threads N] [--shape NAME:CONFIG]... [--quiet]\n"
 	"\n"
 	"Measures prefill and decode step times of synthetic models on this machine,\n"
 	"with a memory-bandwidth probe beside every timing and the peak FMA rate, fits\n"
@@ -375,6 +376,7 @@ static const char calibrate_usage[] =
 	"  --threads N         threads per step (default: OpenMP's)\n"
 	"  --shape NAME:CFG    measure this shape instead of the defaults (repeatable;\n"
 	"                      CFG as in dais engine --synthetic)\n"
+	"  -q, --quiet         no measurement lines and no progress line\n"
 	"  -h, --help          this text\n";
 
 #define MAX_SHAPES 8
@@ -385,6 +387,7 @@ struct calibrate_opts {
 	struct eng_config shapes[MAX_SHAPES];
 	char names[MAX_SHAPES][32];
 	const char *name_ptr[MAX_SHAPES];
+	int quiet;
 };
 
 /* --shape NAME:CONFIG into the next slot of o. */
@@ -422,6 +425,7 @@ static int calibrate_parse(int argc, char **argv, struct calibrate_opts *o)
 			if (shape)
 				calibrate_shape(&c, o, shape);
 		} else if (!cli_str(&c, "--output", "-o", &o->out) && !cli_flag(&c, "--quick", NULL, &o->p.quick) &&
+		           !cli_flag(&c, "--quiet", "-q", &o->quiet) &&
 		           !cli_intv(&c, "--threads", 1, MAX_THREADS, &o->p.n_threads)) {
 			cli_unknown(&c);
 		}
@@ -429,6 +433,14 @@ static int calibrate_parse(int argc, char **argv, struct calibrate_opts *o)
 	if (cli_end(&c, 1))
 		return c.status;
 	return -1;
+}
+
+/* Shapes and weight types measured, on the progress line. */
+static void calibrate_progress(void *ctx, int done, int total)
+{
+	progress_set_total(ctx, total);
+	if (done > 0)
+		progress_add(ctx, 1);
 }
 
 int cmd_calibrate(int argc, char **argv)
@@ -448,7 +460,13 @@ int cmd_calibrate(int argc, char **argv)
 		snprintf(out, sizeof out, "data/calibration/%s.json", host);
 	}
 	struct eng_calib_result r;
+	struct progress pr;
+	progress_begin(&pr, "calibrate", 0, o.quiet);
+	o.p.log = o.quiet ? NULL : progress_stream(&pr, stderr);
+	o.p.progress = calibrate_progress;
+	o.p.progress_ctx = &pr;
 	eng_status s = eng_calib_run(&o.p, &r, err, sizeof err);
+	progress_end(&pr);
 	if (s) {
 		fprintf(stderr, "dais calibrate: %s\n", err);
 		return DAIS_EXIT_FAIL;

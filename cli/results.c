@@ -174,7 +174,9 @@ static const char plot_usage[] =
 	"across replications, the band where 90% of replications land (p05-p95)\n"
 	"and the 95% confidence interval of the mean.  DIR receives NAME.png,\n"
 	"NAME.svg, and the NAME.dat table and NAME.gp script that made them\n"
-	"(edit and re-run with: cd DIR && gnuplot NAME.gp).\n\n"
+	"(edit and re-run with: cd DIR && gnuplot NAME.gp).  Dated time axes show\n"
+	"calendar years; a series never negative starts its axis at 0; columns zero\n"
+	"throughout are left out and named; titles and labels give long names and units.\n\n"
 	"  -o DIR           output directory (default: figures/ beside RESULTS.h5)\n"
 	"  --series NAME... only these series (names or comma-separated lists)\n"
 	"  --format LIST    png, svg or png,svg (default)\n"
@@ -269,12 +271,15 @@ static int plot_all(h5i *f, const char *path, const char *outdir, const struct s
 	for (size_t i = 0; i < n; i++) {
 		if (!selected(sel, names[i]))
 			continue;
-		sim_status st = plot_series(f, names[i], outdir, formats, d);
+		char *note = NULL;
+		sim_status st = plot_series(f, names[i], outdir, formats, &note, d);
 		if (st != SIM_OK && rc != DAIS_EXIT_USAGE)
 			rc = sim_exit_code(st); /* 2: a name or table the file should not hold */
 		else if (st == SIM_OK)
-			printf("%s/%s: %s%sdat gp\n", outdir, names[i],
-			       formats & PLOT_PNG ? "png " : "", formats & PLOT_SVG ? "svg " : "");
+			printf("%s/%s: %s%sdat gp%s%s\n", outdir, names[i],
+			       formats & PLOT_PNG ? "png " : "", formats & PLOT_SVG ? "svg " : "",
+			       note ? "; " : "", note ? note : "");
+		free(note);
 		done++;
 	}
 	if (report_missing(sel, names, n, path, d))

@@ -18,6 +18,7 @@
 #include "models/srv_validate.h"
 #include "sim/buildinfo.h"
 #include "sim/file.h"
+#include "sim/progress.h"
 #include "sim/sha256.h"
 #include "sim/spawn.h"
 
@@ -145,7 +146,7 @@ static sim_status write_files(int n, const char *const *path, file_body *const *
 static const char validate_usage[] =
 	"usage: dais validate-serving [SCENARIO] [-d DIR] [--requests N] [--loads F,F,...]\n"
 	"                             [--knee-ttft S] [--driven-reps N] [--seed S] [--set path=value]...\n"
-	"                             [--no-noise] [--no-refit] [--no-plot] [--replay DIR2]\n\n"
+	"                             [--no-noise] [--no-refit] [--no-plot] [--replay DIR2] [--quiet]\n\n"
 	"Runs the serving model in driven mode (every step on the embedded engine) and in\n"
 	"model mode (a cost model fitted to separate driven calibration runs) on the same\n"
 	"arrival traces, from light load to saturation, and compares TTFT, TPOT and\n"
@@ -171,7 +172,9 @@ static const char validate_usage[] =
 	"                    driven percentiles) of an earlier run of the same scenario\n"
 	"                    from DIR2, and fit and run model mode on them again (its\n"
 	"                    loads, requests and seed; not with the options that shape\n"
-	"                    driven runs)\n";
+	"                    driven runs)\n"
+	"  -q, --quiet       no run-by-run lines and no progress line (runs done, elapsed,\n"
+	"                    ETA on a terminal)\n";
 
 /* The files of a validation, in DIR. */
 enum { VF_VALIDATION, VF_LATENCY, VF_COST_FIT, VF_STEPS, VF_N };
@@ -186,7 +189,7 @@ struct vcmd {
 	struct srv_val_result r;
 	char scn_sha[65];             /* of the resolved scenario: a replay must match it */
 	long long seed;
-	int seed_given, plot;
+	int seed_given, plot, quiet;
 	char file[VF_N][4200];
 };
 
@@ -481,6 +484,7 @@ static int validate_args(struct vcmd *v, int argc, char **argv, struct cli_sets 
 		         !cli_flag(&c, "--no-plot", NULL, &noplot) &&
 		         !cli_flag(&c, "--no-noise", NULL, &nonoise) &&
 		         !cli_flag(&c, "--no-refit", NULL, &norefit) &&
+		         !cli_flag(&c, "--quiet", "-q", &v->quiet) &&
 		         !cli_path(&c, "--replay", NULL, &v->replay))
 			cli_one_arg(&c, &v->path, "scenario");
 		if (loads && c.status < 0 &&
@@ -545,6 +549,14 @@ static int validate_prepare(struct vcmd *v, scn *s)
 	return st == SIM_OK ? -1 : sim_exit_code(st);
 }
 
+/* Runs done, on the progress line. */
+static void runs_progress(void *ctx, int done, int total)
+{
+	progress_set_total(ctx, total);
+	if (done > 0)
+		progress_add(ctx, 1);
+}
+
 /* The validation proper, its files and figure. */
 static int validate_run(struct vcmd *v)
 {
@@ -556,8 +568,13 @@ static int validate_run(struct vcmd *v)
 		       v->seed, v->o.requests);
 	sim_diag d;
 	diag_init(&d);
-	v->o.log = stdout;
+	struct progress pr;
+	progress_begin(&pr, "validate-serving", 0, v->quiet);
+	v->o.log = v->quiet ? NULL : progress_stream(&pr, stdout);
+	v->o.progress = runs_progress;
+	v->o.progress_ctx = &pr;
 	sim_status st = srv_validate(&v->tp.p, &v->o, &v->r, &d);
+	progress_end(&pr);
 	if (st == SIM_OK) {
 		print_medians(v);
 		const char *path[VF_N];
@@ -615,7 +632,7 @@ int cmd_validate_serving(int argc, char **argv)
 
 static const char capacity_usage[] =
 	"usage: dais capacity [SCENARIO] [-o OUT.csv] [--tpot S] [--ttft S] [--requests N]\n"
-	"                     [--latency-curve FILE] [--scaling DIR] [--set path=value]...\n\n"
+	"                     [--latency-curve FILE] [--scaling DIR] [--set path=value]... [--quiet]\n\n"
 	"For each hardware class and each model size, the largest arrival rate whose p99\n"
 	"time per output token stays under --tpot and p99 time to first token under --ttft\n"
 	"(bisection on the rate, model mode), and the token rates it gives.  Writes a CSV\n"
@@ -630,7 +647,8 @@ static const char capacity_usage[] =
 	"  --requests N          requests per probe (default 20000)\n"
 	"  --latency-curve FILE  for each class and model with a capacity, a run at 0.1, 0.2,\n"
 	"                        ..., 0.9, 0.95 and 1 of its capacity rate: p50 and p99 TTFT\n"
-	"                        and TPOT, mean end-to-end latency (data/capacity/latency.csv)\n";
+	"                        and TPOT, mean end-to-end latency (data/capacity/latency.csv)\n"
+	"  -q, --quiet           no progress line (rows done, elapsed, ETA on a terminal)\n";
 
 /* Everything the capacity's files say. */
 struct ccmd {
@@ -649,6 +667,8 @@ struct ccmd {
 	const struct srv_model_shape *sm;    /* the scaling's model */
 	struct srv_scaling sc;
 	char sfile[2][4200];                 /* DIR/serving_capacity.dat, DIR/serving_scaling.dat */
+	int quiet;                           /* no progress line */
+	struct progress pr;                  /* of the phase running */
 };
 
 /* "computed by dais capacity ...": every input that sets a number in the
@@ -762,13 +782,15 @@ static int capacity_inputs(struct ccmd *c, scn *s)
 /* A row of the table on stdout, as it is found. */
 static void print_row(void *arg, const struct srv_cap_row *row)
 {
-	const struct ccmd *c = arg;
+	struct ccmd *c = arg;
 	int ok = row->rate > 0;
+	progress_clear(&c->pr);
 	printf("%-16s %-9s %12.5g %10.4g %9.3g %9.3g  %-20s %s\n", c->hw[row->hw].name,
 	       c->ms[row->model].name, row->tokens_per_s, row->requests_per_s,
 	       ok ? row->res.tpot[SRV_P99] : NAN, ok ? row->res.ttft[SRV_P99] : NAN,
 	       srv_cap_limit_name(row->limit), row->cost_source);
 	fflush(stdout);
+	progress_add(&c->pr, 1);
 }
 
 static void body_table(FILE *f, const void *arg)
@@ -815,13 +837,19 @@ static sim_status capacity_curves(struct ccmd *c, sim_diag *d)
 	c->pts = calloc(n * SRV_CURVE_NLOAD + 1, sizeof *c->pts);
 	if (!c->pts)
 		return SIM_ENOMEM;
+	long with = 0;
+	for (size_t i = 0; i < n; i++)
+		with += c->rows[i].rate > 0;
+	progress_begin(&c->pr, "latency curves", with, c->quiet);
 	for (size_t i = 0; i < n; i++) {
 		const struct srv_cap_row *w = &c->rows[i];
 		struct srv_curve_point *pt = &c->pts[i * SRV_CURVE_NLOAD];
 		if (!(w->rate > 0))
 			continue;
 		sim_status st = srv_latency_curve(&c->tp.p, w, pt, d);
+		progress_clear(&c->pr);
 		if (st != SIM_OK) {
+			progress_end(&c->pr);
 			diag_add(d, "latency curve: at class '%s', model '%s'", c->hw[w->hw].name,
 			         c->ms[w->model].name);
 			return st;
@@ -831,7 +859,9 @@ static sim_status capacity_curves(struct ccmd *c, sim_diag *d)
 		       "at 1\n", c->hw[w->hw].name, c->ms[w->model].name, half->ttft[SRV_P99],
 		       half->tpot[SRV_P99], full->ttft[SRV_P99], full->tpot[SRV_P99]);
 		fflush(stdout);
+		progress_add(&c->pr, 1);
 	}
+	progress_end(&c->pr);
 	return SIM_OK;
 }
 
@@ -868,12 +898,14 @@ static void body_curve(FILE *f, const void *arg)
 
 static void print_scaling(void *arg, const struct srv_scaling_row *w)
 {
-	(void)arg;
+	struct ccmd *c = arg;
+	progress_clear(&c->pr);
 	printf("scaling N=%2d: H100 %.4g tokens/s (p2c), %.3g per node; mixed fleet %.4g (hardware-aware), "
 	       "p99 TTFT %.3g s random vs %.3g s hardware-aware\n", w->n, w->horiz[1].output_tps,
 	       w->horiz[1].output_tps / w->n, w->het[2].output_tps, w->het[0].ttft[SRV_P99],
 	       w->het[2].ttft[SRV_P99]);
 	fflush(stdout);
+	progress_add(&c->pr, 1);
 }
 
 /* DIR/serving_scaling.dat: a row per fleet size. */
@@ -915,9 +947,11 @@ static int capacity_run(struct ccmd *c)
 	       "p99 TPOT", "p99 TTFT", "limit");
 	sim_status st = SIM_ENOMEM;
 	c->rows = calloc((size_t)c->nhw * (size_t)c->nms + 1, sizeof *c->rows);
+	progress_begin(&c->pr, "capacity", (long)c->nhw * c->nms, c->quiet);
 	if (c->rows)
 		st = srv_capacity_table(&c->tp.p, c->hw, c->nhw, c->ms, c->nms, &c->o, c->rows, print_row,
 		                        c, &d);
+	progress_end(&c->pr);
 	static file_body *const table[] = { body_table };
 	if (st == SIM_OK && (st = write_files(1, &c->out, table, c, &d)) == SIM_OK)
 		printf("wrote %s\n", c->out);
@@ -926,8 +960,10 @@ static int capacity_run(struct ccmd *c)
 	    (st = write_files(1, &c->curve, curve, c, &d)) == SIM_OK)
 		printf("wrote %s\n", c->curve);
 	if (st == SIM_OK && c->sdir) {
+		progress_begin(&c->pr, "fleet scaling", SRV_SCALING_NSIZES, c->quiet);
 		st = srv_capacity_scaling(&c->tp.p, c->hw, c->nhw, c->sm, &c->o.roofline, c->o.tpot_s,
 		                          c->o.ttft_s, &c->sc, print_scaling, c, &d);
+		progress_end(&c->pr);
 		const char *path[2] = { c->sfile[0], c->sfile[1] };
 		static file_body *const body[2] = { body_capacity_dat, body_scaling_dat };
 		if (st == SIM_OK && (st = write_files(2, path, body, c, &d)) == SIM_OK)
@@ -962,7 +998,8 @@ int cmd_capacity(int argc, char **argv)
 		    !cli_seconds(&cl, "--ttft", &c->o.ttft_s) &&
 		    !cli_int(&cl, "--requests", 100, 1000000000, &c->requests) &&
 		    !cli_path(&cl, "--scaling", NULL, &c->sdir) &&
-		    !cli_path(&cl, "--latency-curve", NULL, &c->curve) && !cli_set(&cl, &sets))
+		    !cli_path(&cl, "--latency-curve", NULL, &c->curve) &&
+		    !cli_flag(&cl, "--quiet", "-q", &c->quiet) && !cli_set(&cl, &sets))
 			cli_one_arg(&cl, &c->path, "scenario");
 	int rc;
 	scn *s = NULL;

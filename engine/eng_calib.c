@@ -245,6 +245,12 @@ static void describe_run(struct eng_calib_result *r)
 	r->loadavg_end = eng_probe_loadavg();
 }
 
+/* quick leaves out fp32 of the large shapes. */
+static int skip_model(const struct eng_calib_params *p, const struct eng_config *cf, eng_dtype t)
+{
+	return p->quick && cf->dim >= 4096 && t == ENG_F32;
+}
+
 eng_status eng_calib_run(const struct eng_calib_params *p, struct eng_calib_result *r, char *err, size_t err_len)
 {
 	static const eng_dtype dtypes[] = { ENG_Q8_0, ENG_Q4_0, ENG_F32 };
@@ -261,6 +267,13 @@ eng_status eng_calib_run(const struct eng_calib_params *p, struct eng_calib_resu
 		eng_calib_result_release(r);
 		return eng_err(ENG_ENOMEM, err, err_len, "calibrate: out of memory");
 	}
+	/* what will be measured: a model per shape and weight type */
+	int total = 0, done = 0;
+	for (int si = 0; si < n_shapes; si++)
+		for (int di = 0; di < n_dt; di++)
+			total += !skip_model(p, &shapes[si], dtypes[di]);
+	if (p->progress)
+		p->progress(p->progress_ctx, 0, total);
 	eng_probe_bw_run(bw, 1);
 	r->peak_gflops = eng_probe_peak_gflops(nt);
 	double t_start = eng_probe_now();
@@ -270,10 +283,14 @@ eng_status eng_calib_run(const struct eng_calib_params *p, struct eng_calib_resu
 		        nt, eng_isa_name(eng_isa_best()), r->peak_gflops, eng_probe_bw_run(bw, 3), r->loadavg_start);
 	eng_status s = ENG_OK;
 	for (int si = 0; si < n_shapes && !s; si++)
-		for (int di = 0; di < n_dt && !s; di++)
-			if (!(p->quick && shapes[si].dim >= 4096 && dtypes[di] == ENG_F32))
-				s = measure_model(p, &shapes[si], names[si], dtypes[di], bw, steps, r->meas, &r->n, err,
-				                  err_len);
+		for (int di = 0; di < n_dt && !s; di++) {
+			if (skip_model(p, &shapes[si], dtypes[di]))
+				continue;
+			s = measure_model(p, &shapes[si], names[si], dtypes[di], bw, steps, r->meas, &r->n, err,
+			                  err_len);
+			if (!s && p->progress)
+				p->progress(p->progress_ctx, ++done, total);
+		}
 	if (!s && (s = eng_calib_fit(r->meas, r->n, r->peak_gflops, r->coef, &r->rel_rms)))
 		eng_err(s, err, err_len, "calibrate: the least-squares fit failed (%d points)", r->n);
 	eng_probe_bw_free(bw);

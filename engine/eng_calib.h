@@ -65,6 +65,10 @@ struct eng_calib_params {
 	int quick;                 /* fewer points and smaller shapes */
 	size_t bw_bytes;           /* bandwidth probe array size (0: 48 MiB, past the caches) */
 	FILE *log;                 /* progress lines, or NULL */
+	/* or NULL; called with done 0 before measuring, then after each shape
+	 * and weight type (done of total) */
+	void (*progress)(void *ctx, int done, int total);
+	void *progress_ctx;
 	int n_shapes;              /* 0: the defaults */
 	const struct eng_config *shapes;
 	const char *const *shape_names;

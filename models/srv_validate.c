@@ -20,7 +20,15 @@ struct val {
 	const struct srv_val_opts *o;
 	struct srv_val_result *r;
 	sim_diag *d;
+	int done, total;   /* runs, for o->progress */
 };
+
+/* One more run done. */
+static void tick(struct val *v)
+{
+	if (v->o->progress)
+		v->o->progress(v->o->progress_ctx, ++v->done, v->total);
+}
 
 static void say(const struct val *v, const char *fmt, ...) SIM_PRINTF(2, 3);
 static void say(const struct val *v, const char *fmt, ...)
@@ -83,6 +91,10 @@ static sim_status driven_run(struct val *v, double rate, int n, uint64_t seed,
 	return st;
 }
 
+/* The calibration runs' loads, multiples of the pilot's burst throughput. */
+static const double cal_load[] = { 0.5, 1.0, 1.5, 2.0, 2.5 };
+#define NCAL_RUNS ((int)(sizeof cal_load / sizeof cal_load[0]))
+
 /* 1. The pilot burst and the calibration runs, every step logged. */
 static sim_status calibrate(struct val *v)
 {
@@ -95,8 +107,7 @@ static sim_status calibrate(struct val *v)
 	lg->dt = malloc(lg->cap * sizeof *lg->dt);
 	if (!lg->step || !lg->dt)
 		return SIM_ENOMEM;
-	static const double cal_load[] = { 0.5, 1.0, 1.5, 2.0, 2.5 };
-	dv->ncal_runs = (int)(sizeof cal_load / sizeof cal_load[0]);
+	dv->ncal_runs = NCAL_RUNS;
 	memcpy(dv->cal_load, cal_load, sizeof cal_load);
 	struct srv_result res;
 	struct srv_run_opts ro = { .seed = o->seed, .log = lg };
@@ -107,6 +118,7 @@ static sim_status calibrate(struct val *v)
 		return st;
 	double mu = (double)res.completed / res.t_end;
 	v->r->burst_rps = mu;
+	tick(v); /* before the line that ends the run's, which shows the count */
 	say(v, "burst throughput %.3g requests/s (%.0f output tokens/s)\n", mu,
 	    mu * v->p.output.mean);
 	for (int k = 0; k < dv->ncal_runs; k++) {
@@ -115,6 +127,7 @@ static sim_status calibrate(struct val *v)
 		st = driven_run(v, dv->cal_load[k] * mu, npilot, o->seed + 2000 + (uint64_t)k, &ro, &res);
 		if (st != SIM_OK)
 			return st;
+		tick(v);
 		say(v, "%lld steps\n", (long long)res.steps);
 	}
 	dv->cal_lo[dv->ncal_runs] = lg->n;
@@ -160,6 +173,7 @@ static sim_status find_knee(struct val *v)
 	struct srv_val_driven *dv = &r->drv;
 	if (o->replay) {
 		r->knee = dv->rates[0] / dv->loads[0];
+		tick(v);
 		say(v, "knee of the replayed run: %.6g requests/s\n", r->knee);
 		return SIM_OK;
 	}
@@ -178,6 +192,7 @@ static sim_status find_knee(struct val *v)
 		         o->knee_ttft_s);
 		return SIM_EINVAL;
 	}
+	tick(v);
 	say(v, "knee (model mode, p99 TTFT <= %g s): %.3g requests/s = %.2f x the burst throughput\n",
 	    o->knee_ttft_s, r->knee, r->knee / r->burst_rps);
 	dv->nload = o->nload;
@@ -224,6 +239,7 @@ static sim_status driven_loads(struct val *v)
 			*val_slot(&dv->drv[k], q) = mean;
 		}
 		dv->lo[k + 1] = lg->n;
+		tick(v);
 		say(v, "driven run%s at load %.2f: %lld steps\n", reps > 1 ? "s" : "", dv->loads[k], steps);
 	}
 	return SIM_OK;
@@ -293,6 +309,7 @@ static sim_status model_load(struct val *v, int k, const struct srv_cost *use)
 	const struct srv_result *rd = &dv->drv[k];
 	for (int j = 0; j < SRV_VAL_NQ; j++)
 		r->err[k][j] = fabs(srv_val_get(&rm, j) - srv_val_get(rd, j)) / srv_val_get(rd, j);
+	tick(v);
 	say(v, "%5.2f %8.3g  %6.1f/%6.1f|%6.1f/%6.1f  %6.2f/%6.2f|%6.2f/%6.2f  %6.2f/%6.2f|%6.2f/%6.2f\n",
 	    dv->loads[k], dv->rates[k], 1e3 * rd->ttft[0], 1e3 * rd->ttft[2], 1e3 * rm.ttft[0],
 	    1e3 * rm.ttft[2], 1e3 * rd->tpot[0], 1e3 * rd->tpot[2], 1e3 * rm.tpot[0], 1e3 * rm.tpot[2],
@@ -398,6 +415,11 @@ sim_status srv_validate(const struct srv_params *p, const struct srv_val_opts *o
 	r->burst_rps = NAN;
 	if (o->replay && r->drv.ncal == r->drv.log.n)
 		r->refit = 0;   /* no steps of the loads' runs to refit on */
+	/* pilot, calibration runs, loads driven (none replayed), knee, loads modelled */
+	int nl = o->replay ? r->drv.nload : o->nload;
+	v.total = (o->replay ? 0 : 1 + NCAL_RUNS + nl) + 1 + nl;
+	if (o->progress)
+		o->progress(o->progress_ctx, 0, v.total);
 	sim_status st = o->replay ? SIM_OK : calibrate(&v);
 	if (st == SIM_OK)
 		st = fit_calibration(&v);

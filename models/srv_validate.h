@@ -87,6 +87,11 @@ struct srv_val_opts {
 	int refit;                        /* leave-one-load-out refit (else the calibration fit) */
 	int replay;                       /* r->drv holds the driven half already: no engine runs */
 	FILE *log;                        /* progress lines; NULL: quiet */
+	/* or NULL; called with done 0 at the start, then after each run (the
+	 * pilot, each calibration run, the knee, each load driven, each load in
+	 * model mode): done of total */
+	void (*progress)(void *ctx, int done, int total);
+	void *progress_ctx;
 };
 
 struct srv_val_result {

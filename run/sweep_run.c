@@ -19,6 +19,7 @@
 #include "run.h"
 #include "sim/file.h"
 #include "sim/model.h"
+#include "sim/progress.h"
 #include "sim/rec.h"
 #include "sim/sim.h"
 
@@ -73,6 +74,7 @@ struct runner {
 	int nw;                 /* points open in the window */
 	long ntasks;            /* their replications still to run */
 	double t1;              /* when the window opened, for the progress lines */
+	struct progress pr;     /* replications done of all the points' */
 };
 
 /* Opens point i in the window: its scenario, its model's parameters, its
@@ -92,6 +94,7 @@ static sim_status open_point(struct runner *r, int i)
 	p->s = sweep_point_scn(r->w, i, &p->d);
 	enum run_file have = p->s && o->resume ? run_file_check(path, p->s) : RUN_FILE_NONE;
 	if (have == RUN_FILE_DONE) {
+		progress_skip(&r->pr, scn_int(p->s, "replications"));
 		run_out_tidy(path);
 		r->status[i] = SWEEP_DONE;
 		r->kept++;
@@ -121,6 +124,9 @@ static sim_status open_point(struct runner *r, int i)
 			return os == SIM_EINVAL ? SIM_EINVAL : SIM_EIO;
 		}
 		r->ntasks += run_out_nrep(p->out) - run_out_nsaved(p->out);
+		progress_skip(&r->pr, run_out_nsaved(p->out));
+	} else if (p->s) {
+		progress_skip(&r->pr, scn_int(p->s, "replications")); /* it will not run */
 	}
 	r->nw++;
 	return SIM_OK;
@@ -206,6 +212,7 @@ static sim_status run_window(struct runner *r)
 		if (halt || sim_interrupted || p->st != SIM_OK)
 			continue;
 		run_task(p, tr[t], &stop);
+		progress_add(&r->pr, 1);
 	}
 	free(tp);
 	free(tr);
@@ -240,6 +247,7 @@ static sim_status close_window(struct runner *r)
 			r->status[p->i] = SWEEP_FAILED;
 			r->failed++;
 		}
+		progress_clear(&r->pr); /* the line is redrawn by the next replication */
 		if (!r->o->quiet && ps != SIM_EINTR)
 			fprintf(stderr, "[%d/%d] %s %s: %s (%.2f s)\n", p->i + 1, r->w->npoints, fn, what,
 			        sweep_status_name(r->status[p->i]), wall() - r->t1);
@@ -247,6 +255,22 @@ static sim_status close_window(struct runner *r)
 	}
 	r->nw = 0;
 	return st;
+}
+
+/* The replications of every point, for the progress line; a point whose
+ * scenario does not build counts none (it fails when opened). */
+static long count_replications(const sweep *w)
+{
+	long n = 0;
+	sim_diag d; /* its messages come again when the point opens */
+	diag_init(&d);
+	for (int i = 0; i < w->npoints && !sim_interrupted; i++) {
+		scn *s = sweep_point_scn(w, i, &d);
+		n += s ? scn_int(s, "replications") : 0;
+		scn_free(s);
+	}
+	diag_release(&d);
+	return n;
 }
 
 sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, sim_diag *d)
@@ -267,6 +291,9 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 #endif
 	run_install_signals();
 	double t0 = wall();
+	progress_begin(&r.pr, "sweep", w->npoints, o->quiet);
+	if (r.pr.out) /* in replications, which only the points' scenarios know */
+		progress_set_total(&r.pr, count_replications(w));
 	while (r.next < w->npoints && st == SIM_OK) {
 		if (sim_interrupted) {
 			st = SIM_EINTR;
@@ -288,6 +315,7 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 				st = ist; /* SIM_EINVAL: an output the runs do not have */
 		}
 	}
+	progress_end(&r.pr);
 	if (!o->quiet && st == SIM_OK)
 		fprintf(stderr, "%s: %d points (%d run, %d kept, %d failed) in %.2f s -> %s/index.csv\n",
 		        w->name, w->npoints, r.ran, r.kept, r.failed, wall() - t0, o->dir);

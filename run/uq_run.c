@@ -15,6 +15,7 @@
 
 #include "run.h"
 #include "sim/file.h"
+#include "sim/progress.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
 
@@ -243,7 +244,7 @@ static sim_status probe_outputs(const uq *q, const char *seed_set, uint64_t seed
 /* One chunk [r0, r1): this rank's pending rows on the thread team. */
 static sim_status run_chunk(const uq *q, const struct uq_opts *o, struct uq_result *res,
                             unsigned char *done, const char *seed_set, size_t r0, size_t r1,
-                            int rank, int size, int threads, sim_diag *d)
+                            int rank, int size, int threads, struct progress *pr, sim_diag *d)
 {
 	size_t *mine = malloc((r1 - r0 + 1) * sizeof *mine), nm = 0, j = 0;
 	if (!mine)
@@ -285,6 +286,8 @@ static sim_status run_chunk(const uq *q, const struct uq_opts *o, struct uq_resu
 			}
 		}
 		diag_release(&pd);
+		if (st == SIM_OK)
+			progress_add(pr, size); /* rank 0's points stand for every rank's */
 	}
 	free(mine);
 	return failed ? SIM_EINVAL : SIM_OK;
@@ -392,13 +395,16 @@ sim_status uq_run(const uq *q, const struct uq_opts *o, struct uq_result *res, s
 	}
 	size_t chunk = (size_t)(16 * threads * size);
 	double t0 = wall(), t_saved = t0;
+	struct progress pr;
+	progress_begin(&pr, "uncertainty", (long)rows, o->quiet || rank != 0);
+	progress_skip(&pr, (long)kept);
 	for (size_t r0 = 0; r0 < rows && st == SIM_OK; r0 += chunk) {
 		size_t r1 = r0 + chunk < rows ? r0 + chunk : rows, pending = 0;
 		for (size_t r = r0; r < r1; r++)
 			pending += !done[r];
 		if (!pending)
 			continue;
-		st = run_chunk(q, o, res, done, extra, r0, r1, rank, size, threads, d);
+		st = run_chunk(q, o, res, done, extra, r0, r1, rank, size, threads, &pr, d);
 		int flag = st == SIM_OK && !sim_interrupted;
 		uq_mpi_merge(res->y, done, rows, r0, r1, nout);
 		uq_mpi_and(&flag);
@@ -413,7 +419,7 @@ sim_status uq_run(const uq *q, const struct uq_opts *o, struct uq_result *res, s
 			sim_status cs = ckpt_write(&c, done, res->y, rows, nout, d);
 			if (cs != SIM_OK && st == SIM_OK)
 				st = cs;
-			if (!o->quiet) {
+			if (!o->quiet && !pr.out) { /* on a terminal the progress line says it */
 				double el = wall() - t0;
 				fprintf(stderr, "[%zu/%zu] points, %.1f s, %.3f s per point per thread\n", r1, rows,
 				        el, el * threads * size / (double)res->ran);
@@ -422,6 +428,7 @@ sim_status uq_run(const uq *q, const struct uq_opts *o, struct uq_result *res, s
 		if (st == SIM_OK && !flag)
 			st = sim_interrupted ? SIM_EINTR : SIM_EINVAL;
 	}
+	progress_end(&pr);
 	res->wall_s = wall() - t0;
 	free(done);
 	if (st == SIM_OK && rank == 0)
