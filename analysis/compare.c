@@ -488,8 +488,8 @@ sim_status compare_series(h5i *const *files, const char *const *labels, int n,
 	for (int i = 0; i < n && !st; i++) {
 		st = fseries_load(files[i], series, &s[i], d);
 		if (!st && !s[i].ok)
-			diag_add(d, "%s: no summary of series '%s'; left out of %s.png", labels[i],
-			         series, series);
+			diag_add(d, "%s: no summary of series '%s'; left out of its figure", labels[i],
+			         series);
 		if (s[i].ok && first < 0)
 			first = i;
 		have += s[i].ok;

@@ -36,9 +36,9 @@ static const char compare_usage[] =
 	"Without gnuplot on PATH the .dat and .gp files are written and the figures\n"
 	"are not drawn.  Details: docs/results.md.\n\n"
 	"examples:\n"
-	"  dais run scenarios/mm1.json -o /tmp/a.h5\n"
-	"  dais run scenarios/mm1.json --set queue.arrival_rate=0.9 -o /tmp/b.h5\n"
-	"  dais compare /tmp/a.h5 /tmp/b.h5 --series queue_length -o /tmp/cmp\n"
+	"  dais run scenarios/baseline.json --replications 4 -o /tmp/a.h5\n"
+	"  dais run scenarios/baseline.json --replications 4 --set nodes.entry_rate=2 -o /tmp/b.h5\n"
+	"  dais compare /tmp/a.h5 /tmp/b.h5 --series chain_utilisation -o /tmp/cmp\n"
 	"  dais sweep scenarios/sweeps/mm1_load.json -o /tmp/mm1\n"
 	"  dais compare --sweep /tmp/mm1 --scalar mean_wait -o /tmp/cmp\n";
 
@@ -118,6 +118,10 @@ static int compare_files(const struct compare_cmd *a, sim_diag *d)
 	for (int i = 0; i < a->nfiles; i++)
 		if (!(f[i] = compare_open(a->files[i], d)))
 			rc = DAIS_EXIT_USAGE; /* every bad file is named, not only the first */
+	const char *dir = a->dir ? a->dir : ".";
+	/* the folder first, so that a bad one is refused before anything is printed */
+	if (!rc && a->series.n && file_mkdir_p(dir, d))
+		rc = DAIS_EXIT_USAGE; /* a path the user gave that cannot be a folder */
 	struct compare_tab t = { 0 };
 	if (!rc) {
 		sim_status st = compare_scalars(f, a->nfiles, &t, d);
@@ -131,9 +135,6 @@ static int compare_files(const struct compare_cmd *a, sim_diag *d)
 			compare_print(&t, a->files, stdout);
 		fflush(stdout);
 	}
-	const char *dir = a->dir ? a->dir : ".";
-	if (!rc && a->series.n && file_mkdir_p(dir, d))
-		rc = DAIS_EXIT_USAGE; /* a path the user gave that cannot be a folder */
 	for (int k = 0; !rc && k < a->series.n; k++) {
 		sim_status st = compare_series(f, a->files, a->nfiles, a->series.v[k], dir, a->formats,
 		                               a->draw, d);
