@@ -44,26 +44,22 @@ static double read_num(const h5i *f, const char *name, const char *stat, char **
 	return v;
 }
 
-sim_status compare_read_scalar(const h5i *f, const char *name, struct compare_val *v,
-                               char **units, sim_diag *d)
+void compare_read_scalar(const h5i *f, const char *name, struct compare_val *v, char **units)
 {
 	char p[600];
 	snprintf(p, sizeof p, "/summary/%s_mean", name);
 	v->have = h5i_is_dataset(f, p);
 	v->mean = v->lo = v->hi = v->n_finite = v->n = NAN;
-	if (!v->have)
-		return SIM_OK;
 	size_t dims[2];
-	if (h5i_shape(f, p, dims) != 0) {
-		diag_add(d, "%s: %s: expected a scalar, got a series", h5i_name(f), p);
-		return SIM_EINVAL;
-	}
+	if (v->have && h5i_shape(f, p, dims) != 0)
+		v->have = 0; /* a series of that name: no such scalar here */
+	if (!v->have)
+		return;
 	v->mean = read_num(f, name, "mean", units);
 	v->lo = read_num(f, name, "ci95_lo", NULL);
 	v->hi = read_num(f, name, "ci95_hi", NULL);
 	v->n_finite = read_num(f, name, "n_finite", NULL);
 	v->n = read_num(f, name, "n", NULL);
-	return SIM_OK;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -139,8 +135,7 @@ sim_status compare_scalars(h5i *const *files, int n, struct compare_tab *t, sim_
 		}
 		for (int i = 0; i < n && !st; i++) {
 			char *un = NULL; /* the first file that gives units gives them */
-			st = compare_read_scalar(files[i], row->name, &row->v[i],
-			                         row->units[0] ? NULL : &un, d);
+			compare_read_scalar(files[i], row->name, &row->v[i], row->units[0] ? NULL : &un);
 			if (un && *un) {
 				free(row->units);
 				row->units = un;
@@ -391,20 +386,19 @@ static const char *const term[2] = { "pngcairo size 960,600 noenhanced",
                                      "svg size 960,600 dynamic noenhanced" };
 static const char *const ext[2] = { "png", "svg" };
 
-static void script_output(FILE *fp, const char *name, unsigned formats, int k)
+static void script_output(FILE *fp, const char *name, int k)
 {
 	char lbl[600];
 	snprintf(lbl, sizeof lbl, "%s.%s", name, ext[k]);
 	fprintf(fp, "set terminal %s\nset output ", term[k]);
 	put_quoted(fp, lbl);
 	fputc('\n', fp);
-	(void)formats;
 }
 
 static void script_end(FILE *fp, const char *name, unsigned formats)
 {
 	if ((formats & PLOT_PNG) && (formats & PLOT_SVG)) {
-		script_output(fp, name, formats, 1);
+		script_output(fp, name, 1);
 		fprintf(fp, "replot\n");
 	}
 	fprintf(fp, "set output\n");
@@ -557,7 +551,7 @@ sim_status compare_series(h5i *const *files, const char *const *labels, int n,
 		fprintf(fp, "dat = ");
 		put_quoted(fp, lbl);
 		fputc('\n', fp);
-		script_output(fp, series, formats, formats & PLOT_PNG ? 0 : 1);
+		script_output(fp, series, formats & PLOT_PNG ? 0 : 1);
 		fprintf(fp, "plot \\\n");
 		/* bands first, so that no line is hidden */
 		const char *sep = "";
@@ -722,7 +716,7 @@ sim_status compare_sweep_load(const char *dir, const char *scalar, struct compar
 			break;
 		}
 		char *un = NULL;
-		st = compare_read_scalar(f, scalar, &s->v[i], s->units[0] ? NULL : &un, d);
+		compare_read_scalar(f, scalar, &s->v[i], s->units[0] ? NULL : &un);
 		if (un && *un) {
 			free(s->units);
 			s->units = un;
@@ -859,13 +853,13 @@ sim_status compare_sweep_figure(const struct compare_sweep *s, const char *sweep
 		snprintf(lbl, sizeof lbl, "%s", scalar);
 	put_quoted(fp, lbl);
 	fprintf(fp, " noenhanced\n");
-	if (strcmp(s->xlabel, "point") == 0)
+	if (strcmp(s->xlabel, "point") == 0 && s->npoints <= 40) /* whole points, while legible */
 		fprintf(fp, "set xtics 1\n");
 	snprintf(lbl, sizeof lbl, "%s.dat", scalar);
 	fprintf(fp, "dat = ");
 	put_quoted(fp, lbl);
 	fputc('\n', fp);
-	script_output(fp, scalar, formats, formats & PLOT_PNG ? 0 : 1);
+	script_output(fp, scalar, formats & PLOT_PNG ? 0 : 1);
 	/* no interval (one replication): the error bars are simply absent */
 	fprintf(fp, "plot \\\n  dat using 1:2:3:4 with yerrorbars lc 1 pt 7 ps 0.8 "
 	            "title '95%% CI of the mean', \\\n  dat using 1:2 with lines lw 2 lc 1 "
