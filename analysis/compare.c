@@ -30,12 +30,17 @@ h5i *compare_open(const char *path, sim_diag *d)
 
 /* ---- the scalars --------------------------------------------------------------- */
 
-static double read_num(const h5i *f, const char *name, const char *stat, char **units)
+/* /summary/NAME_STAT; NaN when the file has no such statistic (one from
+ * before it was added), *st set when it has one that cannot be read. */
+static double read_num(const h5i *f, const char *name, const char *stat, char **units,
+                       sim_status *st, sim_diag *d)
 {
 	char p[600];
 	snprintf(p, sizeof p, "/summary/%s_%s", name, stat);
 	struct h5i_data x;
-	if (!h5i_is_dataset(f, p) || h5i_read(f, p, &x, NULL) != SIM_OK)
+	if (*st || !h5i_is_dataset(f, p))
+		return NAN;
+	if ((*st = h5i_read(f, p, &x, d)))
 		return NAN;
 	double v = x.n ? x.v[0] : NAN;
 	if (units && !*units)
@@ -44,7 +49,8 @@ static double read_num(const h5i *f, const char *name, const char *stat, char **
 	return v;
 }
 
-void compare_read_scalar(const h5i *f, const char *name, struct compare_val *v, char **units)
+sim_status compare_read_scalar(const h5i *f, const char *name, struct compare_val *v,
+                               char **units, sim_diag *d)
 {
 	char p[600];
 	snprintf(p, sizeof p, "/summary/%s_mean", name);
@@ -54,12 +60,14 @@ void compare_read_scalar(const h5i *f, const char *name, struct compare_val *v, 
 	if (v->have && h5i_shape(f, p, dims) != 0)
 		v->have = 0; /* a series of that name: no such scalar here */
 	if (!v->have)
-		return;
-	v->mean = read_num(f, name, "mean", units);
-	v->lo = read_num(f, name, "ci95_lo", NULL);
-	v->hi = read_num(f, name, "ci95_hi", NULL);
-	v->n_finite = read_num(f, name, "n_finite", NULL);
-	v->n = read_num(f, name, "n", NULL);
+		return SIM_OK;
+	sim_status st = SIM_OK;
+	v->mean = read_num(f, name, "mean", units, &st, d);
+	v->lo = read_num(f, name, "ci95_lo", NULL, &st, d);
+	v->hi = read_num(f, name, "ci95_hi", NULL, &st, d);
+	v->n_finite = read_num(f, name, "n_finite", NULL, &st, d);
+	v->n = read_num(f, name, "n", NULL, &st, d);
+	return st;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -135,7 +143,8 @@ sim_status compare_scalars(h5i *const *files, int n, struct compare_tab *t, sim_
 		}
 		for (int i = 0; i < n && !st; i++) {
 			char *un = NULL; /* the first file that gives units gives them */
-			compare_read_scalar(files[i], row->name, &row->v[i], row->units[0] ? NULL : &un);
+			st = compare_read_scalar(files[i], row->name, &row->v[i],
+			                         row->units[0] ? NULL : &un, d);
 			if (un && *un) {
 				free(row->units);
 				row->units = un;
@@ -716,7 +725,7 @@ sim_status compare_sweep_load(const char *dir, const char *scalar, struct compar
 			break;
 		}
 		char *un = NULL;
-		compare_read_scalar(f, scalar, &s->v[i], s->units[0] ? NULL : &un);
+		st = compare_read_scalar(f, scalar, &s->v[i], s->units[0] ? NULL : &un, d);
 		if (un && *un) {
 			free(s->units);
 			s->units = un;

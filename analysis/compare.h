@@ -72,9 +72,11 @@ sim_status compare_scalars(h5i *const *files, int n, struct compare_tab *t,
 void compare_tab_release(struct compare_tab *t);
 
 /* Reads one scalar of f: v->have 0 when f has none (or only a series of
- * that name); a statistic that cannot be read is NaN.  When units is not
- * NULL, *units (NULL before) receives the scalar's units, malloc'd. */
-void compare_read_scalar(const h5i *f, const char *name, struct compare_val *v, char **units);
+ * that name), a statistic the file lacks NaN, one it cannot read an error
+ * (a damaged file gives no numbers).  When units is not NULL, *units (NULL
+ * before) receives the scalar's units, malloc'd. */
+sim_status compare_read_scalar(const h5i *f, const char *name, struct compare_val *v,
+                               char **units, sim_diag *d) SIM_MUST_CHECK;
 
 /* 1 when the closed intervals [alo, ahi] and [blo, bhi] share a point, 0 when
  * they do not, -1 when a bound is NaN (no interval: a single finite value). */
