@@ -24,8 +24,9 @@
 	"                 summary and each replication's scalars), scalars, or all\n" \
 	"                 (every replication's series and events too)\n" \
 	"  --set PATH=VALUE  override a scenario key at every point (repeatable),\n" \
-	"                 after the file's \"set\" and before the point's own values;\n" \
-	"                 a swept parameter's path is refused\n"
+	"                 after the file's \"set\" and before the point's own values\n" \
+	"                 (one-at-a-time: a parameter's baseline; a grid's swept\n" \
+	"                 paths are refused)\n"
 #define SWEEP_FORMAT \
 	"\nThe sweep file format is described in run/sweep.h and docs/cluster.md;\n" \
 	"examples in scenarios/sweeps/.  Under MPI (make MPI=1):\n"
@@ -83,6 +84,29 @@ static int parse(struct sweep_cmd *a, int argc, char **argv)
 		cli_one_arg(&c, &a->file, "sweep file");
 	}
 	return cli_end(&c, a->file != NULL) ? c.status : -1;
+}
+
+/* In a grid every point assigns every parameter: a --set of a swept path
+ * could never take effect.  1 after saying so (on rank 0). */
+static int refuse_swept_sets(const sweep *w, const struct cli_sets *s, const char *verb,
+                             int rank)
+{
+	int bad = 0;
+	for (int i = 0; i < s->n; i++) {
+		size_t len = strcspn(s->v[i], "=");
+		for (int k = 0; k < sweep_nparams(w); k++) {
+			const char *path = sweep_param(w, k)->path;
+			if (strlen(path) != len || strncmp(path, s->v[i], len))
+				continue;
+			if (rank == 0)
+				fprintf(stderr, "dais %s: --set '%s': %s is swept by %s ($.parameters[%d]); "
+				                "in a grid its values come from the sweep file (change them "
+				                "there, or drop the --set)\n",
+				        verb, s->v[i], path, sweep_name(w), k);
+			bad = 1;
+		}
+	}
+	return bad;
 }
 
 static void list_points(const sweep *w, const char *dir)
@@ -193,6 +217,9 @@ static int sweep_main(int argc, char **argv, int oat)
 	if (!w) {
 		if (rank == 0)
 			cli_print_diag(&d, "");
+		code = DAIS_EXIT_USAGE;
+	} else if (!oat && sweep_mode(w) == SWEEP_GRID &&
+	           refuse_swept_sets(w, &a.sets, a.verb, rank)) {
 		code = DAIS_EXIT_USAGE;
 	} else {
 		if (oat)

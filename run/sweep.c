@@ -835,24 +835,9 @@ sweep *sweep_load_text(const char *text, const char *name,
 }
 
 /* Appends the command line's overrides to the fixed ones; 1 after a message
- * when one assigns a parameter's own path (its values come from the file,
- * so the --set could never take effect) or cannot be applied. */
+ * when one cannot be applied. */
 static int add_cli_sets(sweep *w, const char *const *sets, int nsets, sim_diag *d)
 {
-	int bad = 0;
-	for (int i = 0; i < nsets; i++) {
-		const char *eq = strchr(sets[i], '=');
-		size_t len = eq ? (size_t)(eq - sets[i]) : strlen(sets[i]);
-		for (int k = 0; k < w->nparams; k++)
-			if (strlen(w->params[k].path) == len && !strncmp(w->params[k].path, sets[i], len)) {
-				diag_add(d, "--set '%s': %s is swept by %s ($.parameters[%d]); its values come from "
-				            "the sweep file (change them there, or drop the --set)",
-				         sets[i], w->params[k].path, w->name, k);
-				bad++;
-			}
-	}
-	if (bad)
-		return 1;
 	char **v = realloc(w->sets, ((size_t)w->nsets + nsets + 1) * sizeof *v);
 	if (!v) {
 		diag_add(d, "%s: out of memory", w->name);

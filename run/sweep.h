@@ -112,10 +112,11 @@ sweep *sweep_load_text(const char *text, const char *name,
 /* sweep_load and sweep_load_text with the command line's overrides
  * (`dais sweep --set PATH=VALUE`), applied at every point after the file's
  * "set" and before the point's own assignments; index.json lists them in
- * "set" after the file's.  A --set of a parameter's own path is refused (its
- * values come from the file: it could never take effect); a path spelled
- * otherwise that reaches the same key is overridden by the point, the later
- * assignment.  A bad --set is reported naming that --set and its value. */
+ * "set" after the file's.  A point's own assignment of the same key wins (it
+ * comes later), so in a one-at-a-time design a --set of a parameter's path
+ * sets its baseline, as the file's "set" does; in a grid it could never take
+ * effect, and `dais sweep` refuses it.  A bad --set is reported naming that
+ * --set and its value. */
 sweep *sweep_load_sets(const char *path, const char *const *sets, int nsets,
                        const struct model_type *const *models, sim_diag *d);
 sweep *sweep_load_text_sets(const char *text, const char *name, const char *const *sets,

@@ -500,3 +500,43 @@ Test(compare, help_examples_run, .timeout = 240)
 	th_rmtree(dir);
 	free(dir);
 }
+
+/* In a one-at-a-time design a --set of a parameter's path sets its baseline:
+ * the points that vary another parameter use it, its own low and high win. */
+Test(compare, sensitivity_set_of_a_parameter_sets_its_baseline, .timeout = 60)
+{
+	char *dir = th_mkdtemp(), sw[1100], out[1100], pt[1200];
+	snprintf(sw, sizeof sw, "%s/oat.json", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	FILE *f = fopen(sw, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "{ \"scenario\": \"%s\", \"mode\": \"oat\","
+	           "  \"set\": [\"queue.customers=1000\", \"replications=2\"],"
+	           "  \"parameters\": ["
+	           "    { \"path\": \"queue.arrival_rate\", \"low\": 0.3, \"high\": 0.6 },"
+	           "    { \"path\": \"queue.servers\", \"low\": 1, \"high\": 3 } ] }",
+	        th_src("scenarios/mm1.json"));
+	fclose(f);
+	char *argv[] = { "sensitivity", sw, "--set", "queue.servers=2", "--quiet", "-o", out, NULL };
+	cr_assert_eq(cmd_sensitivity(7, argv), 0);
+	/* points: baseline, rate low, rate high, servers low, servers high */
+	const int servers[5] = { 2, 2, 2, 1, 3 };
+	for (int i = 0; i < 5; i++) {
+		snprintf(pt, sizeof pt, "%s/point_%04d.h5", out, i);
+		char *s = stored_scenario(pt), want[64], want2[64];
+		snprintf(want, sizeof want, "\"servers\":%d", servers[i]);
+		snprintf(want2, sizeof want2, "\"servers\": %d", servers[i]);
+		cr_expect(strstr(s, want) || strstr(s, want2), "point %d: %s", i, s);
+		free(s);
+	}
+	/* the same --set in a grid is refused: every point assigns servers */
+	char *grid[] = { "sweep", (char *)write_sweep(dir), "--set", "queue.arrival_rate=0.5",
+	                 "--list", NULL };
+	th_capture_begin();
+	int rc = cmd_sweep(5, grid);
+	char msgs[4096];
+	th_capture_end(msgs, sizeof msgs);
+	cr_expect_eq(rc, 2, "%s", msgs);
+	th_rmtree(dir);
+	free(dir);
+}
