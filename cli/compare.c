@@ -14,7 +14,7 @@
 static const char compare_usage[] =
 	"usage: dais compare A.h5 B.h5 [MORE.h5...] [--csv] [--series NAME...] [-o DIR]\n"
 	"                    [--format png,svg]\n"
-	"       dais compare --sweep DIR --scalar NAME... [--csv] [-o DIR] [--format png,svg]\n\n"
+	"       dais compare --sweep DIR --scalar NAME [--csv] [-o DIR] [--format png,svg]\n\n"
 	"Prints the summary scalars of results files of `dais run` (or sweep points)\n"
 	"side by side: each file's mean and 95% confidence interval of the mean, and\n"
 	"for every file after the first (A) the difference of the means (B-A), the\n"
@@ -28,7 +28,8 @@ static const char compare_usage[] =
 	"                    (names or comma-separated lists): DIR/NAME.png, .svg,\n"
 	"                    and the NAME.dat table and NAME.gp script that made them\n"
 	"  --sweep DIR       a sweep's output folder instead of files\n"
-	"  --scalar NAME     (with --sweep) the scalar to tabulate and draw; repeatable\n"
+	"  --scalar NAME     (with --sweep) the scalar to tabulate and draw; repeatable,\n"
+	"                    or a comma-separated list\n"
 	"  -o DIR            where figures go (default: the current directory; with\n"
 	"                    --sweep, the sweep's folder)\n"
 	"  --format LIST     png, svg or png,svg (default)\n"
