@@ -43,6 +43,7 @@ int cmd_schema(int argc, char **argv);
 int cmd_info(int argc, char **argv);              /* results.c */
 int cmd_export(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_compare(int argc, char **argv);           /* compare.c */
 int cmd_sweep(int argc, char **argv);             /* sweep.c */
 int cmd_sensitivity(int argc, char **argv);
 int cmd_uncertainty(int argc, char **argv);       /* uncertainty.c */

@@ -24,6 +24,7 @@ static const struct cmd cmds[] = {
 	{ "info",             cmd_info,              "print provenance, layout and summary of a results file" },
 	{ "plot",             cmd_plot,              "draw the summary time series of a results file (gnuplot)" },
 	{ "export",           cmd_export,            "write summary time series as text tables for figures" },
+	{ "compare",          cmd_compare,           "results files side by side, or a scalar across a sweep's points" },
 	{ "sweep",            cmd_sweep,             "run a scenario over a grid of parameter values (one file per point)" },
 	{ "sensitivity",      cmd_sensitivity,       "one-at-a-time sensitivity of the outputs (tornado)" },
 	{ "uncertainty",      cmd_uncertainty,       "parameter uncertainty: Sobol indices, Morris screening, Latin hypercube" },

@@ -22,24 +22,30 @@
 	"  --quiet        no progress lines\n" \
 	"  --keep WHAT    what each point's file stores: summary (default: the\n" \
 	"                 summary and each replication's scalars), scalars, or all\n" \
-	"                 (every replication's series and events too)\n"
+	"                 (every replication's series and events too)\n" \
+	"  --set PATH=VALUE  override a scenario key at every point (repeatable),\n" \
+	"                 after the file's \"set\" and before the point's own values\n" \
+	"                 (one-at-a-time: a parameter's baseline; a grid's swept\n" \
+	"                 paths are refused)\n"
 #define SWEEP_FORMAT \
 	"\nThe sweep file format is described in run/sweep.h and docs/cluster.md;\n" \
 	"examples in scenarios/sweeps/.  Under MPI (make MPI=1):\n"
 
 static const char sweep_usage[] =
 	"usage: dais sweep SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet] [--list]\n"
-	"                  [--keep WHAT]\n\n"
+	"                  [--keep WHAT] [--set PATH=VALUE]...\n\n"
 	"Runs a scenario at every point of a grid (or a one-at-a-time design,\n"
 	"\"mode\": \"oat\") and writes one results file per point and an index.\n\n"
 	SWEEP_OPTIONS
 	"  --list         print the points and exit\n"
+	"\nexample:\n"
+	"  dais sweep scenarios/sweeps/mm1_load.json --set queue.customers=5000 -o /tmp/mm1\n"
 	SWEEP_FORMAT
 	"  mpirun -n N build/dais-mpi sweep SWEEP.json\n";
 
 static const char sensitivity_usage[] =
 	"usage: dais sensitivity SWEEP.json|PROBLEM.json [-o DIR] [--threads T] [--resume]\n"
-	"                        [--quiet] [--keep WHAT]\n\n"
+	"                        [--quiet] [--keep WHAT] [--set PATH=VALUE]...\n\n"
 	"Runs the baseline, then each parameter at its low and its high value\n"
 	"(one at a time), and writes a tornado table and figure of the outputs.\n"
 	"A problem file of `dais uncertainty` gives the ranges of its distributions\n"
@@ -53,6 +59,7 @@ struct sweep_cmd {
 	const char *verb, *file, *dir;
 	int list, oat;
 	struct sweep_opts o;
+	struct cli_sets sets;  /* --set, applied at every point */
 };
 
 /* Options into a; the exit status when the command is to end now, else -1. */
@@ -72,11 +79,34 @@ static int parse(struct sweep_cmd *a, int argc, char **argv)
 		    cli_intv(&c, "--threads", 1, 4096, &a->o.threads) ||
 		    cli_flag(&c, "--resume", NULL, &a->o.resume) ||
 		    cli_flag(&c, "--quiet", "-q", &a->o.quiet) ||
-		    (!a->oat && cli_flag(&c, "--list", NULL, &a->list)))
+		    (!a->oat && cli_flag(&c, "--list", NULL, &a->list)) || cli_set(&c, &a->sets))
 			continue;
 		cli_one_arg(&c, &a->file, "sweep file");
 	}
 	return cli_end(&c, a->file != NULL) ? c.status : -1;
+}
+
+/* In a grid every point assigns every parameter: a --set of a swept path
+ * could never take effect.  1 after saying so (on rank 0). */
+static int refuse_swept_sets(const sweep *w, const struct cli_sets *s, const char *verb,
+                             int rank)
+{
+	int bad = 0;
+	for (int i = 0; i < s->n; i++) {
+		size_t len = strcspn(s->v[i], "=");
+		for (int k = 0; k < sweep_nparams(w); k++) {
+			const char *path = sweep_param(w, k)->path;
+			if (strlen(path) != len || strncmp(path, s->v[i], len))
+				continue;
+			if (rank == 0)
+				fprintf(stderr, "dais %s: --set '%s': %s is swept by %s ($.parameters[%d]); "
+				                "in a grid its values come from the sweep file (change them "
+				                "there, or drop the --set)\n",
+				        verb, s->v[i], path, sweep_name(w), k);
+			bad = 1;
+		}
+	}
+	return bad;
 }
 
 static void list_points(const sweep *w, const char *dir)
@@ -146,7 +176,7 @@ static int run_points(struct sweep_cmd *a, sweep *w, int rank, int size, int arg
 
 /* The tornado of a problem file of `dais uncertainty`: its ranges, its
  * outputs, in <its output>/tornado by default. */
-static sweep *load_problem(const char *file, sim_diag *d)
+static sweep *load_problem(const char *file, const struct cli_sets *s, sim_diag *d)
 {
 	uq *q = uq_load(file, model_types, d);
 	if (!q)
@@ -157,7 +187,7 @@ static sweep *load_problem(const char *file, sim_diag *d)
 		snprintf(dir, n, "%s/tornado", uq_default_dir(q));
 		text = uq_sweep_json(q, dir);
 	}
-	sweep *w = text ? sweep_load_text(text, file, model_types, d) : NULL;
+	sweep *w = text ? sweep_load_text_sets(text, file, s->v, s->n, model_types, d) : NULL;
 	free(text);
 	free(dir);
 	uq_free(q);
@@ -169,8 +199,10 @@ static int sweep_main(int argc, char **argv, int oat)
 	struct sweep_cmd a = { .verb = argv[0], .oat = oat,
 	                       .o = { .argv = argv, .argc = argc } };
 	int code = parse(&a, argc, argv), rank = 0, size = 1;
-	if (code >= 0)
+	if (code >= 0) {
+		cli_sets_release(&a.sets);
 		return code;
+	}
 	int argc0 = argc;
 	char **argv0 = argv;
 	sweep_mpi_init(&argc, &argv, &rank, &size);
@@ -179,11 +211,15 @@ static int sweep_main(int argc, char **argv, int oat)
 		return DAIS_EXIT_USAGE;
 	sim_diag d;
 	diag_init(&d);
-	sweep *w = oat && uq_is_problem(a.file) ? load_problem(a.file, &d)
-	                                         : sweep_load(a.file, model_types, &d);
+	sweep *w = oat && uq_is_problem(a.file)
+	               ? load_problem(a.file, &a.sets, &d)
+	               : sweep_load_sets(a.file, a.sets.v, a.sets.n, model_types, &d);
 	if (!w) {
 		if (rank == 0)
 			cli_print_diag(&d, "");
+		code = DAIS_EXIT_USAGE;
+	} else if (!oat && sweep_mode(w) == SWEEP_GRID &&
+	           refuse_swept_sets(w, &a.sets, a.verb, rank)) {
 		code = DAIS_EXIT_USAGE;
 	} else {
 		if (oat)
@@ -197,6 +233,7 @@ static int sweep_main(int argc, char **argv, int oat)
 	if (code < 0)
 		code = DAIS_EXIT_OK;
 	sweep_free(w);
+	cli_sets_release(&a.sets);
 	diag_release(&d);
 	sweep_mpi_finalize();
 	return code;

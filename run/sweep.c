@@ -813,11 +813,17 @@ static int check_points(sweep *w, sim_diag *d)
 
 sweep *sweep_load(const char *path, const struct model_type *const *models, sim_diag *d)
 {
+	return sweep_load_sets(path, NULL, 0, models, d);
+}
+
+sweep *sweep_load_sets(const char *path, const char *const *sets, int nsets,
+                       const struct model_type *const *models, sim_diag *d)
+{
 	char *text;
 	size_t len;
 	if (file_read(path, FILE_MAX_TEXT, &text, &len, d) != SIM_OK)
 		return NULL;
-	sweep *w = sweep_load_text(text, path, models, d);
+	sweep *w = sweep_load_text_sets(text, path, sets, nsets, models, d);
 	free(text);
 	return w;
 }
@@ -825,10 +831,53 @@ sweep *sweep_load(const char *path, const struct model_type *const *models, sim_
 sweep *sweep_load_text(const char *text, const char *name,
                        const struct model_type *const *models, sim_diag *d)
 {
+	return sweep_load_text_sets(text, name, NULL, 0, models, d);
+}
+
+/* Appends the command line's overrides to the fixed ones; 1 after a message
+ * when one cannot be applied. */
+static int add_cli_sets(sweep *w, const char *const *sets, int nsets, sim_diag *d)
+{
+	char **v = realloc(w->sets, ((size_t)w->nsets + nsets + 1) * sizeof *v);
+	if (!v) {
+		diag_add(d, "%s: out of memory", w->name);
+		return 1;
+	}
+	w->sets = v;
+	for (int i = 0; i < nsets; i++) {
+		if (!(w->sets[w->nsets] = strdup(sets[i]))) {
+			diag_add(d, "%s: out of memory", w->name);
+			return 1;
+		}
+		w->nsets++;
+	}
+	/* A bad --set is reported as that --set (scn_load names it), not as a
+	 * problem of the sweep file's scenario. */
+	sim_diag sub;
+	diag_init(&sub);
+	scn *s = scn_load(w->scenario, (const char *const *)w->sets, w->nsets, &sub);
+	int fail = !s;
+	scn_free(s);
+	if (fail) {
+		diag_clear(&sub);
+		s = scn_load(w->scenario, (const char *const *)w->sets, w->nsets - nsets, &sub);
+		if (s) /* the file's own sets load: the messages are the --set's */
+			scn_free(scn_load(w->scenario, (const char *const *)w->sets, w->nsets, d));
+		else   /* the file's own problem: check_points reports it */
+			fail = 0;
+		scn_free(s);
+	}
+	diag_release(&sub);
+	return fail;
+}
+
+sweep *sweep_load_text_sets(const char *text, const char *name, const char *const *sets,
+                            int nsets, const struct model_type *const *models, sim_diag *d)
+{
 	sweep *w = sweep_parse(text, name, d);
 	if (w)
 		w->models = models;
-	if (w && check_points(w, d)) {
+	if (w && ((nsets > 0 && add_cli_sets(w, sets, nsets, d)) || check_points(w, d))) {
 		sweep_free(w);
 		return NULL;
 	}

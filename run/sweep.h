@@ -1,6 +1,7 @@
 /* sweep.h — parameter sweeps and one-at-a-time sensitivity (tornado).
  *
  *   dais sweep SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet] [--list]
+ *              [--set PATH=VALUE]...
  *   dais sensitivity SWEEP.json [-o DIR] [--threads T] [--resume] [--quiet]
  *   mpirun -n N build/dais-mpi sweep SWEEP.json ...        (make MPI=1)
  *
@@ -51,7 +52,8 @@
  *
  * About resuming: with --resume a point whose file exists and stores the
  * same resolved scenario is kept; a point file for another scenario is an
- * error; other points run (resuming their saved replications).  Without it
+ * error (so is resuming with another --set: it changes every point's
+ * scenario); other points run (resuming their saved replications).  Without it
  * every point runs again.  SIGINT/SIGTERM stop after the replications in
  * flight, write index.csv with the points done so far, and print the command
  * that resumes.
@@ -106,6 +108,19 @@ sweep *sweep_load(const char *path, const struct model_type *const *models, sim_
  * uncertainty` (uq_sweep_json, run/uq.h). */
 sweep *sweep_load_text(const char *text, const char *name,
                        const struct model_type *const *models, sim_diag *d);
+
+/* sweep_load and sweep_load_text with the command line's overrides
+ * (`dais sweep --set PATH=VALUE`), applied at every point after the file's
+ * "set" and before the point's own assignments; index.json lists them in
+ * "set" after the file's.  A point's own assignment of the same key wins (it
+ * comes later), so in a one-at-a-time design a --set of a parameter's path
+ * sets its baseline, as the file's "set" does; in a grid it could never take
+ * effect, and `dais sweep` refuses it.  A bad --set is reported naming that
+ * --set and its value. */
+sweep *sweep_load_sets(const char *path, const char *const *sets, int nsets,
+                       const struct model_type *const *models, sim_diag *d);
+sweep *sweep_load_text_sets(const char *text, const char *name, const char *const *sets,
+                            int nsets, const struct model_type *const *models, sim_diag *d);
 
 void sweep_free(sweep *w);
 

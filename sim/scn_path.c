@@ -116,8 +116,8 @@ cJSON *scn_item_named(const cJSON *a, const char *name, int *index)
  * side by side.  What the path goes through but the tree lacks is created
  * (objects empty, arrays from their defaults), so chains[sui].x works before
  * defaults are filled; the value replaces what was at the end.  Every node
- * made or moved is recorded as coming from the file of the scenario, for
- * messages, and what it replaces is buried (scn_int.h). */
+ * made or moved is recorded as coming from the --set (its file and its
+ * assignment), for messages, and what it replaces is buried (scn_int.h). */
 struct set_walk {
 	struct scn_ld *L;
 	const char *assign;  /* "path=value", for messages */
@@ -183,7 +183,9 @@ static cJSON *set_make(struct set_walk *w, const cJSON *cks, const char *name, c
 		w->L->oom = 1;
 		return NULL;
 	}
-	scn_ld_record(w->L, child, w->file);
+	/* made for this --set: a message about it (a section of another model)
+	 * names the --set, not the file */
+	scn_ld_record(w->L, child, set_origin(w));
 	return child;
 }
 

@@ -58,3 +58,40 @@ Test(cli, resume_of_a_finished_run_removes_its_leftover_parts)
 	th_rmtree(dir);
 	free(dir);
 }
+
+/* A bad --set is reported as that --set, with its value: a value of the
+ * wrong type, a section the model does not use (made by the --set itself),
+ * and the same through dais sweep. */
+Test(cli, a_bad_set_is_named_with_its_value)
+{
+	char *dir = th_mkdtemp(), out[1024], sw[1024];
+	snprintf(out, sizeof out, "%s/r.h5", dir);
+	snprintf(sw, sizeof sw, "%s/sw.json", dir);
+	FILE *f = fopen(sw, "w");
+	cr_assert(f);
+	fprintf(f, "{ \"scenario\": \"%s\", \"parameters\": "
+	           "[ { \"path\": \"queue.servers\", \"values\": [1, 2] } ] }",
+	        th_src("scenarios/mm1.json"));
+	fclose(f);
+	char *type[] = { "run", (char *)th_src("scenarios/baseline.json"), "--set",
+	                 "nodes.entry_rate=abc", "-o", out, NULL },
+	     *section[] = { "run", (char *)th_src("scenarios/mm1.json"), "--set",
+	                    "nodes.entry_rate=abc", "-o", out, NULL },
+	     *sweep[] = { "sweep", sw, "--set", "queue.service_rate=fast", "--list", NULL };
+	th_capture_begin();
+	cr_expect_eq(cmd_run(6, type), 2);
+	cr_expect_eq(cmd_run(6, section), 2);
+	cr_expect_eq(cmd_sweep(5, sweep), 2);
+	char msgs[8192];
+	th_capture_end(msgs, sizeof msgs);
+	cr_expect(strstr(msgs, "--set 'nodes.entry_rate=abc': $.nodes.entry_rate: expected number"),
+	          "%s", msgs);
+	cr_expect(strstr(msgs, "--set 'nodes.entry_rate=abc': $.nodes: section 'nodes' is not used "
+	                       "by model 'queue'"), "%s", msgs);
+	cr_expect(strstr(msgs, "--set 'queue.service_rate=fast': $.queue.service_rate: expected "
+	                       "number"), "%s", msgs);
+	struct stat sb;
+	cr_expect_neq(stat(out, &sb), 0, "nothing is written");
+	th_rmtree(dir);
+	free(dir);
+}
