@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/export.h"
 #include "analysis/plot.h"
 #include "sim/file.h"
 #include "sim/rec.h"
@@ -302,21 +303,6 @@ void compare_print(const struct compare_tab *t, const char *const *labels, FILE 
 	grid_release(&g);
 }
 
-static void export_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void csv_num(FILE *f, double v)
 {
 	if (!isnan(v))
@@ -331,9 +317,9 @@ void compare_print_csv(const struct compare_tab *t, const char *const *labels, F
 		const struct compare_val *va = &row->v[0];
 		for (int i = 0; i < t->nfiles; i++) {
 			const struct compare_val *v = &row->v[i];
-			export_field(out, row->name);
+			export_csv_field(out, row->name);
 			fputc(',', out);
-			export_field(out, labels[i]);
+			export_csv_field(out, labels[i]);
 			double x[5] = { v->mean, v->lo, v->hi, v->n_finite, v->n };
 			for (int k = 0; k < 5; k++) {
 				fputc(',', out);
@@ -351,7 +337,7 @@ void compare_print_csv(const struct compare_tab *t, const char *const *labels, F
 			if (o >= 0)
 				fputc(o ? '1' : '0', out);
 			fputc(',', out);
-			export_field(out, row->units ? row->units : "");
+			export_csv_field(out, row->units ? row->units : "");
 			fputc('\n', out);
 		}
 	}
@@ -760,7 +746,7 @@ void compare_sweep_print(const struct compare_sweep *s, const char *scalar, int 
 		fputs("point", out);
 		for (int k = 0; k < s->nparams; k++) {
 			fputc(',', out);
-			export_field(out, s->labels[k]);
+			export_csv_field(out, s->labels[k]);
 		}
 		for (int j = 0; j < 4; j++)
 			fprintf(out, ",%s_%s", scalar, stat[j]);
@@ -769,7 +755,7 @@ void compare_sweep_print(const struct compare_sweep *s, const char *scalar, int 
 			fprintf(out, "%d", i);
 			for (int k = 0; k < s->nparams; k++) {
 				fputc(',', out);
-				export_field(out, s->cells[i * s->nparams + k]);
+				export_csv_field(out, s->cells[i * s->nparams + k]);
 			}
 			const struct compare_val *v = &s->v[i];
 			double x[4] = { v->mean, v->lo, v->hi, v->n_finite };
@@ -778,9 +764,9 @@ void compare_sweep_print(const struct compare_sweep *s, const char *scalar, int 
 				csv_num(out, x[j]);
 			}
 			fputc(',', out);
-			export_field(out, s->status[i]);
+			export_csv_field(out, s->status[i]);
 			fputc(',', out);
-			export_field(out, s->units);
+			export_csv_field(out, s->units);
 			fputc('\n', out);
 		}
 		return;

@@ -600,3 +600,21 @@ sim_status plot_series(const h5i *f, const char *series, const char *dir,
 	table_release(&tb);
 	return st;
 }
+
+int plot_parse_formats(const char *s, unsigned *out)
+{
+	*out = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		if (n == 3 && !strncmp(s, "png", 3))
+			*out |= PLOT_PNG;
+		else if (n == 3 && !strncmp(s, "svg", 3))
+			*out |= PLOT_SVG;
+		else if (n > 0)
+			return -1;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return *out ? 0 : -1;
+}

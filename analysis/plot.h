@@ -36,6 +36,10 @@
 
 enum { PLOT_PNG = 1, PLOT_SVG = 2 };
 
+/* A --format list, "png", "svg" or "png,svg", as PLOT_* flags in *out;
+ * -1 for anything else (an unknown or empty list). */
+int plot_parse_formats(const char *s, unsigned *out);
+
 /* Writes the summary of a series (/summary/<series>_<stat>) as a gnuplot table. */
 sim_status plot_write_dat(const h5i *f, const char *series, const char *path,
                           sim_diag *d) SIM_MUST_CHECK;

@@ -43,24 +43,6 @@ static const char compare_usage[] =
 	"  dais sweep scenarios/sweeps/mm1_load.json -o /tmp/mm1\n"
 	"  dais compare --sweep /tmp/mm1 --scalar mean_wait -o /tmp/cmp\n";
 
-static int parse_formats(const char *s, unsigned *out)
-{
-	*out = 0;
-	while (*s) {
-		size_t n = strcspn(s, ",");
-		if (n == 3 && !strncmp(s, "png", 3))
-			*out |= PLOT_PNG;
-		else if (n == 3 && !strncmp(s, "svg", 3))
-			*out |= PLOT_SVG;
-		else if (n > 0)
-			return -1;
-		s += n;
-		if (*s == ',')
-			s++;
-	}
-	return *out ? 0 : -1;
-}
-
 /* A list of names from the command line; comma-separated lists are split. */
 struct names {
 	char **v;
@@ -198,7 +180,7 @@ int cmd_compare(int argc, char **argv)
 				names_add(&a.scalars, scalar);
 			scalar = NULL;
 		} else if (cli_str(&c, "--format", NULL, &fmt)) {
-			if (fmt && parse_formats(fmt, &a.formats))
+			if (fmt && plot_parse_formats(fmt, &a.formats))
 				cli_fail(&c, "--format: expected png, svg or png,svg, got '%s'", fmt);
 		} else if (cli_path(&c, "-o", "--output", &a.dir) ||
 		           cli_path(&c, "--sweep", NULL, &a.sweep) || cli_flag(&c, "--csv", NULL, &a.csv)) {

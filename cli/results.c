@@ -182,24 +182,6 @@ static const char plot_usage[] =
 	"  --format LIST    png, svg or png,svg (default)\n"
 	"  --help           this text\n";
 
-static int parse_formats(const char *s, unsigned *out)
-{
-	*out = 0;
-	while (*s) {
-		size_t n = strcspn(s, ",");
-		if (n == 3 && !strncmp(s, "png", 3))
-			*out |= PLOT_PNG;
-		else if (n == 3 && !strncmp(s, "svg", 3))
-			*out |= PLOT_SVG;
-		else if (n > 0)
-			return -1;
-		s += n;
-		if (*s == ',')
-			s++;
-	}
-	return *out ? 0 : -1;
-}
-
 /* The series asked for: names, each possibly a comma-separated list. */
 struct selection {
 	char **v;
@@ -309,7 +291,7 @@ int cmd_plot(int argc, char **argv)
 			if (sel.n == 0)
 				cli_fail(&c, "--series needs at least one name");
 		} else if (cli_str(&c, "--format", NULL, &fmt)) {
-			if (fmt && parse_formats(fmt, &formats))
+			if (fmt && plot_parse_formats(fmt, &formats))
 				cli_fail(&c, "--format: expected png, svg or png,svg, got '%s'", fmt);
 		} else if (!cli_path(&c, "-o", "--output", &outdir)) {
 			cli_one_arg(&c, &path, "results file");
