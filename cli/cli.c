@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/near.h"
+
 void *cli_xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
@@ -199,13 +201,34 @@ int cli_one_arg(struct cli *c, const char **out, const char *what)
 	return 1;
 }
 
+/* The nearest option the usage text names ("--word"), for "did you mean". */
+static const char *near_option(const struct cli *c, const char *a, char *buf, size_t n)
+{
+	char word[64], opts[64][40];
+	snprintf(word, sizeof word, "%.*s", (int)strcspn(a, "="), a);
+	struct sim_near nr = SIM_NEAR(word);
+	int k = 0;
+	for (const char *u = strstr(c->usage, "--"); u && k < 64; u = strstr(u + 2, "--")) {
+		size_t len = strspn(u + 2, "abcdefghijklmnopqrstuvwxyz-");
+		if (len == 0 || len + 3 > sizeof opts[k] || (u > c->usage && u[-1] != ' ' &&
+		                                             u[-1] != '[' && u[-1] != '\n'))
+			continue;
+		snprintf(opts[k], sizeof opts[k], "--%.*s", (int)len, u + 2);
+		sim_near_try(&nr, opts[k]);
+		if (nr.best == opts[k])
+			k++;          /* keep the slot the best points into */
+	}
+	return sim_did_you_mean(buf, n, &nr);
+}
+
 void cli_unknown(struct cli *c)
 {
 	const char *a = c->argv[c->i];
+	char buf[96];
 	if (cli_is_operand(c))
 		cli_fail(c, "unexpected argument '%s'", a);
 	else
-		cli_fail(c, "unknown option '%s'", a);
+		cli_fail(c, "unknown option '%s'%s", a, near_option(c, a, buf, sizeof buf));
 }
 
 int cli_end(struct cli *c, int complete)

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "sim/buildinfo.h"
+#include "sim/near.h"
 
 struct cmd {
 	const char *name;
@@ -66,7 +67,11 @@ int main(int argc, char **argv)
 	for (const struct cmd *c = cmds; c->name; c++)
 		if (!strcmp(c->name, verb))
 			return c->fn(argc - 1, argv + 1);
-	fprintf(stderr, "dais: unknown command '%s'\n", verb);
+	struct sim_near nr = SIM_NEAR(verb);
+	for (const struct cmd *c = cmds; c->name; c++)
+		sim_near_try(&nr, c->name);
+	char buf[96];
+	fprintf(stderr, "dais: unknown command '%s'%s\n", verb, sim_did_you_mean(buf, sizeof buf, &nr));
 	usage(stderr);
 	return DAIS_EXIT_USAGE;
 }

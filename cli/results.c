@@ -10,6 +10,7 @@
 #include "analysis/plot.h"
 #include "h5/h5i.h"
 #include "sim/file.h"
+#include "sim/near.h"
 #include "sim/rec.h"
 #include "sim/spawn.h"
 
@@ -222,7 +223,13 @@ static int report_missing(const struct selection *s, char **names, size_t n, con
 			for (size_t j = 0; j < n && !found; j++)
 				found = strlen(names[j]) == k && !strncmp(names[j], p, k);
 			if (!found && k > 0) {
-				diag_add(d, "%s: no summary of series '%.*s'", path, (int)k, p);
+				char word[64], buf[96];
+				snprintf(word, sizeof word, "%.*s", (int)k, p);
+				struct sim_near nr = SIM_NEAR(word);
+				for (size_t j = 0; j < n; j++)
+					sim_near_try(&nr, names[j]);
+				diag_add(d, "%s: no summary of series '%.*s'%s", path, (int)k, p,
+				         sim_did_you_mean(buf, sizeof buf, &nr));
 				bad = 1;
 			}
 			p += k;
@@ -245,6 +252,10 @@ static int plot_all(h5i *f, const char *path, const char *outdir, const struct s
 	}
 	if (h5i_summary_list(f, 0, &names, &n, d))
 		return DAIS_EXIT_FAIL;
+	if (report_missing(sel, names, n, path, d)) {   /* a misspelt name: nothing drawn */
+		h5i_names_free(names, n);
+		return DAIS_EXIT_USAGE;
+	}
 	if (file_mkdir_p(outdir, d)) {
 		h5i_names_free(names, n);
 		return DAIS_EXIT_FAIL;
@@ -264,8 +275,6 @@ static int plot_all(h5i *f, const char *path, const char *outdir, const struct s
 		free(note);
 		done++;
 	}
-	if (report_missing(sel, names, n, path, d))
-		rc = DAIS_EXIT_USAGE;
 	if (done == 0 && rc == DAIS_EXIT_OK)
 		diag_add(d, "%s: no summary time series to plot", path);
 	h5i_names_free(names, n);

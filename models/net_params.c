@@ -13,6 +13,7 @@
 
 #include "registry.h"
 #include "sim/csv.h"
+#include "sim/near.h"
 #include "sim/sha256.h"
 
 #define DAYS_PER_YEAR 365.25
@@ -168,8 +169,12 @@ sim_status net_prepare(struct net_params *p, sim_diag *d)
 	for (int i = 0; i < p->n_init; i++) {
 		p->init_cls[i] = hw_find(&p->hwt, p->init[i].cls);
 		if (p->init_cls[i] < 0) {
-			diag_add(d, "%s: $.network.initial_nodes[%d].class: unknown hardware class \"%s\"",
-			         w, i, p->init[i].cls);
+			struct sim_near nr = SIM_NEAR(p->init[i].cls);
+			for (int h = 0; h < p->hwt.n; h++)
+				sim_near_try(&nr, p->hwt.cls[h].name);
+			char buf[96];
+			diag_add(d, "%s: $.network.initial_nodes[%d].class: unknown hardware class \"%s\"%s",
+			         w, i, p->init[i].cls, sim_did_you_mean(buf, sizeof buf, &nr));
 			st = SIM_EINVAL;
 		} else if (!(p->init[i].nodes >= 0)) {
 			diag_add(d, "%s: $.network.initial_nodes[%d].nodes: expected a number >= 0, got %g",

@@ -176,13 +176,13 @@ static cJSON *check_object(struct scn_ld *L, const cJSON *ks, const cJSON *v, sc
 		const char *k = c->string ? c->string : "";
 		if (cJSON_GetObjectItemCaseSensitive(keys, k))
 			continue;
-		struct scn_near nr = { k, NULL, INT_MAX };
+		struct sim_near nr = { k, NULL, INT_MAX };
 		for (const cJSON *s = keys ? keys->child : NULL; s; s = s->next)
-			scn_near_try(&nr, s->string);
+			sim_near_try(&nr, s->string);
 		char dym[160];
 		size_t mark = scn_path_key(p, k);
 		scn_ld_err(L, scn_ld_origin(L, c, file), scn_sb_str(p), "unknown key%s",
-		           scn_did_you_mean(dym, sizeof dym, &nr));
+		           sim_did_you_mean(dym, sizeof dym, &nr));
 		scn_sb_setlen(p, mark);
 		ok = 0;
 	}
@@ -335,13 +335,13 @@ cJSON *scn_check_value(struct scn_ld *L, const cJSON *ks, const cJSON *v, scn_sb
 				scn_ld_err(L, file, path, "expected one of %s, got %s", scn_sb_str(&b),
 				           scn_json_type(v));
 			} else {
-				struct scn_near nr = { v->valuestring, NULL, INT_MAX };
+				struct sim_near nr = { v->valuestring, NULL, INT_MAX };
 				const cJSON *e;
 				cJSON_ArrayForEach(e, scn_kget(ks, "values"))
-					scn_near_try(&nr, cJSON_IsString(e) ? e->valuestring : NULL);
+					sim_near_try(&nr, cJSON_IsString(e) ? e->valuestring : NULL);
 				char dym[160], cut[DIAG_CUT + 4];
 				scn_ld_err(L, file, path, "expected one of %s, got '%s'%s", scn_sb_str(&b),
-				           diag_cut(cut, v->valuestring), scn_did_you_mean(dym, sizeof dym, &nr));
+				           diag_cut(cut, v->valuestring), sim_did_you_mean(dym, sizeof dym, &nr));
 			}
 			scn_sb_release(&b);
 			return NULL;

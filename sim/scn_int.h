@@ -64,12 +64,7 @@ int scn_is_ident(const char *s);
 size_t scn_path_key(scn_sb *p, const char *k);
 size_t scn_path_index(scn_sb *p, int i);
 
-/* The closest candidate seen, kept only when it is a near miss:
- *     struct scn_near nr = { word, NULL, INT_MAX };  then scn_near_try per candidate */
-struct scn_near { const char *word; const char *best; int dist; };
-void scn_near_try(struct scn_near *n, const char *cand);
-/* " (did you mean 'x'?)" or "" into buf. */
-const char *scn_did_you_mean(char *buf, size_t n, const struct scn_near *nr);
+#include "near.h"
 
 /* ---- the load context (scn_json.c) ----------------------------------------
  * About origins: after "extends" merges several files into one tree, a bad

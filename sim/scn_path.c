@@ -203,12 +203,12 @@ static int set_key(struct set_walk *w, const struct scn_seg *sg, const struct sc
 	const cJSON *cks = cJSON_GetObjectItemCaseSensitive(keys, sg->name);
 	scn_path_key(&w->p, sg->name);
 	if (!cks) {
-		struct scn_near nr = { sg->name, NULL, INT_MAX };
+		struct sim_near nr = { sg->name, NULL, INT_MAX };
 		for (const cJSON *s = keys ? keys->child : NULL; s; s = s->next)
-			scn_near_try(&nr, s->string);
+			sim_near_try(&nr, s->string);
 		char dym[160];
 		set_err(w, "%s: unknown key%s", scn_sb_str(&w->p),
-		        scn_did_you_mean(dym, sizeof dym, &nr));
+		        sim_did_you_mean(dym, sizeof dym, &nr));
 		return 0;
 	}
 	if (!cJSON_IsObject(w->node)) {
@@ -243,14 +243,14 @@ static cJSON *set_named(struct set_walk *w, const cJSON *items, const char *name
 	}
 	cJSON *child = scn_item_named(w->node, name, idx);
 	if (!child) {
-		struct scn_near nr = { name, NULL, INT_MAX };
+		struct sim_near nr = { name, NULL, INT_MAX };
 		for (const cJSON *c = w->node->child; c; c = c->next) {
 			const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c, "name");
-			scn_near_try(&nr, cJSON_IsString(nm) ? nm->valuestring : NULL);
+			sim_near_try(&nr, cJSON_IsString(nm) ? nm->valuestring : NULL);
 		}
 		char dym[160], cut[DIAG_CUT + 4];
 		set_err(w, "%s: no item named '%s'%s", scn_sb_str(&w->p), diag_cut(cut, name),
-		        scn_did_you_mean(dym, sizeof dym, &nr));
+		        sim_did_you_mean(dym, sizeof dym, &nr));
 	}
 	return child;
 }
