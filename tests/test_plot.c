@@ -26,14 +26,20 @@ static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw
 	return remove(p);
 }
 
-/* A results file of nrep replications: demand (positive, 4 decades), a
- * 2-column series with named columns and a constant. */
-static void make_results(int nrep)
+/* A fresh folder in dir and the results file res in it, open for writing. */
+static h5o *new_results(void)
 {
 	strcpy(dir, "/tmp/dais_test_plot_XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(res, sizeof res, "%s/run.h5", dir);
-	h5o *o = h5o_create(res, NULL);
+	return h5o_create(res, NULL);
+}
+
+/* A results file of nrep replications: demand (positive, 4 decades), a
+ * 2-column series with named columns and a constant. */
+static void make_results(int nrep)
+{
+	h5o *o = new_results();
 	cr_assert_not_null(o);
 	const char *cols[] = { "sui", "solana" };
 	for (int k = 0; k < nrep; k++) {
@@ -205,10 +211,7 @@ Test(plot, one_replication_is_just_the_line, .init = setup1, .fini = teardown)
  * holds gnuplot code. */
 static void make_dated(void)
 {
-	strcpy(dir, "/tmp/dais_test_plot_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(res, sizeof res, "%s/run.h5", dir);
-	h5o *o = h5o_create(res, NULL);
+	h5o *o = new_results();
 	cr_assert_not_null(o);
 	const char *cls[12] = { "c0", "c1", "c2", "c3", "c4", "c5",
 	                        "c6", "c7", "c8", "c9", "c10", "c11" };
@@ -296,10 +299,7 @@ Test(plot, dated_time_is_the_year, .init = setup_dated, .fini = teardown)
 Test(plot, year_of_a_mid_year_start)
 {
 	/* 2023-07-02 is day 182 of 2023: year 2023 + 182 / 365.25 at day 0 */
-	strcpy(dir, "/tmp/dais_test_plot_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(res, sizeof res, "%s/run.h5", dir);
-	h5o *o = h5o_create(res, NULL);
+	h5o *o = new_results();
 	rec *r = rec_alloc("days since 2023-07-02");
 	int a = rec_series(r, "x", "1", 1, NULL);
 	rec_set(r, a, 0, 1);
@@ -407,10 +407,7 @@ Test(plot, long_names_and_units_in_labels, .init = setup_dated, .fini = teardown
  * one line, and one quoted string in the script. */
 Test(plot, hostile_label_of_a_zero_column)
 {
-	strcpy(dir, "/tmp/dais_test_plot_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(res, sizeof res, "%s/run.h5", dir);
-	h5o *o = h5o_create(res, NULL);
+	h5o *o = new_results();
 	const char *cols[] = { "ok", "z'\nset output '/tmp/x" };
 	rec *r = rec_alloc("day");
 	int a = rec_series(r, "load_by_chain", "tx", 2, cols);
@@ -437,10 +434,7 @@ Test(plot, hostile_label_of_a_zero_column)
 /* Many zero columns: some named, the rest counted, the note one short line. */
 Test(plot, many_zero_columns_are_counted)
 {
-	strcpy(dir, "/tmp/dais_test_plot_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(res, sizeof res, "%s/run.h5", dir);
-	h5o *o = h5o_create(res, NULL);
+	h5o *o = new_results();
 	char names[20][32];
 	const char *cols[20];
 	for (int j = 0; j < 20; j++) {
