@@ -24,7 +24,9 @@
  *    percent of step time into any error at all;
  * 4. each load: one Poisson trace of `requests` requests (srv_trace_poisson,
  *    seed + k), run driven_reps times driven (the reference is the mean of
- *    each percentile, their spread the measurement's own noise), then in
+ *    each percentile, their spread the measurement's own noise; the repeats
+ *    go round the loads, so that a spell of a slower machine falls on every
+ *    load alike), then in
  *    model mode: 15 replications with noise (each percentile their median:
  *    model noise is Monte Carlo, not measurement), 1 without.
  *
@@ -54,6 +56,12 @@ enum {
 	SRV_VAL_NQ = 9,          /* compared percentiles: TTFT, TPOT, E2E x p50, p90, p99 */
 	SRV_VAL_MODEL_REPS = 15  /* model-mode replications per load with noise */
 };
+
+/* The targets (issue #16): the median error over every load and percentile,
+ * and the tails: each p99 row's median over the loads, and the median over
+ * the percentiles of each load above the knee (overload). */
+#define SRV_VAL_TARGET 0.05
+#define SRV_VAL_TARGET_TAIL 0.10
 
 /* What the engine measured: the driven half of a validation. */
 struct srv_val_driven {
@@ -110,6 +118,10 @@ struct srv_val_result {
 	double err_median[SRV_VAL_NQ];    /* per percentile, over the loads */
 	double median;                    /* over every load and percentile */
 	double drv_sd_median;             /* median relative sd of the repeats; NaN without repeats */
+	double p99_worst;                 /* the largest of err_median over TTFT, TPOT, E2E p99 */
+	double overload;                  /* the largest, over the loads above 1, of the median over
+	                                     their percentiles; NaN without such a load */
+	int pass;                         /* median, p99_worst and overload within the targets */
 };
 
 /* Runs the validation on the (driven) parameters p, which it does not change;
