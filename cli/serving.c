@@ -162,8 +162,9 @@ static const char validate_usage[] =
 	"                    rate whose p99 TTFT stays under --knee-ttft)\n"
 	"                    (default 0.2,0.4,0.6,0.8,1.3)\n"
 	"  --knee-ttft S     the knee's p99 TTFT objective in seconds (default 0.25)\n"
-	"  --driven-reps N   driven runs per load, 1 to 8 (default 1): the reference is\n"
-	"                    their mean, their spread the measurement's noise\n"
+	"  --driven-reps N   driven runs per load, 1 to 8 (default 2): the reference is\n"
+	"                    their mean, their spread the measurement's noise; the runs\n"
+	"                    go round the loads\n"
 	"  --seed S          seed of the traces (default the scenario's)\n"
 	"  --seeds S,S,...   the whole validation once per seed (at most 16), each in\n"
 	"                    DIR/seed-S/; DIR/serving_seeds.csv and the output list every\n"
@@ -185,7 +186,7 @@ static const char validate_usage[] =
 	"(median over its percentiles).  Exit status 0 when every seed meets them, 1\n"
 	"when one misses.\n\n"
 	"example:\n"
-	"  dais validate-serving -d results/serving --seeds 42,12,13 --driven-reps 2\n";
+	"  dais validate-serving -d results/serving --seeds 42,12,13\n";
 
 /* The files of a validation, in DIR. */
 enum { VF_VALIDATION, VF_LATENCY, VF_COST_FIT, VF_STEPS, VF_N };
@@ -487,9 +488,11 @@ static void print_medians(const struct vcmd *v)
 		printf("  overload (loads above the knee, median over percentiles): %.1f%% (target %.0f%%): "
 		       "%s\n", 100 * v->r.overload, 100 * SRV_VAL_TARGET_TAIL,
 		       v->r.overload <= SRV_VAL_TARGET_TAIL ? "PASS" : "FAIL");
-	if (!isnan(v->r.drv_sd_median))
-		printf("  driven run to run (%d runs per load): median relative sd %.1f%%\n",
-		       v->o.driven_reps, 100 * v->r.drv_sd_median);
+	if (!isnan(v->r.drv_sd_median))   /* E|mean of n runs - truth| = sd sqrt(2 / (pi n)) */
+		printf("  driven run to run (%d runs per load): median relative sd %.1f%%; measurement noise "
+		       "alone would give a median error of about %.1f%%\n", v->o.driven_reps,
+		       100 * v->r.drv_sd_median,
+		       100 * v->r.drv_sd_median * sqrt(2 / (M_PI * v->o.driven_reps)));
 }
 
 /* ---- the command */
@@ -749,7 +752,7 @@ int cmd_validate_serving(int argc, char **argv)
 	v->o.nload = (int)(sizeof loads / sizeof loads[0]);
 	memcpy(v->o.loads, loads, sizeof loads);
 	v->o.knee_ttft_s = 0.25;
-	v->o.driven_reps = 1;
+	v->o.driven_reps = 2;
 	struct cli_sets sets = { 0 };
 	scn *s = NULL;
 	char defpath[4096];
