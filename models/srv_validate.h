@@ -57,7 +57,7 @@ enum {
 	SRV_VAL_MODEL_REPS = 15  /* model-mode replications per load with noise */
 };
 
-/* The targets (issue #16): the median error over every load and percentile,
+/* The targets: the median error over every load and percentile,
  * and the tails: each p99 row's median over the loads, and the median over
  * the percentiles of each load above the knee (overload). */
 #define SRV_VAL_TARGET 0.05
