@@ -543,6 +543,27 @@ Test(serving, step_noise_scales_steps_by_the_drawn_residuals)
 	diag_release(&d);
 }
 
+/* The validation's scenario shrunk to a model and lengths that make a whole
+ * validate-serving run take about a second. */
+#define TINY_VALIDATION                                                                          \
+	"--set", "serving.engine.config=dim=64,layers=2,heads=2,kv_heads=2,hidden=128,vocab=256,"  \
+	"seq=512", "--set", "serving.prompt.max=64", "--set", "serving.output.max=64", "--set",    \
+	"serving.max_seq_len=512"
+
+/* Runs validate-serving with argv, which must end in 0 (targets met) or 1
+ * (missed), into *code, and opens DIR/name, which it must have written. */
+static FILE *run_validation(int argc, const char **argv, const char *dir, const char *name,
+                            int *code)
+{
+	*code = cmd_validate_serving(argc, (char **)argv);
+	cr_assert(*code == 0 || *code == 1, "exit status %d", *code);
+	char path[1200];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s not written", path);
+	return f;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -558,18 +579,10 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	char *dir = th_mkdtemp();
 	const char *argv[] = { "validate-serving", th_src("scenarios/serving-validate.json"), "-d", dir,
 	                       "--requests", "100", "--loads", "0.3,1.3", "--knee-ttft", "0.01", "--no-plot",
-	                       "--set", "serving.engine.config=dim=64,layers=2,heads=2,kv_heads=2,hidden=128,"
-	                       "vocab=256,seq=512",
-	                       "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
-	                       "--set", "serving.max_seq_len=512", "--driven-reps", "2" };
-	int argc = (int)(sizeof argv / sizeof argv[0]);
-	int code = cmd_validate_serving(argc, (char **)argv);
-	cr_assert(code == 0 || code == 1, "exit status %d", code);
-
+	                       TINY_VALIDATION, "--driven-reps", "2" };
+	int argc = (int)(sizeof argv / sizeof argv[0]), code;
+	FILE *f = run_validation(argc, argv, dir, "serving_validation.csv", &code);
 	char path[1200], line[512];
-	snprintf(path, sizeof path, "%s/serving_validation.csv", dir);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s not written", path);
 	int rows = 0, pass = -1;
 	double median = -1, floor_ = -1, err[2][9];
 	while (fgets(line, sizeof line, f)) {
@@ -634,10 +647,7 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	snprintf(rdir, sizeof rdir, "%s/q'$(touch F)`touch G`x", dir);
 	const char *rargv[] = { "validate-serving", th_src("scenarios/serving-validate.json"), "-d", rdir,
 	                        "--replay", dir,
-	                        "--set", "serving.engine.config=dim=64,layers=2,heads=2,kv_heads=2,hidden=128,"
-	                        "vocab=256,seq=512",
-	                        "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
-	                        "--set", "serving.max_seq_len=512" };
+	                        TINY_VALIDATION };
 	cr_assert_not_null(getcwd(cwd, sizeof cwd));
 	cr_assert_eq(chdir(dir), 0);   /* where a shell would have touched F and G */
 	int rc = cmd_validate_serving((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv);
@@ -708,17 +718,10 @@ Test(serving, validate_seeds_runs_each_seed_and_reports_the_worst, .timeout = 12
 	char *dir = th_mkdtemp();
 	const char *argv[] = { "validate-serving", th_src("scenarios/serving-validate.json"), "-d", dir,
 	                       "--requests", "60", "--loads", "0.5", "--knee-ttft", "0.01", "--no-plot",
-	                       "--quiet", "--set", "serving.engine.config=dim=64,layers=2,heads=2,"
-	                       "kv_heads=2,hidden=128,vocab=256,seq=512",
-	                       "--set", "serving.prompt.max=64", "--set", "serving.output.max=64",
-	                       "--set", "serving.max_seq_len=512", "--seeds", "7,3" };
-	int argc = (int)(sizeof argv / sizeof argv[0]);
-	int code = cmd_validate_serving(argc, (char **)argv);
-	cr_assert(code == 0 || code == 1, "exit status %d", code);
-	char path[1200], line[512];
-	snprintf(path, sizeof path, "%s/serving_seeds.csv", dir);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s not written", path);
+	                       "--quiet", TINY_VALIDATION, "--seeds", "7,3" };
+	int argc = (int)(sizeof argv / sizeof argv[0]), code;
+	FILE *f = run_validation(argc, argv, dir, "serving_seeds.csv", &code);
+	char line[512];
 	int rows = 0, all_pass = 1;
 	static const long long want_seed[2] = { 7, 3 };
 	while (fgets(line, sizeof line, f)) {
