@@ -35,6 +35,16 @@ static h5o *new_results(void)
 	return h5o_create(res, NULL);
 }
 
+/* Writes r as the only replication of o, its summary, and commits o; frees both. */
+static void commit_one_rep(h5o *o, rec *r)
+{
+	cr_assert_eq(h5o_write_rep(o, 0, r, NULL), SIM_OK);
+	rec_free(r);
+	cr_assert_eq(summary_write(o, NULL), SIM_OK);
+	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
+	h5o_free(o);
+}
+
 /* A results file of nrep replications: demand (positive, 4 decades), a
  * 2-column series with named columns and a constant. */
 static void make_results(int nrep)
@@ -306,11 +316,7 @@ Test(plot, year_of_a_mid_year_start)
 	cr_assert_eq(rec_sample(r, 0), SIM_OK);
 	rec_set(r, a, 0, 2);
 	cr_assert_eq(rec_sample(r, 365.25), SIM_OK);
-	cr_assert_eq(h5o_write_rep(o, 0, r, NULL), SIM_OK);
-	rec_free(r);
-	cr_assert_eq(summary_write(o, NULL), SIM_OK);
-	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
-	h5o_free(o);
+	commit_one_rep(o, r);
 	free(note_of("x"));
 	double y0, y1;
 	char *s = strstr(fig("x.dat"), "\n 2023");
@@ -416,11 +422,7 @@ Test(plot, hostile_label_of_a_zero_column)
 		rec_set(r, a, 1, 0);
 		cr_assert_eq(rec_sample(r, i), SIM_OK);
 	}
-	cr_assert_eq(h5o_write_rep(o, 0, r, NULL), SIM_OK);
-	rec_free(r);
-	cr_assert_eq(summary_write(o, NULL), SIM_OK);
-	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
-	h5o_free(o);
+	commit_one_rep(o, r);
 	char *note = note_of("load_by_chain");
 	cr_assert_not_null(note);
 	cr_expect_str_eq(note, "1 of 2 zero throughout, not drawn: z' set output '/tmp/x");
@@ -448,11 +450,7 @@ Test(plot, many_zero_columns_are_counted)
 			rec_set(r, a, j, j == 0 ? i + 1 : 0);
 		cr_assert_eq(rec_sample(r, i), SIM_OK);
 	}
-	cr_assert_eq(h5o_write_rep(o, 0, r, NULL), SIM_OK);
-	rec_free(r);
-	cr_assert_eq(summary_write(o, NULL), SIM_OK);
-	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
-	h5o_free(o);
+	commit_one_rep(o, r);
 	char *note = note_of("nodes_by_class");
 	cr_assert_not_null(note);
 	/* 35 characters, then 17 for each name with its comma, while under 90 */
