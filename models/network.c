@@ -48,7 +48,7 @@ struct net {
 	int h_exo, h_mkt, h_tok, h_nodes, h_settle, h_rec;
 
 	node_pop *pop[HW_MAX_CLASSES];
-	gsl_rng *rng_nodes[HW_MAX_CLASSES], *rng_dem, *rng_ver;
+	gsl_rng *rng_nodes[HW_MAX_CLASSES], *rng_agents[HW_MAX_CLASSES], *rng_dem, *rng_ver;
 	tok *tk;
 	ver *vr;
 	struct ver_params verp;   /* p->ver with the requests one draw covers */
@@ -918,21 +918,31 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 			nc.available_day = 0;
 		if (nc.supply_per_day <= 0)
 			nc.supply_per_day = 1e-9;   /* 0 means unlimited in nodes.h */
-		if (!p->nodes.deterministic) {
+		/* The agent records feed no number (decisions are per cohort), so a
+		 * caller that keeps only scalars goes without them; their draws have
+		 * a stream of their own, which keeps the numbers the same. */
+		struct node_params np = p->nodes;
+		np.keep_agents = p->nodes.keep_agents && !ctx->scalars_only;
+		if (!np.deterministic) {
 			n->rng_nodes[h] = rng_stream(ctx->seed, (uint64_t)ctx->rep, RNG_MODEL_NODES,
 			                             (uint64_t)h);
-			if (!n->rng_nodes[h]) {
+			if (np.keep_agents)
+				n->rng_agents[h] = rng_stream(ctx->seed, (uint64_t)ctx->rep,
+				                              RNG_MODEL_AGENTS, (uint64_t)h);
+			if (!n->rng_nodes[h] || (np.keep_agents && !n->rng_agents[h])) {
 				st = SIM_ENOMEM;
 				goto done;
 			}
 		}
-		n->pop[h] = node_pop_alloc(&p->nodes, &nc, 1, n->rng_nodes[h]);
+		n->pop[h] = node_pop_alloc(&np, &nc, 1, n->rng_nodes[h]);
 		if (!n->pop[h]) {
 			diag_add(d, "network: replication %d: node class '%s' rejected by nodes.h",
 			         ctx->rep, c->name);
 			st = SIM_EINVAL;
 			goto done;
 		}
+		if (n->rng_agents[h])
+			node_pop_set_agent_rng(n->pop[h], n->rng_agents[h]);
 	}
 	for (int i = 0; i < p->n_init; i++)
 		if (p->init[i].nodes > 0 &&
@@ -991,6 +1001,8 @@ done:
 		node_pop_free(n->pop[h]);
 		if (n->rng_nodes[h])
 			gsl_rng_free(n->rng_nodes[h]);
+		if (n->rng_agents[h])
+			gsl_rng_free(n->rng_agents[h]);
 	}
 	if (n->rng_dem)
 		gsl_rng_free(n->rng_dem);

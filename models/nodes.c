@@ -41,6 +41,7 @@ struct node_pop {
 	int lag[NODE_MAX_CLASSES];          /* whole days */
 	int life[NODE_MAX_CLASSES];         /* whole days */
 	gsl_rng *r;
+	gsl_rng *ra;                        /* agents' cost draws: r when NULL */
 
 	double m[NODE_MAX_BUCKETS];         /* band multipliers, mean 1 */
 	double q_lo[NODE_MAX_BUCKETS + 1];  /* band edges as probabilities */
@@ -195,6 +196,12 @@ fail:
 	return NULL;
 }
 
+void node_pop_set_agent_rng(node_pop *pop, gsl_rng *ra)
+{
+	SIM_ASSERT(pop->nco == 0);
+	pop->ra = ra;
+}
+
 void node_pop_free(node_pop *pop)
 {
 	if (!pop)
@@ -291,7 +298,7 @@ static int32_t new_cohort(node_pop *pop, int c, int b, int arrive, int retire,
 		for (size_t j = 0; j < n; j++) {
 			size_t a = pop->na++;
 			/* a cost draw inside the band: uniform in its probability range */
-			double u = (b + gsl_rng_uniform_pos(pop->r)) / pop->nb;
+			double u = (b + gsl_rng_uniform_pos(pop->ra ? pop->ra : pop->r)) / pop->nb;
 			pop->a_cls[a] = c;
 			pop->a_cohort[a] = i;
 			pop->a_join[a] = arrive;

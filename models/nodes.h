@@ -144,6 +144,12 @@ node_pop *node_pop_alloc(const struct node_params *p, const struct node_class *c
                          int n_classes, gsl_rng *r);
 void node_pop_free(node_pop *pop);
 
+/* Draws the agents' electricity costs from ra (used, not owned) instead of
+ * the population's generator.  Then the decisions' draws, and so every number
+ * but the agent records themselves, are the same with keep_agents on or off.
+ * Call before the first node_pop_add. */
+void node_pop_set_agent_rng(node_pop *pop, gsl_rng *ra);
+
 /* Adds units that are already operating on day `day` (an initial fleet),
  * spread evenly over the bands; they retire life_days after `joined`
  * (which may be before day).  Stochastic mode rounds units to an integer. */

@@ -166,7 +166,8 @@ sim_status run_scenario(const scn *s, const struct run_opts *opt, sim_diag *d)
 		sim_diag rd;
 		diag_init(&rd);
 		struct model_ctx ctx = { .seed = seed, .rep = rep,
-		                         .progress = pr.on ? progress_cb : NULL, .pctx = &pr };
+		                         .progress = pr.on ? progress_cb : NULL, .pctx = &pr,
+		                         .scalars_only = opt->keep == RUN_KEEP_SCALARS };
 		rec *r = rec_alloc("s");
 		sim_status rst = r ? mt->run(params, &ctx, r, &rd) : SIM_ENOMEM;
 		if (rst == SIM_OK && !rec_ok(r))

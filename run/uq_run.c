@@ -192,7 +192,7 @@ static sim_status run_point(const uq *q, const double *x, const char *seed_set, 
 	scn *s = uq_point(q, x, seed_set, &params, d);
 	if (!s)
 		return SIM_EINVAL;
-	struct model_ctx ctx = { .seed = seed, .rep = 0 };
+	struct model_ctx ctx = { .seed = seed, .rep = 0, .scalars_only = 1 };
 	rec *r = rec_alloc("s");
 	sim_status st = r ? q->mt->run(params, &ctx, r, d) : SIM_ENOMEM;
 	if (st == SIM_OK && !rec_ok(r))

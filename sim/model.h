@@ -35,6 +35,10 @@ struct model_ctx {
 	 * (0..1) by this replication; may be NULL. */
 	void (*progress)(void *pctx, int rep, double frac, uint64_t events);
 	void *pctx;
+	/* The caller reads only the scalars (dais uncertainty, --keep scalars):
+	 * the model may skip records that feed nothing else, such as the
+	 * network's agent records.  No number may change with it. */
+	int scalars_only;
 };
 
 struct model_type {

@@ -36,6 +36,7 @@ enum rng_model {
 	RNG_MODEL_SERVING  = 9,
 	RNG_MODEL_PRIVACY  = 10,
 	RNG_MODEL_PRICE    = 11,
+	RNG_MODEL_AGENTS   = 12,  /* the network's agent records (cost draws only) */
 	/* not a model: the random designs and the bootstrap of `dais uncertainty`
 	 * (run/uq.h); far from the models' ids so that new models never meet it */
 	RNG_MODEL_UQ       = 100
