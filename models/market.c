@@ -132,14 +132,18 @@ struct excess_ctx {
 	struct mkt_out *o;
 };
 
+double mkt_pressure(const struct mkt_out *o)
+{
+	double rationed = o->offered_tot > 0 ? (o->offered_tot - o->served_tot) / o->offered_tot : 0;
+	return o->util + rationed;
+}
+
 static double excess(double z, void *arg)
 {
 	struct excess_ctx *e = arg;
 	mkt_eval(e->mp, e->in, e->settle, z, e->o);
 	e->o->evals++;
-	double rationed = e->o->offered_tot > 0
-		? (e->o->offered_tot - e->o->served_tot) / e->o->offered_tot : 0;
-	return e->o->util + rationed - z;
+	return mkt_pressure(e->o) - z;
 }
 
 sim_status mkt_solve(const struct mkt_params *mp, const struct mkt_in *in, double settle,

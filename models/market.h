@@ -88,6 +88,10 @@ double mkt_latency(const struct mkt_params *mp, double u);
 void mkt_eval(const struct mkt_params *mp, const struct mkt_in *in, double settle, double z,
               struct mkt_out *o);
 
+/* D(z) of an evaluation: its utilisation plus the share of offered tokens
+ * it leaves unserved.  The equilibrium is where it equals o->z. */
+double mkt_pressure(const struct mkt_out *o);
+
 /* The day's equilibrium at settlement cost settle (USD/Mtok): SIM_OK, or
  * SIM_EINVAL when the solver fails (a message names the day's inputs).  hint,
  * a guess of z (NAN: none), only narrows the first bracket: the root is the

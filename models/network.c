@@ -79,6 +79,7 @@ struct net {
 	int evals;                            /* market evaluations today */
 	double z_hint;                        /* the last pressure found: the next search starts there */
 	double s_prev;                        /* yesterday's settlement cost, likewise */
+	double z_eq;                          /* yesterday's pressure at the equilibrium */
 	double fee_rev[HW_MAX_CLASSES], sub_rev[HW_MAX_CLASSES];  /* USD/day */
 	double revenue_node[HW_MAX_CLASSES];  /* USD per node-day fed to nodes.h */
 	double tee, tee_cap, ovh_ver, ovh_tee, cf, alpha;
@@ -173,19 +174,12 @@ static void on_exo(sim *s, void *ctx, const struct evq_ev *ev)
 
 /* ---------------------------------------------------------------- the day's market */
 
-/* Phi(S): the settlement cost, USD/Mtok, that the chains' equilibrium fees
- * ask when the network's market clears at settlement cost S; *o is that
- * market.  NAN after an error (n->err set). */
-static double settle_implied(struct net *n, double S, struct mkt_out *o)
+/* The settlement cost, USD/Mtok, that the chains' equilibrium fees ask of a
+ * market serving served tokens a day (n->ai_try gets its tx by chain). */
+static double settle_phi(struct net *n, double served)
 {
-	if (mkt_solve(&n->p->market, &n->in, S, n->z_hint, o, n->d) != SIM_OK) {
-		n->err = SIM_EINVAL;
-		return NAN;
-	}
-	n->evals += o->evals;
-	n->z_hint = o->z;
 	const struct chain_settle *cs = &n->p->chain.settle;
-	double tx = o->served_tot * n->tpt, fee[CHAIN_MAX];
+	double tx = served * n->tpt, fee[CHAIN_MAX];
 	if (cs->routing_mode == CHAIN_ROUTE_FIXED) {
 		for (int k = 0; k < n->nk; k++) {
 			n->ai_try[k] = tx * n->route[k];
@@ -204,6 +198,20 @@ static double settle_implied(struct net *n, double S, struct mkt_out *o)
 	}
 	double per_tx = tx > 0 ? paid / tx : cheapest;
 	return n->tpt * 1e6 * per_tx;
+}
+
+/* Phi(S): the settlement cost, USD/Mtok, that the chains' equilibrium fees
+ * ask when the network's market clears at settlement cost S; *o is that
+ * market.  NAN after an error (n->err set). */
+static double settle_implied(struct net *n, double S, struct mkt_out *o)
+{
+	if (mkt_solve(&n->p->market, &n->in, S, n->z_hint, o, n->d) != SIM_OK) {
+		n->err = SIM_EINVAL;
+		return NAN;
+	}
+	n->evals += o->evals;
+	n->z_hint = o->z;
+	return settle_phi(n, o->served_tot);
 }
 
 /* The settlement cost at the floor fees: the lowest it can be. */
@@ -246,11 +254,19 @@ static double settle_gap(double x, void *arg)
 	return g;
 }
 
-/* The settlement cost S* = Phi(S*).  Phi falls with S (a dearer settlement
- * prices tokens, and so transactions, off the market), so the fixed point is
- * unique: S0, the cost at floor fees, lies below it (Phi(S0) > S0 here) and
- * any S with Phi(S) <= S above it.  The search is on ln S, where Brent's
- * steps are scale-free.  NAN with n->err set when it fails. */
+/* The settlement cost S* = Phi(S*).  While the fleet has spare capacity Phi
+ * falls with S (a dearer settlement prices tokens, and so transactions, off
+ * the market) and the fixed point is unique.  Under rationing (pressure above
+ * 1) it need not be: a dearer settlement also lowers the scarcity markup,
+ * which can move the served mix toward models that yield more tokens per
+ * node-second, so served tokens, and Phi, can rise with S over short ranges
+ * (day 1,859 of the baseline's first replication has three fixed points
+ * within 6% of each other).  Both searches take a fixed point near
+ * yesterday's: Newton's starts there, the bracket tries yesterday's cost
+ * +-1% first.  S0, the cost at floor fees, lies below every fixed point
+ * (Phi(S0) > S0 here) and a bracket's upper end has Phi(S) <= S.  The search
+ * is on ln S, where Brent's steps are scale-free.  NAN with n->err set when
+ * it fails. */
 /* A bracket [xlo, xhi] of ln S with the gap <= 0 at xlo and >= 0 at xhi:
  * 0; or 1 with *s the answer when an end of the search is it; or -1 on an
  * error (n->err set). */
@@ -295,6 +311,95 @@ static int settle_bracket(struct net *n, double s0, double phi0, struct fixed_ct
 		return n->err ? -1 : 1;
 	}
 	return 0;
+}
+
+/* One market evaluation at pressure z and settlement cost e^x, and the
+ * residuals of the day's two equations there: r[0] = D(z) - z (the market
+ * clears) and r[1] = x - ln Phi (the chains' fees ask what was assumed).
+ * 0 where Phi is not a positive finite number (a chain's limit). */
+static int joint_residual(struct net *n, double z, double x, struct mkt_out *o, double r[2])
+{
+	mkt_eval(&n->p->market, &n->in, exp(x), z, o);
+	n->evals++;
+	double phi = settle_phi(n, o->served_tot);
+	r[0] = mkt_pressure(o) - z;
+	r[1] = x - log(phi);
+	return phi > 0 && isfinite(phi);
+}
+
+static double clamp(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+#define NEWTON_MAX 10
+#define NEWTON_H 1e-7     /* forward-difference step, in z and in ln S */
+#define NEWTON_RES 1e-9   /* residuals at the last point before a converged step */
+
+/* The day's equilibrium by Newton's method on both equations at once, from
+ * yesterday's: both move little from day to day, and one evaluation of the
+ * pair costs one market evaluation where the nested search (market root
+ * inside fixed point) costs about ten.  The Jacobian is a forward difference.
+ * ln S stays in [ln s0, ln phi0]; a step that does not lower the squared
+ * residuals, or lands where Phi is infinite (AI traffic over a chain's
+ * limit), is halved.  The search stops when a step moves z by at most
+ * MKT_Z_TOL and ln S by at most 1e-12, the tolerances of the nested search,
+ * from a point whose residuals were under NEWTON_RES; then n->mo is the
+ * market there.  Returns S, or NAN when it does not converge in NEWTON_MAX
+ * steps (a kink of D at z = 1, or a jump of Phi, near the root): the caller
+ * falls back to the nested search, which is bracketed and always converges,
+ * starting from where this one stopped. */
+static double settle_newton(struct net *n, double s0, double phi0)
+{
+	if (!(s0 > 0) || !(phi0 > s0))
+		return NAN;
+	double xlo = log(s0), xhi = log(phi0);       /* +inf when phi0 is */
+	double x = clamp(isfinite(n->s_prev) && n->s_prev > 0 ? log(n->s_prev) : xlo, xlo, xhi);
+	double z = clamp(isfinite(n->z_eq) ? n->z_eq : n->z_hint, 0, 2);
+	struct mkt_out *o = &n->scratch;
+	double r[2], rz[2], rx[2];
+	/* today's demand may not fit the chains at yesterday's cost: dearer */
+	int ok = joint_residual(n, z, x, o, r);
+	for (double up = 0.05; !ok && up < 100; up *= 2) {
+		x = clamp(x + up, xlo, xhi);
+		ok = joint_residual(n, z, x, o, r);
+	}
+	if (!ok)
+		return NAN;
+	for (int it = 0; it < NEWTON_MAX; it++) {
+		double hz = z + NEWTON_H <= 2 ? NEWTON_H : -NEWTON_H;
+		double hx = NEWTON_H * fmax(1, fabs(x));
+		if (!joint_residual(n, z + hz, x, o, rz) || !joint_residual(n, z, x + hx, o, rx))
+			return NAN;
+		double a = (rz[0] - r[0]) / hz, b = (rx[0] - r[0]) / hx;
+		double c = (rz[1] - r[1]) / hz, e = (rx[1] - r[1]) / hx;
+		double det = a * e - b * c;
+		if (!(fabs(det) > 0) || !isfinite(det))
+			return NAN;
+		double dz = -(e * r[0] - b * r[1]) / det, dx = -(a * r[1] - c * r[0]) / det;
+		double zn, xn, rn[2];
+		ok = 0;
+		double m0 = r[0] * r[0] + r[1] * r[1];
+		for (int half = 0; half < 8 && !ok; half++, dz /= 2, dx /= 2) {
+			zn = clamp(z + dz, 0, 2);
+			xn = clamp(x + dx, xlo, xhi);
+			ok = joint_residual(n, zn, xn, o, rn) &&
+			     (half == 7 || rn[0] * rn[0] + rn[1] * rn[1] < m0);
+		}
+		if (!ok)
+			return NAN;
+		int done = fabs(zn - z) <= MKT_Z_TOL && fabs(xn - x) <= 1e-12 &&
+		           fabs(r[0]) <= NEWTON_RES && fabs(r[1]) <= NEWTON_RES;
+		z = zn;
+		x = xn;
+		r[0] = rn[0];
+		r[1] = rn[1];
+		if (done) {
+			n->mo = *o;
+			n->z_hint = z;
+			return exp(x);
+		}
+	}
+	n->s_prev = exp(x);             /* near the root: the fallback's first bracket */
+	n->z_hint = z;
+	return NAN;
 }
 
 static double settle_solve(struct net *n, double s0, double phi0)
@@ -410,9 +515,12 @@ static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
 	n->offered_floor = n->mo.offered_tot;
 	double S = s0;
 	if (!n->err && phi0 > s0 * (1 + 1e-12)) {
-		S = settle_solve(n, s0, phi0);
-		if (!n->err)
-			(void)settle_implied(n, S, &n->mo);
+		S = settle_newton(n, s0, phi0);
+		if (isnan(S)) {
+			S = settle_solve(n, s0, phi0);
+			if (!n->err)
+				(void)settle_implied(n, S, &n->mo);
+		}
 	}
 	if (n->err) {
 		sim_stop(s);
@@ -420,6 +528,7 @@ static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
 	}
 	n->settle_mtok = S;
 	n->s_prev = S;
+	n->z_eq = n->mo.z;
 	const struct mkt_out *o = &n->mo;
 	route_day(n);
 
@@ -956,6 +1065,7 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 	n->d = d;
 	n->z_hint = NAN;
 	n->s_prev = NAN;
+	n->z_eq = NAN;
 	declare_series(n);
 	{
 		char note[600];

@@ -42,6 +42,11 @@ struct node_pop {
 	int life[NODE_MAX_CLASSES];         /* whole days */
 	gsl_rng *r;
 	gsl_rng *ra;                        /* agents' cost draws: r when NULL */
+	/* unit_pi's terms that stay fixed for a class (the parameters do) */
+	double d, g;                        /* 1/day: discount and expected decline */
+	double grow_lag[NODE_MAX_CLASSES];  /* e^{-g lag} */
+	double disc_lag[NODE_MAX_CLASSES];  /* e^{-d lag} */
+	double ann_dg[NODE_MAX_CLASSES], ann_d[NODE_MAX_CLASSES], disc_life[NODE_MAX_CLASSES];
 
 	double m[NODE_MAX_BUCKETS];         /* band multipliers, mean 1 */
 	double q_lo[NODE_MAX_BUCKETS + 1];  /* band edges as probabilities */
@@ -159,6 +164,12 @@ static void init_bands(node_pop *pop)
 	}
 }
 
+/* The present value of 1 a day for T days at rate x a day. */
+static double annuity(double x, double T)
+{
+	return x > 1e-15 ? -expm1(-x * T) / x : T;
+}
+
 node_pop *node_pop_alloc(const struct node_params *p, const struct node_class *cls,
                          int n_classes, gsl_rng *r)
 {
@@ -177,10 +188,18 @@ node_pop *node_pop_alloc(const struct node_params *p, const struct node_class *c
 	pop->nb = p->n_buckets;
 	pop->r = r;
 	memcpy(pop->cls, cls, (size_t)n_classes * sizeof *cls);
+	pop->d = log1p(p->hurdle_rate) / 365.0;
+	pop->g = -log1p(-p->revenue_decline) / 365.0;
 	for (int c = 0; c < n_classes; c++) {
 		pop->lag[c] = (int)lround(cls[c].lag_days);
 		pop->life[c] = (int)lround(cls[c].life_days);
 		pop->pending[c] = (struct fifo){ -1, -1 };
+		double lag = pop->lag[c], L = pop->life[c];
+		pop->grow_lag[c] = exp(-pop->g * lag);
+		pop->disc_lag[c] = exp(-pop->d * lag);
+		pop->ann_dg[c] = annuity(pop->d + pop->g, L);
+		pop->ann_d[c] = annuity(pop->d, L);
+		pop->disc_life[c] = exp(-pop->d * L);
 	}
 	pop->bs = calloc((size_t)n_classes * pop->nb, sizeof *pop->bs);
 	if (!pop->bs)
@@ -439,19 +458,13 @@ static double draw_poisson(gsl_rng *r, double lam)
 	return fmax(0.0, floor(lam + sqrt(lam) * gsl_ran_ugaussian(r) + 0.5));
 }
 
-static double annuity(double x, double T)
-{
-	return x > 1e-15 ? -expm1(-x * T) / x : T;
-}
 
 /* Profitability index V/K of one unit of class c, band b (see nodes.h). */
 static double unit_pi(const node_pop *pop, int c, double r, double kwh, double mb)
 {
 	const struct node_class *k = &pop->cls[c];
-	double d = log1p(pop->p.hurdle_rate) / 365.0;
-	double g = -log1p(-pop->p.revenue_decline) / 365.0;
-	double lag = pop->lag[c];
-	double R0 = k->unit_capacity * r * exp(-g * lag);
+	double d = pop->d, g = pop->g;
+	double R0 = k->unit_capacity * r * pop->grow_lag[c];
 	double E = k->power_w / 1000.0 * 24.0 * kwh * mb;
 	if (!(R0 > E))
 		return 0.0;
@@ -459,9 +472,10 @@ static double unit_pi(const node_pop *pop, int c, double r, double kwh, double m
 	double T = L;
 	if (g > 0 && E > 0)
 		T = fmin(L, log(R0 / E) / g);
-	double V = R0 * annuity(d + g, T) - E * annuity(d, T) +
-	           k->residual_frac * k->capex_usd * exp(-d * T);
-	return fmax(V, 0.0) * exp(-d * lag) / k->capex_usd;
+	double V = T == L
+		? R0 * pop->ann_dg[c] - E * pop->ann_d[c] + k->residual_frac * k->capex_usd * pop->disc_life[c]
+		: R0 * annuity(d + g, T) - E * annuity(d, T) + k->residual_frac * k->capex_usd * exp(-d * T);
+	return fmax(V, 0.0) * pop->disc_lag[c] / k->capex_usd;
 }
 
 sim_status node_pop_decide(node_pop *pop, int day, double r, double kwh)
