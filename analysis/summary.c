@@ -189,7 +189,8 @@ static sim_status put_series(struct sum *S, const char *name, const struct h5i_d
 		st = put_col_coord(S, name, x0, dpath, sizeof dpath, d);
 	for (int s = 0; s < S_NSERIES && !st; s++) {
 		char ln[512], cm[256];
-		struct h5o_var v = { .dims = { S->rowdim, x0->rank == 2 ? dpath : NULL } };
+		struct h5o_var v = { .dims = { S->rowdim, x0->rank == 2 ? dpath : NULL },
+		                     .nsb = SUMMARY_NSB };
 		stat_meta(&v, name, series_stat[s], ln, cm);
 		spath(p, sizeof p, name, series_stat[s]);
 		st = h5o_put_var(S->o, p, x0->rank, x0->dims, out[s], x0->units, cols,

@@ -107,7 +107,18 @@ struct h5o_var {
 	const char *long_name;     /* or NULL */
 	const char *cell_methods;  /* or NULL */
 	const char *dims[2];       /* scale of axis k, or NULL */
+	/* > 0 (at most 52): the values are stored rounded to nsb significant
+	 * bits by h5o_bitround, so that shuffle and deflate remove the rest.
+	 * The variable says so as CF 1.12 asks (quantization =
+	 * "quantization_info", quantization_nsb = nsb) and its group gets that
+	 * container variable (algorithm "bitround"). */
+	int nsb;
 };
+/* x with its significand rounded to nsb bits (1..52), ties to even: the
+ * BitRound of Kloewer et al. (2021), as netCDF-C's nc_def_var_quantize does
+ * it.  |result - x| <= 2^-(nsb+1) |x|.  NaN, infinities and values whose
+ * rounding would overflow come back unchanged. */
+double h5o_bitround(double x, int nsb);
 sim_status h5o_put_var(h5o *o, const char *path, int rank, const size_t *dims,
                        const double *v, const char *units, const char *const *columns,
                        size_t ncolumns, const struct h5o_var *var, sim_diag *d) SIM_MUST_CHECK;

@@ -5,6 +5,8 @@
 #include <criterion/redirect.h>
 
 #include <errno.h>
+#include <float.h>
+#include <stdint.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdio.h>
@@ -264,6 +266,46 @@ static double read1(h5i *f, const char *path, size_t i)
 	return v;
 }
 
+/* A series statistic as stored: within half a unit of SUMMARY_NSB bits of
+ * the exact value (plus tol for the exact value's own arithmetic), and
+ * holding no more bits than that. */
+static void expect_q(double got, double exact, double tol)
+{
+	double q = ldexp(1.0, -(SUMMARY_NSB + 1));
+	cr_expect_leq(fabs(got - exact), q * fabs(exact) + tol, "%.17g against %.17g", got,
+	              exact);
+	cr_expect_eq(h5o_bitround(got, SUMMARY_NSB), got, "%.17g has more than %d bits", got,
+	             SUMMARY_NSB);
+}
+
+/* BitRound against hand-worked cases and its error bound on random values. */
+Test(h5o, bitround_rounds_to_nearest_even_within_half_a_unit)
+{
+	double u = ldexp(1.0, -12);                     /* the unit of 12 bits at 1 */
+	cr_expect_eq(h5o_bitround(1 + 0.5 * u, 12), 1.0);            /* tie, to even */
+	cr_expect_eq(h5o_bitround(1 + 1.5 * u, 12), 1 + 2 * u);      /* tie, to even */
+	cr_expect_eq(h5o_bitround(1 + 0.51 * u, 12), 1 + u);
+	cr_expect_eq(h5o_bitround(-(1 + 0.51 * u), 12), -(1 + u));   /* sign apart */
+	cr_expect_eq(h5o_bitround(3.0, 1), 3.0);          /* 1.1b holds in one bit */
+	cr_expect_eq(h5o_bitround(3.5, 1), 4.0);          /* 1.11b: tie, to even 10.0b */
+	cr_expect_eq(h5o_bitround(0.1, 52), 0.1);
+	cr_expect(isnan(h5o_bitround(NAN, 12)));
+	cr_expect_eq(h5o_bitround(INFINITY, 12), INFINITY);
+	cr_expect_eq(h5o_bitround(DBL_MAX, 12), DBL_MAX);    /* would overflow: kept */
+	cr_expect_eq(h5o_bitround(0.0, 12), 0.0);
+	uint64_t s = 88172645463325252ull;                    /* xorshift64 */
+	for (int i = 0; i < 100000; i++) {
+		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+		double x = ldexp((double)(s >> 11) / 9007199254740992.0 + 0.5, (int)(s % 200) - 100);
+		int nsb = 1 + (int)(s % 52);
+		double y = h5o_bitround(x, nsb);
+		uint64_t b;
+		memcpy(&b, &y, sizeof b);
+		cr_assert_leq(fabs(y - x), ldexp(fabs(x), -(nsb + 1)), "x %.17g nsb %d", x, nsb);
+		cr_assert_eq(b & ((((uint64_t)1) << (52 - nsb)) - 1), 0, "x %.17g nsb %d", x, nsb);
+	}
+}
+
 Test(h5o, summary_matches_direct_computation, .init = setup, .fini = teardown)
 {
 	char path[128];
@@ -281,6 +323,19 @@ Test(h5o, summary_matches_direct_computation, .init = setup, .fini = teardown)
 	cr_expect_str_eq(x.columns[2], "h100");
 	h5i_data_release(&x);
 	cr_expect_float_eq(num_attr(f, "/summary", "replications"), NREP, 0);
+	/* the rounding is declared as CF 1.12 asks; scalars are not rounded */
+	cr_expect_float_eq(num_attr(f, "/summary/demand_tokens_p95", "quantization_nsb"),
+	                   SUMMARY_NSB, 0);
+	char *qs = NULL;
+	cr_assert_eq(h5i_attr_str(f, "/summary/demand_tokens_p95", "quantization", &qs, NULL),
+	             SIM_OK);
+	cr_expect_str_eq(qs, "quantization_info");
+	free(qs);
+	cr_assert_eq(h5i_attr_str(f, "/summary/quantization_info", "algorithm", &qs, NULL),
+	             SIM_OK);
+	cr_expect_str_eq(qs, "bitround");
+	free(qs);
+	cr_expect(!h5i_has_attr(f, "/summary/exhaustion_day_mean", "quantization"));
 
 	for (int i = 0; i < NS; i++) {
 		double v[3], m = 0, ss = 0;
@@ -292,22 +347,22 @@ Test(h5o, summary_matches_direct_computation, .init = setup, .fini = teardown)
 		const char *b = "/summary/demand_tokens_";
 		char p[128];
 #define AT(stat) (snprintf(p, sizeof p, "%s%s", b, stat), read1(f, p, (size_t)i))
-		cr_expect_float_eq(AT("mean"), m, 1e-9);
-		cr_expect_float_eq(AT("sd"), sd, 1e-9);
-		cr_expect_float_eq(AT("ci95_lo"), m - h, 1e-5);
-		cr_expect_float_eq(AT("ci95_hi"), m + h, 1e-5);
-		cr_expect_float_eq(AT("p05"), pct3(v[0], v[1], v[2], 0.05), 1e-9);
-		cr_expect_float_eq(AT("p95"), pct3(v[0], v[1], v[2], 0.95), 1e-9);
-		cr_expect_float_eq(AT("p025"), pct3(v[0], v[1], v[2], 0.025), 1e-9);
-		cr_expect_float_eq(AT("p975"), pct3(v[0], v[1], v[2], 0.975), 1e-9);
-		cr_expect_float_eq(AT("p50"), pct3(v[0], v[1], v[2], 0.5), 1e-9);
+		expect_q(AT("mean"), m, 1e-9);
+		expect_q(AT("sd"), sd, 1e-9);
+		expect_q(AT("ci95_lo"), m - h, 1e-5);
+		expect_q(AT("ci95_hi"), m + h, 1e-5);
+		expect_q(AT("p05"), pct3(v[0], v[1], v[2], 0.05), 1e-9);
+		expect_q(AT("p95"), pct3(v[0], v[1], v[2], 0.95), 1e-9);
+		expect_q(AT("p025"), pct3(v[0], v[1], v[2], 0.025), 1e-9);
+		expect_q(AT("p975"), pct3(v[0], v[1], v[2], 0.975), 1e-9);
+		expect_q(AT("p50"), pct3(v[0], v[1], v[2], 0.5), 1e-9);
 #undef AT
 		/* share column 1: NaN at even rows in every rep stays NaN */
 		double s1 = read1(f, "/summary/share_mean", (size_t)(2 * i + 1));
 		if (i % 2 == 0)
 			cr_expect(isnan(s1));
 		else
-			cr_expect_float_eq(s1, (share(0, i, 1) + share(1, i, 1) + share(2, i, 1)) / 3, 1e-12);
+			expect_q(s1, (share(0, i, 1) + share(1, i, 1) + share(2, i, 1)) / 3, 1e-12);
 	}
 
 	/* exhaustion_day: 500, 507, NaN -> two finite values. */
@@ -345,8 +400,8 @@ Test(h5o, one_replication_has_nan_spread, .init = setup, .fini = teardown)
 	cr_assert_eq(h5o_commit(o, NULL), SIM_OK);
 	h5o_free(o);
 	h5i *f = h5i_open(path, NULL);
-	cr_expect_float_eq(read1(f, "/summary/demand_tokens_mean", 3), demand(1, 3), 0);
-	cr_expect_float_eq(read1(f, "/summary/demand_tokens_p95", 3), demand(1, 3), 0);
+	expect_q(read1(f, "/summary/demand_tokens_mean", 3), demand(1, 3), 0);
+	expect_q(read1(f, "/summary/demand_tokens_p95", 3), demand(1, 3), 0);
 	cr_expect(isnan(read1(f, "/summary/demand_tokens_sd", 3)));
 	cr_expect(isnan(read1(f, "/summary/demand_tokens_ci95_lo", 3)));
 	cr_expect(isnan(read1(f, "/summary/nodes_at_year_5_ci90_hi", 0)));

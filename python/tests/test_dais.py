@@ -96,7 +96,7 @@ class Results(unittest.TestCase):
             self.assertEqual(list(ds.node_class.values), self.classes)
             self.assertEqual(ds.nodes_by_class_mean.dims, ("time", "node_class"))
             np.testing.assert_allclose(ds.nodes_by_class_mean.values,
-                                       np.nanmean(self.nodes, axis=0), rtol=1e-12)
+                                       np.nanmean(self.nodes, axis=0), rtol=self.rtol)
             self.assertEqual(ds.nodes_by_class_mean.attrs["units"], "nodes")
             self.assertIn("long_name", ds.nodes_by_class_mean.attrs)
             ds.close()
@@ -120,16 +120,25 @@ class Results(unittest.TestCase):
                 self.assertEqual(t.attrs["units"].decode(), "days since " + self.start)
                 self.assertEqual(t.attrs["calendar"].decode(), "standard")
 
+    # The summary's series statistics keep 12 significant bits (CF 1.12
+    # quantization, BitRound): within half a unit of the 12th bit.
+    rtol = 2.0 ** -13 + 1e-12
+
     def test_statistics_match_numpy(self):
         with h5py.File(self.path, "r") as f:
             s = f["summary"]
             x = self.demand
-            np.testing.assert_allclose(s["demand_tokens_mean"][:], x.mean(axis=0), rtol=1e-12)
+            self.assertEqual(s["demand_tokens_mean"].attrs["quantization_nsb"], 12)
+            text = lambda v: v.decode() if isinstance(v, bytes) else v
+            self.assertEqual(text(s["demand_tokens_mean"].attrs["quantization"]),
+                             "quantization_info")
+            self.assertEqual(text(s["quantization_info"].attrs["algorithm"]), "bitround")
+            np.testing.assert_allclose(s["demand_tokens_mean"][:], x.mean(axis=0), rtol=self.rtol)
             np.testing.assert_allclose(s["demand_tokens_sd"][:], x.std(axis=0, ddof=1),
-                                       rtol=1e-9)
+                                       rtol=self.rtol)
             for q, name in ((5, "p05"), (50, "p50"), (95, "p95")):
                 np.testing.assert_allclose(s["demand_tokens_" + name][:],
-                                           np.percentile(x, q, axis=0), rtol=1e-12)
+                                           np.percentile(x, q, axis=0), rtol=self.rtol)
 
     def test_counts_are_integers(self):
         with h5py.File(self.path, "r") as f:
