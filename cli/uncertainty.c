@@ -37,8 +37,9 @@ static const char usage[] =
 	"Writes DIR/uncertainty.h5 (design, outputs, p05/p50/p95, indices),\n"
 	"DIR/indices_NAME.dat and dist_NAME.dat with their figures, and prints a\n"
 	"table.  The problem file format is described in run/uq.h and\n"
-	"docs/uncertainty.md.  Example (52 runs, about a minute on two cores):\n"
-	"  dais uncertainty scenarios/uncertainty/baseline.json --method morris --samples 4\n"
+	"docs/uncertainty.md.\n\n"
+	"example (56 runs, about five seconds on two cores):\n"
+	"  dais uncertainty scenarios/uncertainty/baseline.json --method morris --samples 4 -o /tmp/morris\n"
 	"Under MPI (make MPI=1):\n"
 	"  mpirun -n N build/dais-mpi uncertainty PROBLEM.json\n";
 

@@ -472,6 +472,7 @@ static int run_examples(const char *text, const char *tmp)
 		int (*cmd)(int, char **) = !strcmp(argv[0], "run")     ? cmd_run
 		                         : !strcmp(argv[0], "sweep")   ? cmd_sweep
 		                         : !strcmp(argv[0], "compare") ? cmd_compare
+		                         : !strcmp(argv[0], "uncertainty") ? cmd_uncertainty
 		                                                       : NULL;
 		cr_assert_not_null(cmd, "an example of an unexpected verb: %s", argv[0]);
 		th_capture_begin();
@@ -497,6 +498,10 @@ Test(compare, help_examples_run, .timeout = 240)
 	cr_expect_eq(access(fig, R_OK), 0, "%s", fig);
 	help_text(cmd_sweep, "sweep", text, sizeof text);
 	cr_expect_eq(run_examples(text, dir), 1);
+	help_text(cmd_uncertainty, "uncertainty", text, sizeof text);
+	cr_expect_eq(run_examples(text, dir), 1);
+	snprintf(fig, sizeof fig, "%s/morris/uncertainty.h5", dir);
+	cr_expect_eq(access(fig, R_OK), 0, "%s", fig);
 	th_rmtree(dir);
 	free(dir);
 }
