@@ -308,31 +308,47 @@ double h5o_bitround(double x, int nsb)
 
 #define QUANT_INFO "quantization_info"
 
+/* A compact scalar dataset parent/name of file type ftype holding *v (of
+ * memory type mtype), left open for its attributes; < 0 and msg on failure. */
+static hid_t put_scalar_ds(hid_t parent, const char *name, hid_t ftype, hid_t mtype,
+                           const void *v, char *msg)
+{
+	hid_t sp = H5Screate(H5S_SCALAR), p = dcpl(0, NULL, 8), ds = H5I_INVALID_HID;
+	if (sp >= 0 && p >= 0)
+		ds = H5Dcreate2(parent, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
+	if (ds >= 0 && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+		H5Dclose(ds);
+		ds = H5I_INVALID_HID;
+	}
+	if (ds < 0)
+		h5err(msg, name);
+	if (p >= 0)
+		H5Pclose(p);
+	if (sp >= 0)
+		H5Sclose(sp);
+	return ds;
+}
+
 /* The CF 1.12 container variable that quantized variables of a group name. */
 static sim_status put_quant_info(hid_t parent, char *msg)
 {
 	htri_t ex = H5Lexists(parent, QUANT_INFO, H5P_DEFAULT);
 	if (ex > 0)
 		return SIM_OK;
-	sim_status st = SIM_EIO;
-	hid_t sp = H5Screate(H5S_SCALAR), p = dcpl(0, NULL, 4), ds = H5I_INVALID_HID;
 	int zero = 0;
-	if (ex == 0 && sp >= 0 && p >= 0)
-		ds = H5Dcreate2(parent, QUANT_INFO, H5T_STD_I32LE, sp, H5P_DEFAULT, p, H5P_DEFAULT);
-	if (ds < 0 || H5Dwrite(ds, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, &zero) < 0)
-		h5err(msg, QUANT_INFO);
-	else {
-		char impl[128];
-		snprintf(impl, sizeof impl, "DAIS %s (h5o_bitround)", dais_version);
-		if (!(st = attr_str(ds, "algorithm", "bitround", msg)))
-			st = attr_str(ds, "implementation", impl, msg);
+	hid_t ds = ex == 0 ? put_scalar_ds(parent, QUANT_INFO, H5T_STD_I32LE, H5T_NATIVE_INT,
+	                                   &zero, msg) : H5I_INVALID_HID;
+	if (ds < 0) {
+		if (ex < 0)
+			h5err(msg, QUANT_INFO);
+		return SIM_EIO;
 	}
-	if (ds >= 0)
-		H5Dclose(ds);
-	if (p >= 0)
-		H5Pclose(p);
-	if (sp >= 0)
-		H5Sclose(sp);
+	char impl[128];
+	snprintf(impl, sizeof impl, "DAIS %s (h5o_bitround)", dais_version);
+	sim_status st = attr_str(ds, "algorithm", "bitround", msg);
+	if (!st)
+		st = attr_str(ds, "implementation", impl, msg);
+	H5Dclose(ds);
 	return st;
 }
 
@@ -406,20 +422,13 @@ static sim_status put_f64(hid_t parent, const char *name, int rank, const size_t
 static sim_status put_i64(hid_t parent, const char *name, long long v, const char *units,
                           const struct h5o_var *m, char *msg)
 {
-	sim_status st = SIM_EIO;
-	hid_t sp = H5Screate(H5S_SCALAR), p = dcpl(0, NULL, 8), ds = H5I_INVALID_HID;
-	if (sp >= 0 && p >= 0)
-		ds = H5Dcreate2(parent, name, H5T_STD_I64LE, sp, H5P_DEFAULT, p, H5P_DEFAULT);
-	if (ds < 0 || H5Dwrite(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
-		h5err(msg, name);
-	else if (!(st = attr_str(ds, "units", units, msg)))
+	hid_t ds = put_scalar_ds(parent, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &v, msg);
+	if (ds < 0)
+		return SIM_EIO;
+	sim_status st = attr_str(ds, "units", units, msg);
+	if (!st)
 		st = put_meta(ds, m, NULL, 0, msg);
-	if (ds >= 0)
-		H5Dclose(ds);
-	if (p >= 0)
-		H5Pclose(p);
-	if (sp >= 0)
-		H5Sclose(sp);
+	H5Dclose(ds);
 	return st;
 }
 
