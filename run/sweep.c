@@ -16,6 +16,7 @@
 #include "sim/file.h"
 #include "sim/model.h"
 #include "sim/rec.h"
+#include "sim/sim.h"
 
 /* ------------------------------------------------------------- parsing */
 
@@ -697,6 +698,20 @@ scn *sweep_point_scn(const sweep *w, int i, sim_diag *d)
 	scn *s = scn_load(w->scenario, sets, n, d);
 	free(sets);
 	return s;
+}
+
+long sweep_count_replications(const sweep *w)
+{
+	long n = 0;
+	sim_diag d; /* its messages come again when the point opens */
+	diag_init(&d);
+	for (int i = 0; i < w->npoints && !sim_interrupted; i++) {
+		scn *s = sweep_point_scn(w, i, &d);
+		n += s ? scn_int(s, "replications") : 0;
+		scn_free(s);
+	}
+	diag_release(&d);
+	return n;
 }
 
 void sweep_point_file(int i, char *buf, size_t n)

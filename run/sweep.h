@@ -152,6 +152,10 @@ int sweep_point_sets(const sweep *w, int i, const char **sets);
 /* Loads point i's scenario; NULL and messages on error. */
 scn *sweep_point_scn(const sweep *w, int i, sim_diag *d);
 
+/* The replications of every point (for a progress line): loads every
+ * point's scenario; a point that does not build counts none. */
+long sweep_count_replications(const sweep *w);
+
 /* "point_0003.h5" into buf. */
 void sweep_point_file(int i, char *buf, size_t n);
 

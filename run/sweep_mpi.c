@@ -61,6 +61,7 @@ sim_status sweep_mpi_run(const sweep *w, const struct sweep_opts *o, int *status
 
 #include "sim/file.h"
 #include "sim/model.h"
+#include "sim/progress.h"
 #include "sim/rec.h"
 #include "run.h"
 #include "sim/sim.h"
@@ -291,6 +292,7 @@ struct coord {
 	int local_done;
 	int outstanding;       /* tasks handed out, results not back */
 	int interrupted;       /* a rank reported SIGINT/SIGTERM */
+	struct progress pr;    /* replications done of all the points' */
 };
 
 static void finish_point(struct coord *c, int p)
@@ -310,6 +312,7 @@ static void finish_point(struct coord *c, int p)
 	pt->out = NULL;
 	pt->s = NULL;
 	c->nopen--;
+	progress_clear(&c->pr); /* the line is redrawn by the next replication */
 	if (!c->o->quiet) {
 		char fn[32];
 		sweep_point_file(p, fn, sizeof fn);
@@ -339,6 +342,7 @@ static int open_point(struct coord *c, int p)
 	enum run_file have = c->o->resume ? run_file_check(path, pt->s) : RUN_FILE_NONE;
 	if (have == RUN_FILE_DONE) {
 		run_out_tidy(path);
+		progress_skip(&c->pr, scn_int(pt->s, "replications"));
 		c->status[p] = SWEEP_DONE;
 		scn_free(pt->s);
 		pt->s = NULL;
@@ -362,6 +366,7 @@ static int open_point(struct coord *c, int p)
 		return 0;
 	}
 	c->nopen++;
+	progress_skip(&c->pr, run_out_nsaved(pt->out));
 	pt->left = run_out_nrep(pt->out) - run_out_nsaved(pt->out);
 	if (pt->left == 0)
 		finish_point(c, p);
@@ -414,6 +419,8 @@ static int pop(struct coord *c, struct task *t)
 static void deliver(struct coord *c, int p, int rep, sim_status st, const char *msg, rec *r)
 {
 	c->outstanding--;
+	if (st != SIM_EINTR)
+		progress_add(&c->pr, 1);
 	struct point *pt = &c->pts[p];
 	if (msg && *msg) {
 		char fn[32];
@@ -510,6 +517,9 @@ static sim_status coordinator(const sweep *w, const struct sweep_opts *o, int si
 		free(c.q);
 		return SIM_ENOMEM;
 	}
+	progress_begin_tty(&c.pr, "sweep", np, o->quiet);
+	if (c.pr.out) /* in replications, which only the points' scenarios know */
+		progress_set_total(&c.pr, sweep_count_replications(w));
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_cond_init(&c.cond, NULL);
 	pthread_mutex_lock(&c.lock);
@@ -598,6 +608,7 @@ static sim_status coordinator(const sweep *w, const struct sweep_opts *o, int si
 	}
 	if (have_thread)
 		pthread_join(th, NULL);
+	progress_end(&c.pr);
 	free(buf);
 	/* points left open (interrupt, error): their parts stay for --resume */
 	for (int p = 0; p < np; p++) {

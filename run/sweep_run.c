@@ -257,22 +257,6 @@ static sim_status close_window(struct runner *r)
 	return st;
 }
 
-/* The replications of every point, for the progress line; a point whose
- * scenario does not build counts none (it fails when opened). */
-static long count_replications(const sweep *w)
-{
-	long n = 0;
-	sim_diag d; /* its messages come again when the point opens */
-	diag_init(&d);
-	for (int i = 0; i < w->npoints && !sim_interrupted; i++) {
-		scn *s = sweep_point_scn(w, i, &d);
-		n += s ? scn_int(s, "replications") : 0;
-		scn_free(s);
-	}
-	diag_release(&d);
-	return n;
-}
-
 sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, sim_diag *d)
 {
 	sim_status st = file_mkdir_p(o->dir, d);
@@ -293,7 +277,7 @@ sim_status sweep_run(const sweep *w, const struct sweep_opts *o, int *status, si
 	double t0 = wall();
 	progress_begin(&r.pr, "sweep", w->npoints, o->quiet);
 	if (r.pr.out) /* in replications, which only the points' scenarios know */
-		progress_set_total(&r.pr, count_replications(w));
+		progress_set_total(&r.pr, sweep_count_replications(w));
 	while (r.next < w->npoints && st == SIM_OK) {
 		if (sim_interrupted) {
 			st = SIM_EINTR;

@@ -396,7 +396,10 @@ sim_status uq_run(const uq *q, const struct uq_opts *o, struct uq_result *res, s
 	size_t chunk = (size_t)(16 * threads * size);
 	double t0 = wall(), t_saved = t0;
 	struct progress pr;
-	progress_begin(&pr, "uncertainty", (long)rows, o->quiet || rank != 0);
+	if (size > 1) /* under mpirun: on the terminal, if there is one (progress.h) */
+		progress_begin_tty(&pr, "uncertainty", (long)rows, o->quiet || rank != 0);
+	else
+		progress_begin(&pr, "uncertainty", (long)rows, o->quiet);
 	progress_skip(&pr, (long)kept);
 	for (size_t r0 = 0; r0 < rows && st == SIM_OK; r0 += chunk) {
 		size_t r1 = r0 + chunk < rows ? r0 + chunk : rows, pending = 0;

@@ -87,6 +87,13 @@ void progress_begin(struct progress *p, const char *what, long total, int quiet)
 	progress_begin_to(p, what, total, on ? stderr : NULL, NULL);
 }
 
+void progress_begin_tty(struct progress *p, const char *what, long total, int quiet)
+{
+	FILE *tty = quiet ? NULL : fopen("/dev/tty", "w");
+	progress_begin_to(p, what, total, tty, NULL);
+	p->own_out = tty != NULL;
+}
+
 void progress_set_total(struct progress *p, long total)
 {
 	p->total = total;
@@ -143,6 +150,9 @@ void progress_end(struct progress *p)
 	p->stream = NULL;
 	if (p->out)
 		erase(p);
+	if (p->own_out)
+		fclose(p->out);
+	p->own_out = 0;
 	p->out = NULL;
 }
 

@@ -46,6 +46,7 @@ struct progress {
 	FILE *stream;           /* progress_stream's, closed by progress_end */
 	FILE *stream_to;
 	int midline;            /* the stream's last line is not finished: no drawing */
+	int own_out;            /* out was opened here (/dev/tty): progress_end closes it */
 };
 
 /* On when !quiet and stderr is a terminal; total units of work. */
@@ -54,6 +55,13 @@ void progress_begin(struct progress *p, const char *what, long total, int quiet)
  * tests, which need neither a terminal nor time to pass. */
 void progress_begin_to(struct progress *p, const char *what, long total, FILE *out,
                        double (*clock)(void));
+
+/* The same for rank 0 of an MPI run, whose own streams cannot tell: mpirun
+ * (Open MPI) gives the ranks a pseudo-terminal for stdout even when its own
+ * output goes to a file, and a pipe for stderr.  The line goes to the
+ * controlling terminal (/dev/tty) when there is one: never into redirected
+ * output, and not at all in a batch job, which has none. */
+void progress_begin_tty(struct progress *p, const char *what, long total, int quiet);
 
 /* The total, when counting it costs: after begin, once p->out says it shows. */
 void progress_set_total(struct progress *p, long total);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "models/registry.h"
@@ -152,6 +154,29 @@ Test(progress, quiet_is_silent_on_any_stream)
 	progress_begin(&p, "sweep", 10, 1);
 	cr_expect_null(p.out);
 	progress_end(&p);
+}
+
+/* An MPI rank's line goes to the controlling terminal: none in a new
+ * session (a batch job), and none when quiet. */
+Test(progress, mpi_line_needs_a_controlling_terminal)
+{
+	struct progress p;
+	progress_begin_tty(&p, "sweep", 10, 1);
+	cr_expect_null(p.out);
+	progress_end(&p);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		setsid(); /* no controlling terminal from here on */
+		progress_begin_tty(&p, "sweep", 10, 0);
+		int off = p.out == NULL;
+		progress_add(&p, 5);
+		progress_end(&p);
+		_exit(off ? 0 : 1);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
 }
 
 /* Threads add at once: every unit counts, once. */
