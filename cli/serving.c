@@ -185,7 +185,12 @@ static const char validate_usage[] =
 	"10% for each p99 row (median over the loads) and for each load above the knee\n"
 	"(median over its percentiles).  Exit status 0 when every seed meets them, 1\n"
 	"when one misses.\n\n"
-	"example:\n"
+	"example (a tiny model, a few seconds, to see the files; its errors mean nothing):\n"
+	"  dais validate-serving scenarios/serving-validate.json -d /tmp/serving-try --requests 100 "
+	"--loads 0.3,1.3 --knee-ttft 0.01 --no-plot --set serving.engine.config=dim=64,layers=2,"
+	"heads=2,kv_heads=2,hidden=128,vocab=256,seq=512 --set serving.prompt.max=64 "
+	"--set serving.output.max=64 --set serving.max_seq_len=512\n"
+	"The validation of docs/serving.md, section 5 (about 45 minutes on two cores):\n"
 	"  dais validate-serving -d results/serving --seeds 42,12,13\n";
 
 /* The files of a validation, in DIR. */
