@@ -3,8 +3,6 @@
 
 #include <math.h>
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
 
 #define DAY_S 86400.0
 #define U_LAT_MAX 0.95      /* the formula's queueing term stops growing here */
@@ -124,86 +122,74 @@ void mkt_eval(const struct mkt_params *mp, const struct mkt_in *in, double settl
 	allocate(in, o);
 }
 
-/* D(z) - z for the root finder. */
-struct excess_ctx {
-	const struct mkt_params *mp;
-	const struct mkt_in *in;
-	double settle;
-	struct mkt_out *o;
-};
-
 double mkt_pressure(const struct mkt_out *o)
 {
 	double rationed = o->offered_tot > 0 ? (o->offered_tot - o->served_tot) / o->offered_tot : 0;
 	return o->util + rationed;
 }
 
-static double excess(double z, void *arg)
+/* f(z) = D(z) - z, with o the market at z. */
+static double excess(const struct mkt_params *mp, const struct mkt_in *in, double settle,
+                     double z, struct mkt_out *o, int *evals)
 {
-	struct excess_ctx *e = arg;
-	mkt_eval(e->mp, e->in, e->settle, z, e->o);
-	e->o->evals++;
-	return mkt_pressure(e->o) - z;
+	mkt_eval(mp, in, settle, z, o);
+	++*evals;
+	return mkt_pressure(o) - z;
 }
 
+/* A secant search inside the bracket [lo, hi] that D's range gives for free:
+ * f(0) = D(0) >= 0 and f(2) = D(2) - 2 <= 0.  Each step is the secant's (the
+ * caller's slope first; an end of [0, 2] not yet evaluated when the secant
+ * passes it), and a bisection when the secant would leave the bracket or the
+ * last step did not halve |f|, so the search always ends.  It stops at the
+ * first z with |f(z)| <= MKT_Z_TOL and |f(z) / slope| <= MKT_Z_TOL: where D
+ * does not increase, f' <= -1 and so |z - root| <= |f(z)|.  From yesterday's root and slope that is two or three evaluations,
+ * where a bracketing solver needs two for its bracket and several more to
+ * close it.  A bracket narrower than MKT_Z_TOL also stops it (a jump of D
+ * across the root). */
 sim_status mkt_solve(const struct mkt_params *mp, const struct mkt_in *in, double settle,
-                     double hint, struct mkt_out *o, sim_diag *d)
+                     struct mkt_guess *g, struct mkt_out *o, sim_diag *d)
 {
-	struct excess_ctx e = { mp, in, settle, o };
-	o->evals = 0;
-	/* A bracket [lo, hi] with D - z > 0 at lo and < 0 at hi: around the hint
-	 * (yesterday's root, say) first, widened until it holds or is [0, 2]. */
-	double w = 0.01, lo = 0, hi = 2, flo, fhi;
-	if (!(hint >= 0 && hint <= 2))
-		w = 2;
-	for (;;) {
-		lo = hint - w > 0 ? hint - w : 0;
-		hi = hint + w < 2 ? hint + w : 2;
-		if (w >= 2)
-			lo = 0, hi = 2;
-		flo = excess(lo, &e);
-		if (!(flo > 0) && lo == 0)          /* nothing offered even at the lowest price */
-			return SIM_OK;
-		fhi = flo > 0 ? excess(hi, &e) : 1;
-		if ((flo > 0 && fhi < 0) || (lo == 0 && hi == 2))
+	double lo = 0, hi = 2;
+	int lo_seen = 0, hi_seen = 0;           /* an end evaluated, not D's bound */
+	double z = g && g->z >= 0 && g->z <= 2 ? g->z : 1;
+	double slope = g && g->slope <= -1 && isfinite(g->slope) ? g->slope : -1;
+	double zp = NAN, fp = NAN;
+	int evals = 0;
+	for (int it = 0; it < MAX_ITER; it++) {
+		double f = excess(mp, in, settle, z, o, &evals);
+		if (isnan(f))
 			break;
-		w *= 8;
-	}
-	if (fhi == 0 && isfinite(flo)) {    /* the root is the end: D(2) = 2, all rationed */
-		int evals = o->evals;
-		mkt_eval(mp, in, settle, hi, o);
-		o->evals = evals + 1;
-		return SIM_OK;
-	}
-	if (!(fhi < 0) || !isfinite(flo)) {
-		diag_add(d, "market: no equilibrium bracketed: D(0) - 0 = %g, D(2) - 2 = %g", flo, fhi);
-		return SIM_EINVAL;
-	}
-	gsl_function F = { excess, &e };
-	gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-	if (!s)
-		return SIM_ENOMEM;
-	sim_status st = SIM_EINVAL;
-	if (gsl_root_fsolver_set(s, &F, lo, hi) == GSL_SUCCESS)
-		for (int it = 0; it < MAX_ITER; it++) {
-			if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
-				break;
-			lo = gsl_root_fsolver_x_lower(s);
-			hi = gsl_root_fsolver_x_upper(s);
-			if (gsl_root_test_interval(lo, hi, MKT_Z_TOL, 0) == GSL_SUCCESS) {
-				st = SIM_OK;
-				break;
-			}
+		if (f >= 0)
+			lo = z, lo_seen = 1;
+		if (f <= 0)
+			hi = z, hi_seen = 1;
+		if (isfinite(zp) && z != zp && isfinite(fp) && isfinite(f)) {
+			double sc = (f - fp) / (z - zp);
+			if (sc < 0 && isfinite(sc))
+				slope = sc;
 		}
-	double z = gsl_root_fsolver_root(s);
-	gsl_root_fsolver_free(s);
-	if (st != SIM_OK) {
-		diag_add(d, "market: the equilibrium search did not converge in %d steps "
-		         "(z in [%.17g, %.17g])", MAX_ITER, lo, hi);
-		return st;
+		if ((fabs(f) <= MKT_Z_TOL && fabs(f / slope) <= MKT_Z_TOL) || hi - lo <= MKT_Z_TOL) {
+			o->evals = evals;
+			if (g) {
+				g->z = z;
+				g->slope = slope < -1 ? slope : -1;
+			}
+			return SIM_OK;
+		}
+		double zn = isfinite(f) ? z - f / slope : NAN;
+		if (zn >= hi)                   /* past an end: the end itself, once */
+			zn = hi_seen ? NAN : hi;
+		if (zn <= lo)
+			zn = lo_seen ? NAN : lo;
+		if (isnan(zn) || (isfinite(fp) && !(fabs(f) <= 0.5 * fabs(fp))))
+			zn = 0.5 * (lo + hi);
+		zp = z;
+		fp = f;
+		z = zn;
 	}
-	int evals = o->evals;
-	mkt_eval(mp, in, settle, z, o);     /* the outputs at the root itself */
-	o->evals = evals + 1;
-	return SIM_OK;
+	o->evals = evals;
+	diag_add(d, "market: the equilibrium search did not converge in %d steps "
+	         "(z in [%.17g, %.17g])", MAX_ITER, lo, hi);
+	return SIM_EINVAL;
 }

@@ -2,8 +2,9 @@
  * equilibrium rather than iterated from yesterday.
  *
  *     struct mkt_in in = { ... };                 // today's demand, costs, fleet
+ *     struct mkt_guess g = { NAN, NAN };          // or yesterday's root and slope
  *     struct mkt_out o;
- *     mkt_solve(&mp, &in, settle_usd_mtok, &o);   // prices, shares, served tokens
+ *     mkt_solve(&mp, &in, settle_usd_mtok, &g, &o, &diag);   // prices, shares, served
  *
  * The network's operators price every model class at
  *     P_m = max(c_m (1 + margin) pi(z) - sub_m, floor_frac c_m) + settle
@@ -20,9 +21,10 @@
  * The day's equilibrium is the z with D(z) = z.  D does not increase with z
  * (a higher price or latency never raises demand), so D(z) - z falls strictly
  * and has exactly one root in [0, 2] (D <= 2 always; the root is 2 itself when
- * nothing can be served, a fleet with no nodes); GSL's Brent solver finds it
- * to MKT_Z_TOL.  Nothing is carried from yesterday, so no loop through the
- * previous day can oscillate.
+ * nothing can be served, a fleet with no nodes); a safeguarded secant search
+ * finds it to MKT_Z_TOL.  The root does not depend on where the search starts
+ * (to MKT_Z_TOL), so no loop through the previous day can oscillate; a start
+ * near the root only makes the search shorter.
  *
  * The latency is the table L(u) when one is given (from the serving model's
  * request-level simulation: network.c fills it from data/capacity/latency.csv),
@@ -92,11 +94,18 @@ void mkt_eval(const struct mkt_params *mp, const struct mkt_in *in, double settl
  * it leaves unserved.  The equilibrium is where it equals o->z. */
 double mkt_pressure(const struct mkt_out *o);
 
+/* Where a search starts: a guess of the root z and of the slope of D(z) - z
+ * there (NAN: none; a slope above -1 is taken as -1).  mkt_solve leaves the
+ * root and the slope it measured, the start for a nearby search. */
+struct mkt_guess {
+	double z, slope;
+};
+
 /* The day's equilibrium at settlement cost settle (USD/Mtok): SIM_OK, or
- * SIM_EINVAL when the solver fails (a message names the day's inputs).  hint,
- * a guess of z (NAN: none), only narrows the first bracket: the root is the
- * same to MKT_Z_TOL whatever it is. */
+ * SIM_EINVAL when the solver fails (a message names the day's inputs).  g
+ * (NULL: none) only shortens the search: the root is the same to MKT_Z_TOL
+ * wherever it starts.  o->evals counts the evaluations. */
 sim_status mkt_solve(const struct mkt_params *mp, const struct mkt_in *in, double settle,
-                     double hint, struct mkt_out *o, sim_diag *d) SIM_MUST_CHECK;
+                     struct mkt_guess *g, struct mkt_out *o, sim_diag *d) SIM_MUST_CHECK;
 
 #endif

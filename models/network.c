@@ -77,9 +77,11 @@ struct net {
 	double offered_floor;                 /* offered tokens at floor fees */
 	double tpt;                           /* settlement tx per served token */
 	int evals;                            /* market evaluations today */
-	double z_hint;                        /* the last pressure found: the next search starts there */
-	double s_prev;                        /* yesterday's settlement cost, likewise */
+	struct mkt_guess g_eq;                /* the last market solved near the equilibrium */
+	struct mkt_guess g_floor;             /* yesterday's market at floor fees */
+	double s_prev;                        /* yesterday's settlement cost: today's search starts there */
 	double z_eq;                          /* yesterday's pressure at the equilibrium */
+	double jac[4];                        /* yesterday's Jacobian of the day's equations (NAN: none) */
 	double fee_rev[HW_MAX_CLASSES], sub_rev[HW_MAX_CLASSES];  /* USD/day */
 	double revenue_node[HW_MAX_CLASSES];  /* USD per node-day fed to nodes.h */
 	double tee, tee_cap, ovh_ver, ovh_tee, cf, alpha;
@@ -181,9 +183,9 @@ static double settle_phi(struct net *n, double served)
 	const struct chain_settle *cs = &n->p->chain.settle;
 	double tx = served * n->tpt, fee[CHAIN_MAX];
 	if (cs->routing_mode == CHAIN_ROUTE_FIXED) {
-		for (int k = 0; k < n->nk; k++) {
+		for (int k = 0; k < n->nk; k++) {     /* the cost reads routed chains' fees only */
 			n->ai_try[k] = tx * n->route[k];
-			fee[k] = chain_fee_eq(n->ch, k, n->ai_try[k]);
+			fee[k] = n->route[k] > 0 ? chain_fee_eq(n->ch, k, n->ai_try[k]) : 0;
 		}
 		return chain_cost_per_mtok(&n->p->chain, n->vo.commit_tx_per_unit, fee);
 	}
@@ -203,14 +205,14 @@ static double settle_phi(struct net *n, double served)
 /* Phi(S): the settlement cost, USD/Mtok, that the chains' equilibrium fees
  * ask when the network's market clears at settlement cost S; *o is that
  * market.  NAN after an error (n->err set). */
-static double settle_implied(struct net *n, double S, struct mkt_out *o)
+static double settle_implied(struct net *n, double S, struct mkt_guess *g, struct mkt_out *o)
 {
-	if (mkt_solve(&n->p->market, &n->in, S, n->z_hint, o, n->d) != SIM_OK) {
+	sim_status st = mkt_solve(&n->p->market, &n->in, S, g, o, n->d);
+	n->evals += o->evals;
+	if (st != SIM_OK) {
 		n->err = SIM_EINVAL;
 		return NAN;
 	}
-	n->evals += o->evals;
-	n->z_hint = o->z;
 	return settle_phi(n, o->served_tot);
 }
 
@@ -234,6 +236,8 @@ struct fixed_ctx {
 	struct mkt_out *o;
 	int k;                              /* last values of the gap, so that Brent's */
 	double x[4], g[4];                  /* set-up does not recompute its ends */
+	double up_x;                        /* the lowest ln S with the gap >= 0 so far, */
+	struct mkt_guess up_g;              /* and where its market search started */
 };
 
 /* ln S - ln Phi(S) at S = e^x: rises with x; its root is the day's settlement cost. */
@@ -243,11 +247,16 @@ static double settle_gap(double x, void *arg)
 	for (int i = 0; i < 4; i++)
 		if (f->x[i] == x)
 			return f->g[i];
-	double phi = settle_implied(f->n, exp(x), f->o);
+	struct mkt_guess start = f->n->g_eq;
+	double phi = settle_implied(f->n, exp(x), &f->n->g_eq, f->o);
 	if (isnan(phi))
 		return 0;                       /* stops the search; n->err is set */
 	double lp = phi > 0 ? log(phi) : -745;
 	double g = x - (lp < 709 ? lp : 709);
+	if (g >= 0 && !(x >= f->up_x)) {
+		f->up_x = x;
+		f->up_g = start;
+	}
 	f->x[f->k] = x;
 	f->g[f->k] = g;
 	f->k = (f->k + 1) % 4;
@@ -262,8 +271,9 @@ static double settle_gap(double x, void *arg)
  * node-second, so served tokens, and Phi, can rise with S over short ranges
  * (day 1,859 of the baseline's first replication has three fixed points
  * within 6% of each other).  Both searches take a fixed point near
- * yesterday's: Newton's starts there, the bracket tries yesterday's cost
- * +-1% first.  S0, the cost at floor fees, lies below every fixed point
+ * yesterday's: the quasi-Newton search starts there, the bracket tries
+ * yesterday's cost (or where the quasi-Newton search stopped) +-1% first and
+ * then moves outward from it.  S0, the cost at floor fees, lies below every fixed point
  * (Phi(S0) > S0 here) and a bracket's upper end has Phi(S) <= S.  The search
  * is on ln S, where Brent's steps are scale-free.  NAN with n->err set when
  * it fails. */
@@ -273,19 +283,38 @@ static double settle_gap(double x, void *arg)
 static int settle_bracket(struct net *n, double s0, double phi0, struct fixed_ctx *f,
                           double *xlo, double *xhi, double *s)
 {
-	/* yesterday's cost +-1% brackets today's on most days */
-	if (isfinite(n->s_prev) && n->s_prev / 1.01 > s0) {
-		*xlo = log(n->s_prev / 1.01);
-		*xhi = log(n->s_prev * 1.01);
-		int ok = settle_gap(*xlo, f) <= 0 && !n->err && settle_gap(*xhi, f) >= 0;
+	/* yesterday's cost +-1% brackets today's on most days; else the bracket
+	 * moves the way the gap points, doubling its width, a few times */
+	if (isfinite(n->s_prev) && n->s_prev > s0) {
+		double xmin = log(s0), c = log(n->s_prev), w = log(1.01);
+		double a = fmax(c - w, xmin), b = c + w;
+		double ga = settle_gap(a, f), gb = n->err ? NAN : settle_gap(b, f);
+		for (int i = 0; i < 8 && !n->err; i++) {
+			if (ga <= 0 && gb >= 0) {
+				*xlo = a;
+				*xhi = b;
+				return 0;
+			}
+			if (ga > 0) {               /* the root is below a */
+				if (a == xmin) {
+					*s = s0;
+					return 1;
+				}
+				b = a, gb = ga, w *= 2;
+				a = fmax(a - w, xmin);
+				ga = settle_gap(a, f);
+			} else {                    /* above b */
+				a = b, ga = gb, w *= 2;
+				b += w;
+				gb = settle_gap(b, f);
+			}
+		}
 		if (n->err)
 			return -1;
-		if (ok)
-			return 0;
 	}
 	double hi = isfinite(phi0) ? phi0 : (s0 > 0 ? 4 * s0 : 1e-9), phi_hi = NAN;
 	for (int i = 0; i < 400 && !n->err; i++) {
-		phi_hi = settle_implied(n, hi, f->o);
+		phi_hi = settle_implied(n, hi, &n->g_eq, f->o);
 		if (phi_hi <= hi)
 			break;
 		/* Phi(hi) > hi: AI still fills a target, or the market's mix of models
@@ -329,32 +358,53 @@ static int joint_residual(struct net *n, double z, double x, struct mkt_out *o, 
 
 static double clamp(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-#define NEWTON_MAX 10
+#define SETTLE_X_TOL 1e-10  /* absolute tolerance on ln S, as MKT_Z_TOL on z */
+#define NEWTON_MAX 16
 #define NEWTON_H 1e-7     /* forward-difference step, in z and in ln S */
-#define NEWTON_RES 1e-9   /* residuals at the last point before a converged step */
+#define NEWTON_RES 1e-9   /* residuals at an accepted point */
+#define NEWTON_STALL 5    /* steps in a row that do not halve the residuals: give up */
 
-/* The day's equilibrium by Newton's method on both equations at once, from
- * yesterday's: both move little from day to day, and one evaluation of the
- * pair costs one market evaluation where the nested search (market root
- * inside fixed point) costs about ten.  The Jacobian is a forward difference.
- * ln S stays in [ln s0, ln phi0]; a step that does not lower the squared
- * residuals, or lands where Phi is infinite (AI traffic over a chain's
- * limit), is halved.  The search stops when a step moves z by at most
- * MKT_Z_TOL and ln S by at most 1e-12, the tolerances of the nested search,
- * from a point whose residuals were under NEWTON_RES; then n->mo is the
- * market there.  Returns S, or NAN when it does not converge in NEWTON_MAX
- * steps (a kink of D at z = 1, or a jump of Phi, near the root): the caller
- * falls back to the nested search, which is bracketed and always converges,
- * starting from where this one stopped. */
+/* The Jacobian of the residuals at (z, x), r there, by forward differences. */
+static int jacobian_fd(struct net *n, double z, double x, const double r[2], double J[4])
+{
+	struct mkt_out *o = &n->scratch;
+	double hz = z + NEWTON_H <= 2 ? NEWTON_H : -NEWTON_H;
+	double hx = NEWTON_H * fmax(1, fabs(x)), rz[2], rx[2];
+	if (!joint_residual(n, z + hz, x, o, rz) || !joint_residual(n, z, x + hx, o, rx))
+		return 0;
+	J[0] = (rz[0] - r[0]) / hz;
+	J[1] = (rx[0] - r[0]) / hx;
+	J[2] = (rz[1] - r[1]) / hz;
+	J[3] = (rx[1] - r[1]) / hx;
+	return 1;
+}
+
+/* The day's equilibrium by a quasi-Newton method on both equations at once,
+ * from yesterday's: both move little from day to day, and one evaluation of
+ * the pair costs one market evaluation where the nested search (market root
+ * inside fixed point) costs several.  The Jacobian starts as yesterday's
+ * (a forward difference on the first day and after a fallback) and is kept
+ * current by Broyden's rank-one update, so a step costs one evaluation.  A
+ * step that does not lower the squared residuals, or lands where Phi is
+ * infinite (AI traffic over a chain's limit), makes the Jacobian a fresh
+ * forward difference; with a fresh one, the step is halved instead.  ln S
+ * stays in [ln s0, ln phi0].  The search stops at a point whose residuals are
+ * under NEWTON_RES and from which the Newton step moves z by at most
+ * MKT_Z_TOL and ln S by at most SETTLE_X_TOL, the nested search's tolerances;
+ * n->mo is then the market there.  Returns S, or NAN when the residuals stop
+ * falling fast (a kink of D at z = 1, or a jump of Phi, near the root) or
+ * NEWTON_MAX steps do not converge: the caller falls back to the nested
+ * search, which is bracketed and always converges, starting from where this
+ * one stopped. */
 static double settle_newton(struct net *n, double s0, double phi0)
 {
 	if (!(s0 > 0) || !(phi0 > s0))
 		return NAN;
 	double xlo = log(s0), xhi = log(phi0);       /* +inf when phi0 is */
 	double x = clamp(isfinite(n->s_prev) && n->s_prev > 0 ? log(n->s_prev) : xlo, xlo, xhi);
-	double z = clamp(isfinite(n->z_eq) ? n->z_eq : n->z_hint, 0, 2);
+	double z = clamp(isfinite(n->z_eq) ? n->z_eq : 1, 0, 2);
 	struct mkt_out *o = &n->scratch;
-	double r[2], rz[2], rx[2];
+	double r[2], J[4];
 	/* today's demand may not fit the chains at yesterday's cost: dearer */
 	int ok = joint_residual(n, z, x, o, r);
 	for (double up = 0.05; !ok && up < 100; up *= 2) {
@@ -363,52 +413,77 @@ static double settle_newton(struct net *n, double s0, double phi0)
 	}
 	if (!ok)
 		return NAN;
+	int fresh = 0, at = 1, stall = 0;           /* at: o is the market at (z, x) */
+	memcpy(J, n->jac, sizeof J);
+	if (!(isfinite(J[0]) && isfinite(J[1]) && isfinite(J[2]) && isfinite(J[3]))) {
+		if (!jacobian_fd(n, z, x, r, J))
+			return NAN;
+		fresh = 1, at = 0;
+	}
 	for (int it = 0; it < NEWTON_MAX; it++) {
-		double hz = z + NEWTON_H <= 2 ? NEWTON_H : -NEWTON_H;
-		double hx = NEWTON_H * fmax(1, fabs(x));
-		if (!joint_residual(n, z + hz, x, o, rz) || !joint_residual(n, z, x + hx, o, rx))
-			return NAN;
-		double a = (rz[0] - r[0]) / hz, b = (rx[0] - r[0]) / hx;
-		double c = (rz[1] - r[1]) / hz, e = (rx[1] - r[1]) / hx;
-		double det = a * e - b * c;
-		if (!(fabs(det) > 0) || !isfinite(det))
-			return NAN;
-		double dz = -(e * r[0] - b * r[1]) / det, dx = -(a * r[1] - c * r[0]) / det;
-		double zn, xn, rn[2];
+		double det = J[0] * J[3] - J[1] * J[2];
+		double dz = -(J[3] * r[0] - J[1] * r[1]) / det, dx = -(J[0] * r[1] - J[2] * r[0]) / det;
+		if (!(fabs(det) > 0) || !isfinite(dz) || !isfinite(dx)) {
+			if (fresh || !jacobian_fd(n, z, x, r, J))
+				break;
+			fresh = 1, at = 0;
+			continue;
+		}
+		if (fabs(dz) <= MKT_Z_TOL && fabs(dx) <= SETTLE_X_TOL &&
+		    fabs(r[0]) <= NEWTON_RES && fabs(r[1]) <= NEWTON_RES) {
+			if (!at && !joint_residual(n, z, x, o, r))
+				break;
+			memcpy(n->jac, J, sizeof J);
+			n->mo = *o;
+			n->g_eq = (struct mkt_guess){ z, NAN };
+			return exp(x);
+		}
+		double zn, xn, rn[2], m0 = r[0] * r[0] + r[1] * r[1];
 		ok = 0;
-		double m0 = r[0] * r[0] + r[1] * r[1];
-		for (int half = 0; half < 8 && !ok; half++, dz /= 2, dx /= 2) {
+		for (int half = 0; half < (fresh ? 8 : 1) && !ok; half++, dz /= 2, dx /= 2) {
 			zn = clamp(z + dz, 0, 2);
 			xn = clamp(x + dx, xlo, xhi);
 			ok = joint_residual(n, zn, xn, o, rn) &&
 			     (half == 7 || rn[0] * rn[0] + rn[1] * rn[1] < m0);
 		}
-		if (!ok)
-			return NAN;
-		int done = fabs(zn - z) <= MKT_Z_TOL && fabs(xn - x) <= 1e-12 &&
-		           fabs(r[0]) <= NEWTON_RES && fabs(r[1]) <= NEWTON_RES;
-		z = zn;
-		x = xn;
-		r[0] = rn[0];
-		r[1] = rn[1];
-		if (done) {
-			n->mo = *o;
-			n->z_hint = z;
-			return exp(x);
+		if (!ok) {
+			if (fresh || !jacobian_fd(n, z, x, r, J))
+				break;
+			fresh = 1, at = 0;
+			continue;
 		}
+		/* Broyden: J += (dr - J dp) dp' / (dp' dp) */
+		double pz = zn - z, px = xn - x, pp = pz * pz + px * px;
+		double u0 = rn[0] - r[0] - (J[0] * pz + J[1] * px);
+		double u1 = rn[1] - r[1] - (J[2] * pz + J[3] * px);
+		if (pp > 0) {
+			J[0] += u0 * pz / pp, J[1] += u0 * px / pp;
+			J[2] += u1 * pz / pp, J[3] += u1 * px / pp;
+		}
+		stall = rn[0] * rn[0] + rn[1] * rn[1] > 0.25 * m0 ? stall + 1 : 0;
+		z = zn, x = xn, r[0] = rn[0], r[1] = rn[1];
+		fresh = 0, at = 1;
+		if (stall >= NEWTON_STALL)
+			break;
 	}
+	for (int i = 0; i < 4; i++)
+		n->jac[i] = NAN;
 	n->s_prev = exp(x);             /* near the root: the fallback's first bracket */
-	n->z_hint = z;
+	n->g_eq.z = z;
 	return NAN;
 }
 
 static double settle_solve(struct net *n, double s0, double phi0)
 {
-	struct fixed_ctx f = { .n = n, .o = &n->scratch, .x = { NAN, NAN, NAN, NAN } };
+	struct fixed_ctx f = { .n = n, .o = &n->scratch, .x = { NAN, NAN, NAN, NAN },
+	                       .up_x = INFINITY };
 	double xlo, xhi, s = NAN;
 	int b = settle_bracket(n, s0, phi0, &f, &xlo, &xhi, &s);
-	if (b)
+	if (b) {
+		if (b > 0 && log(s) == f.up_x)
+			n->g_eq = f.up_g;
 		return b > 0 ? s : NAN;
+	}
 	gsl_function F = { settle_gap, &f };
 	gsl_root_fsolver *rs = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
 	if (!rs) {
@@ -423,7 +498,7 @@ static double settle_solve(struct net *n, double s0, double phi0)
 			/* the upper end: the gap is >= 0 there, Phi(S) <= S, so every fee
 			 * is finite even where a limit makes Phi jump */
 			if (gsl_root_test_interval(gsl_root_fsolver_x_lower(rs),
-			                           gsl_root_fsolver_x_upper(rs), 1e-12, 0) == GSL_SUCCESS) {
+			                           gsl_root_fsolver_x_upper(rs), SETTLE_X_TOL, 0) == GSL_SUCCESS) {
 				x = gsl_root_fsolver_x_upper(rs);
 				break;
 			}
@@ -434,6 +509,11 @@ static double settle_solve(struct net *n, double s0, double phi0)
 		         "[%.17g, %.17g] USD/1M tokens", n->day, exp(xlo), exp(xhi));
 		n->err = SIM_EINVAL;
 	}
+	/* The caller evaluates the market at the answer again, for its outputs:
+	 * from where the gap's evaluation there started, so that it is the same
+	 * market (one a rounding step away could cross a chain's limit). */
+	if (x == f.up_x)
+		n->g_eq = f.up_g;
 	return exp(x);
 }
 
@@ -511,7 +591,7 @@ static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
 
 	/* The market and the chains' fees, solved together. */
 	double s0 = settle_floor(n);
-	double phi0 = settle_implied(n, s0, &n->mo);
+	double phi0 = settle_implied(n, s0, &n->g_floor, &n->mo);
 	n->offered_floor = n->mo.offered_tot;
 	double S = s0;
 	if (!n->err && phi0 > s0 * (1 + 1e-12)) {
@@ -519,7 +599,7 @@ static void on_market(sim *s, void *ctx, const struct evq_ev *ev)
 		if (isnan(S)) {
 			S = settle_solve(n, s0, phi0);
 			if (!n->err)
-				(void)settle_implied(n, S, &n->mo);
+				(void)settle_implied(n, S, &n->g_eq, &n->mo);
 		}
 	}
 	if (n->err) {
@@ -720,7 +800,8 @@ static void on_record(sim *s, void *ctx, const struct evq_ev *ev)
 			n->win_days[i]++;
 		}
 	}
-	if (n->day % p->sample_every == 0 || n->day == n->ndays - 1) {
+	/* the series feed no scalar: a caller that keeps only scalars skips them */
+	if (!n->ctx->scalars_only && (n->day % p->sample_every == 0 || n->day == n->ndays - 1)) {
 		struct node_day nd = { 0 };
 		double energy = 0, amort = 0;
 		for (int h = 0; h < n->nh; h++) {
@@ -1063,9 +1144,11 @@ sim_status net_run(const struct net_params *p, const struct model_ctx *ctx, rec 
 	n->ovh_ver = ver_overhead(&n->verp, ver_p_effective(&n->verp));
 	n->vo.commit_tx_per_unit = ver_commit_tx(&n->verp, ver_p_effective(&n->verp));
 	n->d = d;
-	n->z_hint = NAN;
+	n->g_eq = n->g_floor = (struct mkt_guess){ NAN, NAN };
 	n->s_prev = NAN;
 	n->z_eq = NAN;
+	for (int i = 0; i < 4; i++)
+		n->jac[i] = NAN;
 	declare_series(n);
 	{
 		char note[600];

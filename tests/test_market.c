@@ -61,7 +61,7 @@ Test(market, equilibrium_with_spare_capacity_matches_a_hand_calculation)
 	struct mkt_out out;
 	sim_diag d;
 	diag_init(&d);
-	cr_assert_eq(mkt_solve(&o.mp, &o.in, 0, NAN, &out, &d), SIM_OK);
+	cr_assert_eq(mkt_solve(&o.mp, &o.in, 0, NULL, &out, &d), SIM_OK);
 	cr_assert_lt(out.z, 1);
 	cr_assert_float_eq(out.z, share_at(&o, out.z) * 0.5, 1e-9);
 	cr_assert_float_eq(out.util, out.z, 1e-9);
@@ -82,7 +82,7 @@ Test(market, a_shortage_shows_as_price)
 	struct mkt_out out;
 	sim_diag d;
 	diag_init(&d);
-	cr_assert_eq(mkt_solve(&o.mp, &o.in, 0, NAN, &out, &d), SIM_OK);
+	cr_assert_eq(mkt_solve(&o.mp, &o.in, 0, NULL, &out, &d), SIM_OK);
 	cr_assert_gt(out.z, 1);
 	cr_assert_float_eq(out.util, 1, 1e-12);
 	cr_assert_float_eq(out.served_tot, full, 1e-6 * full);
@@ -93,7 +93,7 @@ Test(market, a_shortage_shows_as_price)
 	/* without the rationing price the same shortage leaves more unserved */
 	o.mp.scarcity_price_k = 0;
 	struct mkt_out flat;
-	cr_assert_eq(mkt_solve(&o.mp, &o.in, 0, NAN, &flat, &d), SIM_OK);
+	cr_assert_eq(mkt_solve(&o.mp, &o.in, 0, NULL, &flat, &d), SIM_OK);
 	cr_assert_gt(flat.z, out.z);
 	cr_assert_gt(flat.offered_tot, out.offered_tot);
 	diag_release(&d);
@@ -110,7 +110,7 @@ Test(market, an_empty_fleet_sits_at_the_end_of_the_range)
 	struct mkt_out out;
 	sim_diag d;
 	diag_init(&d);
-	cr_assert_eq(mkt_solve(&o.mp, &o.in, 0, NAN, &out, &d), SIM_OK);
+	cr_assert_eq(mkt_solve(&o.mp, &o.in, 0, NULL, &out, &d), SIM_OK);
 	cr_assert_eq(out.z, 2.0);
 	cr_assert_eq(out.served_tot, 0.0);
 	cr_assert_gt(out.offered_tot, 0.0);
@@ -127,7 +127,7 @@ Test(market, served_tokens_fall_with_the_settlement_cost)
 	double prev = INFINITY;
 	for (double s = 0; s < 2; s += 0.05) {
 		struct mkt_out out;
-		cr_assert_eq(mkt_solve(&o.mp, &o.in, s, NAN, &out, &d), SIM_OK);
+		cr_assert_eq(mkt_solve(&o.mp, &o.in, s, NULL, &out, &d), SIM_OK);
 		cr_assert_leq(out.served_tot, prev * (1 + 1e-12), "settle %g", s);
 		prev = out.served_tot;
 	}
