@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "sim/rng.h"
 
 enum { CO_PENDING = 0, CO_LIVE = 1, CO_EXITED = 2, CO_RETIRED = 3 };
 
@@ -49,6 +51,7 @@ struct node_pop {
 	double ann_dg[NODE_MAX_CLASSES], ann_d[NODE_MAX_CLASSES], disc_life[NODE_MAX_CLASSES];
 
 	double m[NODE_MAX_BUCKETS];         /* band multipliers, mean 1 */
+	double lm[NODE_MAX_BUCKETS];        /* their logarithms */
 	double q_lo[NODE_MAX_BUCKETS + 1];  /* band edges as probabilities */
 
 	struct band_state *bs;              /* (n_classes * nb) */
@@ -155,12 +158,14 @@ static void init_bands(node_pop *pop)
 	for (int b = 0; b < nb; b++) {
 		if (s == 0) {
 			pop->m[b] = 1.0;
+			pop->lm[b] = 0.0;
 			continue;
 		}
 		double lo = b == 0 ? 0.0 : gsl_cdf_ugaussian_P(gsl_cdf_ugaussian_Pinv(pop->q_lo[b]) - s);
 		double hi = b == nb - 1 ? 1.0 :
 		            gsl_cdf_ugaussian_P(gsl_cdf_ugaussian_Pinv(pop->q_lo[b + 1]) - s);
 		pop->m[b] = nb * (hi - lo);
+		pop->lm[b] = log(pop->m[b]);
 	}
 }
 
@@ -447,34 +452,26 @@ void node_pop_advance(node_pop *pop, int day)
 	}
 }
 
-/* Poisson draws; beyond 1e8 (where gsl_ran_poisson's unsigned result gets
- * close to overflowing) the normal approximation, whose error is then nil. */
-static double draw_poisson(gsl_rng *r, double lam)
-{
-	if (!(lam > 0))
-		return 0;
-	if (lam < 1e8)
-		return (double)gsl_ran_poisson(r, lam);
-	return fmax(0.0, floor(lam + sqrt(lam) * gsl_ran_ugaussian(r) + 0.5));
-}
-
-
-/* Profitability index V/K of one unit of class c, band b (see nodes.h). */
-static double unit_pi(const node_pop *pop, int c, double r, double kwh, double mb)
+/* Profitability index V/K of one unit of class c, band b (see nodes.h):
+ * R0 the revenue a day on arrival, E1 the energy cost a day at multiplier 1,
+ * lre1 = ln(R0 / E1), all three the class's for the day. */
+static double unit_pi(const node_pop *pop, int c, int b, double R0, double E1, double lre1)
 {
 	const struct node_class *k = &pop->cls[c];
-	double d = pop->d, g = pop->g;
-	double R0 = k->unit_capacity * r * pop->grow_lag[c];
-	double E = k->power_w / 1000.0 * 24.0 * kwh * mb;
+	double d = pop->d, g = pop->g, E = E1 * pop->m[b];
 	if (!(R0 > E))
 		return 0.0;
-	double L = pop->life[c];
-	double T = L;
-	if (g > 0 && E > 0)
-		T = fmin(L, log(R0 / E) / g);
-	double V = T == L
-		? R0 * pop->ann_dg[c] - E * pop->ann_d[c] + k->residual_frac * k->capex_usd * pop->disc_life[c]
-		: R0 * annuity(d + g, T) - E * annuity(d, T) + k->residual_frac * k->capex_usd * exp(-d * T);
+	double L = pop->life[c], V;
+	double T = g > 0 && E > 0 ? (lre1 - pop->lm[b]) / g : L;
+	if (T >= L)
+		V = R0 * pop->ann_dg[c] - E * pop->ann_d[c] + k->residual_frac * k->capex_usd * pop->disc_life[c];
+	else {
+		/* the unit runs until revenue falls to its energy cost, e^{-gT} = E/R0,
+		 * so with q = e^{-dT} both annuities follow from one expm1 */
+		double em = expm1(-d * T), q = 1 + em;
+		double a_d = d > 1e-15 ? -em / d : T;
+		V = R0 * (1 - q * E / R0) / (d + g) - E * a_d + k->residual_frac * k->capex_usd * q;
+	}
 	return fmax(V, 0.0) * pop->disc_lag[c] / k->capex_usd;
 }
 
@@ -523,9 +520,12 @@ sim_status node_pop_decide(node_pop *pop, int day, double r, double kwh)
 		int on_sale = day >= k->available_day && day < k->withdrawn_day;
 		double base = pop->p.base_per_class ? pop->units[c] * k->unit_capacity : total;
 		double drive = k->seed_per_day + pop->p.entry_rate * base / k->unit_capacity;
+		double R0 = k->unit_capacity * r * pop->grow_lag[c];
+		double E1 = k->power_w / 1000.0 * 24.0 * kwh;
+		double lre1 = R0 > 0 && E1 > 0 ? log(R0 / E1) : INFINITY;
 		double sum = 0;
 		for (int b = 0; b < nb; b++) {
-			double pi = on_sale ? unit_pi(pop, c, r, kwh, pop->m[b]) : 0.0;
+			double pi = on_sale ? unit_pi(pop, c, b, R0, E1, lre1) : 0.0;
 			band(pop, c, b)->last_pi = pi;
 			lam[b] = pi > 1.0 ? log(pi) * drive / nb : 0.0;
 			sum += lam[b];
@@ -554,7 +554,7 @@ sim_status node_pop_decide(node_pop *pop, int day, double r, double kwh)
 		 * the highest-cost bands' orders first */
 		double n[NODE_MAX_BUCKETS], tot = 0;
 		for (int b = 0; b < nb; b++) {
-			n[b] = draw_poisson(pop->r, lam[b]);
+			n[b] = rng_poisson(pop->r, lam[b]);
 			tot += n[b];
 		}
 		double capn = floor(cap);

@@ -10,6 +10,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_roots.h>
 
+#include "sim/rng.h"
+
 struct ver {
 	struct ver_params p;
 	double p_used;     /* replication rate in force */
@@ -320,16 +322,6 @@ static uint64_t draw_binom(gsl_rng *rng, double n, double q)
 	return x < 0 ? 0 : x > n ? (uint64_t)n : (uint64_t)x;
 }
 
-static uint64_t draw_poisson(gsl_rng *rng, double mu)
-{
-	if (!(mu > 0))
-		return 0;
-	if (mu < 1e9)
-		return gsl_ran_poisson(rng, mu);
-	double x = floor(mu + gsl_ran_gaussian(rng, sqrt(mu)) + 0.5);
-	return x < 0 ? 0 : (uint64_t)x;
-}
-
 uint64_t ver_draw_detections(const ver *v, gsl_rng *rng, uint64_t n)
 {
 	double q = ver_detect_prob(&v->p, v->p_used, v->p.cheat_share);
@@ -386,7 +378,7 @@ void ver_step(ver *v, int day, const struct ver_day_in *in, gsl_rng *rng,
 	out->detected_nodes = rng ? (int64_t)draw_binom(rng, nc, caught) : 0;
 	double gone = rng ? (double)out->detected_nodes : out->expected_detected;
 	v->pool = v->pool > gone ? v->pool - gone : 0;
-	out->timeouts = rng ? (int64_t)draw_poisson(rng, p->timeout_per_node_day * in->nodes) : 0;
+	out->timeouts = rng ? (int64_t)rng_poisson(rng, p->timeout_per_node_day * in->nodes) : 0;
 	out->honest_equilibrium = p->design != VER_CROSS ||
 	                          (!isnan(v->p_min) && v->p_used >= v->p_min);
 	v->detected += out->detected_nodes;
