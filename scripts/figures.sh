@@ -45,8 +45,8 @@ echo "figures: sensitivity of the Sui fee-target date (tornado)"
 for f in "$W"/tornado/tornado_*.png "$W"/tornado/tornado_*.pdf; do
 	[ -f "$f" ] && cp "$f" "$OUT/fig_$(basename "$f")"
 done
-echo "figures: parameter uncertainty of the baseline (Sobol, N = 128: 1,920 runs, several minutes)"
-"$DAIS" uncertainty scenarios/uncertainty/baseline.json --samples 128 -o "$W/uq-baseline" \
+echo "figures: parameter uncertainty of the baseline (Sobol, N = 512: 7,680 runs, about 4 minutes)"
+"$DAIS" uncertainty scenarios/uncertainty/baseline.json --samples 512 -o "$W/uq-baseline" \
 	--quiet > "$W/uq-baseline.txt"
 echo "figures: parameter uncertainty of opaque settlement (Latin hypercube, 64 draws)"
 "$DAIS" uncertainty scenarios/uncertainty/opaque.json --method lhs --samples 64 -o "$W/uq-opaque" \
@@ -59,7 +59,8 @@ done
 
 # Numbers quoted by the paper: \daisnum{scenario}{scalar} (mean) and
 # \daisci{scenario}{scalar} (95% interval); day counts also as \daisdate (month year).
-# From the uncertainty studies: \daisuq{study}{output}{p05|p50|p95|reached} (reached: the
+# From the uncertainty studies: \daisuqinfo{study}{base|runs} (the design's base draws N and
+# its runs), \daisuq{study}{output}{p05|p50|p95|reached} (reached: the
 # percentage of draws that reach a date within the horizon), \daisuqdate for dates, and the
 # parameters ranked by total Sobol index: \daisdriver{study}{output}{rank} (its label),
 # \daisST{study}{output}{rank} and \daisSTci (95% bootstrap interval).
@@ -95,6 +96,10 @@ done
 		  if ($1 ~ /_day_/) def("daisdate", s "@" $1, date($2)) }'
 	done
 	for u in uq-baseline uq-opaque; do
+		# the design's size: the file's attributes samples (N) and points (runs)
+		"$DAIS" info "$W/$u/uncertainty.h5" | awk -v u="$u" "$FMT"'
+		$1 == "samples" { def("daisuqinfo", u "@base", num($2)) }
+		$1 == "points" { def("daisuqinfo", u "@runs", num($2)) }'
 		horizon=3653   # the problems' "missing" value for a date: never reached in ten years
 		for f in "$W/$u"/dist_*.dat; do
 			o=$(basename "$f" .dat); o=${o#dist_}
