@@ -3,7 +3,6 @@
 
 #include <math.h>
 
-
 #define DAY_S 86400.0
 #define U_LAT_MAX 0.95      /* the formula's queueing term stops growing here */
 #define MAX_ITER 200
