@@ -609,7 +609,7 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	cr_assert(floor_ >= 0, "no driven_rel_sd_median line");
 	/* the targets, recomputed from the rows: the median of all 18 errors,
 	 * each p99 row's median over the two loads (their mean), and the median
-	 * of the 9 errors of load 1.3, the one above the knee */
+	 * of the 9 errors of load 1.3, the one above 1 (the burst throughput) */
 	double all[18], over[9];
 	memcpy(all, err, sizeof all);
 	memcpy(over, err[1], sizeof over);
@@ -622,6 +622,29 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	cr_assert_eq(pass, want, "pass %d, recomputed %d (median %g, overload %g)", pass, want, median,
 	             over[4]);
 	cr_assert_eq(code, pass ? 0 : 1, "exit %d with pass %d", code, pass);
+
+	/* the loads are placed by the measurement, not by the model: each rate is
+	 * its load times the driven burst throughput the header states, whatever
+	 * the model's knee */
+	snprintf(path, sizeof path, "%s/serving_latency.dat", dir);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	double burst = -1, knee_ttft = -1, knee = -1;
+	int nrate = 0;
+	while (fgets(line, sizeof line, f)) {
+		double load, rate;
+		if (sscanf(line, "# burst throughput (load 1, driven) %lf requests/s; knee (model mode p99 "
+		           "TTFT <= %lf s) %lf", &burst, &knee_ttft, &knee) == 3 || line[0] == '#')
+			continue;
+		cr_assert_eq(sscanf(line, "%lf %lf", &load, &rate), 2, "row: %s", line);
+		cr_assert(burst > 0, "no burst throughput before the rows");
+		cr_assert(fabs(rate - load * burst) <= 1e-9 * rate, "load %g: rate %.10g, burst %.10g", load,
+		          rate, burst);
+		nrate++;
+	}
+	fclose(f);
+	cr_assert_eq(nrate, 2);
+	cr_assert(knee_ttft == 0.01 && knee > 0, "knee %g at %g s", knee, knee_ttft);
 
 	/* every driven step logged: calibration (phase 0) and both loads (phase 1) */
 	snprintf(path, sizeof path, "%s/serving_steps.dat", dir);
@@ -689,6 +712,27 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 		if (!strcmp(oargv[i], "serving.prompt.max=64"))
 			oargv[i] = "serving.prompt.max=32";
 	cr_assert_eq(cmd_validate_serving((int)(sizeof oargv / sizeof oargv[0]), (char **)oargv), 2);
+	/* a damaged knee objective in the header is named with its line */
+	snprintf(path, sizeof path, "%s/serving_latency.dat", dir);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	char text[65536];
+	size_t len = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	char *at = strstr(text, "TTFT <= 0.01 s");
+	cr_assert_not_null(at);
+	memcpy(at, "TTFT <= -1.0 s", 14);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+	cr_assert_eq(cmd_validate_serving((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv), 2);
+	memcpy(at, "TTFT <= 0.01 s", 14);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
 	/* a damaged step log is named with its line; nothing is run */
 	snprintf(path, sizeof path, "%s/serving_steps.dat", dir);
 	f = fopen(path, "a");
@@ -727,11 +771,13 @@ Test(serving, validate_seeds_runs_each_seed_and_reports_the_worst, .timeout = 12
 	while (fgets(line, sizeof line, f)) {
 		long long seed;
 		double med, p99, over, sd;
-		int pass;
+		int quiet, pass;
 		if (line[0] == '#' || !strncmp(line, "seed,", 5))
 			continue;
-		cr_assert_eq(sscanf(line, "%lld,%lf,%lf,%lf,%lf,%d", &seed, &med, &p99, &over, &sd, &pass), 6,
-		             "row: %s", line);
+		cr_assert_eq(sscanf(line, "%lld,%lf,%lf,%lf,%lf,%d,%d", &seed, &med, &p99, &over, &sd, &quiet,
+		                    &pass), 7, "row: %s", line);
+		/* quiet labels the measurement (driven runs within 2% of each other) */
+		cr_assert(quiet == (sd <= 0.02) || fabs(sd - 0.02) < 1e-4, "row: %s", line);
 		cr_assert(rows < 2 && seed == want_seed[rows], "row %d: %s", rows, line);
 		/* the seed's own table says the same */
 		char own[1300], l2[512];
