@@ -192,8 +192,8 @@ static const char validate_usage[] =
 	"--loads 0.3,1.5 --knee-ttft 0.01 --no-plot --set serving.engine.config=dim=64,layers=2,"
 	"heads=2,kv_heads=2,hidden=128,vocab=256,seq=512 --set serving.prompt.max=64 "
 	"--set serving.output.max=64 --set serving.max_seq_len=512\n"
-	"The validation of docs/serving.md, section 5 (about 45 minutes on two cores):\n"
-	"  dais validate-serving -d results/serving --seeds 42,12,13\n";
+	"The validation of docs/serving.md, section 5 (about an hour on two cores):\n"
+	"  dais validate-serving -d results/serving --seeds 42,12,13,7,14\n";
 
 /* The files of a validation, in DIR. */
 enum { VF_VALIDATION, VF_LATENCY, VF_COST_FIT, VF_STEPS, VF_N };
