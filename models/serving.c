@@ -932,7 +932,7 @@ sim_status srv_simulate(const struct srv_params *p, const struct srv_run_opts *o
 		m.s_queue = rec_series(o->r, "queue_length", "requests", 1, NULL);
 		m.s_run = rec_series(o->r, "running", "sequences", 1, NULL);
 		m.s_kv = rec_series(o->r, "kv_utilisation", "1", 1, NULL);
-		m.s_thr = rec_series(o->r, "output_throughput", "tokens/s", 1, NULL);
+		m.s_thr = rec_series(o->r, "output_rate", "tokens/s", 1, NULL);
 		if (p->n_nodes > 1 && p->n_nodes <= 64)
 			m.s_nodeq = rec_series(o->r, "requests_by_node", "requests", p->n_nodes, NULL);
 		m.h_sample = sim_handler(m.s, on_sample, &m);

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "engine/eng_profile.h"
+#include "h5/h5i.h"
 #include "helpers.h"
 #include "models/router.h"
 #include "sim/scn.h"
@@ -964,6 +965,28 @@ Test(serving, capacity_command_meets_its_objective_and_repeats_itself, .timeout 
 		          !strcmp(e->d_name, "t.csv") || !strcmp(e->d_name, "lat.csv"), "%s left behind",
 		          e->d_name);
 	closedir(d);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* The summary names a scalar's statistics and a series' alike
+ * (summary/NAME_mean, ...), so a serving run's scalar output_throughput (the
+ * window's tokens/s) and its series output_rate (each interval's) both reach
+ * it; under one name the scalar's statistics were left out. */
+Test(serving, summary_holds_the_output_scalar_and_series, .timeout = 60)
+{
+	char *dir = th_mkdtemp(), out[1100];
+	snprintf(out, sizeof out, "%s/r.h5", dir);
+	char *argv[] = { "run", (char *)th_src("scenarios/serving-h100-8b.json"), "--set",
+	                 "serving.requests=300", "--replications", "1", "--quiet", "-o", out, NULL };
+	cr_assert_eq(cmd_run(9, argv), 0);
+	h5i *f = h5i_open(out, NULL);
+	cr_assert_not_null(f);
+	cr_expect(h5i_exists(f, "/rep_0000/scalars/output_throughput"));
+	cr_expect(h5i_exists(f, "/rep_0000/timeseries/output_rate"));
+	cr_expect(h5i_exists(f, "/summary/output_throughput_mean"), "the scalar's statistics are missing");
+	cr_expect(h5i_exists(f, "/summary/output_rate_mean"), "the series' statistics are missing");
+	h5i_close(f);
 	th_rmtree(dir);
 	free(dir);
 }
