@@ -429,8 +429,7 @@ static void body_latency(FILE *f, const void *arg)
 	        "drv_tpot_p99 drv_e2e_p50 drv_e2e_p90 drv_e2e_p99 mod_ttft_p50 mod_ttft_p90 "
 	        "mod_ttft_p99 mod_tpot_p50 mod_tpot_p90 mod_tpot_p99 mod_e2e_p50 mod_e2e_p90 "
 	        "mod_e2e_p99 drv_thr_rps mod_thr_rps\n", v->r.burst_rps, v->o.knee_ttft_s, v->r.knee,
-	        v->o.requests,
-	        v->tp.desc, v->seed, v->o.requests, v->scn_sha);
+	        v->o.requests, v->tp.desc, v->seed, v->o.requests, v->scn_sha);
 	for (int k = 0; k < dv->nload; k++) {
 		fprintf(f, "%.3f %.10g", dv->loads[k], dv->rates[k]);
 		for (int q = 0; q < SRV_VAL_NQ; q++)
