@@ -430,6 +430,7 @@ static void medians(struct val *v)
 		}
 	r->pass = r->median <= SRV_VAL_TARGET && r->p99_worst <= SRV_VAL_TARGET_TAIL &&
 	          !(r->overload > SRV_VAL_TARGET_TAIL);
+	r->quiet = r->drv_sd_median <= SRV_VAL_QUIET_SD;
 }
 
 /* The run's parameters: node 0 alone, on trace arrivals, every request

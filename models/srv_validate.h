@@ -133,6 +133,7 @@ struct srv_val_result {
 	                                     burst throughput), of the median over their
 	                                     percentiles; NaN without such a load */
 	int pass;                         /* median, p99_worst and overload within the targets */
+	int quiet;                        /* drv_sd_median <= SRV_VAL_QUIET_SD: a label, not a target */
 };
 
 /* Runs the validation on the (driven) parameters p, which it does not change;
