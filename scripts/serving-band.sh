@@ -1,6 +1,6 @@
 #!/bin/sh
 # serving-band.sh FIT [DAIS]: where the validation's load curve tips into
-# queueing, in model mode (no engine, a second in all).  FIT is the
+# queueing, in model mode (no engine, about 5 s in all).  FIT is the
 # serving_cost_fit.txt of a `dais validate-serving` run; the scenario is
 # scenarios/serving-validate.json with that cost.  For each Poisson rate
 # (requests/s) and five traces (seeds 1-5) it prints TTFT p50 (s) / throughput

@@ -571,6 +571,15 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Replaces the file at path by len bytes of text. */
+static void write_text(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fwrite(text, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
 /* `dais validate-serving` end to end on a tiny engine model (about a second):
  * the files it writes, their consistency (each relative error recomputed from
  * its two percentiles, the exit status from the median), and the refusal of a
@@ -724,16 +733,10 @@ Test(serving, validate_command_writes_a_consistent_error_table, .timeout = 120)
 	char *at = strstr(text, "TTFT <= 0.01 s");
 	cr_assert_not_null(at);
 	memcpy(at, "TTFT <= -1.0 s", 14);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(text, 1, len, f), len);
-	fclose(f);
+	write_text(path, text, len);
 	cr_assert_eq(cmd_validate_serving((int)(sizeof rargv / sizeof rargv[0]), (char **)rargv), 2);
 	memcpy(at, "TTFT <= 0.01 s", 14);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(text, 1, len, f), len);
-	fclose(f);
+	write_text(path, text, len);
 	/* a damaged step log is named with its line; nothing is run */
 	snprintf(path, sizeof path, "%s/serving_steps.dat", dir);
 	f = fopen(path, "a");
